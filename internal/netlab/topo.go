@@ -1,0 +1,95 @@
+package netlab
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// PathConfig describes a chain src — r1 — … — rN — dst. The zero value is
+// src and dst joined directly.
+type PathConfig struct {
+	// Routers is the number of routers between src and dst; the target is
+	// Routers+1 hops away.
+	Routers int
+	// Delays gives the one-way delay of each link, from the src side (link
+	// 0 joins src and r1). Missing entries mean no delay.
+	Delays []time.Duration
+}
+
+// Path is a linear topology built by Chain. Link i (0-based from src) uses
+// 198.18.(i+1).0/24 and 2001:db8:(i+1)::/64, the left end .1/::1 and the
+// right end .2/::2, so router k answers traceroute from 198.18.k.2 and
+// 2001:db8:k::2, and the target is 198.18.(N+1).2 / 2001:db8:(N+1)::2.
+type Path struct {
+	Src, Dst *Node
+	Routers  []*Node
+	Links    []*Link
+}
+
+// Hop4 is the IPv4 address hop k (1-based; the last hop is the target)
+// answers from; Hop6 the IPv6 one.
+func (p *Path) Hop4(k int) netip.Addr { return linkAddr4(k-1, 2) }
+
+// Hop6 is the IPv6 address hop k answers from.
+func (p *Path) Hop6(k int) netip.Addr { return linkAddr6(k-1, 2) }
+
+// Target4 is the target's IPv4 address; Target6 its IPv6 address.
+func (p *Path) Target4() netip.Addr { return p.Hop4(len(p.Links)) }
+
+// Target6 is the target's IPv6 address.
+func (p *Path) Target6() netip.Addr { return p.Hop6(len(p.Links)) }
+
+func linkAddr4(link, host int) netip.Addr {
+	return netip.AddrFrom4([4]byte{198, 18, byte(link + 1), byte(host)})
+}
+
+func linkAddr6(link, host int) netip.Addr {
+	return netip.MustParseAddr(fmt.Sprintf("2001:db8:%x::%x", link+1, host))
+}
+
+// Chain builds a linear path with forwarding and routes both ways, dual
+// stack. Routers keep Linux's default ICMP rate limits; use ICMPRateLimit to
+// change them.
+func (l *Lab) Chain(cfg PathConfig) *Path {
+	l.tb.Helper()
+	p := &Path{Src: l.Node("src")}
+	nodes := []*Node{p.Src}
+	for i := 1; i <= cfg.Routers; i++ {
+		r := l.Node(fmt.Sprintf("r%d", i))
+		r.Forwarding()
+		p.Routers = append(p.Routers, r)
+		nodes = append(nodes, r)
+	}
+	p.Dst = l.Node("dst")
+	nodes = append(nodes, p.Dst)
+
+	for i := 0; i+1 < len(nodes); i++ {
+		var d time.Duration
+		if i < len(cfg.Delays) {
+			d = cfg.Delays[i]
+		}
+		lk := l.Connect(nodes[i], nodes[i+1], LinkConfig{
+			A:     []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 1), 24), netip.PrefixFrom(linkAddr6(i, 1), 64)},
+			B:     []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 2), 24), netip.PrefixFrom(linkAddr6(i, 2), 64)},
+			Delay: d,
+		})
+		p.Links = append(p.Links, lk)
+	}
+	// Towards dst: each node's default route is the next node's left end.
+	// Towards src: each router reaches the links behind it via its left
+	// neighbour; dst gets a default route back.
+	for i := 0; i+1 < len(nodes); i++ {
+		n := nodes[i]
+		n.DefaultRoute(linkAddr4(i, 2))
+		n.DefaultRoute(linkAddr6(i, 2))
+		for j := 0; j < i-1; j++ {
+			n.Route(netip.PrefixFrom(linkAddr4(j, 0), 24), linkAddr4(i-1, 1))
+			n.Route(netip.PrefixFrom(linkAddr6(j, 0), 64), linkAddr6(i-1, 1))
+		}
+	}
+	last := len(nodes) - 1
+	p.Dst.DefaultRoute(linkAddr4(last-1, 1))
+	p.Dst.DefaultRoute(linkAddr6(last-1, 1))
+	return p
+}
