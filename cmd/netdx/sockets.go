@@ -1,12 +1,131 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"netdx/sockets"
+)
 
 func socketsCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "sockets",
-		Usage:  "who listens and who captures: sockets with owners, cleartext services, capture sockets",
-		Flags:  []cli.Flag{jsonFlag},
-		Action: notBuilt("sockets", "sockets"),
+		Name:  "sockets",
+		Usage: "who listens: TCP/UDP sockets with owners, cleartext services, state counts, gateways",
+		Description: "Lists listeners (TCP LISTEN, unconnected UDP) by default, every socket with --all.\n" +
+			"Exit 1 (WARNING) when a cleartext service listens, an unexpected gateway is routed\n" +
+			"through or TIME_WAIT piles up; 0 otherwise; 3 on bad input or errors.",
+		Flags: []cli.Flag{
+			jsonFlag,
+			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every state, not only listeners"},
+			&cli.StringFlag{Name: "proto", Usage: "tcp or udp (default both)"},
+			&cli.IntSliceFlag{Name: "port", Usage: "keep sockets with this local or remote port (repeatable)"},
+			&cli.IntSliceFlag{Name: "pid", Usage: "keep sockets held by this process (repeatable; implies --processes)"},
+			&cli.StringSliceFlag{Name: "state", Usage: "keep sockets in this state: LISTEN, ESTABLISHED, TIME_WAIT, UNCONN, … (repeatable)"},
+			&cli.BoolFlag{Name: "processes", Aliases: []string{"p"}, Usage: "show the owning process (one /proc/*/fd scan; root sees all)"},
+			&cli.BoolFlag{Name: "info", Aliases: []string{"i"}, Usage: "TCP internals: RTT and retransmits from tcp_info"},
+			&cli.BoolFlag{Name: "routes", Aliases: []string{"r"}, Usage: "list default gateways and routes via gateways"},
+			&cli.StringSliceFlag{Name: "allow-gateway", Usage: "an expected gateway address; others are flagged (repeatable, implies --routes)"},
+			&cli.IntFlag{Name: "time-wait-pileup", Value: 1000, Usage: "TIME_WAIT count named as a pile-up"},
+			&cli.StringFlag{Name: "netns", Usage: "look inside a network namespace (name under /run/netns, or a path)"},
+		},
+		Action: socketsAction,
 	}
+}
+
+func socketsAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usageError("netdx sockets: unexpected argument %q (filters are flags: --port, --pid, --state, --proto)", c.Args().First())
+	}
+	cfg := sockets.Config{
+		NetNS:          netnsPath(c.String("netns")),
+		All:            c.Bool("all"),
+		Proto:          strings.ToLower(c.String("proto")),
+		States:         upper(c.StringSlice("state")),
+		PIDs:           c.IntSlice("pid"),
+		Owners:         c.Bool("processes"),
+		TCPInfo:        c.Bool("info"),
+		Routes:         c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0,
+		TimeWaitPileup: c.Int("time-wait-pileup"),
+	}
+	for _, p := range c.IntSlice("port") {
+		if p < 0 || p > 65535 {
+			return usageError("netdx sockets: --port %d out of range 0-65535", p)
+		}
+		cfg.Ports = append(cfg.Ports, uint16(p))
+	}
+	for _, g := range c.StringSlice("allow-gateway") {
+		a, err := netip.ParseAddr(g)
+		if err != nil {
+			return usageError("netdx sockets: --allow-gateway %q is not an IP address", g)
+		}
+		cfg.AllowedGateways = append(cfg.AllowedGateways, a)
+	}
+	if len(cfg.States) > 0 {
+		cfg.All = true
+	}
+	t, err := sockets.List(c.Context, cfg)
+	if err != nil {
+		if isBadFilter(err) {
+			return usageError("netdx sockets: %v", err)
+		}
+		return withCode(exitUnknown, err)
+	}
+	code := socketsCode(t)
+	if wantJSON(c) {
+		if err := writeJSON(c.App.Writer, socketsJSON(t)); err != nil {
+			return withCode(exitUnknown, err)
+		}
+		return withCode(code, nil)
+	}
+	renderSockets(c.App.Writer, t, cfg)
+	if t.Owners != nil && t.Owners.Unreadable > 0 && os.Geteuid() != 0 {
+		fmt.Fprintf(c.App.ErrWriter, "netdx sockets: the owners of %d socket(s) could not be seen: %d processes of other users are not readable (run as root, or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)\n",
+			t.Owners.Unowned, t.Owners.Unreadable)
+	}
+	return withCode(code, nil)
+}
+
+// socketsCode is WARNING when something an auditor would act on shows.
+func socketsCode(t sockets.Table) int {
+	if len(t.Pileups) > 0 {
+		return exitWarning
+	}
+	for _, s := range t.Sockets {
+		if s.Cleartext != "" && (s.State == "LISTEN" || s.State == "UNCONN") {
+			return exitWarning
+		}
+	}
+	for _, r := range t.Routes {
+		if r.Unexpected {
+			return exitWarning
+		}
+	}
+	return exitOK
+}
+
+func socketsJSON(t sockets.Table) any {
+	if t.Sockets == nil {
+		t.Sockets = []sockets.Socket{}
+	}
+	return t
+}
+
+func upper(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToUpper(strings.ReplaceAll(s, "-", "_"))
+	}
+	return out
+}
+
+// netnsPath turns a --netns value into a namespace file path.
+func netnsPath(v string) string {
+	if v == "" || strings.Contains(v, "/") {
+		return v
+	}
+	return "/run/netns/" + v
 }
