@@ -82,6 +82,8 @@ type Packet struct {
 	// its error queue (IP_RECVERR): the kernel keeps the ICMP header to
 	// itself and hands over the type, code and the quoted message.
 	Queued *QueuedError
+	// To is, for a queued error, the destination of the message we sent.
+	To netip.Addr
 }
 
 // QueuedError is an ICMP error taken from a socket's error queue.

@@ -354,6 +354,7 @@ func (c *Conn) ReadPacket(buf []byte) (Packet, error) {
 			return Packet{}, fmt.Errorf("probe: read error queue: no extended error in %d bytes of control data", oobn)
 		}
 		p.Queued = &QueuedError{Type: int(ctl.ee.Type), Code: int(ctl.ee.Code), Info: ctl.ee.Info}
+		p.To = p.Src
 		if ctl.offender.IsValid() {
 			p.Src = ctl.offender
 		}

@@ -1,0 +1,380 @@
+package probe
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// conn is what the engine needs of a socket; *Conn is one.
+type conn interface {
+	WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, error)
+	ReadPacket(buf []byte) (Packet, error)
+	Raw() bool
+	ID() int
+	Close() error
+}
+
+var _ conn = (*Conn)(nil)
+
+type listenFunc func(ctx context.Context, cfg ConnConfig) (conn, error)
+
+func listenConn(ctx context.Context, cfg ConnConfig) (conn, error) { return Listen(ctx, cfg) }
+
+// Ping sends echo requests to targets and returns their statistics, in the
+// order of targets. It opens one socket per address family for all
+// targets, reads replies in one loop, paces requests by cfg.Interval per
+// target and cfg.Rate for the whole run, and times each request out from
+// a heap. When ctx ends (Ctrl-C) it returns the statistics so far, with a
+// nil error: requests still waiting count as lost. No goroutine it starts
+// outlives the call.
+func Ping(ctx context.Context, cfg Config, targets []Target) ([]Result, error) {
+	return run(ctx, cfg, targets, listenConn)
+}
+
+func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) ([]Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if len(targets) == 0 {
+		return nil, errors.New("probe: no targets")
+	}
+	if len(targets) > MaxTargets {
+		return nil, fmt.Errorf("probe: %d targets, at most %d in one run", len(targets), MaxTargets)
+	}
+	e := &engine{cfg: cfg, targets: targets, byAddr: map[netip.Addr]int{}, lim: newLimiter(cfg.Rate)}
+	if _, err := rand.Read(e.token[:]); err != nil {
+		return nil, fmt.Errorf("probe: random token: %w", err)
+	}
+	var need [2]bool
+	for i, t := range targets {
+		if !t.Addr.IsValid() {
+			return nil, fmt.Errorf("probe: target %q has no address", t.Name)
+		}
+		a := t.Addr.Unmap()
+		e.targets[i].Addr = a
+		need[fam(a)] = true
+		if _, ok := e.byAddr[a]; !ok {
+			e.byAddr[a] = i
+		}
+		e.trk = append(e.trk, newTracker(a.Is6(), cfg.Timeout))
+	}
+	defer e.closeConns()
+	for f := range 2 {
+		if !need[f] {
+			continue
+		}
+		cc := ConnConfig{IPv6: f == 1, Mode: cfg.Mode, Interface: cfg.Interface}
+		if cfg.Source.IsValid() {
+			if fam(cfg.Source.Unmap()) != f {
+				return nil, fmt.Errorf("probe: source %s cannot reach IPv%d targets", cfg.Source, map[int]int{0: 4, 1: 6}[f])
+			}
+			cc.Source = cfg.Source.Unmap()
+		}
+		c, err := listen(ctx, cc)
+		if err != nil {
+			return nil, err
+		}
+		e.conns[f] = c
+		if cfg.Interval < MinUserInterval && !c.Raw() {
+			return nil, fmt.Errorf("%w (interval %v on a datagram socket)", ErrInterval, cfg.Interval)
+		}
+		e.exp[f] = Expect{V6: f == 1, ID: c.ID(), Datagram: !c.Raw(), Token: e.token, Size: cfg.Size}
+	}
+	return e.loop(ctx), nil
+}
+
+func fam(a netip.Addr) int {
+	if a.Is6() {
+		return 1
+	}
+	return 0
+}
+
+// engine is one run's state; only its loop goroutine touches it.
+type engine struct {
+	cfg     Config
+	targets []Target
+	trk     []*tracker
+	byAddr  map[netip.Addr]int
+	token   Token
+	conns   [2]conn
+	exp     [2]Expect
+	sendQ   sendHeap
+	toQ     timeoutHeap
+	lim     limiter
+}
+
+// inbound is a packet (or the read error that ended a reader) for the loop.
+type inbound struct {
+	fam int
+	pkt Packet
+	err error
+}
+
+func (e *engine) closeConns() {
+	for i, c := range e.conns {
+		if c != nil {
+			c.Close()
+			e.conns[i] = nil
+		}
+	}
+}
+
+func (e *engine) loop(ctx context.Context) []Result {
+	in := make(chan inbound, 4096)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for f, c := range e.conns {
+		if c != nil {
+			wg.Add(1)
+			go read(c, f, in, done, &wg)
+		}
+	}
+	defer func() {
+		close(done)
+		e.closeConns()
+		wg.Wait()
+	}()
+
+	start := time.Now()
+	e.lim.next = start
+	for i := range e.targets {
+		heap.Push(&e.sendQ, sendItem{due: start, target: i})
+	}
+	var deadline <-chan time.Time
+	if e.cfg.Deadline > 0 {
+		dt := time.NewTimer(e.cfg.Deadline)
+		defer dt.Stop()
+		deadline = dt.C
+	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		e.sendDue(now)
+		e.drain(in)
+		e.expireDue(time.Now())
+		if e.finished() {
+			break
+		}
+		timer.Reset(e.wake(time.Now()))
+		select {
+		case m := <-in:
+			e.handle(m)
+		case <-timer.C:
+		case <-deadline:
+			return e.results()
+		case <-ctx.Done():
+			e.drain(in)
+			return e.results()
+		}
+	}
+	return e.results()
+}
+
+// read hands c's packets to the loop until c is closed.
+func read(c conn, f int, out chan<- inbound, done <-chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
+	buf := make([]byte, 65536)
+	for {
+		p, err := c.ReadPacket(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case out <- inbound{fam: f, err: err}:
+			case <-done:
+			}
+			return
+		}
+		p.Data = bytes.Clone(p.Data)
+		select {
+		case out <- inbound{fam: f, pkt: p}:
+		case <-done:
+			return
+		}
+	}
+}
+
+// drain handles the packets already waiting, so that none is judged late
+// only because the loop looked at its timeout first.
+func (e *engine) drain(in <-chan inbound) {
+	for {
+		select {
+		case m := <-in:
+			e.handle(m)
+		default:
+			return
+		}
+	}
+}
+
+// wake is how long the loop may sleep: until the next send or timeout.
+func (e *engine) wake(now time.Time) time.Duration {
+	next := now.Add(time.Hour)
+	if len(e.sendQ) > 0 {
+		due := e.sendQ[0].due
+		if r := e.lim.ready(); r.After(due) {
+			due = r
+		}
+		if due.Before(next) {
+			next = due
+		}
+	}
+	if len(e.toQ) > 0 && e.toQ[0].at.Before(next) {
+		next = e.toQ[0].at
+	}
+	return max(next.Sub(now), 0)
+}
+
+func (e *engine) finished() bool {
+	if e.cfg.Count == 0 || len(e.sendQ) > 0 {
+		return false
+	}
+	for _, t := range e.trk {
+		if t.pending > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sendDue sends every request that is due and allowed by the rate.
+func (e *engine) sendDue(now time.Time) {
+	for len(e.sendQ) > 0 {
+		it := e.sendQ[0]
+		if it.due.After(now) || e.lim.ready().After(now) {
+			return
+		}
+		heap.Pop(&e.sendQ)
+		e.send(it.target)
+		e.lim.take(now)
+		if e.cfg.Count == 0 || len(e.trk[it.target].probes) < e.cfg.Count {
+			heap.Push(&e.sendQ, sendItem{due: it.due.Add(e.cfg.Interval), target: it.target})
+		}
+		now = time.Now()
+	}
+}
+
+func (e *engine) send(i int) {
+	t, trk := e.targets[i], e.trk[i]
+	f := fam(t.Addr)
+	seq := wireSeq(len(trk.probes))
+	sentNS := time.Now().UnixNano()
+	b := Echo{V6: f == 1, ID: e.exp[f].ID, Seq: seq, Token: e.token, Target: i, SentNS: sentNS, Size: e.cfg.Size}.Marshal()
+	opts := WriteOptions{TTL: e.cfg.TTL, TOS: e.cfg.TOS, DontFragment: e.cfg.DontFragment, AllowFragment: e.cfg.AllowFragment}
+	at, err := e.conns[f].WriteTo(b, t.Addr, opts)
+	if err != nil {
+		trk.sendFailed(at)
+		e.emit(Event{Kind: EventSendError, Target: i, Seq: seq, Reason: err.Error()})
+		return
+	}
+	n := trk.sent(at, sentNS)
+	heap.Push(&e.toQ, timeoutItem{at: at.Add(e.cfg.Timeout), target: i, n: n})
+}
+
+func (e *engine) expireDue(now time.Time) {
+	for len(e.toQ) > 0 && !e.toQ[0].at.After(now) {
+		it := heap.Pop(&e.toQ).(timeoutItem)
+		if e.trk[it.target].expire(it.n) {
+			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n)})
+		}
+	}
+}
+
+func (e *engine) emit(ev Event) {
+	if e.cfg.OnEvent != nil {
+		e.cfg.OnEvent(ev)
+	}
+}
+
+// handle matches one packet and applies it to its target.
+func (e *engine) handle(m inbound) {
+	if m.err != nil {
+		// A reader stopped on an unexpected error: nothing more will
+		// come on that socket; its probes will time out.
+		return
+	}
+	p := m.pkt
+	v := Match(e.exp[m.fam], p.Data, p.Queued)
+	src := p.Src.Unmap()
+	switch v.Kind {
+	case Foreign:
+		return
+	case Invalid:
+		e.invalid(src, v, p, "")
+	case Reply:
+		i := v.Target
+		if i >= len(e.targets) || e.targets[i].Addr != src {
+			e.invalid(src, v, p, "reply from "+src.String()+", not the target's address")
+			return
+		}
+		out, _, rtt := e.trk[i].reply(v, p.At, p.KernelTime)
+		ev := Event{Target: i, Seq: v.Seq, RTT: rtt, TTL: p.TTL, From: src, Bytes: len(p.Data), KernelTime: p.KernelTime}
+		switch out {
+		case Received:
+			ev.Kind = EventReply
+		case Duplicate:
+			ev.Kind = EventDuplicate
+		case Late:
+			ev.Kind = EventLate
+		default:
+			ev.Kind, ev.Reason = EventInvalid, "no probe with this sequence and send time"
+		}
+		e.emit(ev)
+	case Error:
+		i := v.Target
+		if i < 0 {
+			dst := p.To
+			if p.Queued == nil {
+				dst, _ = QuotedDst(e.exp[m.fam].V6, p.Data)
+			}
+			j, ok := e.byAddr[dst.Unmap()]
+			if !ok {
+				return
+			}
+			i = j
+		}
+		if i >= len(e.targets) || fam(e.targets[i].Addr) != m.fam {
+			return
+		}
+		if out, _ := e.trk[i].icmpError(v, src); out == Errored {
+			e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode})
+		}
+	}
+}
+
+// invalid counts a message for us that failed validation against the
+// target it came from; one from no target of ours is dropped.
+func (e *engine) invalid(src netip.Addr, v Verdict, p Packet, reason string) {
+	i, ok := e.byAddr[src]
+	if !ok {
+		return
+	}
+	if reason == "" {
+		reason = v.Reason
+	}
+	e.trk[i].reject()
+	e.emit(Event{Kind: EventInvalid, Target: i, Seq: v.Seq, From: src, Bytes: len(p.Data), Reason: reason})
+}
+
+func (e *engine) results() []Result {
+	out := make([]Result, len(e.targets))
+	for i, t := range e.targets {
+		out[i] = e.trk[i].result(t)
+		if c := e.conns[fam(t.Addr)]; c != nil {
+			out[i].Socket = map[bool]string{true: "raw", false: "datagram"}[c.Raw()]
+		}
+	}
+	return out
+}
