@@ -13,7 +13,7 @@ import (
 
 // packet_diag (linux/packet_diag.h).
 const (
-	sizeofPacketDiagReq = 16
+	sizeofPacketDiagReq = 20
 	sizeofPacketDiagMsg = 16
 	packetShowInfo      = 0x1
 	packetShowMclist    = 0x2
@@ -40,9 +40,9 @@ type PacketSocket struct {
 	// (PACKET_ADD_MEMBERSHIP with PACKET_MR_PROMISC) on PromiscIfIndex.
 	// PromiscKnown is false when only /proc/net/packet could be read, which
 	// does not say.
-	Promisc        bool `json:"promisc"`
-	PromiscKnown   bool `json:"promisc_known"`
-	PromiscIfIndex int  `json:"promisc_ifindex,omitempty"`
+	Promisc        bool   `json:"promisc"`
+	PromiscKnown   bool   `json:"promisc_known"`
+	PromiscIfIndex int    `json:"promisc_ifindex,omitempty"`
 	UID            uint32 `json:"uid"`
 	User           string `json:"user,omitempty"`
 	Owner
@@ -63,7 +63,7 @@ func parsePacketDiag(b []byte) (PacketSocket, error) {
 		return p, ErrTruncated
 	}
 	p.Type = packetType(b[1])
-	p.Protocol = ethertype(binary.BigEndian.Uint16(b[2:]))
+	p.Protocol = ethertype(binary.NativeEndian.Uint16(b[2:])) // the kernel stores ntohs(num)
 	p.Inode = binary.NativeEndian.Uint32(b[4:])
 	p.PromiscKnown = true
 	var bad error

@@ -260,8 +260,8 @@ func newSocket(proto string, r rawSocket, names map[int]string, users userNames)
 		Local: r.Local.String(), Remote: r.Remote.String(),
 		Interface: names[int(r.IfIndex)],
 		RecvQ:     r.RecvQ, SendQ: r.SendQ, Inode: r.Inode, UID: r.UID,
-		User:      users.name(r.UID),
-		TCPInfo:   r.Info, LocalAddr: r.Local, RemoteAddr: r.Remote,
+		User:    users.name(r.UID),
+		TCPInfo: r.Info, LocalAddr: r.Local, RemoteAddr: r.Remote,
 	}
 	if r.Family == unix.AF_INET6 {
 		s.Family = "ipv6"

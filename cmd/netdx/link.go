@@ -1,13 +1,122 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"netdx/link"
+)
 
 func linkCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "link",
-		Usage:     "interface health: errors, drops, PROMISC flag and promiscuity counter, retransmits",
+		Usage:     "interface health: errors, drops, PROMISC flag and promiscuity counter, retransmits, sniffers",
 		ArgsUsage: "[IFACE...]",
-		Flags:     []cli.Flag{jsonFlag},
-		Action:    notBuilt("link", "link"),
+		Description: "Reads every interface over rtnetlink, the TCP/ICMP counters of /proc/net/snmp and\n" +
+			"/proc/net/netstat, and every capture (AF_PACKET) socket with its owner.\n" +
+			"Exit 2 (CRITICAL) for a sniffer: a promiscuous capture socket not allowed, or a\n" +
+			"promiscuity counter nothing explains; 1 (WARNING) for errors, drops, a link without\n" +
+			"carrier, the PROMISC flag or a retransmit ratio above --max-retrans; 0 otherwise.\n" +
+			"With --watch --json, one JSON document per line and sample.",
+		Flags: []cli.Flag{
+			jsonFlag,
+			&cli.DurationFlag{Name: "interval", Usage: "sample twice this far apart and show rates (e.g. 1s)"},
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "keep sampling every --interval (default 1s) until interrupted"},
+			&cli.IntFlag{Name: "top", Value: 5, Usage: "show the N TCP connections with the most retransmits (0: none)"},
+			&cli.Float64Flag{Name: "max-retrans", Value: 2, Usage: "retransmit ratio (percent) above which TCP is a WARNING"},
+			&cli.StringSliceFlag{Name: "allow-capture", Usage: "process name whose promiscuous capture is expected, e.g. dhclient (repeatable)"},
+			&cli.BoolFlag{Name: "no-captures", Usage: "skip capture sockets (and the /proc scan for their owners)"},
+			&cli.StringFlag{Name: "netns", Usage: "look inside a network namespace (name under /run/netns, or a path)"},
+		},
+		Action: linkAction,
 	}
+}
+
+func linkAction(c *cli.Context) error {
+	cfg := link.Config{
+		NetNS:          netnsPath(c.String("netns")),
+		Interfaces:     c.Args().Slice(),
+		Interval:       c.Duration("interval"),
+		Top:            c.Int("top"),
+		NoCaptures:     c.Bool("no-captures"),
+		AllowedCapture: c.StringSlice("allow-capture"),
+	}
+	if cfg.Interval < 0 || cfg.Top < 0 {
+		return usageError("netdx link: --interval and --top must not be negative")
+	}
+	maxRetrans := c.Float64("max-retrans") / 100
+	if c.Bool("watch") {
+		return linkWatch(c, cfg, maxRetrans)
+	}
+	snap, err := link.Collect(c.Context, cfg)
+	if err != nil {
+		return linkError(err)
+	}
+	code := linkCode(snap, maxRetrans)
+	if wantJSON(c) {
+		if err := writeJSON(c.App.Writer, snap); err != nil {
+			return withCode(exitUnknown, err)
+		}
+		return withCode(code, nil)
+	}
+	renderLink(c.App.Writer, snap, maxRetrans)
+	return withCode(code, nil)
+}
+
+func linkWatch(c *cli.Context, cfg link.Config, maxRetrans float64) error {
+	if cfg.Interval == 0 {
+		cfg.Interval = time.Second
+	}
+	code := exitOK
+	err := link.Watch(c.Context, cfg, func(s link.Snapshot) error {
+		code = max(code, linkCode(s, maxRetrans))
+		if wantJSON(c) {
+			return json.NewEncoder(c.App.Writer).Encode(s)
+		}
+		fmt.Fprintf(c.App.Writer, "--- %s\n", s.Time.Format(time.RFC3339))
+		renderLink(c.App.Writer, s, maxRetrans)
+		return nil
+	})
+	if err != nil {
+		return linkError(err)
+	}
+	return withCode(code, nil)
+}
+
+func linkError(err error) error {
+	if errors.Is(err, link.ErrNoInterface) {
+		return usageError("netdx link: %v", err)
+	}
+	return withCode(exitUnknown, err)
+}
+
+// linkCode maps a snapshot to the Nagios exit code.
+func linkCode(s link.Snapshot, maxRetrans float64) int {
+	code := exitOK
+	for _, l := range s.Links {
+		for _, p := range l.Problems {
+			switch {
+			case p.Kind == "sniffer" || (p.Kind == "promiscuous" && l.Promisc.Unexplained > 0):
+				code = max(code, exitCritical)
+			default:
+				code = max(code, exitWarning)
+			}
+		}
+	}
+	if retransRatio(s) > maxRetrans {
+		code = max(code, exitWarning)
+	}
+	return code
+}
+
+// retransRatio is the ratio over the interval when there was one.
+func retransRatio(s link.Snapshot) float64 {
+	if s.TCP.Interval != nil && !s.TCP.Interval.Reset {
+		return s.TCP.Interval.RetransRatio
+	}
+	return s.TCP.RetransRatio
 }

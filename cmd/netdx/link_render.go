@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"netdx/link"
+)
+
+// renderLink prints interfaces like "ip -s link", one block each, problems
+// marked "!".
+func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
+	for _, l := range s.Links {
+		state := "DOWN"
+		switch {
+		case l.Up && !l.Carrier:
+			state = "UP NO-CARRIER"
+		case l.Up:
+			state = "UP"
+		}
+		fmt.Fprintf(w, "%d: %s  %s  mtu %d  %s (oper %s, %d carrier changes)", l.Index, l.Name, l.Type, l.MTU, state, l.OperState, l.CarrierChanges)
+		if l.Master != "" {
+			fmt.Fprintf(w, "  master %s", l.Master)
+		}
+		fmt.Fprintf(w, "\n    flags %s\n", strings.Join(l.Flags, ","))
+		st := l.Stats
+		fmt.Fprintf(w, "    RX %s packets %s  errors %d  dropped %d  missed %d  crc %d  frame %d  fifo %d  over %d  length %d  nohandler %d\n",
+			human(st.RxPackets, ""), human(st.RxBytes, "B"), st.RxErrors, st.RxDropped, st.RxMissedErrors, st.RxCRCErrors, st.RxFrameErrors, st.RxFIFOErrors, st.RxOverErrors, st.RxLengthErrors, st.RxNoHandler)
+		fmt.Fprintf(w, "    TX %s packets %s  errors %d  dropped %d  carrier %d  collisions %d  aborted %d  fifo %d  window %d  heartbeat %d\n",
+			human(st.TxPackets, ""), human(st.TxBytes, "B"), st.TxErrors, st.TxDropped, st.TxCarrierErrors, st.Collisions, st.TxAbortedErrors, st.TxFIFOErrors, st.TxWindowErrors, st.TxHeartbeatErrors)
+		if r := l.Rates; r != nil {
+			if r.Reset {
+				fmt.Fprintln(w, "    rates: counters were reset during the interval")
+			} else {
+				fmt.Fprintf(w, "    rates over %.1f s: RX %.0f pkt/s %s/s err %.2f%% drop %.2f%%  TX %.0f pkt/s %s/s err %.2f%% drop %.2f%%\n",
+					r.IntervalMS/1000, r.RxPPS, human(uint64(r.RxBPS), "B"), 100*r.RxErrorRatio, 100*r.RxDropRatio,
+					r.TxPPS, human(uint64(r.TxBPS), "B"), 100*r.TxErrorRatio, 100*r.TxDropRatio)
+			}
+		}
+		if p := l.Promisc; p.Counter > 0 || p.Flag {
+			fmt.Fprintf(w, "    promiscuity %d (PROMISC flag %v): %s", p.Counter, onOff(p.Flag), strings.Join(p.ExplainedBy, "; "))
+			if p.Unexplained > 0 {
+				fmt.Fprintf(w, "; %d unexplained", p.Unexplained)
+			}
+			fmt.Fprintln(w)
+		}
+		for _, pr := range l.Problems {
+			fmt.Fprintf(w, "  ! %s: %s\n", pr.Kind, pr.Summary)
+		}
+	}
+	t := s.TCP
+	fmt.Fprintf(w, "\nTCP: %d segments out, %d retransmitted (%.2f%%), syn retrans %d, timeouts %d, lost retransmits %d, %d established\n",
+		t.OutSegs, t.RetransSegs, 100*t.RetransRatio, t.SynRetrans, t.Timeouts, t.LostRetransmit, t.CurrEstab)
+	if iv := t.Interval; iv != nil && !iv.Reset {
+		fmt.Fprintf(w, "     over the interval: %d out, %d retransmitted (%.2f%%), syn retrans %d, timeouts %d\n",
+			iv.OutSegs, iv.RetransSegs, 100*iv.RetransRatio, iv.SynRetrans, iv.Timeouts)
+	}
+	if r := retransRatio(s); r > maxRetrans {
+		fmt.Fprintf(w, "  ! retransmits: %.2f%% of segments retransmitted (more than %.2f%%)\n", 100*r, 100*maxRetrans)
+	}
+	i := s.ICMP
+	fmt.Fprintf(w, "ICMP: in %d (errors %d), out %d (errors %d); ICMPv6: in %d (errors %d), out %d (errors %d)\n",
+		i.InMsgs, i.InErrors, i.OutMsgs, i.OutErrors, i.In6Msgs, i.In6Errors, i.Out6Msgs, i.Out6Errors)
+	if len(s.Worst) > 0 {
+		fmt.Fprintln(w, "\nTCP connections with the most retransmits:")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "Local\tRemote\tState\tRetrans\tRatio\tRTT ms\tProcess\t")
+		for _, c := range s.Worst {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.2f%%\t%.3f\t%s\n", c.Local, c.Remote, c.State, c.TCPInfo.TotalRetrans,
+				100*c.TCPInfo.RetransRatio(), c.TCPInfo.RTTMS, ownerText(c.Owner, c.OtherOwners))
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "\nCapture sockets (%d", len(s.CaptureSockets))
+	if s.CaptureSource != "" {
+		fmt.Fprintf(w, ", from %s", s.CaptureSource)
+	}
+	fmt.Fprintln(w, "):")
+	if len(s.CaptureSockets) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PID\tProcess\tUser\tInterface\tType\tProtocol\tPromisc\t")
+		for _, c := range s.CaptureSockets {
+			ifc := c.Interface
+			if c.IfIndex == 0 {
+				ifc = "(all)"
+			}
+			promisc := onOff(c.Promisc)
+			if !c.PromiscKnown {
+				promisc = "unknown"
+			}
+			pid := "-"
+			if c.PID != 0 {
+				pid = fmt.Sprint(c.PID)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pid, c.Process, c.User, ifc, c.Type, c.Protocol, promisc)
+		}
+		tw.Flush()
+	}
+	if s.Owners != nil && s.Owners.Unowned > 0 {
+		fmt.Fprintf(w, "  (%d capture socket owner(s) not visible: %d processes unreadable; run as root)\n", s.Owners.Unowned, s.Owners.Unreadable)
+	}
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// human prints n with a k/M/G suffix.
+func human(n uint64, unit string) string {
+	f := float64(n)
+	for _, p := range []string{"", "k", "M", "G", "T"} {
+		if f < 1000 || p == "T" {
+			if p == "" {
+				return fmt.Sprintf("%d%s", n, unit)
+			}
+			return fmt.Sprintf("%.1f%s%s", f, p, unit)
+		}
+		f /= 1000
+	}
+	return fmt.Sprint(n)
+}

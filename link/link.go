@@ -1,0 +1,330 @@
+package link
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"netdx/sockets"
+)
+
+// Config says what to read. The zero value reads every interface of the
+// caller's network namespace once, with its capture sockets.
+type Config struct {
+	// NetNS is the path of a network namespace (/run/netns/NAME,
+	// /proc/PID/ns/net); empty means the caller's.
+	NetNS string
+	// Proc is where /proc is mounted (owners of capture sockets are found
+	// under it); empty means /proc.
+	Proc string
+	// ProcNet is a directory holding snmp, netstat and snmp6; empty means
+	// the namespace's own (read from a thread inside it).
+	ProcNet string
+	// Interfaces keeps only these interfaces (all when empty).
+	Interfaces []string
+	// Interval, when positive, makes Collect sample twice that far apart
+	// and report rates.
+	Interval time.Duration
+	// Top is how many TCP connections with the most retransmits to report
+	// (0: none).
+	Top int
+	// NoCaptures skips the capture sockets (and the /proc scan for owners).
+	NoCaptures bool
+	// AllowedCapture names processes whose promiscuous capture is expected
+	// (a DHCP client); they explain the counter but are not sniffers.
+	AllowedCapture []string
+}
+
+// Link is one network interface.
+type Link struct {
+	Name           string   `json:"name"`
+	Index          int      `json:"index"`
+	Type           string   `json:"type"`
+	Kind           string   `json:"kind,omitempty"` // rtnetlink kind: veth, bridge, bond, …
+	MTU            int      `json:"mtu"`
+	OperState      string   `json:"oper_state"`
+	Up             bool     `json:"up"`
+	Carrier        bool     `json:"carrier"`
+	CarrierChanges uint32   `json:"carrier_changes"`
+	Flags          []string `json:"flags"`
+	RawFlags       uint32   `json:"-"`
+	// PromiscFlag is the IFF_PROMISC flag ifconfig shows; Promiscuity the
+	// kernel's counter of promiscuous users (IFLA_PROMISCUITY), which
+	// tcpdump raises without setting the flag.
+	PromiscFlag bool      `json:"promisc_flag"`
+	Promiscuity uint32    `json:"promiscuity"`
+	Allmulti    uint32    `json:"allmulti"`
+	MasterIndex int       `json:"master_index,omitempty"`
+	Master      string    `json:"master,omitempty"`
+	Address     string    `json:"address,omitempty"`
+	Stats       Stats     `json:"stats"`
+	Rates       *Rates    `json:"rates,omitempty"`
+	Promisc     Promisc   `json:"promisc"`
+	Problems    []Problem `json:"problems,omitempty"`
+}
+
+// Snapshot is the interface health of a network namespace at one moment
+// (the end of the interval when sampling).
+type Snapshot struct {
+	Time           time.Time              `json:"time"`
+	Links          []Link                 `json:"links"`
+	TCP            TCP                    `json:"tcp"`
+	ICMP           ICMP                   `json:"icmp"`
+	Worst          []sockets.Socket       `json:"worst_connections,omitempty"`
+	CaptureSockets []sockets.PacketSocket `json:"capture_sockets"`
+	CaptureSource  string                 `json:"capture_source,omitempty"`
+	Owners         *sockets.OwnerScan     `json:"owners,omitempty"`
+	// Interrupted is set when the interface table changed during the dump.
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// ErrNoInterface is returned when an interface asked for does not exist.
+var ErrNoInterface = errors.New("link: no such interface")
+
+// sample is one reading of the kernel's counters.
+type sample struct {
+	at          time.Time
+	links       []Link
+	counters    Counters
+	interrupted bool
+}
+
+// Collect reads the interfaces, TCP/IP counters and capture sockets of
+// cfg's namespace; with an Interval it samples twice and adds rates.
+func Collect(ctx context.Context, cfg Config) (Snapshot, error) {
+	first, err := read(ctx, cfg)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if cfg.Interval <= 0 {
+		return finish(ctx, cfg, nil, first)
+	}
+	select {
+	case <-ctx.Done():
+		return Snapshot{}, ctx.Err()
+	case <-time.After(cfg.Interval):
+	}
+	second, err := read(ctx, cfg)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return finish(ctx, cfg, &first, second)
+}
+
+// Watch samples every cfg.Interval (1 s when unset) until ctx ends, calling
+// fn with a snapshot whose rates cover the last interval. An error from fn
+// stops it; the end of ctx is not an error.
+func Watch(ctx context.Context, cfg Config, fn func(Snapshot) error) error {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	prev, err := read(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	tick := time.NewTicker(cfg.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		cur, err := read(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		snap, err := finish(ctx, cfg, &prev, cur)
+		if err != nil {
+			return err
+		}
+		if err := fn(snap); err != nil {
+			return err
+		}
+		prev = cur
+	}
+}
+
+// read takes one sample: one link dump and the /proc/net counters, both
+// from inside the namespace.
+func read(ctx context.Context, cfg Config) (sample, error) {
+	var s sample
+	err := inNetNS(cfg.NetNS, func() error {
+		var err error
+		s.links, s.interrupted, err = dumpLinks()
+		if err != nil {
+			return err
+		}
+		s.at = time.Now()
+		s.counters, err = readCounters(cfg.ProcNet)
+		return err
+	})
+	if err != nil {
+		return s, err
+	}
+	if err := ctx.Err(); err != nil {
+		return s, err
+	}
+	names := make(map[int]string, len(s.links))
+	for _, l := range s.links {
+		names[l.Index] = l.Name
+	}
+	for i := range s.links {
+		s.links[i].Master = names[s.links[i].MasterIndex]
+	}
+	if len(cfg.Interfaces) > 0 {
+		keep := s.links[:0]
+		for _, l := range s.links {
+			if slices.Contains(cfg.Interfaces, l.Name) {
+				keep = append(keep, l)
+			}
+		}
+		for _, want := range cfg.Interfaces {
+			if !slices.ContainsFunc(keep, func(l Link) bool { return l.Name == want }) {
+				return s, fmt.Errorf("%w: %q", ErrNoInterface, want)
+			}
+		}
+		s.links = keep
+	}
+	return s, nil
+}
+
+// finish turns a sample (and the one before, when sampling) into a
+// snapshot: rates, capture sockets, promiscuity explained, problems.
+func finish(ctx context.Context, cfg Config, prev *sample, cur sample) (Snapshot, error) {
+	snap := Snapshot{Time: cur.at, Links: cur.links, Interrupted: cur.interrupted,
+		TCP: TCPFrom(cur.counters), ICMP: ICMPFrom(cur.counters)}
+	if prev != nil {
+		dt := cur.at.Sub(prev.at)
+		old := map[int]Link{}
+		for _, l := range prev.links {
+			old[l.Index] = l
+		}
+		for i := range snap.Links {
+			l := &snap.Links[i]
+			r := Rates{Reset: true, IntervalMS: float64(dt) / float64(time.Millisecond)}
+			if o, ok := old[l.Index]; ok && o.Name == l.Name {
+				r = ComputeRates(o.Stats, l.Stats, dt)
+			}
+			l.Rates = &r
+		}
+		d := TCPDelta(TCPFrom(prev.counters), snap.TCP)
+		snap.TCP.Interval = &d
+	}
+	if !cfg.NoCaptures {
+		caps, err := sockets.Capture(ctx, sockets.CaptureConfig{NetNS: cfg.NetNS, Proc: cfg.Proc})
+		if err != nil {
+			return snap, err
+		}
+		snap.CaptureSockets, snap.CaptureSource, snap.Owners = caps.Sockets, caps.Source, caps.Owners
+	}
+	if snap.CaptureSockets == nil {
+		snap.CaptureSockets = []sockets.PacketSocket{}
+	}
+	kinds := map[int]string{}
+	for _, l := range cur.links {
+		kinds[l.Index] = l.Kind
+	}
+	for i := range snap.Links {
+		l := &snap.Links[i]
+		l.Promisc = ExplainPromisc(*l, kinds[l.MasterIndex], snap.CaptureSockets, cfg.AllowedCapture)
+		l.Problems = Problems(*l)
+	}
+	if cfg.Top > 0 {
+		t, err := sockets.List(ctx, sockets.Config{NetNS: cfg.NetNS, Proc: cfg.Proc, Proto: "tcp", All: true, TCPInfo: true, Owners: true})
+		if err != nil {
+			return snap, err
+		}
+		snap.Worst = WorstConnections(t.Sockets, cfg.Top)
+	}
+	return snap, nil
+}
+
+// WorstConnections returns up to n TCP connections with the most
+// retransmitted segments (at least one), worst first.
+func WorstConnections(socks []sockets.Socket, n int) []sockets.Socket {
+	var out []sockets.Socket
+	for _, s := range socks {
+		if s.TCPInfo != nil && s.TCPInfo.TotalRetrans > 0 {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].TCPInfo, out[j].TCPInfo
+		if a.TotalRetrans != b.TotalRetrans {
+			return a.TotalRetrans > b.TotalRetrans
+		}
+		return a.RetransRatio() > b.RetransRatio()
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// dumpLinks reads every interface with one RTM_GETLINK dump over a
+// NETLINK_ROUTE socket opened in the calling thread's namespace.
+func dumpLinks() ([]Link, bool, error) {
+	s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, false, fmt.Errorf("link: open rtnetlink socket: %w", err)
+	}
+	defer s.Close()
+	req := nl.NewNetlinkRequest(unix.RTM_GETLINK, unix.NLM_F_DUMP)
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: {Socket: s}}
+	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+	var links []Link
+	var perr error
+	err = req.ExecuteIter(unix.NETLINK_ROUTE, unix.RTM_NEWLINK, func(m []byte) bool {
+		l, err := parseLinkMessage(m)
+		if err != nil {
+			perr = err
+			return false
+		}
+		links = append(links, l)
+		return true
+	})
+	interrupted := errors.Is(err, nl.ErrDumpInterrupted)
+	if err != nil && !interrupted {
+		return nil, false, fmt.Errorf("link: dump interfaces: %w", err)
+	}
+	if perr != nil {
+		return nil, false, fmt.Errorf("link: dump interfaces: %w", perr)
+	}
+	sort.Slice(links, func(i, j int) bool { return links[i].Index < links[j].Index })
+	return links, interrupted, nil
+}
+
+// readCounters reads snmp, netstat and snmp6 from dir, or from the calling
+// thread's own /proc view of its namespace.
+func readCounters(dir string) (Counters, error) {
+	if dir == "" {
+		dir = "/proc/thread-self/net"
+	}
+	c := Counters{}
+	for _, f := range []struct {
+		name  string
+		parse func([]byte, Counters) error
+	}{{"snmp", ParseSNMP}, {"netstat", ParseSNMP}, {"snmp6", ParseSNMP6}} {
+		b, err := os.ReadFile(filepath.Join(dir, f.name))
+		if errors.Is(err, os.ErrNotExist) && f.name == "snmp6" {
+			continue // IPv6 disabled
+		}
+		if err != nil {
+			return nil, fmt.Errorf("link: %w", err)
+		}
+		if err := f.parse(b, c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
