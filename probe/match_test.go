@@ -1,0 +1,233 @@
+package probe
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+var testToken = Token{1, 2, 3, 4, 5, 6}
+
+// replyTo turns an echo request into the reply a host would send, with
+// the id optionally rewritten (as the kernel does on datagram sockets).
+func replyTo(req []byte, v6 bool, id int) []byte {
+	b := append([]byte(nil), req...)
+	b[0] = 0
+	if v6 {
+		b[0] = 129
+	}
+	if id >= 0 {
+		binary.BigEndian.PutUint16(b[4:], uint16(id))
+	}
+	b[2], b[3] = 0, 0
+	if !v6 {
+		binary.BigEndian.PutUint16(b[2:], checksum(b))
+	}
+	return b
+}
+
+func request(v6 bool, seq, target int, sentNS int64) []byte {
+	return Echo{V6: v6, ID: 0x4242, Seq: seq, Token: testToken, Target: target, SentNS: sentNS, Size: DefaultPayload}.Marshal()
+}
+
+func TestMatch(t *testing.T) {
+	raw4 := Expect{ID: 0x4242, Token: testToken, Size: DefaultPayload}
+	raw6 := Expect{V6: true, ID: 0x4242, Token: testToken, Size: DefaultPayload}
+	dgram4 := Expect{ID: 0x4242, Datagram: true, Token: testToken, Size: DefaultPayload}
+	const sent = int64(1700000000123456789)
+	good := replyTo(request(false, 7, 3, sent), false, -1)
+
+	corrupt := func(b []byte, i int) []byte {
+		b = append([]byte(nil), b...)
+		b[i] ^= 0xff
+		return b
+	}
+	wrongToken := request(false, 7, 3, sent)
+	wrongToken[8] ^= 1
+	wrongToken = replyTo(wrongToken, false, -1) // valid checksum, wrong token
+	wrongFill := request(false, 7, 3, sent)
+	wrongFill[8+40] ^= 1
+	wrongFill = replyTo(wrongFill, false, -1)
+	otherSize := replyTo(Echo{ID: 0x4242, Seq: 7, Token: testToken, Target: 3, SentNS: sent, Size: 64}.Marshal(), false, -1)
+
+	cases := []struct {
+		name   string
+		e      Expect
+		data   []byte
+		kind   Kind
+		target int
+		seq    int
+		reason string
+	}{
+		{"valid v4 reply", raw4, good, Reply, 3, 7, ""},
+		{"valid v6 reply (kernel checksum)", raw6, replyTo(request(true, 9, 1, sent), true, -1), Reply, 1, 9, ""},
+		{"wrong token", raw4, wrongToken, Invalid, -1, 7, "wrong token"},
+		{"corrupted checksum", raw4, corrupt(good, 30), Invalid, -1, 7, "bad checksum"},
+		{"corrupted fill, checksum fixed", raw4, wrongFill, Invalid, 3, 7, "wrong data byte #40"},
+		{"payload size changed", raw4, otherSize, Invalid, -1, 7, "payload of 64 bytes, sent 56"},
+		{"another program's id on a raw socket", raw4, replyTo(request(false, 7, 3, sent), false, 0x1111), Foreign, -1, 7, "another echo id"},
+		{"id rewritten by a datagram socket", dgram4, replyTo(request(false, 7, 3, sent), false, 0x1111), Reply, 3, 7, ""},
+		{"echo request (our own, looped)", raw4, request(false, 7, 3, sent), Foreign, -1, 0, "ICMP type 8"},
+		{"v4 reply on a v6 socket", raw6, good, Foreign, -1, 0, "ICMP type 0"},
+		{"short", raw4, good[:5], Foreign, -1, 0, "short message"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Match(tc.e, tc.data, nil)
+			if v.Kind != tc.kind || v.Target != tc.target || v.Seq != tc.seq || v.Reason != tc.reason {
+				t.Errorf("Match = %+v, want kind %v target %d seq %d reason %q", v, tc.kind, tc.target, tc.seq, tc.reason)
+			}
+			if v.Kind == Reply && v.SentNS != sent {
+				t.Errorf("SentNS = %d, want %d", v.SentNS, sent)
+			}
+		})
+	}
+}
+
+// ipv4Header is a 20-byte IPv4 header from src to dst carrying proto.
+func ipv4Header(src, dst netip.Addr, proto byte, payload int) []byte {
+	h := make([]byte, 20)
+	h[0], h[8], h[9] = 0x45, 1, proto
+	binary.BigEndian.PutUint16(h[2:], uint16(20+payload))
+	copy(h[12:], src.AsSlice())
+	copy(h[16:], dst.AsSlice())
+	return h
+}
+
+func TestMatchErrors(t *testing.T) {
+	raw4 := Expect{ID: 0x4242, Token: testToken, Size: DefaultPayload}
+	const sent = int64(1700000000123456789)
+	src, dst := netip.MustParseAddr("198.18.1.1"), netip.MustParseAddr("198.18.2.2")
+	req := request(false, 5, 2, sent)
+	// Time exceeded quoting the whole request, and one quoting only the
+	// first 8 bytes (RFC 792 minimum).
+	full := append([]byte{11, 0, 0, 0, 0, 0, 0, 0}, append(ipv4Header(src, dst, 1, len(req)), req...)...)
+	short := append([]byte{3, 1, 0, 0, 0, 0, 0, 0}, append(ipv4Header(src, dst, 1, len(req)), req[:8]...)...)
+	other := append([]byte(nil), full...)
+	other[8+20+8] ^= 1 // someone else's token
+
+	if v := Match(raw4, full, nil); v.Kind != Error || v.Target != 2 || v.Seq != 5 || v.ErrType != 11 || v.SentNS != sent {
+		t.Errorf("full quote: %+v", v)
+	}
+	if v := Match(raw4, short, nil); v.Kind != Error || v.Target != -1 || v.Seq != 5 || v.ErrType != 3 || v.ErrCode != 1 {
+		t.Errorf("short quote: %+v", v)
+	}
+	if a, ok := QuotedDst(false, short); !ok || a != dst {
+		t.Errorf("QuotedDst = %v %v, want %v", a, ok, dst)
+	}
+	if v := Match(raw4, other, nil); v.Kind != Foreign {
+		t.Errorf("error quoting another run's token: %+v, want foreign", v)
+	}
+	// A datagram socket's queued error: the quoted message with the
+	// kernel's id, type and code from the extended error.
+	dg := Expect{ID: 0x9999, Datagram: true, Token: testToken, Size: DefaultPayload}
+	if v := Match(dg, req, &QueuedError{Type: 11}); v.Kind != Error || v.Target != 2 || v.Seq != 5 || v.ErrType != 11 {
+		t.Errorf("queued: %+v", v)
+	}
+}
+
+func TestTracker(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	ms := time.Millisecond
+	tr := newTracker(false, time.Second)
+	var sent [4]int64
+	for n := range 4 {
+		sent[n] = t0.Add(time.Duration(n) * 100 * ms).UnixNano()
+		tr.sent(t0.Add(time.Duration(n)*100*ms), sent[n])
+	}
+	reply := func(seq, n int, after time.Duration) Outcome {
+		out, _, _ := tr.reply(Verdict{Kind: Reply, Seq: seq, SentNS: sent[n]}, t0.Add(time.Duration(n)*100*ms+after), true)
+		return out
+	}
+	if out := reply(1, 0, 10*ms); out != Received {
+		t.Errorf("first reply: %v", out)
+	}
+	if out := reply(1, 0, 12*ms); out != Duplicate {
+		t.Errorf("second reply to seq 1: %v, want duplicate", out)
+	}
+	// Wrong seq: seq 3 with seq 1's send time, and a seq never sent.
+	if out := reply(3, 0, 10*ms); out != Rejected {
+		t.Errorf("seq 3 carrying seq 1's send time: %v, want invalid", out)
+	}
+	if out, _, _ := tr.reply(Verdict{Kind: Reply, Seq: 9, SentNS: sent[0]}, t0, true); out != Rejected {
+		t.Errorf("unsent seq: %v, want invalid", out)
+	}
+	// Probe 2 (seq 3) answered before probe 1 (seq 2): one reordering.
+	if out := reply(3, 2, 5*ms); out != Received {
+		t.Errorf("seq 3: %v", out)
+	}
+	if out := reply(2, 1, 250*ms); out != Received {
+		t.Errorf("seq 2 late but within timeout: %v", out)
+	}
+	// Probe 3 times out; its reply after the timeout is late, not
+	// received; one stamped in time but seen after expiry counts.
+	if !tr.expire(3) {
+		t.Fatal("expire(3) = false")
+	}
+	if out := reply(4, 3, 1500*ms); out != Late {
+		t.Errorf("stale reply after timeout: %v, want late", out)
+	}
+	r := tr.result(Target{Name: "x", Addr: netip.MustParseAddr("198.18.2.2")})
+	if r.Sent != 4 || r.Received != 3 || r.Duplicates != 1 || r.Invalid != 2 || r.Late != 1 || r.Reordered != 1 || r.LossPct != 25 {
+		t.Errorf("result %+v", r)
+	}
+	if r.RTT == nil || r.RTT.Min != 5 || r.RTT.Max != 250 {
+		t.Errorf("rtt %+v, want min 5 max 250 (duplicate and late replies unused)", r.RTT)
+	}
+	// Reply stamped inside the timeout but handled after expiry.
+	tr2 := newTracker(false, time.Second)
+	tr2.sent(t0, 42)
+	tr2.expire(0)
+	if out, _, _ := tr2.reply(Verdict{Kind: Reply, Seq: 1, SentNS: 42}, t0.Add(900*ms), true); out != Received || tr2.pending != 0 {
+		t.Errorf("in-time reply after loop expiry: %v pending %d", out, tr2.pending)
+	}
+}
+
+func TestSummarise(t *testing.T) {
+	ms := func(v ...float64) []time.Duration {
+		var d []time.Duration
+		for _, x := range v {
+			d = append(d, time.Duration(x*float64(time.Millisecond)))
+		}
+		return d
+	}
+	if Summarise(nil) != nil {
+		t.Error("no replies should give nil stats")
+	}
+	// Hand computed: 10, 20, 30, 40 → avg 25; population variance
+	// (225+25+25+225)/4 = 125, mdev 11.180; jitter |10|+|10|+|10| / 3 = 10;
+	// nearest rank p50 = 2nd = 20, p95 = p99 = 4th = 40.
+	s := Summarise(ms(10, 20, 30, 40)).Round()
+	want := RTTStats{Min: 10, Avg: 25, Max: 40, Mdev: 11.18, P50: 20, P95: 40, P99: 40, Jitter: 10}
+	if *s != want {
+		t.Errorf("got %+v, want %+v", *s, want)
+	}
+	// Order matters for jitter only: 1, 5, 2 → |4|+|3| / 2 = 3.5.
+	s = Summarise(ms(1, 5, 2)).Round()
+	want = RTTStats{Min: 1, Avg: 2.667, Max: 5, Mdev: 1.7, P50: 2, P95: 5, P99: 5, Jitter: 3.5}
+	if *s != want {
+		t.Errorf("got %+v, want %+v", *s, want)
+	}
+	// 100 values 1..100: p95 is the 95th, p99 the 99th.
+	var hundred []float64
+	for i := 1; i <= 100; i++ {
+		hundred = append(hundred, float64(i))
+	}
+	s = Summarise(ms(hundred...)).Round()
+	if s.P50 != 50 || s.P95 != 95 || s.P99 != 99 || s.Mdev != 28.866 {
+		t.Errorf("1..100: %+v", s)
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := Config{}.withDefaults()
+	if err != nil || c.Interval != time.Second || c.Size != 56 || c.Rate != DefaultRate || c.Timeout != DefaultTimeout {
+		t.Errorf("defaults %+v %v", c, err)
+	}
+	for _, bad := range []Config{{Size: 8}, {Count: -1}, {TTL: 300}, {DontFragment: true, AllowFragment: true}} {
+		if _, err := bad.withDefaults(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
