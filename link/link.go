@@ -274,17 +274,9 @@ func WorstConnections(socks []sockets.Socket, n int) []sockets.Socket {
 // dumpLinks reads every interface with one RTM_GETLINK dump over a
 // NETLINK_ROUTE socket opened in the calling thread's namespace.
 func dumpLinks() ([]Link, bool, error) {
-	s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
-	if err != nil {
-		return nil, false, fmt.Errorf("link: open rtnetlink socket: %w", err)
-	}
-	defer s.Close()
-	req := nl.NewNetlinkRequest(unix.RTM_GETLINK, unix.NLM_F_DUMP)
-	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: {Socket: s}}
-	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
 	var links []Link
 	var perr error
-	err = req.ExecuteIter(unix.NETLINK_ROUTE, unix.RTM_NEWLINK, func(m []byte) bool {
+	interrupted, err := dumpLinkMessages(func(m []byte) bool {
 		l, err := parseLinkMessage(m)
 		if err != nil {
 			perr = err
@@ -293,15 +285,33 @@ func dumpLinks() ([]Link, bool, error) {
 		links = append(links, l)
 		return true
 	})
-	interrupted := errors.Is(err, nl.ErrDumpInterrupted)
-	if err != nil && !interrupted {
-		return nil, false, fmt.Errorf("link: dump interfaces: %w", err)
+	if err == nil {
+		err = perr
 	}
-	if perr != nil {
-		return nil, false, fmt.Errorf("link: dump interfaces: %w", perr)
+	if err != nil {
+		return nil, false, fmt.Errorf("link: dump interfaces: %w", err)
 	}
 	sort.Slice(links, func(i, j int) bool { return links[i].Index < links[j].Index })
 	return links, interrupted, nil
+}
+
+// dumpLinkMessages calls fn with each RTM_NEWLINK payload of a link dump
+// until fn returns false. It reports whether the dump was interrupted by a
+// change (the results are then still complete, but maybe inconsistent).
+func dumpLinkMessages(fn func([]byte) bool) (interrupted bool, err error) {
+	s, err := nl.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
+	if err != nil {
+		return false, fmt.Errorf("open rtnetlink socket: %w", err)
+	}
+	defer s.Close()
+	req := nl.NewNetlinkRequest(unix.RTM_GETLINK, unix.NLM_F_DUMP)
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: {Socket: s}}
+	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+	err = req.ExecuteIter(unix.NETLINK_ROUTE, unix.RTM_NEWLINK, fn)
+	if errors.Is(err, nl.ErrDumpInterrupted) {
+		return true, nil
+	}
+	return false, err
 }
 
 // readCounters reads snmp, netstat and snmp6 from dir, or from the calling

@@ -1,0 +1,59 @@
+package link
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"os/exec"
+	"testing"
+	"time"
+
+	"netdx/internal/netlab"
+)
+
+func pfx(s ...string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range s {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}
+
+// startTcpdump runs tcpdump on iface inside n (promiscuous unless
+// promisc is false: tcpdump -p), writing nothing, until the lab ends.
+func startTcpdump(t *testing.T, n *netlab.Node, iface string, promisc bool) *exec.Cmd {
+	t.Helper()
+	args := []string{"-i", iface, "-n", "-w", "/dev/null"}
+	if !promisc {
+		args = append(args, "-p")
+	}
+	cmd := n.Command(context.Background(), "tcpdump", args...)
+	if err := n.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// promiscuity is what "ip -d link" says of iface in n.
+func promiscuity(t *testing.T, n *netlab.Node, iface string) int {
+	t.Helper()
+	var links []struct {
+		Promiscuity int `json:"promiscuity"`
+	}
+	if err := json.Unmarshal([]byte(n.MustRun("ip", "-d", "-j", "link", "show", "dev", iface)), &links); err != nil || len(links) != 1 {
+		t.Fatalf("ip -d -j link show dev %s: %v", iface, err)
+	}
+	return links[0].Promiscuity
+}
+
+// waitPromisc waits until iface's promiscuity counter is want.
+func waitPromisc(t *testing.T, n *netlab.Node, iface string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for promiscuity(t, n, iface) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s promiscuity never reached %d", iface, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
