@@ -1,0 +1,246 @@
+package link
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"netdx/internal/netlab"
+)
+
+func nsPath(n *netlab.Node) string { return "/run/netns/" + n.Namespace() }
+
+// TestIntegrationCountersMatchIP checks every counter of every interface
+// against "ip -s -s -j link" run in the same namespace in the same moment
+// (ip before and after agree, so nothing moved in between).
+func TestIntegrationCountersMatchIP(t *testing.T) {
+	l := netlab.New(t)
+	a, b := l.Node("a"), l.Node("b")
+	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24", "2001:db8::1/64"), B: pfx("198.18.0.2/24", "2001:db8::2/64")})
+	a.MustRun("ping", "-c", "20", "-i", "0.01", "-s", "1200", "198.18.0.2")
+	// Unanswered: ARP fails, ping counts errors.
+	_, _ = a.Run(context.Background(), "ping", "-c", "3", "-i", "0.01", "198.18.0.9")
+	for try := 0; try < 20; try++ {
+		before := a.MustRun("ip", "-s", "-s", "-d", "-j", "link")
+		snap, err := Collect(context.Background(), Config{NetNS: nsPath(a), NoCaptures: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := a.MustRun("ip", "-s", "-s", "-d", "-j", "link")
+		if before != after {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		var want []ipLink
+		if err := json.Unmarshal([]byte(after), &want); err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.Links) != len(want) {
+			t.Fatalf("%d links, ip shows %d", len(snap.Links), len(want))
+		}
+		for i, w := range want {
+			if snap.Links[i].Name != w.Name {
+				t.Fatalf("link %d is %s, ip says %s", i, snap.Links[i].Name, w.Name)
+			}
+			checkStats(t, snap.Links[i], w)
+		}
+		eth0 := snap.Links[1]
+		if eth0.Stats.TxPackets < 20 || eth0.Stats.RxBytes < 20*1200 {
+			t.Errorf("eth0 counters too small for 20 pings of 1200 bytes: %+v", eth0.Stats)
+		}
+		return
+	}
+	t.Fatal("ip's counters never stood still long enough to compare")
+}
+
+func findLink(t *testing.T, s Snapshot, name string) Link {
+	t.Helper()
+	for _, l := range s.Links {
+		if l.Name == name {
+			return l
+		}
+	}
+	t.Fatalf("no link %s in %v", name, s.Links)
+	return Link{}
+}
+
+// TestIntegrationTcpdumpFound: tcpdump raises eth0's promiscuity counter
+// but not the PROMISC flag; netdx finds its socket, its pid and calls it a
+// sniffer. A tcpdump -p on lo is found too, and is not promiscuous.
+func TestIntegrationTcpdumpFound(t *testing.T) {
+	l := netlab.New(t)
+	a, b := l.Node("a"), l.Node("b")
+	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24"), B: pfx("198.18.0.2/24")})
+	sniff := startTcpdump(t, a, "eth0", true)
+	quiet := startTcpdump(t, a, "lo", false)
+	waitPromisc(t, a, "eth0", 1)
+
+	var snap Snapshot
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var err error
+		snap, err = Collect(context.Background(), Config{NetNS: nsPath(a)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.CaptureSockets) >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	eth0 := findLink(t, snap, "eth0")
+	if eth0.PromiscFlag || eth0.Promiscuity != 1 {
+		t.Errorf("eth0: PROMISC flag %v promiscuity %d, want no flag and a counter of 1", eth0.PromiscFlag, eth0.Promiscuity)
+	}
+	if snap.CaptureSource != "packet_diag" {
+		t.Errorf("capture sockets from %q", snap.CaptureSource)
+	}
+	byPID := map[int]bool{}
+	for _, c := range snap.CaptureSockets {
+		switch c.PID {
+		case sniff.Process.Pid:
+			byPID[c.PID] = true
+			if c.Process != "tcpdump" || c.Interface != "eth0" || !c.Promisc || !c.PromiscKnown {
+				t.Errorf("sniffer socket %+v, want tcpdump on eth0 in promiscuous mode", c)
+			}
+		case quiet.Process.Pid:
+			byPID[c.PID] = true
+			if c.Interface != "lo" || c.Promisc {
+				t.Errorf("tcpdump -p socket %+v, want lo, not promiscuous", c)
+			}
+		}
+	}
+	if len(byPID) != 2 {
+		t.Errorf("capture sockets %+v: want both tcpdumps (pids %d, %d)", snap.CaptureSockets, sniff.Process.Pid, quiet.Process.Pid)
+	}
+	if len(eth0.Promisc.Sniffers) != 1 || eth0.Promisc.Sniffers[0].PID != sniff.Process.Pid || eth0.Promisc.Unexplained != 0 {
+		t.Errorf("eth0 promiscuity explained as %+v", eth0.Promisc)
+	}
+	if !slices.ContainsFunc(eth0.Problems, func(p Problem) bool { return p.Kind == "sniffer" }) {
+		t.Errorf("eth0 problems %v: no sniffer", eth0.Problems)
+	}
+	// Allowing tcpdump keeps it explained but no longer a sniffer.
+	snap, err := Collect(context.Background(), Config{NetNS: nsPath(a), AllowedCapture: []string{"tcpdump"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eth0 := findLink(t, snap, "eth0"); len(eth0.Promisc.Sniffers) != 0 || eth0.Promisc.Unexplained != 0 {
+		t.Errorf("allowed tcpdump: %+v", eth0.Promisc)
+	}
+}
+
+// TestIntegrationPromiscFlag: "ip link set promisc on" sets the flag ifconfig
+// shows; netdx reports it as explained by the flag, and as a problem.
+func TestIntegrationPromiscFlag(t *testing.T) {
+	l := netlab.New(t)
+	a, b := l.Node("a"), l.Node("b")
+	l.Connect(a, b, netlab.LinkConfig{})
+	a.MustRun("ip", "link", "set", "eth0", "promisc", "on")
+	snap, err := Collect(context.Background(), Config{NetNS: nsPath(a)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eth0 := findLink(t, snap, "eth0")
+	if !eth0.PromiscFlag || eth0.Promiscuity != 1 || eth0.Promisc.Unexplained != 0 || !slices.Contains(eth0.Flags, "promisc") {
+		t.Errorf("eth0 flag %v counter %d flags %v promisc %+v", eth0.PromiscFlag, eth0.Promiscuity, eth0.Flags, eth0.Promisc)
+	}
+	if !slices.ContainsFunc(eth0.Problems, func(p Problem) bool { return p.Kind == "promiscuous" }) {
+		t.Errorf("problems %v", eth0.Problems)
+	}
+	if lo := findLink(t, snap, "lo"); lo.PromiscFlag || lo.Promiscuity != 0 || len(lo.Problems) != 0 {
+		t.Errorf("lo: %+v", lo)
+	}
+}
+
+// TestIntegrationRetransmits sends data over a path that loses 10 % of it
+// and checks the retransmit counters against the namespace's own
+// /proc/net/snmp, and the connection among the worst offenders.
+func TestIntegrationRetransmits(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	p.Routers[0].Loss(netlab.Forward, netip.PrefixFrom(p.Target4(), 32), 10)
+	target := netip.AddrPortFrom(p.Target4(), 5001)
+
+	var ln net.Listener
+	if err := p.Dst.Do(func() (err error) { ln, err = net.Listen("tcp", target.String()); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			_, _ = io.Copy(io.Discard, c)
+			c.Close()
+		}
+	}()
+	var conn net.Conn
+	if err := p.Src.Do(func() (err error) { conn, err = net.DialTimeout("tcp", target.String(), 5*time.Second); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetWriteDeadline(time.Now().Add(60 * time.Second))
+	if _, err := conn.Write(bytes.Repeat([]byte("netdx"), 400_000)); err != nil {
+		t.Fatal(err)
+	}
+	local := conn.LocalAddr().String()
+
+	sleep := p.Src.Command(context.Background(), "sleep", "600")
+	if err := p.Src.Start(sleep); err != nil {
+		t.Fatal(err)
+	}
+	snmpPath := fmt.Sprintf("/proc/%d/net/snmp", sleep.Process.Pid)
+	for try := 0; try < 50; try++ {
+		before := readSNMP(t, snmpPath)
+		snap, err := Collect(context.Background(), Config{NetNS: nsPath(p.Src), Top: 3, NoCaptures: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := readSNMP(t, snmpPath)
+		if before.raw != after.raw {
+			time.Sleep(100 * time.Millisecond) // data still in flight
+			continue
+		}
+		want := TCPFrom(after.c)
+		t.Logf("namespace /proc/net/snmp: OutSegs %d RetransSegs %d (%.2f%%); netdx: %d %d (%.2f%%)",
+			want.OutSegs, want.RetransSegs, 100*want.RetransRatio, snap.TCP.OutSegs, snap.TCP.RetransSegs, 100*snap.TCP.RetransRatio)
+		if snap.TCP.OutSegs != want.OutSegs || snap.TCP.RetransSegs != want.RetransSegs || snap.TCP.RetransRatio != want.RetransRatio {
+			t.Errorf("netdx TCP %+v, /proc/%d/net/snmp says %+v", snap.TCP, sleep.Process.Pid, want)
+		}
+		if want.RetransSegs == 0 || want.RetransRatio < 0.01 {
+			t.Errorf("10%% loss gave a retransmit ratio of %.3f", want.RetransRatio)
+		}
+		if len(snap.Worst) == 0 || snap.Worst[0].Local != local || snap.Worst[0].TCPInfo.TotalRetrans == 0 {
+			t.Errorf("worst connections %+v, want %s first", snap.Worst, local)
+		} else if snap.Worst[0].PID != os.Getpid() {
+			t.Errorf("worst connection owned by %d, want this test (%d)", snap.Worst[0].PID, os.Getpid())
+		}
+		return
+	}
+	t.Fatal("the namespace's TCP counters never stood still")
+}
+
+type snmpText struct {
+	raw string
+	c   Counters
+}
+
+func readSNMP(t *testing.T, path string) snmpText {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Counters{}
+	if err := ParseSNMP(b, c); err != nil {
+		t.Fatal(err)
+	}
+	return snmpText{raw: string(b), c: c}
+}
