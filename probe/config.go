@@ -46,6 +46,9 @@ type Config struct {
 	// error, timeout and invalid message, as it happens. It must be
 	// quick: it delays the loop.
 	OnEvent func(Event)
+	// OnReady, when set, is called once the sockets are open, before the
+	// first request goes out (iputils prints its header there).
+	OnReady func()
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -89,6 +89,9 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		}
 		e.exp[f] = Expect{V6: f == 1, ID: c.ID(), Datagram: !c.Raw(), Token: e.token, Size: cfg.Size}
 	}
+	if cfg.OnReady != nil {
+		cfg.OnReady()
+	}
 	return e.loop(ctx), nil
 }
 

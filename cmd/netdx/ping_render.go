@@ -1,0 +1,208 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"netdx/probe"
+)
+
+// pingDoc is ping's JSON document.
+type pingDoc struct {
+	Status      string         `json:"status"`
+	Targets     []probe.Result `json:"targets"`
+	Interrupted bool           `json:"interrupted,omitempty"` // Ctrl-C: statistics so far
+}
+
+func statusName(code int) string {
+	return [...]string{"ok", "warning", "critical", "unknown"}[code]
+}
+
+// pingCode is the exit code of a run: 3 when a target could not be pinged
+// at all, else the thresholds' verdict, else 2 when a target never
+// answered.
+func pingCode(results []probe.Result, th *thresholds) int {
+	code := exitOK
+	for _, r := range results {
+		var c int
+		switch {
+		case r.Error != "":
+			return exitUnknown
+		case th != nil:
+			c = nagiosState(r, *th)
+		case r.Received == 0:
+			c = exitCritical
+		}
+		code = max(code, c)
+	}
+	return code
+}
+
+// rttText formats an RTT the way iputils does: three significant places
+// below 10 ms, fewer above.
+func rttText(d time.Duration) string {
+	us := d.Microseconds()
+	switch {
+	case us >= 100000-50:
+		return strconv.FormatInt((us+500)/1000, 10)
+	case us >= 10000-5:
+		return fmt.Sprintf("%.1f", float64(us)/1000)
+	case us >= 1000:
+		return fmt.Sprintf("%.2f", float64(us)/1000)
+	}
+	return fmt.Sprintf("%.3f", float64(us)/1000)
+}
+
+func msText(ms float64) string {
+	return rttText(time.Duration(ms * float64(time.Millisecond)))
+}
+
+// printHeader prints iputils' first line for a single target.
+func printHeader(w io.Writer, t probe.Target, size int) {
+	if t.Addr.Is6() {
+		fmt.Fprintf(w, "PING %s(%s) %d data bytes\n", t.Name, t.Addr, size)
+		return
+	}
+	fmt.Fprintf(w, "PING %s (%s) %d(%d) bytes of data.\n", t.Name, t.Addr, size, size+28)
+}
+
+// liveOutput prints each reply and error as it happens: iputils' lines
+// for one target, fping's for several.
+func liveOutput(w, ew io.Writer, targets []probe.Target, single bool) func(probe.Event) {
+	width := nameWidth(targets)
+	return func(ev probe.Event) {
+		t := targets[ev.Target]
+		if ev.Kind == probe.EventSendError {
+			fmt.Fprintf(ew, "netdx ping: %s: icmp_seq=%d: %s\n", t.Name, ev.Seq, ev.Reason)
+			return
+		}
+		if single {
+			printIputilsEvent(w, t, ev)
+			return
+		}
+		name := fmt.Sprintf("%-*s", width, t.Name)
+		switch ev.Kind {
+		case probe.EventReply:
+			fmt.Fprintf(w, "%s : [%d], %d bytes, %s ms\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT))
+		case probe.EventDuplicate:
+			fmt.Fprintf(w, "%s : duplicate for [%d], %d bytes, %s ms\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT))
+		case probe.EventLate:
+			fmt.Fprintf(w, "%s : late reply for [%d], %d bytes, %s ms (not counted)\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT))
+		case probe.EventInvalid:
+			fmt.Fprintf(w, "%s : invalid reply from %s for [%d]: %s (not counted)\n", name, ev.From, ev.Seq-1, ev.Reason)
+		case probe.EventError:
+			fmt.Fprintf(w, "%s from %s for ICMP Echo [%d] sent to %s\n", probe.ICMPErrorName(t.Addr.Is6(), ev.ErrType, ev.ErrCode), ev.From, ev.Seq-1, t.Addr)
+		}
+	}
+}
+
+func printIputilsEvent(w io.Writer, t probe.Target, ev probe.Event) {
+	switch ev.Kind {
+	case probe.EventReply, probe.EventDuplicate, probe.EventLate:
+		ttl := ""
+		if ev.TTL >= 0 {
+			ttl = fmt.Sprintf(" ttl=%d", ev.TTL)
+		}
+		suffix := ""
+		switch ev.Kind {
+		case probe.EventDuplicate:
+			suffix = " (DUP!)"
+		case probe.EventLate:
+			suffix = " (late: after the -W timeout, not counted)"
+		}
+		fmt.Fprintf(w, "%d bytes from %s: icmp_seq=%d%s time=%s ms%s\n", ev.Bytes, ev.From, ev.Seq, ttl, rttText(ev.RTT), suffix)
+	case probe.EventInvalid:
+		fmt.Fprintf(w, "From %s icmp_seq=%d invalid reply: %s (not counted)\n", ev.From, ev.Seq, ev.Reason)
+	case probe.EventError:
+		fmt.Fprintf(w, "From %s icmp_seq=%d %s\n", ev.From, ev.Seq, probe.ICMPErrorName(t.Addr.Is6(), ev.ErrType, ev.ErrCode))
+	}
+}
+
+func nameWidth(targets []probe.Target) int {
+	w := 0
+	for _, t := range targets {
+		w = max(w, len(t.Name))
+	}
+	return w
+}
+
+func lossText(pct float64) string { return strconv.FormatFloat(pct, 'g', 6, 64) }
+
+// printSummary prints iputils' statistics for one target, then what
+// netdx knows beyond them.
+func printSummary(w io.Writer, r probe.Result, elapsed time.Duration) {
+	fmt.Fprintf(w, "\n--- %s ping statistics ---\n", r.Target)
+	fmt.Fprintf(w, "%d packets transmitted, %d received", r.Sent, r.Received)
+	if r.Duplicates > 0 {
+		fmt.Fprintf(w, ", +%d duplicates", r.Duplicates)
+	}
+	if n := errorTotal(r); n > 0 {
+		fmt.Fprintf(w, ", +%d errors", n)
+	}
+	fmt.Fprintf(w, ", %s%% packet loss, time %dms\n", lossText(r.LossPct), elapsed.Milliseconds())
+	if r.RTT != nil {
+		s := r.RTT
+		fmt.Fprintf(w, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", s.Min, s.Avg, s.Max, s.Mdev)
+		fmt.Fprintf(w, "rtt p50/p95/p99/jitter = %.3f/%.3f/%.3f/%.3f ms (%s receive timestamps, %s socket)\n",
+			s.P50, s.P95, s.P99, s.Jitter, r.Timestamps, r.Socket)
+	}
+	printExtras(w, r, "")
+}
+
+// printExtras prints the counts iputils does not have, when not zero.
+func printExtras(w io.Writer, r probe.Result, indent string) {
+	var parts []string
+	for _, x := range []struct {
+		n    int
+		what string
+	}{{r.Invalid, "invalid"}, {r.Late, "late"}, {r.Reordered, "reordered"}, {r.SendErrors, "send errors"}} {
+		if x.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.what))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "%sreplies not counted or out of order: %s\n", indent, strings.Join(parts, ", "))
+	}
+	for _, e := range r.ICMPErrors {
+		fmt.Fprintf(w, "%sicmp errors: %d x %s from %s\n", indent, e.Count, e.Name, e.From)
+	}
+}
+
+func errorTotal(r probe.Result) int {
+	n := r.SendErrors
+	for _, e := range r.ICMPErrors {
+		n += e.Count
+	}
+	return n
+}
+
+// printFpingSummary prints fping -c's per-target summary lines.
+func printFpingSummary(w io.Writer, results []probe.Result) {
+	width := 0
+	for _, r := range results {
+		width = max(width, len(r.Target))
+	}
+	fmt.Fprintln(w)
+	for _, r := range results {
+		if r.Error != "" {
+			fmt.Fprintf(w, "%-*s : %s\n", width, r.Target, r.Error)
+			continue
+		}
+		loss := 0
+		if r.Sent > 0 {
+			loss = (r.Sent - r.Received) * 100 / r.Sent
+		}
+		fmt.Fprintf(w, "%-*s : xmt/rcv/%%loss = %d/%d/%d%%", width, r.Target, r.Sent, r.Received, loss)
+		if r.RTT != nil {
+			fmt.Fprintf(w, ", min/avg/max = %s/%s/%s", msText(r.RTT.Min), msText(r.RTT.Avg), msText(r.RTT.Max))
+		}
+		if r.Duplicates > 0 {
+			fmt.Fprintf(w, ", dup %d", r.Duplicates)
+		}
+		fmt.Fprintln(w)
+		printExtras(w, r, "  ")
+	}
+}
