@@ -1,0 +1,49 @@
+package sockets
+
+import (
+	"context"
+	"net/netip"
+	"os/exec"
+	"testing"
+	"time"
+
+	"netdx/internal/netlab"
+)
+
+func pfx(s ...string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range s {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}
+
+func nsPath(n *netlab.Node) string { return "/run/netns/" + n.Namespace() }
+
+// start runs a long-lived command inside n until the lab ends.
+func start(t *testing.T, n *netlab.Node, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := n.Command(context.Background(), name, args...)
+	if err := n.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// waitFor polls cond until it holds or 10 s have passed.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// listening reports whether something listens on TCP port in n.
+func listening(t *testing.T, n *netlab.Node, port string) bool {
+	out, err := n.Run(context.Background(), "ss", "-Htln", "sport", "= :"+port)
+	return err == nil && len(out) > 0
+}
