@@ -100,7 +100,9 @@ func pingAction(c *cli.Context) error {
 		for _, r := range all {
 			fmt.Fprintln(w, nagiosLine(r, *o.nagios))
 		}
-	case len(o.names) == 1 && len(results) == 1:
+	case len(results) == 0:
+		// Every name failed and was reported on stderr.
+	case len(o.names) == 1:
 		printSummary(w, results[0], elapsed)
 	default:
 		printFpingSummary(w, all)
