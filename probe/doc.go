@@ -1,12 +1,26 @@
 // Package probe owns netdx's ICMP sockets and the ping engine.
 //
-// It opens ICMP sockets for IPv4 and IPv6, either raw (needs CAP_NET_RAW or
-// root) or unprivileged datagram sockets (allowed when the user's group is in
-// net.ipv4.ping_group_range; the kernel then rewrites the echo identifier).
-// It takes receive timestamps from the kernel, sends echo and TTL-limited
-// probes, matches replies and ICMP errors to the probes that caused them, and
-// computes per-target statistics.
+// Conn is an ICMP or ICMPv6 socket, raw (needs CAP_NET_RAW or root) or an
+// unprivileged datagram socket (allowed when the user's group is in
+// net.ipv4.ping_group_range; the kernel then rewrites the echo id and
+// delivers ICMP errors on the socket's error queue, which ReadPacket
+// returns too). Every packet read carries its kernel receive timestamp
+// (SO_TIMESTAMPNS) when the kernel gives one. Without either privilege,
+// Listen fails with an error matching ErrPermission that names both fixes.
 //
-// Privileges: raw mode needs CAP_NET_RAW; datagram mode needs the sysctl.
-// Without either, opening a socket fails with an error that names both fixes.
+// Ping is the engine: one socket per address family for any number of
+// targets, a single receive loop, requests paced per target (Interval) and
+// for the whole run (Rate), per-request timeouts from a heap, no goroutine
+// per packet. Each echo request carries a per-run random token, the
+// target's index and its send time; Match, a pure function, checks them
+// (and the id and checksum) in every reply, and the per-target state
+// counts a reply as received, duplicate, late or invalid — never a reply
+// that failed a check. ICMP errors quoting a request are counted per
+// target, by type, code and sender. Statistics follow iputils (population
+// mdev) and add percentiles, jitter and reordering.
+//
+// Concurrency: a Conn may be written and read from different goroutines.
+// Ping is safe to call concurrently; each call has its own sockets and
+// token, so concurrent runs never count each other's replies. No goroutine
+// started by Ping outlives it.
 package probe

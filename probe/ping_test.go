@@ -1,0 +1,221 @@
+package probe
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// fakeHost answers echo requests like a host behind a path of rtt, with
+// per-target behaviour, on a fake raw or datagram socket. Time is the
+// synctest bubble's, so RTTs are exact.
+type fakeHost struct {
+	v6       bool
+	raw      bool
+	rtt      time.Duration
+	behave   map[netip.Addr]string // "drop", "dup", "corrupt", "late", "unreach"
+	mu       sync.Mutex
+	in       chan Packet
+	done     chan struct{}
+	closed   sync.Once
+	sent     int
+	writeErr error
+}
+
+func newFakeHost(v6, raw bool, rtt time.Duration, behave map[netip.Addr]string) *fakeHost {
+	return &fakeHost{v6: v6, raw: raw, rtt: rtt, behave: behave, in: make(chan Packet, 1024), done: make(chan struct{})}
+}
+
+func (f *fakeHost) Raw() bool { return f.raw }
+func (f *fakeHost) ID() int   { return 0x5151 }
+func (f *fakeHost) Close() error {
+	f.closed.Do(func() { close(f.done) })
+	return nil
+}
+
+func (f *fakeHost) deliver(after time.Duration, p Packet) {
+	time.AfterFunc(after, func() {
+		p.At, p.KernelTime = time.Now(), true
+		select {
+		case f.in <- p:
+		case <-f.done:
+		}
+	})
+}
+
+func (f *fakeHost) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, error) {
+	f.mu.Lock()
+	f.sent++
+	f.mu.Unlock()
+	now := time.Now()
+	reply := append([]byte(nil), b...)
+	reply[0] = 0
+	if f.v6 {
+		reply[0] = 129
+	}
+	if !f.raw {
+		binary.BigEndian.PutUint16(reply[4:], 0x7777) // the kernel's id
+	}
+	reply[2], reply[3] = 0, 0
+	if !f.v6 {
+		binary.BigEndian.PutUint16(reply[2:], checksum(reply))
+	}
+	p := Packet{Src: dst, Data: reply, TTL: 63}
+	switch f.behave[dst] {
+	case "drop":
+	case "dup":
+		f.deliver(f.rtt, p)
+		f.deliver(f.rtt+time.Millisecond, p)
+	case "corrupt":
+		bad := append([]byte(nil), reply...)
+		bad[20] ^= 0xff
+		f.deliver(f.rtt, Packet{Src: dst, Data: bad, TTL: 63})
+	case "late":
+		f.deliver(1100*time.Millisecond, p)
+	case "unreach":
+		q := append([]byte{3, 1, 0, 0, 0, 0, 0, 0, 0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0}, append(netip.MustParseAddr("198.18.1.1").AsSlice(), dst.AsSlice()...)...)
+		q = append(q, b...)
+		f.deliver(f.rtt/2, Packet{Src: netip.MustParseAddr("198.18.1.2"), Data: q, TTL: 64})
+	default:
+		f.deliver(f.rtt, p)
+	}
+	return now, f.writeErr
+}
+
+func (f *fakeHost) ReadPacket(buf []byte) (Packet, error) {
+	select {
+	case p := <-f.in:
+		n := copy(buf, p.Data)
+		p.Data = buf[:n]
+		return p, nil
+	case <-f.done:
+		return Packet{}, net.ErrClosed
+	}
+}
+
+func fakeListen(h *fakeHost) listenFunc {
+	return func(ctx context.Context, cc ConnConfig) (conn, error) { return h, nil }
+}
+
+func TestPingEngine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+		targets := []Target{{"ok", a("198.18.2.1")}, {"drop", a("198.18.2.2")}, {"dup", a("198.18.2.3")},
+			{"corrupt", a("198.18.2.4")}, {"late", a("198.18.2.5")}, {"unreach", a("198.18.2.6")}}
+		behave := map[netip.Addr]string{}
+		for _, tg := range targets {
+			behave[tg.Addr] = tg.Name
+		}
+		for _, raw := range []bool{true, false} {
+			h := newFakeHost(false, raw, 20*time.Millisecond, behave)
+			var events []Event
+			start := time.Now()
+			res, err := run(context.Background(), Config{Count: 4, Interval: 200 * time.Millisecond, Timeout: time.Second,
+				OnEvent: func(e Event) { events = append(events, e) }}, targets, fakeListen(h))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Four probes 200 ms apart, then one timeout for the last.
+			if took := time.Since(start); took != 600*time.Millisecond+time.Second {
+				t.Errorf("raw=%v: run took %v of fake time, want 1.6s (last probe's timeout)", raw, took)
+			}
+			get := func(name string) Result {
+				for _, r := range res {
+					if r.Target == name {
+						return r
+					}
+				}
+				t.Fatalf("no result for %s", name)
+				return Result{}
+			}
+			if r := get("ok"); r.Received != 4 || r.RTT == nil || r.RTT.Min != 20 || r.RTT.Max != 20 || r.Timestamps != "kernel" {
+				t.Errorf("raw=%v ok: %+v", raw, r)
+			}
+			if r := get("drop"); r.Sent != 4 || r.Received != 0 || r.LossPct != 100 || r.RTT != nil {
+				t.Errorf("raw=%v drop: %+v", raw, r)
+			}
+			if r := get("dup"); r.Received != 4 || r.Duplicates != 4 || r.RTT.Max != 20 {
+				t.Errorf("raw=%v dup: %+v", raw, r)
+			}
+			if r := get("corrupt"); r.Received != 0 || r.Invalid != 4 {
+				t.Errorf("raw=%v corrupt: %+v", raw, r)
+			}
+			if r := get("late"); r.Received != 0 || r.Late != 3 || r.LossPct != 100 || r.RTT != nil {
+				// Replies 1.1 s after each probe, past the 1 s timeout:
+				// three are seen before the run ends at 1.6 s; none counts.
+				t.Errorf("raw=%v late: %+v", raw, r)
+			}
+			if r := get("unreach"); r.Received != 0 || len(r.ICMPErrors) != 1 || r.ICMPErrors[0].Count != 4 || r.ICMPErrors[0].Name != "Destination Host Unreachable" {
+				t.Errorf("raw=%v unreach: %+v", raw, r)
+			}
+			if len(events) == 0 {
+				t.Error("no events")
+			}
+			synctest.Wait()
+		}
+	})
+}
+
+// TestPingCancel interrupts an endless run: Ping returns the statistics so
+// far, with nothing left running.
+func TestPingCancel(t *testing.T) {
+	before := runtime.NumGoroutine()
+	synctest.Test(t, func(t *testing.T) {
+		target := netip.MustParseAddr("198.18.2.1")
+		h := newFakeHost(false, true, 5*time.Millisecond, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(2500*time.Millisecond, cancel)
+		res, err := run(ctx, Config{}, []Target{{"t", target}}, fakeListen(h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := res[0]; r.Sent != 3 || r.Received != 3 {
+			t.Errorf("after 2.5 s at 1/s: %+v, want 3 sent and received", r)
+		}
+		synctest.Wait()
+	})
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after Ping, %d before", n, before)
+	}
+}
+
+// TestPingRate checks the global rate: 100 targets at 50 a second take
+// two seconds to send.
+func TestPingRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var targets []Target
+		for i := range 100 {
+			targets = append(targets, Target{Addr: netip.AddrFrom4([4]byte{198, 18, 3, byte(i + 1)})})
+		}
+		h := newFakeHost(false, true, time.Millisecond, nil)
+		start := time.Now()
+		res, err := run(context.Background(), Config{Count: 1, Rate: 50}, targets, fakeListen(h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The last goes out at 99 × 20 ms and is answered 1 ms later.
+		if took := time.Since(start); took != 99*20*time.Millisecond+time.Millisecond {
+			t.Errorf("took %v, want 1.981s", took)
+		}
+		for _, r := range res {
+			if r.Received != 1 {
+				t.Fatalf("%+v", r)
+			}
+		}
+	})
+}
+
+func TestPingIntervalNeedsRaw(t *testing.T) {
+	h := newFakeHost(false, false, time.Millisecond, nil)
+	_, err := run(context.Background(), Config{Count: 1, Interval: 10 * time.Millisecond}, []Target{{"t", netip.MustParseAddr("198.18.2.1")}}, fakeListen(h))
+	if !errors.Is(err, ErrInterval) {
+		t.Errorf("err = %v, want ErrInterval", err)
+	}
+}
