@@ -46,7 +46,7 @@ func ExampleMatch() {
 	reply := append([]byte{0}, req[1:]...) // echo reply: type 8 becomes 0...
 	reply[2] += 8                          // ...and the checksum rises by 0x0800
 	v := probe.Match(probe.Expect{ID: 7, Token: token, Size: 56}, reply, nil)
-	fmt.Println(v.Kind, v.Seq, v.Reason)
+	fmt.Println(v.Kind, v.Seq)
 	reply[20] ^= 1
 	v = probe.Match(probe.Expect{ID: 7, Token: token, Size: 56}, reply, nil)
 	fmt.Println(v.Kind, v.Reason)
