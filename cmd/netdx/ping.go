@@ -74,12 +74,15 @@ func pingAction(c *cli.Context) error {
 	start := time.Now()
 	if len(targets) > 0 {
 		single := len(o.names) == 1
-		if !o.json && o.nagios == nil {
-			if single {
-				o.cfg.OnReady = func() { printHeader(c.App.Writer, targets[0], o.cfg.Size) }
-			}
-			if !o.quiet {
-				o.cfg.OnEvent = liveOutput(c.App.Writer, c.App.ErrWriter, targets, single)
+		text := !o.json && o.nagios == nil
+		if text && single {
+			o.cfg.OnReady = func() { printHeader(c.App.Writer, targets[0], o.cfg.Size) }
+		}
+		live := liveOutput(c.App.Writer, c.App.ErrWriter, targets, single)
+		o.cfg.OnEvent = func(ev probe.Event) {
+			// Send errors go to stderr in every mode.
+			if ev.Kind == probe.EventSendError || (text && !o.quiet) {
+				live(ev)
 			}
 		}
 		results, err = probe.Ping(c.Context, o.cfg, targets)

@@ -331,3 +331,55 @@ func TestIntegrationPingInterrupt(t *testing.T) {
 		t.Errorf("no statistics after Ctrl-C:\n%s", out.String())
 	}
 }
+
+// TestIntegrationPingOptions checks name resolution failures, -t, -I and
+// -M do against a path with a small MTU.
+func TestIntegrationPingOptions(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	p.Routers[0].ICMPRateLimit(0, 0, 0)
+	dst := p.Target4().String()
+
+	// A name that does not resolve is an error for that target only; the
+	// lab's resolver (127.0.0.1, nothing listening) keeps the lookup in.
+	code, out, errOut := netdxIn(t, p.Src, nil, "ping", "--json", "-c", "1", "nosuch.invalid", dst)
+	d := pingJSON(t, out)
+	if code != exitUnknown || len(d.Targets) != 2 || d.Targets[0].Error == "" || d.Targets[1].Received != 1 || d.Status != "unknown" {
+		t.Errorf("unresolvable name: exit %d, %+v, stderr %q", code, d, errOut)
+	}
+	if !strings.Contains(errOut, "nosuch.invalid") {
+		t.Errorf("stderr does not name the target: %q", errOut)
+	}
+
+	code, out, _ = netdxIn(t, p.Src, nil, "ping", "-t", "1", "-c", "1", dst)
+	if code != exitCritical || !strings.Contains(out, "From "+p.Hop4(1).String()+" icmp_seq=1 Time to live exceeded\n") {
+		t.Errorf("-t 1: exit %d:\n%s", code, out)
+	}
+	code, out, _ = netdxIn(t, p.Src, nil, "ping", "-6", "-t", "1", "-c", "1", p.Target6().String())
+	if code != exitCritical || !strings.Contains(out, "From "+p.Hop6(1).String()+" icmp_seq=1 Time exceeded: Hop limit\n") {
+		t.Errorf("-6 -t 1: exit %d:\n%s", code, out)
+	}
+
+	for _, src := range []string{p.Links[0].IfA, p.Src.Addr4().String()} {
+		code, out, errOut = netdxIn(t, p.Src, nil, "ping", "--json", "-I", src, "-c", "2", "-i", "0.2", dst)
+		if code != 0 || pingJSON(t, out).Targets[0].Received != 2 {
+			t.Errorf("-I %s: exit %d, %s %s", src, code, out, errOut)
+		}
+	}
+	code, _, errOut = netdxIn(t, p.Src, nil, "ping", "-I", "198.18.77.1", "-c", "1", dst)
+	if code != exitUnknown || !strings.Contains(errOut, "198.18.77.1") {
+		t.Errorf("-I with an address not on the host: exit %d, %q", code, errOut)
+	}
+
+	// -M do with a payload above the path MTU: the kernel refuses to
+	// send, netdx says so for each probe and counts them as lost.
+	code, out, errOut = netdxIn(t, p.Src, nil, "ping", "--json", "-M", "do", "-s", "2000", "-c", "2", "-i", "0.2", dst)
+	r := pingJSON(t, out).Targets[0]
+	if code != exitCritical || r.SendErrors != 2 || r.Received != 0 || !strings.Contains(errOut, "message too long") {
+		t.Errorf("-M do -s 2000: exit %d, %+v, stderr %q", code, r, errOut)
+	}
+	code, out, _ = netdxIn(t, p.Src, nil, "ping", "--json", "-M", "dont", "-s", "2000", "-c", "2", "-i", "0.2", dst)
+	if r := pingJSON(t, out).Targets[0]; code != 0 || r.Received != 2 {
+		t.Errorf("-M dont -s 2000 (fragmented): exit %d, %+v", code, r)
+	}
+}
