@@ -38,6 +38,10 @@ func (m Mode) String() string {
 // neither a raw nor a datagram ICMP socket.
 var ErrPermission = errors.New("probe: no permission to open an ICMP socket")
 
+// ErrMalformed is returned (wrapped) by ReadPacket for a packet it cannot
+// decode; the Conn stays usable.
+var ErrMalformed = errors.New("probe: malformed packet")
+
 // ErrUnsupported is returned by Listen on systems other than Linux.
 var ErrUnsupported = errors.New("probe: ICMP sockets are only supported on linux")
 

@@ -305,10 +305,29 @@ func (c *Conn) apply(o WriteOptions) error {
 // ReadPacket blocks until a packet arrives, the read deadline passes
 // (os.ErrDeadlineExceeded) or the Conn is closed (net.ErrClosed). On a
 // datagram socket it also returns the ICMP errors of the error queue, with
-// Packet.Queued set.
+// Packet.Queued set. A packet that cannot be decoded gives an error
+// matching ErrMalformed; the socket stays usable.
 func (c *Conn) ReadPacket(buf []byte) (Packet, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
+	m, err := c.recv(buf)
+	if err != nil {
+		return Packet{}, err
+	}
+	return decodePacket(c.raw, c.v6, m, time.Now())
+}
+
+// message is what one recvmsg returned, before decoding.
+type message struct {
+	data   []byte
+	oob    []byte
+	from   netip.Addr
+	queued bool // read from the error queue
+}
+
+// recv reads one message, from the error queue first on a datagram
+// socket. The caller holds rmu: the control buffer is the Conn's.
+func (c *Conn) recv(buf []byte) (message, error) {
 	var n, oobn int
 	var from unix.Sockaddr
 	var rerr error
@@ -326,11 +345,11 @@ func (c *Conn) ReadPacket(buf []byte) (Packet, error) {
 			switch {
 			case rerr == unix.EAGAIN:
 				return false
-			case rerr != nil && !c.raw && rerr != unix.EINTR:
+			case rerr == unix.EINTR:
+				continue
+			case rerr != nil && !c.raw:
 				// A datagram socket reports a pending ICMP error once as
 				// the read's error; the details wait on the error queue.
-				continue
-			case rerr == unix.EINTR:
 				continue
 			}
 			return true
@@ -340,27 +359,31 @@ func (c *Conn) ReadPacket(buf []byte) (Packet, error) {
 		err = rerr
 	}
 	if err != nil {
-		return Packet{}, fmt.Errorf("probe: read: %w", closedErr(err))
+		return message{}, fmt.Errorf("probe: read: %w", closedErr(err))
 	}
-	now := time.Now()
-	ctl := parseControl(c.oob[:oobn])
-	p := Packet{Data: buf[:n], At: now, TTL: ctl.ttl}
+	return message{data: buf[:n], oob: c.oob[:oobn], from: addrOf(from), queued: queued}, nil
+}
+
+// decodePacket turns what recvmsg returned on a raw or datagram, v4 or v6
+// socket into a Packet; now is the fallback receive time.
+func decodePacket(raw, v6 bool, m message, now time.Time) (Packet, error) {
+	ctl := parseControl(m.oob)
+	p := Packet{Src: m.from, Data: m.data, At: now, TTL: ctl.ttl}
 	if ctl.ts != nil {
 		p.At, p.KernelTime = *ctl.ts, true
 	}
-	p.Src = addrOf(from)
-	if queued {
+	if m.queued {
 		if ctl.ee == nil {
-			return Packet{}, fmt.Errorf("probe: read error queue: no extended error in %d bytes of control data", oobn)
+			return Packet{}, fmt.Errorf("%w: error queue entry without an extended error (%d bytes of control data)", ErrMalformed, len(m.oob))
 		}
 		p.Queued = &QueuedError{Type: int(ctl.ee.Type), Code: int(ctl.ee.Code), Info: ctl.ee.Info}
-		p.To = p.Src
+		p.To = m.from
 		if ctl.offender.IsValid() {
 			p.Src = ctl.offender
 		}
 		return p, nil
 	}
-	if c.raw && !c.v6 {
+	if raw && !v6 {
 		data, ttl, err := stripIPv4(p.Data)
 		if err != nil {
 			return Packet{}, err

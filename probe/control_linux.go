@@ -97,7 +97,7 @@ func parseExtendedErr(b []byte) (extendedErr, netip.Addr, error) {
 	return ee, off, nil
 }
 
-var errBadIPv4Header = errors.New("probe: bad IPv4 header")
+var errBadIPv4Header = fmt.Errorf("%w: bad IPv4 header", ErrMalformed)
 
 // stripIPv4 returns the payload of an IPv4 packet read from a raw socket
 // and its TTL.

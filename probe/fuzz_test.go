@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"path/filepath"
 	"testing"
 )
 
@@ -33,6 +34,13 @@ func FuzzMatch(f *testing.F) {
 func FuzzControl(f *testing.F) {
 	f.Add([]byte{32, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 35, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, 198, 18, 2, 2, 198, 18, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1})
+	// Real control data and raw packets captured in the lab.
+	paths, _ := filepath.Glob(filepath.Join("testdata", "captured", "*.txt"))
+	for _, path := range paths {
+		fx := readFixture(f, path)
+		f.Add(fx.oob)
+		f.Add(fx.data)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = parseControl(b)
 		_, _, _ = parseExtendedErr(b)

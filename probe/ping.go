@@ -190,6 +190,9 @@ func read(c conn, f int, out chan<- inbound, done <-chan struct{}, wg *sync.Wait
 	buf := make([]byte, 65536)
 	for {
 		p, err := c.ReadPacket(buf)
+		if errors.Is(err, ErrMalformed) {
+			continue
+		}
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
