@@ -62,8 +62,9 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		a := t.Addr.Unmap()
 		e.targets[i].Addr = a
 		need[fam(a)] = true
-		if _, ok := e.byAddr[a]; !ok {
-			e.byAddr[a] = i
+		// Replies carry no zone: match link-local targets without it.
+		if _, ok := e.byAddr[a.WithZone("")]; !ok {
+			e.byAddr[a.WithZone("")] = i
 		}
 		e.trk = append(e.trk, newTracker(a.Is6(), cfg.Timeout))
 	}
@@ -313,7 +314,7 @@ func (e *engine) handle(m inbound) {
 	}
 	p := m.pkt
 	v := Match(e.exp[m.fam], p.Data, p.Queued)
-	src := p.Src.Unmap()
+	src := p.Src.Unmap().WithZone("")
 	switch v.Kind {
 	case Foreign:
 		return
@@ -321,7 +322,7 @@ func (e *engine) handle(m inbound) {
 		e.invalid(src, v, p, "")
 	case Reply:
 		i := v.Target
-		if i >= len(e.targets) || e.targets[i].Addr != src {
+		if i >= len(e.targets) || e.targets[i].Addr.WithZone("") != src.WithZone("") {
 			e.invalid(src, v, p, "reply from "+src.String()+", not the target's address")
 			return
 		}
@@ -345,7 +346,7 @@ func (e *engine) handle(m inbound) {
 			if p.Queued == nil {
 				dst, _ = QuotedDst(e.exp[m.fam].V6, p.Data)
 			}
-			j, ok := e.byAddr[dst.Unmap()]
+			j, ok := e.byAddr[dst.Unmap().WithZone("")]
 			if !ok {
 				return
 			}

@@ -401,6 +401,17 @@ func TestIntegrationPingOptions(t *testing.T) {
 		t.Errorf("-I with an address not on the host: exit %d, %q", code, errOut)
 	}
 
+	// A link-local target with its zone: the reply carries none.
+	ll := regexp.MustCompile(`inet6 (fe80::[0-9a-f:]+)/64`).FindStringSubmatch(
+		p.Routers[0].MustRun("ip", "-6", "-o", "addr", "show", "dev", p.Links[0].IfB, "scope", "link"))
+	if ll == nil {
+		t.Fatal("router has no link-local address")
+	}
+	code, out, errOut = netdxIn(t, p.Src, nil, "ping", "--json", "-c", "2", "-i", "0.2", ll[1]+"%"+p.Links[0].IfA)
+	if r := pingJSON(t, out).Targets[0]; code != 0 || r.Received != 2 || r.Invalid != 0 {
+		t.Errorf("link-local %s%%%s: exit %d, %+v %s", ll[1], p.Links[0].IfA, code, r, errOut)
+	}
+
 	// -M do with a payload above the path MTU: the kernel refuses to
 	// send, netdx says so for each probe and counts them as lost.
 	code, out, errOut = netdxIn(t, p.Src, nil, "ping", "--json", "-M", "do", "-s", "2000", "-c", "2", "-i", "0.2", dst)
