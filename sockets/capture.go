@@ -33,9 +33,9 @@ type Captures struct {
 // frames, on which interface, and whether in promiscuous mode.
 func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 	var out Captures
-	var names map[int]string
+	var names *ifNames
 	err := inNetNS(cfg.NetNS, func() error {
-		names = interfaceNames()
+		names = openIfNames()
 		socks, err := packetDiag()
 		if err == nil {
 			out.Sockets, out.Source = socks, "packet_diag"
@@ -54,6 +54,9 @@ func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 		out.Source = "/proc/net/packet"
 		return err
 	})
+	if names != nil {
+		defer names.Close()
+	}
 	if err != nil {
 		return out, err
 	}
@@ -63,7 +66,7 @@ func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 	users := userNames{}
 	for i := range out.Sockets {
 		s := &out.Sockets[i]
-		s.Interface = names[s.IfIndex]
+		s.Interface = names.name(s.IfIndex)
 		s.User = users.name(s.UID)
 	}
 	if !cfg.NoOwners && len(out.Sockets) > 0 {

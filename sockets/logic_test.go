@@ -88,7 +88,7 @@ func TestFromNetlinkRoutes(t *testing.T) {
 		{Family: unix.AF_INET, Dst: zero, Table: 254, MultiPath: []*netlink.NexthopInfo{
 			{LinkIndex: 2, Gw: net.ParseIP("198.18.1.2")}, {LinkIndex: 3, Gw: net.ParseIP("198.18.2.2")}}},
 	}
-	got := fromNetlinkRoutes(nl, map[int]string{2: "eth0", 3: "eth1"})
+	got := fromNetlinkRoutes(nl, &ifNames{fd: -1, m: map[int]string{2: "eth0", 3: "eth1"}})
 	var s []string
 	for _, r := range got {
 		s = append(s, fmt.Sprintf("%s %s via %s dev %s", r.Family, r.Dst, r.Gateway, r.Interface))

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,7 +47,9 @@ func ParseSocketLink(b []byte) (uint32, bool) {
 
 // scanOwners reads every /proc/PID/fd under proc once and returns the
 // owners of the socket inodes in want (every socket when want is nil).
-// The processes are shared out among one worker per CPU.
+// The work is shared out among one worker per CPU: first the processes'
+// descriptor lists, then the descriptors themselves in chunks, so that one
+// process holding tens of thousands of sockets is read in parallel too.
 func scanOwners(proc string, want map[uint32]struct{}) (map[uint32][]Owner, OwnerScan, error) {
 	d, err := os.Open(proc)
 	if err != nil {
@@ -57,40 +60,55 @@ func scanOwners(proc string, want map[uint32]struct{}) (map[uint32][]Owner, Owne
 	if err != nil {
 		return nil, OwnerScan{}, fmt.Errorf("sockets: owners: read %s: %w", proc, err)
 	}
-	pids := names[:0]
+	var procs []*fdDir
 	for _, n := range names {
 		if n != "" && n[0] >= '0' && n[0] <= '9' {
-			pids = append(pids, n)
+			procs = append(procs, &fdDir{pid: n, dfd: -1})
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(pids)/64))
-	type part struct {
-		found      map[uint32][]Owner
-		unreadable int
-	}
-	parts := make([]part, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := &parts[w]
-			p.found = map[uint32][]Owner{}
-			buf := make([]byte, 64)
-			for i := w; i < len(pids); i += workers {
-				if !scanProcess(proc, pids[i], want, p.found, buf) {
-					p.unreadable++
-				}
+	workers := runtime.GOMAXPROCS(0)
+	st := OwnerScan{Processes: len(procs)}
+
+	// Phase 1: open each process's fd directory and list it.
+	parallel(workers, len(procs), func(i int) { procs[i].open(proc) })
+	defer func() {
+		for _, p := range procs {
+			if p.dfd >= 0 {
+				unix.Close(p.dfd)
 			}
-		}()
+		}
+	}()
+	type chunk struct {
+		p        *fdDir
+		from, to int
 	}
-	wg.Wait()
-	out := parts[0].found
-	st := OwnerScan{Processes: len(pids), Unreadable: parts[0].unreadable}
-	for _, p := range parts[1:] {
-		st.Unreadable += p.unreadable
-		for ino, ol := range p.found {
-			out[ino] = append(out[ino], ol...)
+	var chunks []chunk
+	for _, p := range procs {
+		if p.denied {
+			st.Unreadable++
+		}
+		for from := 0; from < len(p.fds); from += fdChunk {
+			chunks = append(chunks, chunk{p, from, min(from+fdChunk, len(p.fds))})
+		}
+	}
+	// Phase 2: read the links, each chunk into its own result.
+	found := make([][]uint32, len(chunks))
+	parallel(workers, len(chunks), func(i int) {
+		c := chunks[i]
+		found[i] = c.p.sockets(c.from, c.to, want)
+	})
+	// Phase 3: merge, naming each owning process once.
+	out := map[uint32][]Owner{}
+	for i, f := range found {
+		p := chunks[i].p
+		for _, ino := range f {
+			if p.owner == nil {
+				pid, _ := strconv.Atoi(p.pid)
+				p.owner = &Owner{PID: pid, Process: readComm(proc, p.pid)}
+			}
+			if l := out[ino]; len(l) == 0 || l[len(l)-1].PID != p.owner.PID {
+				out[ino] = append(l, *p.owner)
+			}
 		}
 	}
 	for _, ol := range out {
@@ -101,20 +119,44 @@ func scanOwners(proc string, want map[uint32]struct{}) (map[uint32][]Owner, Owne
 	return out, st, nil
 }
 
-// scanProcess adds the sockets of one process to found; it returns false
-// when the process's descriptors could not be read (permission).
-func scanProcess(proc, pid string, want map[uint32]struct{}, found map[uint32][]Owner, buf []byte) bool {
-	fdDir := filepath.Join(proc, pid, "fd")
-	dfd, err := unix.Open(fdDir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+// fdChunk is how many descriptors one worker reads at a time.
+const fdChunk = 2048
+
+// fdDir is one process's /proc/PID/fd.
+type fdDir struct {
+	pid    string
+	dfd    int
+	fds    []string
+	denied bool
+	owner  *Owner
+}
+
+func (p *fdDir) open(proc string) {
+	path := filepath.Join(proc, p.pid, "fd")
+	dfd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		// A process that exited meanwhile is not a failure.
-		return !errors.Is(err, unix.EACCES) && !errors.Is(err, unix.EPERM)
+		p.denied = errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)
+		return
 	}
-	f := os.NewFile(uintptr(dfd), fdDir)
-	fds, _ := f.Readdirnames(-1)
-	var owner *Owner
-	for _, fd := range fds {
-		n, err := unix.Readlinkat(dfd, fd, buf)
+	// Read the names through a duplicate: closing the os.File closes it.
+	dup, err := unix.Dup(dfd)
+	if err != nil {
+		unix.Close(dfd)
+		return
+	}
+	f := os.NewFile(uintptr(dup), path)
+	p.fds, _ = f.Readdirnames(-1)
+	f.Close()
+	p.dfd = dfd
+}
+
+// sockets returns the socket inodes (among want, or all) of fds[from:to].
+func (p *fdDir) sockets(from, to int, want map[uint32]struct{}) []uint32 {
+	var out []uint32
+	buf := make([]byte, 64)
+	for _, fd := range p.fds[from:to] {
+		n, err := unix.Readlinkat(p.dfd, fd, buf)
 		if err != nil || n < 9 || buf[0] != 's' {
 			continue
 		}
@@ -127,16 +169,36 @@ func scanProcess(proc, pid string, want map[uint32]struct{}, found map[uint32][]
 				continue
 			}
 		}
-		if owner == nil {
-			p, _ := strconv.Atoi(pid)
-			owner = &Owner{PID: p, Process: readComm(proc, pid)}
-		}
-		if l := found[ino]; len(l) == 0 || l[len(l)-1].PID != owner.PID {
-			found[ino] = append(l, *owner)
-		}
+		out = append(out, ino)
 	}
-	f.Close()
-	return true
+	return out
+}
+
+// parallel calls fn(0) … fn(n-1) on up to workers goroutines.
+func parallel(workers, n int, fn func(int)) {
+	workers = min(workers, n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func readComm(proc, pid string) string {

@@ -55,7 +55,7 @@ var _ routeHandle = (*netlink.Handle)(nil)
 
 // gatewayRoutes lists the routes via a gateway in every routing table, one
 // entry per next hop. Interface names come from names (index to name).
-func gatewayRoutes(h routeHandle, names map[int]string) ([]Route, error) {
+func gatewayRoutes(h routeHandle, names *ifNames) ([]Route, error) {
 	var nl []netlink.Route
 	var err error
 	for range 3 { // a dump interrupted by a change is taken again
@@ -72,7 +72,7 @@ func gatewayRoutes(h routeHandle, names map[int]string) ([]Route, error) {
 
 // fromNetlinkRoutes keeps the routes (and multipath next hops) that have a
 // gateway.
-func fromNetlinkRoutes(nl []netlink.Route, names map[int]string) []Route {
+func fromNetlinkRoutes(nl []netlink.Route, names *ifNames) []Route {
 	var out []Route
 	for _, r := range nl {
 		base := Route{Family: "ipv4", Dst: "default", Default: true, Metric: r.Priority, Table: r.Table}
@@ -95,7 +95,7 @@ func fromNetlinkRoutes(nl []netlink.Route, names map[int]string) []Route {
 				return
 			}
 			rt := base
-			rt.Gateway, rt.Interface = g, names[link]
+			rt.Gateway, rt.Interface = g, names.name(link)
 			out = append(out, rt)
 		}
 		add(r.Gw, r.Via, r.LinkIndex)

@@ -1,14 +1,14 @@
 package sockets
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os/user"
 	"slices"
-	"sort"
+	"strings"
 	"strconv"
 
 	"github.com/vishvananda/netlink"
@@ -114,7 +114,7 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 	}
 	var raws []rawSocket
 	var protoOf []string
-	var names map[int]string
+	var names *ifNames
 	tw := map[string]map[string]int{}
 	err = inNetNS(cfg.NetNS, func() error {
 		c, err := openDiag()
@@ -169,7 +169,7 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 				}
 			}
 		}
-		names = interfaceNames()
+		names = openIfNames()
 		if cfg.Routes {
 			h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 			if err != nil {
@@ -184,6 +184,9 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 		}
 		return nil
 	})
+	if names != nil {
+		defer names.Close()
+	}
 	if err != nil {
 		return t, err
 	}
@@ -254,11 +257,11 @@ func stateFilter(cfg Config) ([13]bool, error) {
 	return keep, nil
 }
 
-func newSocket(proto string, r rawSocket, names map[int]string, users userNames) Socket {
+func newSocket(proto string, r rawSocket, names *ifNames, users userNames) Socket {
 	s := Socket{
 		Proto: proto, Family: "ipv4", State: StateName(proto, r.State),
 		Local: r.Local.String(), Remote: r.Remote.String(),
-		Interface: names[int(r.IfIndex)],
+		Interface: names.name(int(r.IfIndex)),
 		RecvQ:     r.RecvQ, SendQ: r.SendQ, Inode: r.Inode, UID: r.UID,
 		User:    users.name(r.UID),
 		TCPInfo: r.Info, LocalAddr: r.Local, RemoteAddr: r.Remote,
@@ -288,20 +291,31 @@ func matches(s Socket, cfg Config) bool {
 	return true
 }
 
+// sortSockets orders by protocol, local port, local address and remote
+// end. It sorts indexes, not the (large) structs, then moves each once.
 func sortSockets(ss []Socket) {
-	sort.SliceStable(ss, func(i, j int) bool {
-		a, b := ss[i], ss[j]
+	idx := make([]int, len(ss))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int {
+		a, b := &ss[i], &ss[j]
 		if a.Proto != b.Proto {
-			return a.Proto < b.Proto
+			return strings.Compare(a.Proto, b.Proto)
 		}
-		if a.LocalAddr.Port() != b.LocalAddr.Port() {
-			return a.LocalAddr.Port() < b.LocalAddr.Port()
+		if c := cmp.Compare(a.LocalAddr.Port(), b.LocalAddr.Port()); c != 0 {
+			return c
 		}
 		if c := a.LocalAddr.Addr().Compare(b.LocalAddr.Addr()); c != 0 {
-			return c < 0
+			return c
 		}
-		return a.RemoteAddr.Compare(b.RemoteAddr) < 0
+		return a.RemoteAddr.Compare(b.RemoteAddr)
 	})
+	sorted := make([]Socket, len(ss))
+	for k, i := range idx {
+		sorted[k] = ss[i]
+	}
+	copy(ss, sorted)
 }
 
 // pileups names the TIME_WAIT piles of at least limit sockets.
@@ -324,20 +338,6 @@ func pileups(states map[string]map[string]int, remotes map[string]map[string]int
 		out = append(out, p)
 	}
 	return out
-}
-
-// interfaceNames maps interface indexes to names in the current thread's
-// namespace.
-func interfaceNames() map[int]string {
-	m := map[int]string{}
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return m
-	}
-	for _, i := range ifs {
-		m[i.Index] = i.Name
-	}
-	return m
 }
 
 // userNames caches uid to user name lookups.

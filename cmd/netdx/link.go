@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -58,7 +59,7 @@ func linkAction(c *cli.Context) error {
 	}
 	code := linkCode(snap, maxRetrans)
 	if wantJSON(c) {
-		if err := writeJSON(c.App.Writer, snap); err != nil {
+		if err := writeJSONCompact(c.App.Writer, snap); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(code, nil)
@@ -119,4 +120,16 @@ func retransRatio(s link.Snapshot) float64 {
 		return s.TCP.Interval.RetransRatio
 	}
 	return s.TCP.RetransRatio
+}
+
+// writeJSONCompact writes v as the run's one JSON document without
+// indentation: on hosts with thousands of interfaces or sockets, indenting
+// costs more than reading the kernel's tables.
+func writeJSONCompact(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("netdx: encode json: %w", err)
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

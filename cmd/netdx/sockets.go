@@ -76,7 +76,7 @@ func socketsAction(c *cli.Context) error {
 	}
 	code := socketsCode(t)
 	if wantJSON(c) {
-		if err := writeJSON(c.App.Writer, socketsJSON(t)); err != nil {
+		if err := writeJSONCompact(c.App.Writer, socketsJSON(t)); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(code, nil)

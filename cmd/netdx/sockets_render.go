@@ -1,12 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"netdx/sockets"
 )
@@ -16,60 +17,103 @@ func isBadFilter(err error) bool { return errors.Is(err, sockets.ErrBadFilter) }
 // renderSockets prints the table like ss, with cleartext services and
 // unexpected gateways marked "!".
 func renderSockets(w io.Writer, t sockets.Table, cfg sockets.Config) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	head := "Proto\tState\tLocal\tRemote\tRecv-Q\tSend-Q\tUser"
+	bw := bufio.NewWriterSize(w, 64<<10)
+	defer bw.Flush()
 	owners := t.Owners != nil
+	head := []string{"Proto", "State", "Local", "Remote", "Recv-Q", "Send-Q", "User"}
 	if owners {
-		head += "\tProcess"
+		head = append(head, "Process")
 	}
 	if cfg.TCPInfo {
-		head += "\tRTT ms\tRetrans"
+		head = append(head, "RTT ms", "Retrans")
 	}
-	fmt.Fprintln(tw, head+"\t")
-	for _, s := range t.Sockets {
+	tab := newTable(len(t.Sockets)+1, append(head, "")...)
+	for i := range t.Sockets {
+		s := &t.Sockets[i]
 		proto := s.Proto
 		if s.Family == "ipv6" {
 			proto += "6"
 		}
-		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%d\t%d\t%s", proto, s.State, s.Local, s.Remote, s.RecvQ, s.SendQ, s.User)
+		row := append(make([]string, 0, len(head)+1), proto, s.State, s.Local, s.Remote,
+			strconv.FormatUint(uint64(s.RecvQ), 10), strconv.FormatUint(uint64(s.SendQ), 10), s.User)
 		if owners {
-			line += "\t" + ownerText(s.Owner, s.OtherOwners)
+			row = append(row, ownerText(s.Owner, s.OtherOwners))
 		}
 		if cfg.TCPInfo {
 			if s.TCPInfo != nil {
-				line += fmt.Sprintf("\t%.3f\t%d", s.TCPInfo.RTTMS, s.TCPInfo.TotalRetrans)
+				row = append(row, strconv.FormatFloat(s.TCPInfo.RTTMS, 'f', 3, 64), strconv.FormatUint(uint64(s.TCPInfo.TotalRetrans), 10))
 			} else {
-				line += "\t-\t-"
+				row = append(row, "-", "-")
 			}
 		}
+		note := ""
 		if s.Cleartext != "" {
-			line += fmt.Sprintf("\t! cleartext %s: use %s", s.Cleartext, s.Alternative)
+			note = "! cleartext " + s.Cleartext + ": use " + s.Alternative
 		}
-		fmt.Fprintln(tw, line)
+		tab.add(append(row, note)...)
 	}
-	tw.Flush()
-	fmt.Fprintf(w, "\n%d socket(s) shown. All sockets by state: %s\n", len(t.Sockets), stateCounts(t.States))
+	tab.write(bw)
+	fmt.Fprintf(bw, "\n%d socket(s) shown. All sockets by state: %s\n", len(t.Sockets), stateCounts(t.States))
 	for _, p := range t.Pileups {
-		fmt.Fprintf(w, "! %s %s pile-up: %d sockets, most with %s (%d)\n", p.Proto, p.State, p.Count, p.TopRemote, p.RemoteCount)
+		fmt.Fprintf(bw, "! %s %s pile-up: %d sockets, most with %s (%d)\n", p.Proto, p.State, p.Count, p.TopRemote, p.RemoteCount)
 	}
 	if t.Interrupted {
-		fmt.Fprintln(w, "note: the socket table changed during the dump; counts may be off by a few")
+		fmt.Fprintln(bw, "note: the socket table changed during the dump; counts may be off by a few")
 	}
 	if len(t.Routes) > 0 || cfg.Routes {
-		fmt.Fprintln(w, "\nRoutes via gateways:")
-		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "Destination\tGateway\tInterface\tMetric\tTable\t")
+		fmt.Fprintln(bw, "\nRoutes via gateways:")
+		rt := newTable(len(t.Routes)+1, "Destination", "Gateway", "Interface", "Metric", "Table", "")
 		for _, r := range t.Routes {
 			mark := ""
 			if r.Unexpected {
-				mark = "\t! unexpected gateway"
+				mark = "! unexpected gateway"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d%s\n", r.Dst, r.Gateway, r.Interface, r.Metric, r.Table, mark)
+			rt.add(r.Dst, r.Gateway, r.Interface, strconv.Itoa(r.Metric), strconv.Itoa(r.Table), mark)
 		}
-		tw.Flush()
+		rt.write(bw)
 		if len(t.Routes) == 0 {
-			fmt.Fprintln(w, "(none: no default gateway)")
+			fmt.Fprintln(bw, "(none: no default gateway)")
 		}
+	}
+}
+
+// table lays out rows in columns two spaces apart; the last column is not
+// padded. It is a tabwriter for tens of thousands of rows.
+type table struct {
+	rows  [][]string
+	width []int
+}
+
+func newTable(capacity int, head ...string) *table {
+	t := &table{rows: make([][]string, 0, capacity), width: make([]int, len(head))}
+	t.add(head...)
+	return t
+}
+
+func (t *table) add(cells ...string) {
+	for i, c := range cells {
+		if i < len(t.width) && len(c) > t.width[i] {
+			t.width[i] = len(c)
+		}
+	}
+	t.rows = append(t.rows, cells)
+}
+
+func (t *table) write(w *bufio.Writer) {
+	for _, row := range t.rows {
+		last := len(row) - 1
+		for last > 0 && row[last] == "" {
+			last--
+		}
+		for i, c := range row[:last+1] {
+			w.WriteString(c)
+			if i < last {
+				for n := t.width[i] - len(c) + 2; n > 0; n-- {
+					w.WriteByte(' ')
+				}
+			}
+		}
+		w.WriteByte('\n')
 	}
 }
 
@@ -77,9 +121,9 @@ func ownerText(o sockets.Owner, others []sockets.Owner) string {
 	if o.PID == 0 {
 		return "-"
 	}
-	s := fmt.Sprintf("%s[%d]", o.Process, o.PID)
+	s := o.Process + "[" + strconv.Itoa(o.PID) + "]"
 	if len(others) > 0 {
-		s += fmt.Sprintf(" +%d", len(others))
+		s += " +" + strconv.Itoa(len(others))
 	}
 	return s
 }
