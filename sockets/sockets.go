@@ -8,8 +8,8 @@ import (
 	"net/netip"
 	"os/user"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
