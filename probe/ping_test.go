@@ -195,10 +195,15 @@ func TestPingRate(t *testing.T) {
 			targets = append(targets, Target{Addr: netip.AddrFrom4([4]byte{198, 18, 3, byte(i + 1)})})
 		}
 		h := newFakeHost(false, true, time.Millisecond, nil)
+		opened := 0
+		listen := func(ctx context.Context, cc ConnConfig) (conn, error) { opened++; return h, nil }
 		start := time.Now()
-		res, err := run(context.Background(), Config{Count: 1, Rate: 50}, targets, fakeListen(h))
+		res, err := run(context.Background(), Config{Count: 1, Rate: 50}, targets, listen)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if opened != 1 {
+			t.Errorf("%d sockets opened for 100 IPv4 targets, want 1", opened)
 		}
 		// The last goes out at 99 × 20 ms and is answered 1 ms later.
 		if took := time.Since(start); took != 99*20*time.Millisecond+time.Millisecond {
