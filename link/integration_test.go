@@ -244,3 +244,52 @@ func readSNMP(t *testing.T, path string) snmpText {
 	}
 	return snmpText{raw: string(b), c: c}
 }
+
+// TestIntegrationWatch samples a namespace while ping runs through it:
+// every snapshot carries rates over its own interval, and the packets
+// counted in the rates add up to what ping sent.
+func TestIntegrationWatch(t *testing.T) {
+	l := netlab.New(t)
+	a, b := l.Node("a"), l.Node("b")
+	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24"), B: pfx("198.18.0.2/24")})
+	a.MustRun("ping", "-c", "1", "198.18.0.2") // ARP done before sampling
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first, err := Collect(ctx, Config{NetNS: nsPath(a), Interfaces: []string{"eth0"}, NoCaptures: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snaps []Snapshot
+	done := make(chan error, 1)
+	go func() {
+		done <- Watch(ctx, Config{NetNS: nsPath(a), Interfaces: []string{"eth0"}, Interval: 100 * time.Millisecond, NoCaptures: true},
+			func(s Snapshot) error {
+				snaps = append(snaps, s)
+				return nil
+			})
+	}()
+	a.MustRun("ping", "-c", "20", "-i", "0.02", "198.18.0.2")
+	time.Sleep(250 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	if len(snaps) < 3 {
+		t.Fatalf("%d snapshots", len(snaps))
+	}
+	var txPackets uint64
+	for _, s := range snaps {
+		r := s.Links[0].Rates
+		if r == nil || r.Reset || s.TCP.Interval == nil {
+			t.Fatalf("snapshot without rates: %+v", s.Links[0])
+		}
+		txPackets += r.Delta.TxPackets
+	}
+	last := snaps[len(snaps)-1].Links[0].Stats
+	// The deltas of consecutive snapshots add up to the change in the
+	// counter since the Collect before Watch started, less what moved
+	// between that Collect and Watch's first sample.
+	if total := last.TxPackets - first.Links[0].Stats.TxPackets; txPackets > total || txPackets < 20 {
+		t.Errorf("rates counted %d packets sent, counters moved by %d, ping sent 20", txPackets, total)
+	}
+}

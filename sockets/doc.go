@@ -1,7 +1,23 @@
-// Package sockets reads the socket table over sock_diag (TCP, UDP and packet
-// sockets), finds their owners with one scan of /proc/*/fd, flags cleartext
-// services from a catalogue and reads the routing table.
+// Package sockets reads the socket table over sock_diag: TCP and UDP,
+// IPv4 and IPv6 (inet_diag, with tcp_info on request) and AF_PACKET
+// capture sockets (packet_diag, with /proc/net/packet as the fallback when
+// the kernel lacks it). Owners are found by one scan of /proc/*/fd, shared
+// among the CPUs; cleartext services are flagged from a catalogue with
+// their encrypted alternative; TIME_WAIT pile-ups are named with the remote
+// end that holds most of them; the routes via gateways come from a
+// vishvananda/netlink Handle opened in the namespace, and CheckGateways
+// marks those through a gateway not on an allowed list.
 //
-// Privileges: listing sockets needs none; seeing the owners of other users'
-// sockets needs root (or CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH).
+// List answers for TCP/UDP, Capture for packet sockets; both take a Config
+// whose zero value means the caller's namespace. Parsers (parseInetDiag,
+// parsePacketDiag, ParseProcPacket, ParseSocketLink) take bytes and are
+// fuzzed; the decisions (Cleartext, CheckGateways, pile-ups) are pure.
+//
+// Privileges: listing sockets needs none; entering another namespace
+// (Config.NetNS) needs CAP_SYS_ADMIN; seeing the owners of other users'
+// sockets needs root (or CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH). Without
+// it the sockets are still listed and OwnerScan says how many processes
+// could not be read and how many sockets were left without an owner.
+//
+// List and Capture may be called from several goroutines at once.
 package sockets

@@ -126,6 +126,9 @@ func TestStateFilter(t *testing.T) {
 	if _, err := stateFilter(Config{States: []string{"SLEEPY"}}); err == nil {
 		t.Error("unknown state accepted")
 	}
+	if keep, _ := stateFilter(Config{}); wanted(Config{}, keep, "tcp", 7) || !wanted(Config{}, keep, "udp", 7) {
+		t.Error("by default a bound TCP socket is no listener, an unconnected UDP socket is")
+	}
 	if StateName("udp", 7) != "UNCONN" || StateName("tcp", 7) != "CLOSE" || StateName("tcp", 99) != "UNKNOWN" {
 		t.Error("state names")
 	}

@@ -140,7 +140,7 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 					}
 					st := b[1]
 					counts[StateName(proto, st)]++
-					if !keep[st] && st != 6 {
+					if !wanted(cfg, keep, proto, st) && st != 6 {
 						return nil
 					}
 					r, err := parseInetDiag(b)
@@ -154,7 +154,7 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 							tw[proto] = m
 						}
 						m[r.Remote.Addr().String()]++
-						if !keep[st] {
+						if !wanted(cfg, keep, proto, st) {
 							return nil
 						}
 					}
@@ -252,9 +252,18 @@ func stateFilter(cfg Config) ([13]bool, error) {
 		}
 	default:
 		keep[10] = true // LISTEN
-		keep[7] = true  // UDP unconnected (TCP CLOSE sockets are rare)
+		keep[7] = true  // UDP unconnected; for TCP, see wanted
 	}
 	return keep, nil
+}
+
+// wanted applies the state filter; by default a TCP socket in CLOSE (bound
+// but not listening) is no listener, while an unconnected UDP socket is.
+func wanted(cfg Config, keep [13]bool, proto string, st uint8) bool {
+	if int(st) >= len(keep) || !keep[st] {
+		return false
+	}
+	return !(st == 7 && proto == "tcp" && !cfg.All && len(cfg.States) == 0)
 }
 
 func newSocket(proto string, r rawSocket, names *ifNames, users userNames) Socket {
