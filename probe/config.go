@@ -101,7 +101,7 @@ type Result struct {
 	Invalid    int          `json:"invalid"`
 	Late       int          `json:"late"` // valid replies after their timeout: not received
 	LossPct    float64      `json:"loss_pct"`
-	RTT        *RTTStats    `json:"rtt_ms"` // null without replies
+	RTT        *RTTStats    `json:"rtt_ms"` // to the microsecond; null without replies
 	Reordered  int          `json:"reordered"`
 	ICMPErrors []ErrorCount `json:"icmp_errors"`
 	SendErrors int          `json:"send_errors"` // probes the kernel refused to send

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"sort"
 	"time"
@@ -197,7 +198,7 @@ func (t *tracker) result(target Target) Result {
 		ICMPErrors: []ErrorCount{},
 	}
 	if r.Sent > 0 {
-		r.LossPct = float64(r.Sent-r.Received) * 100 / float64(r.Sent)
+		r.LossPct = math.Round(float64(r.Sent-r.Received)*100/float64(r.Sent)*1000) / 1000
 	}
 	var rtts []time.Duration
 	for _, p := range t.probes {
@@ -205,7 +206,7 @@ func (t *tracker) result(target Target) Result {
 			rtts = append(rtts, p.rtt)
 		}
 	}
-	r.RTT = Summarise(rtts)
+	r.RTT = Summarise(rtts).Round()
 	switch {
 	case t.kernelTS > 0 && t.userTS == 0:
 		r.Timestamps = "kernel"

@@ -315,15 +315,22 @@ func TestIntegrationPingNagiosAndErrors(t *testing.T) {
 	p.Routers[0].ICMPRateLimit(0, 0, 0)
 	dst := p.Target4().String()
 	iputilsAvg(t, p.Src, "-n", "-c", "1", "-W", "2", dst)
-	perf := regexp.MustCompile(`^PING (OK|WARNING|CRITICAL) - Packet loss = 0%, RTA = 3\d\.\d\d ms\|rta=3\d\.\d{6}ms;(\d+\.000000);(\d+\.000000);0\.000000 pl=0%;20;60;0\n$`)
+	// The path's RTT is at least 30 ms (twice the wire's delay) and, even
+	// with the slow wire's hiccups on a loaded machine, far below 1000 ms:
+	// each threshold pair below has one possible outcome.
+	perf := regexp.MustCompile(`^PING (OK|WARNING|CRITICAL) - Packet loss = 0%, RTA = (\d+\.\d\d) ms\|rta=(\d+\.\d{3})000ms;(\d+\.000000);(\d+\.000000);0\.000000 pl=0%;20;60;0\n$`)
 	for _, tc := range []struct {
 		warn, crit string
 		code       int
-	}{{"100,20%", "500,60%", exitOK}, {"10,20%", "500,60%", exitWarning}, {"5,20%", "10,60%", exitCritical}} {
+	}{{"1000,20%", "2000,60%", exitOK}, {"10,20%", "2000,60%", exitWarning}, {"5,20%", "10,60%", exitCritical}} {
 		code, out, _ := netdxIn(t, p.Src, nil, "ping", "-w", tc.warn, "-c", tc.crit, "-p", "3", "-i", "0.2", dst)
 		m := perf.FindStringSubmatch(out)
 		if code != tc.code || m == nil || m[1] != strings.ToUpper(statusName(tc.code)) {
 			t.Errorf("-w %s -c %s: exit %d, output %q; want %d", tc.warn, tc.crit, code, out, tc.code)
+			continue
+		}
+		if rta, _ := strconv.ParseFloat(m[3], 64); rta < 30 || fmt.Sprintf("%.2f", rta) != m[2] {
+			t.Errorf("RTA %s in the line, %s in the perfdata: want the same, at least 30 ms", m[2], m[3])
 		}
 	}
 	p.Routers[0].Reject(netlab.Forward, netip.PrefixFrom(p.Target4(), 32), netlab.HostUnreachable)
