@@ -431,3 +431,32 @@ func TestIntegrationPingOptions(t *testing.T) {
 		t.Errorf("-M dont -s 2000 (fragmented): exit %d, %+v", code, r)
 	}
 }
+
+// TestIntegrationPingDuplicates has the router duplicate every echo
+// request (nftables dup): each probe is answered twice; netdx counts one
+// reply and one duplicate per probe, on raw and datagram sockets, and
+// check_ping mode warns.
+func TestIntegrationPingDuplicates(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	// netlab's faults live in an inet table, where dup is not supported.
+	cmd := p.Routers[0].Command(context.Background(), "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(fmt.Sprintf("table ip pingdup {\n chain dupchain {\n  type filter hook forward priority 0; policy accept;\n"+
+		"  ip daddr %s icmp type echo-request dup to %s device %s\n }\n}\n", p.Target4(), p.Target4(), p.Links[1].IfA))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nft: %v: %s", err, out)
+	}
+	p.Src.Sysctl("net.ipv4.ping_group_range", "0 0")
+	dst := p.Target4().String()
+	for _, mode := range []string{"--privileged", "--unprivileged"} {
+		code, out, errOut := netdxIn(t, p.Src, nil, "ping", mode, "--json", "-c", "4", "-i", "0.2", dst)
+		r := pingJSON(t, out).Targets[0]
+		if code != 0 || r.Sent != 4 || r.Received != 4 || r.Duplicates != 4 || r.Invalid != 0 || r.LossPct != 0 {
+			t.Errorf("%s: exit %d, %+v %s; want 4 received and 4 duplicates", mode, code, r, errOut)
+		}
+	}
+	code, out, _ := netdxIn(t, p.Src, nil, "ping", "-w", "100,20%", "-c", "500,60%", "-p", "2", "-i", "0.2", dst)
+	if code != exitWarning || !strings.HasPrefix(out, "PING WARNING - DUPLICATES FOUND! Packet loss = 0%, RTA = ") {
+		t.Errorf("threshold mode with duplicates: exit %d, %q", code, out)
+	}
+}
