@@ -3,6 +3,7 @@ package link
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"netdx/sockets"
 )
@@ -84,9 +85,10 @@ func Problems(l Link) []Problem {
 		s = l.Rates.Delta
 	}
 	if errN > 0 {
-		out = append(out, Problem{"interface_errors", fmt.Sprintf("%s: %d rx / %d tx errors %s (crc %d, frame %d, fifo %d, missed %d, over %d, length %d; tx carrier %d, aborted %d, collisions %d)",
-			l.Name, s.RxErrors, s.TxErrors, errWhat, s.RxCRCErrors, s.RxFrameErrors, s.RxFIFOErrors,
-			s.RxMissedErrors, s.RxOverErrors, s.RxLengthErrors, s.TxCarrierErrors, s.TxAbortedErrors, s.Collisions)})
+		out = append(out, Problem{"interface_errors", fmt.Sprintf("%s: %d rx / %d tx errors %s%s", l.Name, s.RxErrors, s.TxErrors, errWhat,
+			nonZero([]string{"crc", "frame", "fifo", "missed", "over", "length", "tx carrier", "tx aborted", "collisions", "tx fifo", "tx window", "tx heartbeat"},
+				s.RxCRCErrors, s.RxFrameErrors, s.RxFIFOErrors, s.RxMissedErrors, s.RxOverErrors, s.RxLengthErrors,
+				s.TxCarrierErrors, s.TxAbortedErrors, s.Collisions, s.TxFIFOErrors, s.TxWindowErrors, s.TxHeartbeatErrors))})
 	}
 	// Some drops are normal (frames for protocols nobody listens to):
 	// since boot only a drop ratio of 1 % or more is worth a look.
@@ -107,4 +109,18 @@ func Problems(l Link) []Problem {
 		out = append(out, Problem{"sniffer", fmt.Sprintf("%s captures %s in promiscuous mode", who, l.Name)})
 	}
 	return out
+}
+
+// nonZero lists the non-zero counters among values, named by names.
+func nonZero(names []string, values ...uint64) string {
+	var parts []string
+	for i, v := range values {
+		if v != 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", names[i], v))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"netdx/link"
 )
@@ -26,10 +26,12 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 		}
 		fmt.Fprintf(w, "\n    flags %s\n", strings.Join(l.Flags, ","))
 		st := l.Stats
-		fmt.Fprintf(w, "    RX %s packets %s  errors %d  dropped %d  missed %d  crc %d  frame %d  fifo %d  over %d  length %d  nohandler %d\n",
-			human(st.RxPackets, ""), human(st.RxBytes, "B"), st.RxErrors, st.RxDropped, st.RxMissedErrors, st.RxCRCErrors, st.RxFrameErrors, st.RxFIFOErrors, st.RxOverErrors, st.RxLengthErrors, st.RxNoHandler)
-		fmt.Fprintf(w, "    TX %s packets %s  errors %d  dropped %d  carrier %d  collisions %d  aborted %d  fifo %d  window %d  heartbeat %d\n",
-			human(st.TxPackets, ""), human(st.TxBytes, "B"), st.TxErrors, st.TxDropped, st.TxCarrierErrors, st.Collisions, st.TxAbortedErrors, st.TxFIFOErrors, st.TxWindowErrors, st.TxHeartbeatErrors)
+		fmt.Fprintf(w, "    RX %s packets %s  errors %d%s  dropped %d\n", human(st.RxPackets, ""), human(st.RxBytes, "B"), st.RxErrors,
+			details([]string{"crc", "frame", "fifo", "missed", "over", "length", "nohandler", "otherhost dropped"},
+				st.RxCRCErrors, st.RxFrameErrors, st.RxFIFOErrors, st.RxMissedErrors, st.RxOverErrors, st.RxLengthErrors, st.RxNoHandler, st.RxOtherhostDropped), st.RxDropped)
+		fmt.Fprintf(w, "    TX %s packets %s  errors %d%s  dropped %d\n", human(st.TxPackets, ""), human(st.TxBytes, "B"), st.TxErrors,
+			details([]string{"carrier", "collisions", "aborted", "fifo", "window", "heartbeat"},
+				st.TxCarrierErrors, st.Collisions, st.TxAbortedErrors, st.TxFIFOErrors, st.TxWindowErrors, st.TxHeartbeatErrors), st.TxDropped)
 		if r := l.Rates; r != nil {
 			if r.Reset {
 				fmt.Fprintln(w, "    rates: counters were reset during the interval")
@@ -65,13 +67,12 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 		i.InMsgs, i.InErrors, i.OutMsgs, i.OutErrors, i.In6Msgs, i.In6Errors, i.Out6Msgs, i.Out6Errors)
 	if len(s.Worst) > 0 {
 		fmt.Fprintln(w, "\nTCP connections with the most retransmits:")
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "Local\tRemote\tState\tRetrans\tRatio\tRTT ms\tProcess\t")
+		tab := newTable(len(s.Worst)+1, "Local", "Remote", "State", "Retrans", "Ratio", "RTT ms", "Process")
 		for _, c := range s.Worst {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.2f%%\t%.3f\t%s\n", c.Local, c.Remote, c.State, c.TCPInfo.TotalRetrans,
-				100*c.TCPInfo.RetransRatio(), c.TCPInfo.RTTMS, ownerText(c.Owner, c.OtherOwners))
+			tab.add(c.Local, c.Remote, c.State, fmt.Sprint(c.TCPInfo.TotalRetrans), fmt.Sprintf("%.2f%%", 100*c.TCPInfo.RetransRatio()),
+				fmt.Sprintf("%.3f", c.TCPInfo.RTTMS), ownerText(c.Owner, c.OtherOwners))
 		}
-		tw.Flush()
+		writeTable(w, tab)
 	}
 	fmt.Fprintf(w, "\nCapture sockets (%d", len(s.CaptureSockets))
 	if s.CaptureSource != "" {
@@ -79,8 +80,7 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 	}
 	fmt.Fprintln(w, "):")
 	if len(s.CaptureSockets) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "PID\tProcess\tUser\tInterface\tType\tProtocol\tPromisc\t")
+		tab := newTable(len(s.CaptureSockets)+1, "PID", "Process", "User", "Interface", "Type", "Protocol", "Promisc")
 		for _, c := range s.CaptureSockets {
 			ifc := c.Interface
 			if c.IfIndex == 0 {
@@ -94,9 +94,9 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 			if c.PID != 0 {
 				pid = fmt.Sprint(c.PID)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pid, c.Process, c.User, ifc, c.Type, c.Protocol, promisc)
+			tab.add(pid, c.Process, c.User, ifc, c.Type, c.Protocol, promisc)
 		}
-		tw.Flush()
+		writeTable(w, tab)
 	}
 	if s.Owners != nil && s.Owners.Unowned > 0 {
 		fmt.Fprintf(w, "  (%d capture socket owner(s) not visible: %d processes unreadable; run as root)\n", s.Owners.Unowned, s.Owners.Unreadable)
@@ -123,4 +123,24 @@ func human(n uint64, unit string) string {
 		f /= 1000
 	}
 	return fmt.Sprint(n)
+}
+
+// details lists the non-zero counters among values, named by names.
+func details(names []string, values ...uint64) string {
+	var parts []string
+	for i, v := range values {
+		if v != 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", names[i], v))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func writeTable(w io.Writer, t *table) {
+	bw := bufio.NewWriter(w)
+	t.write(bw)
+	bw.Flush()
 }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"netdx/link"
+	"netdx/sockets"
+)
+
+func init() {
+	// Shared with the package's other golden tests, whoever defines it.
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "write golden files again")
+	}
+}
+
+// goldenAt compares got with testdata/dir/name, or rewrites it with
+// -update.
+func goldenAt(t *testing.T, dir, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", dir, name)
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// sampleSnapshot is a host with a sniffer on eth0, errors on it, a bridge
+// port and a lossy TCP connection.
+func sampleSnapshot() link.Snapshot {
+	tcpdump := sockets.PacketSocket{Inode: 4711, Type: "raw", Protocol: "all", IfIndex: 2, Interface: "eth0",
+		Promisc: true, PromiscKnown: true, PromiscIfIndex: 2, User: "root", Owner: sockets.Owner{PID: 4242, Process: "tcpdump"}}
+	dhcp := sockets.PacketSocket{Inode: 4712, Type: "dgram", Protocol: "ip", IfIndex: 2, Interface: "eth0",
+		PromiscKnown: true, User: "root", Owner: sockets.Owner{PID: 501, Process: "dhclient"}}
+	links := []link.Link{
+		{Name: "lo", Index: 1, Type: "loopback", MTU: 65536, OperState: "unknown", Up: true, Carrier: true,
+			Flags: []string{"up", "loopback", "running", "lower_up"}, Stats: link.Stats{RxPackets: 120, TxPackets: 120, RxBytes: 9000, TxBytes: 9000}},
+		{Name: "eth0", Index: 2, Type: "veth", Kind: "veth", MTU: 1500, OperState: "up", Up: true, Carrier: true, CarrierChanges: 4,
+			Flags: []string{"up", "broadcast", "running", "multicast", "lower_up"}, Promiscuity: 1,
+			Stats: link.Stats{RxPackets: 1_250_000, TxPackets: 980_000, RxBytes: 1_400_000_000, TxBytes: 95_000_000, RxErrors: 37, RxCRCErrors: 30, RxFrameErrors: 7, RxDropped: 2}},
+		{Name: "vp0", Index: 5, Type: "veth", Kind: "veth", MTU: 1500, OperState: "up", Up: true, Carrier: true, MasterIndex: 3, Master: "br0",
+			Flags: []string{"up", "broadcast", "running", "multicast", "lower_up"}, Promiscuity: 1},
+		{Name: "eth1", Index: 6, Type: "veth", Kind: "veth", MTU: 1500, OperState: "lowerlayerdown", Up: true, Carrier: false,
+			Flags: []string{"up", "broadcast", "multicast"}},
+	}
+	kinds := map[int]string{3: "bridge"}
+	caps := []sockets.PacketSocket{tcpdump, dhcp}
+	for i := range links {
+		l := &links[i]
+		l.Promisc = link.ExplainPromisc(*l, kinds[l.MasterIndex], caps, []string{"dhclient"})
+		l.Problems = link.Problems(*l)
+	}
+	tcp := link.TCP{InSegs: 900_000, OutSegs: 1_000_000, RetransSegs: 31_000, RetransRatio: 0.031, SynRetrans: 12, Timeouts: 40, LostRetransmit: 3, CurrEstab: 17}
+	tcp.Interval = &link.TCPInterval{OutSegs: 2000, RetransSegs: 90, RetransRatio: 0.045, Timeouts: 1}
+	worst := sockets.Socket{Proto: "tcp", Family: "ipv4", State: "ESTABLISHED", Local: "198.18.1.1:40022", Remote: "198.18.2.2:443",
+		Owner: sockets.Owner{PID: 777, Process: "curl"}, TCPInfo: &sockets.TCPInfo{TotalRetrans: 88, SegsOut: 2000, RTTMS: 81.25}}
+	return link.Snapshot{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Links: links, TCP: tcp,
+		ICMP: link.ICMP{InMsgs: 10, InErrors: 1, OutMsgs: 12}, Worst: []sockets.Socket{worst},
+		CaptureSockets: caps, CaptureSource: "packet_diag", Owners: &sockets.OwnerScan{Processes: 90}}
+}
+
+func TestRenderLinkGolden(t *testing.T) {
+	s := sampleSnapshot()
+	var b bytes.Buffer
+	renderLink(&b, s, 0.02)
+	goldenAt(t, "link", "text.golden", b.String())
+	if code := linkCode(s, 0.02); code != exitCritical {
+		t.Errorf("exit code %d, want %d for a sniffer", code, exitCritical)
+	}
+	b.Reset()
+	if err := writeJSONCompact(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	goldenAt(t, "link", "json.golden", b.String())
+}
+
+func TestLinkCode(t *testing.T) {
+	quiet := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true}}, TCP: link.TCP{RetransRatio: 0.001}}
+	if c := linkCode(quiet, 0.02); c != exitOK {
+		t.Errorf("quiet host: %d", c)
+	}
+	lossy := quiet
+	lossy.TCP.Interval = &link.TCPInterval{RetransRatio: 0.05}
+	if c := linkCode(lossy, 0.02); c != exitWarning {
+		t.Errorf("5%% retransmits over the interval: %d", c)
+	}
+	hidden := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1}}}
+	hidden.Links[0].Promisc = link.ExplainPromisc(hidden.Links[0], "", nil, nil)
+	hidden.Links[0].Problems = link.Problems(hidden.Links[0])
+	if c := linkCode(hidden, 0.02); c != exitCritical {
+		t.Errorf("unexplained promiscuity: %d", c)
+	}
+}
+
+func TestRenderSocketsGolden(t *testing.T) {
+	cfg := sockets.Config{Owners: true, Routes: true}
+	tab := sockets.Table{
+		Sockets: []sockets.Socket{
+			{Proto: "tcp", Family: "ipv4", State: "LISTEN", Local: "0.0.0.0:22", Remote: "0.0.0.0:0", SendQ: 128, User: "root", Owner: sockets.Owner{PID: 612, Process: "sshd"}},
+			{Proto: "tcp", Family: "ipv4", State: "LISTEN", Local: "0.0.0.0:23", Remote: "0.0.0.0:0", SendQ: 10, User: "root",
+				Owner: sockets.Owner{PID: 4242, Process: "inetd"}, Cleartext: "telnet", Alternative: "ssh on 22 (or telnets on 992)"},
+			{Proto: "tcp", Family: "ipv6", State: "LISTEN", Local: "[::]:80", Remote: "[::]:0", SendQ: 511, User: "www-data",
+				Owner: sockets.Owner{PID: 900, Process: "nginx"}, OtherOwners: []sockets.Owner{{PID: 901, Process: "nginx"}}, Cleartext: "http", Alternative: "https on 443"},
+			{Proto: "udp", Family: "ipv4", State: "UNCONN", Local: "0.0.0.0:68", Remote: "0.0.0.0:0", User: "root"},
+		},
+		States:  map[string]map[string]int{"tcp": {"LISTEN": 3, "ESTABLISHED": 12, "TIME_WAIT": 1500}, "udp": {"UNCONN": 1}},
+		Pileups: []sockets.Pileup{{Proto: "tcp", State: "TIME_WAIT", Count: 1500, TopRemote: "198.18.2.2", RemoteCount: 1400}},
+		Owners:  &sockets.OwnerScan{Processes: 80, Unreadable: 0, Unowned: 1},
+		Routes: sockets.CheckGateways([]sockets.Route{
+			{Family: "ipv4", Dst: "default", Default: true, Gateway: "198.18.1.254", Interface: "eth0", Table: 254},
+			{Family: "ipv4", Dst: "198.18.9.0/24", Gateway: "198.18.1.66", Interface: "eth0", Metric: 10, Table: 254},
+		}, []netip.Addr{netip.MustParseAddr("198.18.1.254")}),
+	}
+	var b bytes.Buffer
+	renderSockets(&b, tab, cfg)
+	goldenAt(t, "sockets", "text.golden", b.String())
+	if code := socketsCode(tab); code != exitWarning {
+		t.Errorf("exit code %d, want %d", code, exitWarning)
+	}
+	b.Reset()
+	if err := writeJSONCompact(&b, socketsJSON(tab)); err != nil {
+		t.Fatal(err)
+	}
+	goldenAt(t, "sockets", "json.golden", b.String())
+}
