@@ -103,7 +103,7 @@ func TestIntegrationFixtures(t *testing.T) {
 		after := a.MustRun("nstat", "-a", "-z", "-s", "--json")
 		if before == after || try == 10 {
 			for f, data := range files {
-				write(t, filepath.Join(dir, "proc_net_"+f), string(data))
+				write(t, filepath.Join(dir, "procnet", f), string(data))
 			}
 			write(t, filepath.Join(dir, "nstat.json"), after)
 			break

@@ -33,6 +33,7 @@ func parseLinkMessage(b []byte) (Link, error) {
 	l.Carrier = raw&unix.IFF_LOWER_UP != 0
 	l.Type = arphrdName(arphrd)
 	var bad error
+	have64 := false
 	err := attrs(b[sizeofIfInfomsg:], func(typ uint16, v []byte) {
 		switch typ {
 		case unix.IFLA_IFNAME:
@@ -64,7 +65,11 @@ func parseLinkMessage(b []byte) (Link, error) {
 				l.Address = net.HardwareAddr(v).String()
 			}
 		case unix.IFLA_STATS64:
-			l.Stats = parseStats64(v)
+			l.Stats, have64 = parseStats64(v), true
+		case unix.IFLA_STATS:
+			if !have64 {
+				l.Stats = parseStats32(v)
+			}
 		case unix.IFLA_LINKINFO:
 			_ = attrs(v, func(t uint16, iv []byte) {
 				if t == unix.IFLA_INFO_KIND {
@@ -92,6 +97,23 @@ func parseStats64(v []byte) Stats {
 		}
 		f[i] = binary.NativeEndian.Uint64(v[i*8:])
 	}
+	return statsFrom(f)
+}
+
+// parseStats32 decodes the old struct rtnl_link_stats, for kernels or
+// drivers that send no IFLA_STATS64; same fields, 32 bits each.
+func parseStats32(v []byte) Stats {
+	var f [25]uint64
+	for i := range f {
+		if (i+1)*4 > len(v) {
+			break
+		}
+		f[i] = uint64(binary.NativeEndian.Uint32(v[i*4:]))
+	}
+	return statsFrom(f)
+}
+
+func statsFrom(f [25]uint64) Stats {
 	return Stats{
 		RxPackets: f[0], TxPackets: f[1], RxBytes: f[2], TxBytes: f[3],
 		RxErrors: f[4], TxErrors: f[5], RxDropped: f[6], TxDropped: f[7],

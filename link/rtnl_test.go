@@ -1,12 +1,15 @@
 package link
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // ipLink is the part of "ip -s -s -d -j link" the comparison needs.
@@ -154,4 +157,32 @@ func FuzzParseLinkMessage(f *testing.F) {
 		}
 		_ = l.Stats.fields()
 	})
+}
+
+// TestStats32Fallback: without IFLA_STATS64 the 32-bit IFLA_STATS is used.
+func TestStats32Fallback(t *testing.T) {
+	for _, m := range readHexMessages(t, "testdata/rtnl_link_dump.hex") {
+		want, err := parseLinkMessage(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Rename the IFLA_STATS64 attribute to an unused type: only the
+		// 32-bit copy of the counters is left.
+		b := append([]byte(nil), m...)
+		off := sizeofIfInfomsg
+		for off+4 <= len(b) {
+			l := int(binary.NativeEndian.Uint16(b[off:]))
+			if binary.NativeEndian.Uint16(b[off+2:]) == unix.IFLA_STATS64 {
+				binary.NativeEndian.PutUint16(b[off+2:], 0x0fff)
+			}
+			off += (l + 3) &^ 3
+		}
+		got, err := parseLinkMessage(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Stats != want.Stats || got.Stats.RxPackets == 0 && want.Name == "eth0" {
+			t.Errorf("%s: 32-bit counters %+v, 64-bit %+v", want.Name, got.Stats, want.Stats)
+		}
+	}
 }

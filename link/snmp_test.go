@@ -1,6 +1,8 @@
 package link
 
 import (
+	"context"
+	"errors"
 	"encoding/json"
 	"os"
 	"testing"
@@ -13,7 +15,7 @@ func loadCounters(t testing.TB) Counters {
 		name  string
 		parse func([]byte, Counters) error
 	}{{"snmp", ParseSNMP}, {"netstat", ParseSNMP}, {"snmp6", ParseSNMP6}} {
-		b, err := os.ReadFile("testdata/proc_net_" + f.name)
+		b, err := os.ReadFile("testdata/procnet/" + f.name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +107,7 @@ func TestTCPDelta(t *testing.T) {
 
 func FuzzParseSNMP(f *testing.F) {
 	for _, name := range []string{"snmp", "netstat"} {
-		b, err := os.ReadFile("testdata/proc_net_" + name)
+		b, err := os.ReadFile("testdata/procnet/" + name)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -120,7 +122,7 @@ func FuzzParseSNMP(f *testing.F) {
 }
 
 func FuzzParseSNMP6(f *testing.F) {
-	b, err := os.ReadFile("testdata/proc_net_snmp6")
+	b, err := os.ReadFile("testdata/procnet/snmp6")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -131,4 +133,26 @@ func FuzzParseSNMP6(f *testing.F) {
 			_ = ICMPFrom(c)
 		}
 	})
+}
+
+// TestCollectProcNet points Collect at saved /proc/net files: the TCP and
+// ICMP health comes from there, not from the running namespace.
+func TestCollectProcNet(t *testing.T) {
+	snap, err := Collect(context.Background(), Config{ProcNet: "testdata/procnet", NoCaptures: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := loadCounters(t)
+	if snap.TCP != TCPFrom(c) || snap.ICMP != ICMPFrom(c) {
+		t.Errorf("TCP %+v ICMP %+v, the files say %+v %+v", snap.TCP, snap.ICMP, TCPFrom(c), ICMPFrom(c))
+	}
+	if len(snap.Links) == 0 || snap.Links[0].Type != "loopback" {
+		t.Errorf("links of the current namespace: %+v", snap.Links)
+	}
+	if _, err := Collect(context.Background(), Config{ProcNet: t.TempDir()}); err == nil {
+		t.Error("no error for a directory without snmp")
+	}
+	if _, err := Collect(context.Background(), Config{ProcNet: "testdata/procnet", NoCaptures: true, Interfaces: []string{"nosuch0"}}); !errors.Is(err, ErrNoInterface) {
+		t.Errorf("unknown interface: %v", err)
+	}
 }
