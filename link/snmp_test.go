@@ -2,8 +2,8 @@ package link
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"os"
 	"testing"
 )
