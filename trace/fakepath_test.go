@@ -1,0 +1,312 @@
+package trace
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// fakePath is a user-space path of routers and a target for scheduler
+// tests: it answers probes with the bytes a Linux router or host would
+// send (Time Exceeded, port unreachable, echo reply, SYN-ACK), after each
+// hop's round-trip time, on the (fake) clock of a synctest bubble.
+type fakePath struct {
+	v6     bool
+	proto  string
+	src    netip.Addr
+	target netip.Addr
+	hops   []*fakeHop // hops[k-1] is hop k; the last is the target
+	m      *matcher
+
+	mu     sync.Mutex
+	out    chan reply
+	closed chan struct{}
+	once   sync.Once
+	sent   []int // TTL of every probe sent
+}
+
+type fakeHop struct {
+	addr   netip.Addr
+	rtt    time.Duration
+	silent bool
+	// reject, if set, answers every probe this hop forwards (TTL past it)
+	// with this ICMP destination-unreachable code.
+	reject int
+	// Linux's per-destination ICMP token bucket: limit > 0 turns it on
+	// (cost per message), tokens start at burst*limit.
+	limit    time.Duration
+	tokens   time.Duration
+	burst    int
+	lastTick time.Time
+	// mpls labels added to Time Exceeded as an RFC 4950 extension.
+	mpls []uint32
+}
+
+func newFakePath(proto string, v6 bool, rtts ...time.Duration) *fakePath {
+	p := &fakePath{v6: v6, proto: proto, out: make(chan reply, 1024), closed: make(chan struct{})}
+	addr := func(k int) netip.Addr {
+		if v6 {
+			return netip.MustParseAddr("2001:db8::").Next().Next() // replaced below
+		}
+		return netip.AddrFrom4([4]byte{198, 18, byte(k), 2})
+	}
+	p.src = netip.MustParseAddr("198.18.0.1")
+	if v6 {
+		p.src = netip.MustParseAddr("2001:db8::1")
+	}
+	for k, rtt := range rtts {
+		a := addr(k + 1)
+		if v6 {
+			b := netip.MustParseAddr("2001:db8::2").As16()
+			b[5] = byte(k + 1)
+			a = netip.AddrFrom16(b)
+		}
+		p.hops = append(p.hops, &fakeHop{addr: a, rtt: rtt, reject: -1})
+	}
+	p.target = p.hops[len(p.hops)-1].addr
+	p.m = &matcher{proto: proto, target: p.target, src: p.src, icmpID: 0x4242, cookie: 0x7a7a}
+	return p
+}
+
+// limitLinux gives hop k Linux's default ICMP rate limit (1 s per message,
+// burst 6); drained empties its bucket.
+func (p *fakePath) limitLinux(k int, drained bool) {
+	h := p.hops[k-1]
+	h.limit, h.burst = time.Second, 6
+	h.tokens = 6 * time.Second
+	if drained {
+		h.tokens = 0
+	}
+	h.lastTick = time.Now()
+}
+
+func (p *fakePath) setFlows(cfg Config) {
+	p.m.flows = nil
+	for f := 0; f < cfg.Flows; f++ {
+		id := flowID{sport: 40000 + f, dport: cfg.Port, sum: uint16(0x1000 + f)}
+		p.m.flows = append(p.m.flows, id)
+	}
+}
+
+func (p *fakePath) matcher() *matcher { return p.m }
+func (p *fakePath) readers() int      { return 1 }
+
+func (p *fakePath) close() error {
+	p.once.Do(func() { close(p.closed) })
+	return nil
+}
+
+func (p *fakePath) read(int) (reply, error) {
+	select {
+	case r := <-p.out:
+		return r, nil
+	case <-p.closed:
+		return reply{}, errClosed
+	}
+}
+
+// packet builds the IP packet the kernel would send for a.
+func (p *fakePath) packet(a *attempt) []byte {
+	f := p.m.flows[a.slot.flow]
+	var l4 []byte
+	proto := protoUDP
+	switch p.proto {
+	case "udp":
+		pay := udpPayload(a.size, p.src, p.target, f.sport, f.dport, a.token)
+		l4 = make([]byte, 8+len(pay))
+		binary.BigEndian.PutUint16(l4, uint16(f.sport))
+		binary.BigEndian.PutUint16(l4[2:], uint16(f.dport))
+		binary.BigEndian.PutUint16(l4[4:], uint16(len(l4)))
+		binary.BigEndian.PutUint16(l4[6:], udpChecksum(p.src, p.target, f.sport, f.dport, pay))
+		copy(l4[8:], pay)
+	case "icmp":
+		proto = protoICMP
+		if p.v6 {
+			proto = protoICMPv6
+		}
+		l4 = echoRequest(p.v6, a.size, p.src, p.target, p.m.icmpID, a.token, f.sum)
+		if p.v6 { // the kernel fills the ICMPv6 checksum
+			s := pseudoSum(p.src, p.target, protoICMPv6, len(l4))
+			binary.BigEndian.PutUint16(l4[2:], ^fold(sum16(s, l4)))
+		}
+	case "tcp":
+		proto = protoTCP
+		l4 = tcpSYN(p.src, p.target, f.sport, f.dport, uint32(p.m.cookie)<<16|uint32(a.token))
+	}
+	return ipPacket(p.v6, p.src, p.target, proto, a.ttl, l4)
+}
+
+// ipPacket prefixes l4 with an IPv4 or IPv6 header.
+func ipPacket(v6 bool, src, dst netip.Addr, proto, ttl int, l4 []byte) []byte {
+	if v6 {
+		b := make([]byte, 40, 40+len(l4))
+		b[0] = 0x60
+		binary.BigEndian.PutUint16(b[4:], uint16(len(l4)))
+		b[6], b[7] = byte(proto), byte(ttl)
+		copy(b[8:], src.AsSlice())
+		copy(b[24:], dst.AsSlice())
+		return append(b, l4...)
+	}
+	b := make([]byte, 20, 20+len(l4))
+	b[0] = 0x45
+	binary.BigEndian.PutUint16(b[2:], uint16(20+len(l4)))
+	binary.BigEndian.PutUint16(b[4:], 0x1234)
+	b[6] = 0x40 // DF
+	b[8], b[9] = byte(ttl), byte(proto)
+	copy(b[12:], src.AsSlice())
+	copy(b[16:], dst.AsSlice())
+	binary.BigEndian.PutUint16(b[10:], checksum(b))
+	return append(b, l4...)
+}
+
+func (p *fakePath) send(a *attempt) (time.Time, error) {
+	now := time.Now()
+	pkt := p.packet(a)
+	p.mu.Lock()
+	p.sent = append(p.sent, a.ttl)
+	p.mu.Unlock()
+	n := len(p.hops)
+	k := min(a.ttl, n)
+	// A rejecting router before hop k answers instead.
+	for j := 1; j < k; j++ {
+		if p.hops[j-1].reject >= 0 {
+			k = j
+			break
+		}
+	}
+	h := p.hops[k-1]
+	arrive := now.Add(h.rtt / 2)
+	// The packet as it arrives at hop k: routers before it took one off
+	// the TTL each; a forwarding router that rejects has taken its own.
+	q := append([]byte(nil), pkt...)
+	left := a.ttl - (k - 1)
+	var msg []byte
+	switch {
+	case h.reject >= 0 && a.ttl > k:
+		left--
+		msg = p.icmpError(3, 1, h.reject, q, left, nil)
+	case k < n:
+		msg = p.icmpError(11, 3, 0, q, 1, h.mpls)
+	case p.proto == "udp":
+		code := 3
+		if p.v6 {
+			code = 4
+		}
+		msg = p.icmpError(3, 1, code, q, left, nil)
+	case p.proto == "icmp":
+		l4 := pkt[20:]
+		if p.v6 {
+			l4 = pkt[40:]
+		}
+		msg = append([]byte(nil), l4...)
+		msg[0] = icmp4EchoReply
+		if p.v6 {
+			msg[0] = icmp6EchoReply
+		}
+	case p.proto == "tcp":
+		syn := pkt[20:]
+		if p.v6 {
+			syn = pkt[40:]
+		}
+		seg := make([]byte, 20)
+		copy(seg, syn[2:4])
+		copy(seg[2:], syn[0:2])
+		binary.BigEndian.PutUint32(seg[8:], binary.BigEndian.Uint32(syn[4:])+1)
+		seg[12], seg[13] = 5<<4, 0x12
+		time.AfterFunc(h.rtt, func() {
+			p.deliver(reply{src: h.addr, at: time.Now(), ttl: 64, v6: p.v6, tcp: seg})
+		})
+		return now, nil
+	}
+	if h.silent && k < n {
+		return now, nil
+	}
+	if msg[0] != icmp4EchoReply && msg[0] != icmp6EchoReply && !h.allow(arrive) {
+		return now, nil
+	}
+	time.AfterFunc(h.rtt, func() {
+		p.deliver(reply{src: h.addr, at: time.Now(), ttl: 64 - k + 1, v6: p.v6, icmp: msg})
+	})
+	return now, nil
+}
+
+func (p *fakePath) deliver(r reply) {
+	select {
+	case p.out <- r:
+	case <-p.closed:
+	}
+}
+
+// icmpError builds an ICMP error (type t4/t6 by family) quoting q with its
+// TTL set to left, as Linux does: up to 576 bytes in all for IPv4, 1280
+// for IPv6, with an RFC 4884 MPLS extension when labels are given.
+func (p *fakePath) icmpError(t4, t6, code int, q []byte, left int, labels []uint32) []byte {
+	typ := t4
+	if p.v6 {
+		typ = t6
+		q[7] = byte(left)
+	} else {
+		q[8] = byte(left)
+		binary.BigEndian.PutUint16(q[10:], 0)
+		binary.BigEndian.PutUint16(q[10:], checksum(q[:20]))
+	}
+	b := []byte{byte(typ), byte(code), 0, 0, 0, 0, 0, 0}
+	if len(labels) > 0 {
+		// RFC 4884: pad the original datagram to 128 bytes, say so in the
+		// length field, then the extension structure.
+		if len(q) < 128 {
+			q = append(q, make([]byte, 128-len(q))...)
+		}
+		q = q[:128]
+		if p.v6 {
+			b[4] = byte(128 / 8)
+		} else {
+			b[5] = byte(128 / 4)
+		}
+		b = append(b, q...)
+		b = append(b, mplsExtension(labels)...)
+	} else {
+		b = append(b, q...)
+	}
+	if !p.v6 {
+		binary.BigEndian.PutUint16(b[2:], checksum(b))
+	}
+	return b
+}
+
+// mplsExtension is an RFC 4884 extension structure with one RFC 4950
+// label stack object (label, TC 0, S on the last, TTL 1).
+func mplsExtension(labels []uint32) []byte {
+	e := []byte{0x20, 0, 0, 0}
+	obj := make([]byte, 4, 4+4*len(labels))
+	binary.BigEndian.PutUint16(obj, uint16(4+4*len(labels)))
+	obj[2], obj[3] = classMPLS, 1
+	for i, l := range labels {
+		v := l<<12 | 1
+		if i == len(labels)-1 {
+			v |= 0x100
+		}
+		obj = binary.BigEndian.AppendUint32(obj, v)
+	}
+	e = append(e, obj...)
+	binary.BigEndian.PutUint16(e[2:], checksum(e))
+	return e
+}
+
+// allow is Linux's inet_peer_xrlim_allow.
+func (h *fakeHop) allow(now time.Time) bool {
+	if h.limit == 0 {
+		return true
+	}
+	h.tokens += now.Sub(h.lastTick)
+	h.lastTick = now
+	if h.tokens > time.Duration(h.burst)*h.limit {
+		h.tokens = time.Duration(h.burst) * h.limit
+	}
+	if h.tokens >= h.limit {
+		h.tokens -= h.limit
+		return true
+	}
+	return false
+}

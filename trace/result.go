@@ -1,0 +1,110 @@
+package trace
+
+import (
+	"encoding/json"
+	"math"
+	"net/netip"
+	"time"
+)
+
+// End reasons of a trace (Result.EndReason).
+const (
+	EndReached     = "reached"     // the target answered
+	EndUnreachable = "unreachable" // a hop answered destination unreachable
+	EndMaxTTL      = "max_ttl"     // no answer from the target up to the last TTL
+	EndCanceled    = "canceled"    // the context ended first
+)
+
+// Result is a whole trace, in the JSON shape of the design contract.
+type Result struct {
+	Target    string     `json:"target"`
+	Addr      netip.Addr `json:"addr"`
+	Protocol  string     `json:"protocol"`
+	Reached   bool       `json:"reached"`
+	EndReason string     `json:"end_reason"`
+	Hops      []Hop      `json:"hops"`
+	// PathMTU is the path MTU found with Config.MTU, 0 otherwise.
+	PathMTU int `json:"path_mtu,omitempty"`
+	// Sent counts every probe sent, retries included.
+	Sent int `json:"sent"`
+}
+
+// Hop is one TTL of a trace.
+type Hop struct {
+	TTL    int     `json:"ttl"`
+	Probes []Probe `json:"probes"`
+	// PMTU is the path MTU up to this hop (Config.MTU only).
+	PMTU int `json:"pmtu,omitempty"`
+}
+
+// Probe is what became of one probe (one slot of a hop; a retried slot
+// reports its answered attempt).
+type Probe struct {
+	Addr netip.Addr
+	RTT  time.Duration
+	// Timeout: nothing came back. RateLimited: nothing came back from a
+	// target (or router) that answered other probes of the trace, most
+	// likely because of its ICMP rate limit.
+	Timeout, RateLimited bool
+	Annotation           string // "!H", "!F-1400", … (see Annotation)
+	// ICMPType and ICMPCode are the raw type and code of an ICMP answer,
+	// -1 for a TCP answer or no answer.
+	ICMPType, ICMPCode int
+	TCPFlags           string // "SA" or "R" for a TCP answer from the target
+	ReplyTTL           int    // TTL of the answer as received, 0 if unknown
+	Flow               int    // flow index (Config.Flows)
+	SentTTL            int    // the probe's TTL when it differs from the hop's
+	Attempts           int    // how many times the slot was sent
+	Extensions         *Extensions
+}
+
+// Answered reports whether the probe got an answer.
+func (p Probe) Answered() bool { return p.Addr.IsValid() }
+
+type probeJSON struct {
+	Addr        string          `json:"addr,omitempty"`
+	RTT         *float64        `json:"rtt_ms,omitempty"`
+	Timeout     bool            `json:"timeout,omitempty"`
+	RateLimited bool            `json:"rate_limited,omitempty"`
+	Annotation  string          `json:"annotation,omitempty"`
+	ICMPType    *int            `json:"icmp_type,omitempty"`
+	ICMPCode    *int            `json:"icmp_code,omitempty"`
+	TCPFlags    string          `json:"tcp_flags,omitempty"`
+	ReplyTTL    int             `json:"reply_ttl,omitempty"`
+	Flow        int             `json:"flow,omitempty"`
+	SentTTL     int             `json:"sent_ttl,omitempty"`
+	Attempts    int             `json:"attempts,omitempty"`
+	MPLS        []MPLSLabel     `json:"mpls,omitempty"`
+	Interfaces  []InterfaceInfo `json:"interfaces,omitempty"`
+}
+
+// MarshalJSON writes the contract's probe object: addr and rtt_ms for an
+// answer, timeout (and rate_limited) otherwise.
+func (p Probe) MarshalJSON() ([]byte, error) {
+	j := probeJSON{
+		Timeout: p.Timeout || p.RateLimited, RateLimited: p.RateLimited, Annotation: p.Annotation,
+		TCPFlags: p.TCPFlags, ReplyTTL: p.ReplyTTL, Flow: p.Flow, SentTTL: p.SentTTL,
+	}
+	if p.Attempts > 1 {
+		j.Attempts = p.Attempts
+	}
+	if p.Answered() {
+		j.Addr = p.Addr.String()
+		ms := Millis(p.RTT)
+		j.RTT = &ms
+		j.Timeout, j.RateLimited = false, false
+	}
+	if p.ICMPType >= 0 && p.Answered() && p.TCPFlags == "" {
+		t, c := p.ICMPType, p.ICMPCode
+		j.ICMPType, j.ICMPCode = &t, &c
+	}
+	if p.Extensions != nil {
+		j.MPLS, j.Interfaces = p.Extensions.MPLS, p.Extensions.Interfaces
+	}
+	return json.Marshal(j)
+}
+
+// Millis is d in milliseconds, rounded to microseconds.
+func Millis(d time.Duration) float64 {
+	return math.Round(float64(d)/1e3) / 1e3
+}

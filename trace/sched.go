@@ -1,0 +1,396 @@
+package trace
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Pacing of retries to the same hop: a hop that answered some probes (a
+// router or target rate-limiting its ICMP) and the frontier, the first TTL
+// past the last answer, which is polled until its deadline in case the
+// target's limiter is empty.
+const (
+	minWait      = 100 * time.Millisecond
+	partialGap   = time.Second // Linux refills one ICMP a second
+	frontierGap  = 50 * time.Millisecond
+	waitRTTs     = 3
+	defaultBurst = 16
+)
+
+type slotState int
+
+const (
+	pending  slotState = iota // not sent yet, in flight, or waiting for a retry
+	answered                  // an attempt got an answer
+	lost                      // timed out for good
+	limited                   // timed out on a hop that answered others
+	dropped                   // beyond the end of the path
+)
+
+// slot is one probe position of a hop: the Queries probes of each flow.
+type slot struct {
+	ttl, flow int
+	state     slotState
+	attempts  int
+	first     time.Time // first send
+	last      *attempt  // latest attempt
+	queued    bool      // waiting in the send queue
+	notBefore time.Time // for a queued retry
+	probe     Probe
+}
+
+// attempt is one packet sent for a slot.
+type attempt struct {
+	slot  *slot
+	token uint16
+	ttl   int
+	size  int
+	sent  time.Time
+	ok    bool // sent without error
+}
+
+type hop struct {
+	ttl     int
+	slots   []*slot
+	answers int
+	maxRTT  time.Duration
+	next    time.Time // earliest time for the next retry to this hop
+	emitted bool
+}
+
+// sched is the trace state machine: which probe to send when, what an
+// answer means, when a hop is complete. It does no I/O and reads no clock:
+// every call takes the time, so tests drive it with their own.
+type sched struct {
+	cfg   Config
+	start time.Time
+	hops  []*hop // by TTL - FirstTTL
+	wave  []*slot
+	retry []*slot
+
+	byToken   map[uint16]*attempt
+	nextToken uint16
+
+	last      int // highest TTL that matters
+	reached   bool
+	endReason string
+	size      int // probe size (payload bytes); shrinks with --mtu
+	pmtu      int // path MTU learnt, 0 if none
+
+	tokens   float64 // pps bucket
+	tokensAt time.Time
+	emitNext int
+	sent     int
+}
+
+func newSched(cfg Config, start time.Time, firstToken uint16) *sched {
+	s := &sched{
+		cfg: cfg, start: start, byToken: map[uint16]*attempt{}, nextToken: firstToken,
+		last: cfg.MaxTTL, size: cfg.payload(), tokens: defaultBurst, tokensAt: start, emitNext: cfg.FirstTTL,
+	}
+	for ttl := cfg.FirstTTL; ttl <= cfg.MaxTTL; ttl++ {
+		h := &hop{ttl: ttl}
+		for f := 0; f < cfg.Flows; f++ {
+			for q := 0; q < cfg.Queries; q++ {
+				sl := &slot{ttl: ttl, flow: f, queued: true}
+				h.slots = append(h.slots, sl)
+				s.wave = append(s.wave, sl)
+			}
+		}
+		s.hops = append(s.hops, h)
+	}
+	return s
+}
+
+func (s *sched) hop(ttl int) *hop { return s.hops[ttl-s.cfg.FirstTTL] }
+
+// token hands out the next probe token; 0 and 0xffff are not valid UDP
+// checksums.
+func (s *sched) token() uint16 {
+	for {
+		t := s.nextToken
+		s.nextToken++
+		if t != 0 && t != 0xffff && s.byToken[t] == nil {
+			return t
+		}
+	}
+}
+
+// due returns the probes to send now, in order, and when to call again.
+func (s *sched) due(now time.Time) (out []*attempt, wake time.Time) {
+	s.expire(now)
+	if s.cfg.PPS > 0 {
+		s.tokens += now.Sub(s.tokensAt).Seconds() * float64(s.cfg.PPS)
+		s.tokens = min(s.tokens, defaultBurst)
+	}
+	s.tokensAt = now
+	take := func(sl *slot) bool {
+		if s.cfg.PPS > 0 && s.tokens < 1 {
+			return false
+		}
+		s.tokens--
+		out = append(out, s.newAttempt(sl))
+		return true
+	}
+	// Retries first: they are the ones with a deadline.
+	keep := s.retry[:0]
+	blocked := false
+	for _, sl := range s.retry {
+		switch {
+		case sl.state != pending || sl.ttl > s.last:
+			sl.queued = false
+		case blocked || sl.notBefore.After(now):
+			keep = append(keep, sl)
+		case !take(sl):
+			blocked = true
+			keep = append(keep, sl)
+		}
+	}
+	s.retry = keep
+	for len(s.wave) > 0 && !blocked {
+		sl := s.wave[0]
+		if sl.state != pending || sl.ttl > s.last {
+			sl.queued = false
+			s.wave = s.wave[1:]
+			continue
+		}
+		if !take(sl) {
+			blocked = true
+			break
+		}
+		s.wave = s.wave[1:]
+	}
+	return out, s.wake(now, blocked)
+}
+
+func (s *sched) newAttempt(sl *slot) *attempt {
+	a := &attempt{slot: sl, token: s.token(), ttl: sl.ttl, size: s.size}
+	sl.queued = false
+	sl.attempts++
+	sl.last = a
+	s.byToken[a.token] = a
+	h := s.hop(sl.ttl)
+	if sl.attempts > 1 {
+		gap := partialGap
+		if h.answers == 0 {
+			gap = frontierGap
+		}
+		h.next = a.sent.Add(gap) // fixed up in sent
+	}
+	return a
+}
+
+// sent records that a left at t (err: it could not be sent).
+func (s *sched) sentAt(a *attempt, t time.Time, err error) {
+	a.sent = t
+	a.ok = err == nil
+	s.sent++
+	sl := a.slot
+	if sl.first.IsZero() {
+		sl.first = t
+	}
+	if sl.attempts > 1 {
+		gap := partialGap
+		if s.hop(sl.ttl).answers == 0 {
+			gap = frontierGap
+		}
+		s.hop(sl.ttl).next = t.Add(gap)
+	}
+}
+
+// wait is how long to wait for an answer to a probe at ttl: a few times
+// the RTT of the hops at or beyond it (or of any hop), bounded by
+// Config.Wait; Config.Wait until anything answered.
+func (s *sched) wait(ttl int) time.Duration {
+	var ref, any time.Duration
+	for _, h := range s.hops {
+		any = max(any, h.maxRTT)
+		if h.ttl >= ttl {
+			ref = max(ref, h.maxRTT)
+		}
+	}
+	if ref == 0 {
+		ref = any
+	}
+	if ref == 0 {
+		return s.cfg.Wait
+	}
+	return min(max(waitRTTs*ref, minWait), s.cfg.Wait)
+}
+
+// frontier is the first TTL past the last hop that answered, while the
+// target has not: where a rate-limited target may hide.
+func (s *sched) frontier() int {
+	if s.reached || s.endReason != "" {
+		return 0
+	}
+	f := s.cfg.FirstTTL
+	for _, h := range s.hops {
+		if h.answers > 0 {
+			f = h.ttl + 1
+		}
+	}
+	return f
+}
+
+// expire decides about every slot whose latest attempt has timed out.
+func (s *sched) expire(now time.Time) {
+	front := s.frontier()
+	for _, h := range s.hops {
+		if h.ttl > s.last {
+			break
+		}
+		w := s.wait(h.ttl)
+		for _, sl := range h.slots {
+			if sl.state != pending || sl.queued || sl.last == nil || sl.last.sent.IsZero() {
+				continue
+			}
+			if now.Before(sl.last.sent.Add(w)) {
+				continue
+			}
+			s.decide(sl, h, front, now)
+		}
+	}
+}
+
+func (s *sched) decide(sl *slot, h *hop, front int, now time.Time) {
+	retry := func() {
+		sl.queued = true
+		sl.notBefore = maxTime(now, h.next)
+		s.retry = append(s.retry, sl)
+	}
+	switch {
+	case s.reached && sl.ttl == s.last:
+		// The target answered this TTL: what it did not answer, its
+		// ICMP rate limit swallowed.
+		sl.state = limited
+	case h.answers > 0 && sl.attempts <= s.cfg.Retries && now.Before(sl.first.Add(s.cfg.Wait)):
+		retry()
+	case h.answers > 0:
+		sl.state = limited
+	case sl.ttl == front && s.cfg.Retries > 0 && now.Before(s.start.Add(s.cfg.Wait)):
+		retry()
+	case front != 0 && sl.ttl > front && now.Before(s.start.Add(s.cfg.Wait)):
+		// Past the frontier: wait and see whether the frontier is a
+		// rate-limited target before calling these lost.
+	default:
+		sl.state = lost
+	}
+}
+
+// wake is when due must run again.
+func (s *sched) wake(now time.Time, blocked bool) time.Time {
+	var w time.Time
+	soon := func(t time.Time) {
+		if w.IsZero() || t.Before(w) {
+			w = t
+		}
+	}
+	if blocked && s.cfg.PPS > 0 {
+		soon(now.Add(time.Duration((1 - s.tokens) / float64(s.cfg.PPS) * float64(time.Second))))
+	}
+	for _, sl := range s.retry {
+		soon(sl.notBefore)
+	}
+	parked := false
+	for _, h := range s.hops {
+		if h.ttl > s.last {
+			break
+		}
+		w8 := s.wait(h.ttl)
+		for _, sl := range h.slots {
+			if sl.state != pending || sl.queued || sl.last == nil || sl.last.sent.IsZero() {
+				continue
+			}
+			d := sl.last.sent.Add(w8)
+			if d.After(now) {
+				soon(d)
+			} else {
+				parked = true
+			}
+		}
+	}
+	if parked {
+		soon(s.start.Add(s.cfg.Wait))
+	}
+	return w
+}
+
+// end marks the path as ending at ttl: nothing beyond it matters.
+func (s *sched) end(ttl int) {
+	if ttl >= s.last {
+		return
+	}
+	s.last = ttl
+	for _, h := range s.hops {
+		if h.ttl <= ttl {
+			continue
+		}
+		for _, sl := range h.slots {
+			if sl.state == pending {
+				sl.state = dropped
+			}
+		}
+	}
+}
+
+// complete returns the hops that are complete, in TTL order, each once.
+func (s *sched) complete() []Hop {
+	var out []Hop
+	for s.emitNext <= s.last {
+		h := s.hop(s.emitNext)
+		for _, sl := range h.slots {
+			if sl.state == pending {
+				return out
+			}
+		}
+		h.emitted = true
+		out = append(out, s.hopResult(h))
+		s.emitNext++
+	}
+	return out
+}
+
+func (s *sched) done() bool { return s.emitNext > s.last }
+
+func (s *sched) hopResult(h *hop) Hop {
+	r := Hop{TTL: h.ttl}
+	for _, sl := range h.slots {
+		p := sl.probe
+		p.Flow, p.Attempts = sl.flow, sl.attempts
+		switch sl.state {
+		case lost:
+			p = Probe{Timeout: true, ICMPType: -1, ICMPCode: -1, Flow: sl.flow, Attempts: sl.attempts}
+		case limited:
+			p = Probe{RateLimited: true, ICMPType: -1, ICMPCode: -1, Flow: sl.flow, Attempts: sl.attempts}
+		}
+		if sl.state == answered && s.cfg.MTU && sl.last != nil {
+			r.PMTU = max(r.PMTU, s.ipSize(sl.last.size))
+		}
+		r.Probes = append(r.Probes, p)
+	}
+	return r
+}
+
+// ipSize is the IP packet size of a probe with n bytes of payload.
+func (s *sched) ipSize(n int) int {
+	h := 20
+	if s.cfg.target.Is6() {
+		h = 40
+	}
+	switch s.cfg.Protocol {
+	case "tcp":
+		return h + 24
+	default:
+		return h + 8 + n
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+var _ = netip.Addr{}
