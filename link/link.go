@@ -23,8 +23,9 @@ type Config struct {
 	// NetNS is the path of a network namespace (/run/netns/NAME,
 	// /proc/PID/ns/net); empty means the caller's.
 	NetNS string
-	// Proc is where /proc is mounted (owners of capture sockets are found
-	// under it); empty means /proc.
+	// Proc is where /proc is mounted: the owners of the capture sockets
+	// and of the worst connections are found under it, in one scan; empty
+	// means /proc.
 	Proc string
 	// ProcNet is a directory holding snmp, netstat and snmp6; empty means
 	// the namespace's own (read from a thread inside it).
@@ -221,14 +222,24 @@ func finish(ctx context.Context, cfg Config, prev *sample, cur sample) (Snapshot
 		snap.TCP.Interval = &d
 	}
 	if !cfg.NoCaptures {
-		caps, err := sockets.Capture(ctx, sockets.CaptureConfig{NetNS: cfg.NetNS, Proc: cfg.Proc})
+		caps, err := sockets.Capture(ctx, sockets.CaptureConfig{NetNS: cfg.NetNS, Proc: cfg.Proc, NoOwners: true})
 		if err != nil {
 			return snap, err
 		}
-		snap.CaptureSockets, snap.CaptureSource, snap.Owners = caps.Sockets, caps.Source, caps.Owners
+		snap.CaptureSockets, snap.CaptureSource = caps.Sockets, caps.Source
 	}
 	if snap.CaptureSockets == nil {
 		snap.CaptureSockets = []sockets.PacketSocket{}
+	}
+	if cfg.Top > 0 {
+		t, err := sockets.List(ctx, sockets.Config{NetNS: cfg.NetNS, Proto: "tcp", All: true, TCPInfo: true})
+		if err != nil {
+			return snap, err
+		}
+		snap.Worst = WorstConnections(t.Sockets, cfg.Top)
+	}
+	if err := nameOwners(cfg.Proc, &snap); err != nil {
+		return snap, err
 	}
 	kinds := map[int]string{}
 	for _, l := range cur.links {
@@ -239,14 +250,42 @@ func finish(ctx context.Context, cfg Config, prev *sample, cur sample) (Snapshot
 		l.Promisc = ExplainPromisc(*l, kinds[l.MasterIndex], snap.CaptureSockets, cfg.AllowedCapture)
 		l.Problems = Problems(*l)
 	}
-	if cfg.Top > 0 {
-		t, err := sockets.List(ctx, sockets.Config{NetNS: cfg.NetNS, Proc: cfg.Proc, Proto: "tcp", All: true, TCPInfo: true, Owners: true})
-		if err != nil {
-			return snap, err
-		}
-		snap.Worst = WorstConnections(t.Sockets, cfg.Top)
-	}
 	return snap, nil
+}
+
+// nameOwners finds the processes behind the capture sockets and the worst
+// connections with one scan of /proc/*/fd.
+func nameOwners(proc string, snap *Snapshot) error {
+	want := map[uint32]struct{}{}
+	for _, c := range snap.CaptureSockets {
+		want[c.Inode] = struct{}{}
+	}
+	for _, s := range snap.Worst {
+		if s.Inode != 0 {
+			want[s.Inode] = struct{}{}
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	owners, st, err := sockets.FindOwners(proc, want)
+	if err != nil {
+		return err
+	}
+	snap.Owners = &st
+	for i := range snap.CaptureSockets {
+		c := &snap.CaptureSockets[i]
+		if o := owners[c.Inode]; len(o) > 0 {
+			c.Owner, c.Others = o[0], o[1:]
+		}
+	}
+	for i := range snap.Worst {
+		s := &snap.Worst[i]
+		if o := owners[s.Inode]; len(o) > 0 {
+			s.Owner, s.OtherOwners = o[0], o[1:]
+		}
+	}
+	return nil
 }
 
 // WorstConnections returns up to n TCP connections with the most

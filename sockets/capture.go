@@ -74,7 +74,7 @@ func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 		for _, s := range out.Sockets {
 			want[s.Inode] = struct{}{}
 		}
-		owners, st, err := scanOwners(procRoot(cfg.Proc), want)
+		owners, st, err := FindOwners(cfg.Proc, want)
 		if err != nil {
 			return out, err
 		}
@@ -82,8 +82,6 @@ func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 			s := &out.Sockets[i]
 			if o := owners[s.Inode]; len(o) > 0 {
 				s.Owner, s.Others = o[0], o[1:]
-			} else {
-				st.Unowned++
 			}
 		}
 		out.Owners = &st

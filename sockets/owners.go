@@ -45,6 +45,23 @@ func ParseSocketLink(b []byte) (uint32, bool) {
 	return uint32(n), true
 }
 
+// FindOwners finds the processes holding the socket inodes (one scan of
+// /proc/*/fd under proc, "" meaning /proc), for callers that gather
+// sockets from several sources and want to pay for one scan. The scan
+// counts the inodes it found no owner for.
+func FindOwners(proc string, inodes map[uint32]struct{}) (map[uint32][]Owner, OwnerScan, error) {
+	owners, st, err := scanOwners(procRoot(proc), inodes)
+	if err != nil {
+		return nil, st, err
+	}
+	for ino := range inodes {
+		if len(owners[ino]) == 0 {
+			st.Unowned++
+		}
+	}
+	return owners, st, nil
+}
+
 // scanOwners reads every /proc/PID/fd under proc once and returns the
 // owners of the socket inodes in want (every socket when want is nil).
 // The work is shared out among one worker per CPU: first the processes'

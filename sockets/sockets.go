@@ -201,14 +201,9 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 			}
 		}
 		var st OwnerScan
-		owners, st, err = scanOwners(procRoot(cfg.Proc), want)
+		owners, st, err = FindOwners(cfg.Proc, want)
 		if err != nil {
 			return t, err
-		}
-		for ino := range want {
-			if len(owners[ino]) == 0 {
-				st.Unowned++
-			}
 		}
 		t.Owners = &st
 	}
