@@ -1,15 +1,10 @@
 package sockets
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
-	"os/user"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -99,23 +94,20 @@ var ErrBadFilter = errors.New("sockets: bad filter")
 
 // List reads the socket table of cfg's namespace over sock_diag.
 func List(ctx context.Context, cfg Config) (Table, error) {
-	t := Table{States: map[string]map[string]int{}}
+	r := tableReader{cfg: cfg, t: &Table{States: map[string]map[string]int{}}, timeWait: map[string]map[string]int{}}
 	protos := []string{"tcp", "udp"}
 	switch cfg.Proto {
 	case "":
 	case "tcp", "udp":
 		protos = []string{cfg.Proto}
 	default:
-		return t, fmt.Errorf("%w: protocol %q (tcp or udp)", ErrBadFilter, cfg.Proto)
+		return *r.t, fmt.Errorf("%w: protocol %q (tcp or udp)", ErrBadFilter, cfg.Proto)
 	}
-	keep, err := stateFilter(cfg)
-	if err != nil {
-		return t, err
+	var err error
+	if r.keep, err = stateFilter(cfg); err != nil {
+		return *r.t, err
 	}
-	var raws []rawSocket
-	var protoOf []string
 	var names *ifNames
-	tw := map[string]map[string]int{}
 	err = inNetNS(cfg.NetNS, func() error {
 		c, err := openDiag()
 		if err != nil {
@@ -123,64 +115,13 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 		}
 		defer c.Close()
 		for _, proto := range protos {
-			counts := map[string]int{}
-			t.States[proto] = counts
-			pnum := uint8(unix.IPPROTO_TCP)
-			if proto == "udp" {
-				pnum = unix.IPPROTO_UDP
-			}
-			for _, fam := range []uint8{unix.AF_INET, unix.AF_INET6} {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				req := inetDiagRequest(fam, pnum, ^uint32(0), cfg.TCPInfo && proto == "tcp")
-				err := c.dump(sockDiagByFamily, req, func(b []byte) error {
-					if len(b) < 2 {
-						return ErrTruncated
-					}
-					st := b[1]
-					counts[StateName(proto, st)]++
-					if !wanted(cfg, keep, proto, st) && st != 6 {
-						return nil
-					}
-					r, err := parseInetDiag(b)
-					if err != nil {
-						return err
-					}
-					if st == 6 { // TIME_WAIT: count the remote ends
-						m := tw[proto]
-						if m == nil {
-							m = map[string]int{}
-							tw[proto] = m
-						}
-						m[r.Remote.Addr().String()]++
-						if !wanted(cfg, keep, proto, st) {
-							return nil
-						}
-					}
-					raws = append(raws, r)
-					protoOf = append(protoOf, proto)
-					return nil
-				})
-				if errors.Is(err, ErrDumpInterrupted) {
-					t.Interrupted = true
-				} else if err != nil {
-					return err
-				}
+			if err := r.dumpProto(ctx, c, proto); err != nil {
+				return err
 			}
 		}
 		names = openIfNames()
 		if cfg.Routes {
-			h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-			if err != nil {
-				return fmt.Errorf("sockets: routes: %w", err)
-			}
-			defer h.Close()
-			rs, err := gatewayRoutes(h, names)
-			if err != nil {
-				return err
-			}
-			t.Routes = CheckGateways(rs, cfg.AllowedGateways)
+			return r.routes(names)
 		}
 		return nil
 	})
@@ -188,30 +129,29 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 		defer names.Close()
 	}
 	if err != nil {
-		return t, err
+		return *r.t, err
 	}
-	t.Pileups = pileups(t.States, tw, cfg.TimeWaitPileup)
-
+	t := r.t
+	t.Pileups = pileups(t.States, r.timeWait, cfg.TimeWaitPileup)
 	var owners map[uint32][]Owner
 	if cfg.Owners || len(cfg.PIDs) > 0 {
-		want := make(map[uint32]struct{}, len(raws))
-		for _, r := range raws {
-			if r.Inode != 0 {
-				want[r.Inode] = struct{}{}
+		want := make(map[uint32]struct{}, len(r.raws))
+		for _, s := range r.raws {
+			if s.Inode != 0 {
+				want[s.Inode] = struct{}{}
 			}
 		}
 		var st OwnerScan
-		owners, st, err = FindOwners(cfg.Proc, want)
-		if err != nil {
-			return t, err
+		if owners, st, err = FindOwners(cfg.Proc, want); err != nil {
+			return *t, err
 		}
 		t.Owners = &st
 	}
 	users := userNames{}
-	t.Sockets = make([]Socket, 0, len(raws))
-	for i, r := range raws {
-		s := newSocket(protoOf[i], r, names, users)
-		if o := owners[r.Inode]; len(o) > 0 {
+	t.Sockets = make([]Socket, 0, len(r.raws))
+	for i, raw := range r.raws {
+		s := newSocket(r.protoOf[i], raw, names, users)
+		if o := owners[raw.Inode]; len(o) > 0 {
 			s.Owner, s.OtherOwners = o[0], o[1:]
 		}
 		if matches(s, cfg) {
@@ -219,7 +159,91 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 		}
 	}
 	sortSockets(t.Sockets)
-	return t, nil
+	return *t, nil
+}
+
+// tableReader gathers the answers of one List call.
+type tableReader struct {
+	cfg      Config
+	keep     [13]bool
+	t        *Table
+	raws     []rawSocket
+	protoOf  []string
+	timeWait map[string]map[string]int // proto → remote address → count
+}
+
+// dumpProto dumps one protocol, IPv4 and IPv6, counting every socket by
+// state and keeping those the filters want.
+func (r *tableReader) dumpProto(ctx context.Context, c *nlConn, proto string) error {
+	counts := map[string]int{}
+	r.t.States[proto] = counts
+	pnum := uint8(unix.IPPROTO_TCP)
+	if proto == "udp" {
+		pnum = unix.IPPROTO_UDP
+	}
+	for _, fam := range []uint8{unix.AF_INET, unix.AF_INET6} {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		req := inetDiagRequest(fam, pnum, ^uint32(0), r.cfg.TCPInfo && proto == "tcp")
+		err := c.dump(sockDiagByFamily, req, func(b []byte) error {
+			if len(b) < 2 {
+				return ErrTruncated
+			}
+			st := b[1]
+			counts[StateName(proto, st)]++
+			return r.add(proto, st, b)
+		})
+		if errors.Is(err, ErrDumpInterrupted) {
+			r.t.Interrupted = true
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add decodes a socket the filters want, and counts the remote ends of
+// TIME_WAIT sockets whether wanted or not.
+func (r *tableReader) add(proto string, st uint8, b []byte) error {
+	want := wanted(r.cfg, r.keep, proto, st)
+	const timeWait = 6
+	if !want && st != timeWait {
+		return nil
+	}
+	s, err := parseInetDiag(b)
+	if err != nil {
+		return err
+	}
+	if st == timeWait {
+		m := r.timeWait[proto]
+		if m == nil {
+			m = map[string]int{}
+			r.timeWait[proto] = m
+		}
+		m[s.Remote.Addr().String()]++
+	}
+	if want {
+		r.raws = append(r.raws, s)
+		r.protoOf = append(r.protoOf, proto)
+	}
+	return nil
+}
+
+// routes reads the gateway routes with a netlink handle opened in the
+// calling thread's namespace.
+func (r *tableReader) routes(names *ifNames) error {
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return fmt.Errorf("sockets: routes: %w", err)
+	}
+	defer h.Close()
+	rs, err := gatewayRoutes(h, names)
+	if err != nil {
+		return err
+	}
+	r.t.Routes = CheckGateways(rs, r.cfg.AllowedGateways)
+	return nil
 }
 
 func procRoot(p string) string {
@@ -227,38 +251,6 @@ func procRoot(p string) string {
 		return "/proc"
 	}
 	return p
-}
-
-// stateFilter returns the kernel states to keep.
-func stateFilter(cfg Config) ([13]bool, error) {
-	var keep [13]bool
-	switch {
-	case len(cfg.States) > 0:
-		for _, name := range cfg.States {
-			n, ok := stateNumber(name)
-			if !ok {
-				return keep, fmt.Errorf("%w: state %q (LISTEN, ESTABLISHED, TIME_WAIT, UNCONN, …)", ErrBadFilter, name)
-			}
-			keep[n] = true
-		}
-	case cfg.All:
-		for i := range keep {
-			keep[i] = true
-		}
-	default:
-		keep[10] = true // LISTEN
-		keep[7] = true  // UDP unconnected; for TCP, see wanted
-	}
-	return keep, nil
-}
-
-// wanted applies the state filter; by default a TCP socket in CLOSE (bound
-// but not listening) is no listener, while an unconnected UDP socket is.
-func wanted(cfg Config, keep [13]bool, proto string, st uint8) bool {
-	if int(st) >= len(keep) || !keep[st] {
-		return false
-	}
-	return !(st == 7 && proto == "tcp" && !cfg.All && len(cfg.States) == 0)
 }
 
 func newSocket(proto string, r rawSocket, names *ifNames, users userNames) Socket {
@@ -277,84 +269,4 @@ func newSocket(proto string, r rawSocket, names *ifNames, users userNames) Socke
 		s.Cleartext, s.Alternative = svc.Name, svc.Alternative
 	}
 	return s
-}
-
-func matches(s Socket, cfg Config) bool {
-	if len(cfg.Ports) > 0 && !slices.Contains(cfg.Ports, s.LocalAddr.Port()) && !slices.Contains(cfg.Ports, s.RemoteAddr.Port()) {
-		return false
-	}
-	if len(cfg.PIDs) > 0 {
-		ok := slices.Contains(cfg.PIDs, s.PID)
-		for _, o := range s.OtherOwners {
-			ok = ok || slices.Contains(cfg.PIDs, o.PID)
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// sortSockets orders by protocol, local port, local address and remote
-// end. It sorts indexes, not the (large) structs, then moves each once.
-func sortSockets(ss []Socket) {
-	idx := make([]int, len(ss))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(i, j int) int {
-		a, b := &ss[i], &ss[j]
-		if a.Proto != b.Proto {
-			return strings.Compare(a.Proto, b.Proto)
-		}
-		if c := cmp.Compare(a.LocalAddr.Port(), b.LocalAddr.Port()); c != 0 {
-			return c
-		}
-		if c := a.LocalAddr.Addr().Compare(b.LocalAddr.Addr()); c != 0 {
-			return c
-		}
-		return a.RemoteAddr.Compare(b.RemoteAddr)
-	})
-	sorted := make([]Socket, len(ss))
-	for k, i := range idx {
-		sorted[k] = ss[i]
-	}
-	copy(ss, sorted)
-}
-
-// pileups names the TIME_WAIT piles of at least limit sockets.
-func pileups(states map[string]map[string]int, remotes map[string]map[string]int, limit int) []Pileup {
-	if limit <= 0 {
-		limit = 1000
-	}
-	var out []Pileup
-	for _, proto := range []string{"tcp", "udp"} {
-		n := states[proto]["TIME_WAIT"]
-		if n < limit {
-			continue
-		}
-		p := Pileup{Proto: proto, State: "TIME_WAIT", Count: n}
-		for addr, c := range remotes[proto] {
-			if c > p.RemoteCount || (c == p.RemoteCount && addr < p.TopRemote) {
-				p.TopRemote, p.RemoteCount = addr, c
-			}
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// userNames caches uid to user name lookups.
-type userNames map[uint32]string
-
-func (u userNames) name(uid uint32) string {
-	if n, ok := u[uid]; ok {
-		return n
-	}
-	n := strconv.FormatUint(uint64(uid), 10)
-	if usr, err := user.LookupId(n); err == nil {
-		n = usr.Username
-	}
-	u[uid] = n
-	return n
 }
