@@ -11,8 +11,7 @@ import (
 const (
 	sizeofInetDiagReqV2 = 56
 	sizeofInetDiagMsg   = 72
-	inetDiagInfo        = 2 // INET_DIAG_INFO: struct tcp_info
-	inetDiagShutdown    = 8
+	inetDiagInfo        = 2  // INET_DIAG_INFO: struct tcp_info
 	sockDiagByFamily    = 20 // SOCK_DIAG_BY_FAMILY
 )
 

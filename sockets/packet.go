@@ -22,7 +22,6 @@ const (
 	packetDiagUID       = 5
 	sizeofMclist        = 44
 	packetMrPromisc     = 1 // PACKET_MR_PROMISC
-	packetMrAllmulti    = 2
 )
 
 // PacketSocket is an AF_PACKET socket: something capturing frames.
