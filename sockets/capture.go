@@ -36,22 +36,8 @@ func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 	var names *ifNames
 	err := inNetNS(cfg.NetNS, func() error {
 		names = openIfNames()
-		socks, err := packetDiag()
-		if err == nil {
-			out.Sockets, out.Source = socks, "packet_diag"
-			return nil
-		}
-		if !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EOPNOTSUPP) {
-			return err
-		}
-		// No packet_diag module: the thread's own /proc view of its
-		// namespace still lists the sockets.
-		b, rerr := os.ReadFile(procNetFile("packet"))
-		if rerr != nil {
-			return fmt.Errorf("sockets: packet_diag: %w; /proc/net/packet: %w", err, rerr)
-		}
-		out.Sockets, err = ParseProcPacket(b)
-		out.Source = "/proc/net/packet"
+		var err error
+		out.Sockets, out.Source, err = readCaptures()
 		return err
 	})
 	if names != nil {
@@ -63,12 +49,7 @@ func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	users := userNames{}
-	for i := range out.Sockets {
-		s := &out.Sockets[i]
-		s.Interface = names.name(s.IfIndex)
-		s.User = users.name(s.UID)
-	}
+	nameCaptures(out.Sockets, names, userNames{})
 	if !cfg.NoOwners && len(out.Sockets) > 0 {
 		want := map[uint32]struct{}{}
 		for _, s := range out.Sockets {
@@ -88,6 +69,35 @@ func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 	}
 	sort.SliceStable(out.Sockets, func(i, j int) bool { return out.Sockets[i].Inode < out.Sockets[j].Inode })
 	return out, nil
+}
+
+// readCaptures lists the packet sockets of the calling thread's namespace,
+// from packet_diag or, without it, /proc/net/packet.
+func readCaptures() ([]PacketSocket, string, error) {
+	socks, err := packetDiag()
+	if err == nil {
+		return socks, "packet_diag", nil
+	}
+	if !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EOPNOTSUPP) {
+		return nil, "", err
+	}
+	// No packet_diag module: the thread's own /proc view of its namespace
+	// still lists the sockets.
+	b, rerr := os.ReadFile(procNetFile("packet"))
+	if rerr != nil {
+		return nil, "", fmt.Errorf("sockets: packet_diag: %w; /proc/net/packet: %w", err, rerr)
+	}
+	socks, err = ParseProcPacket(b)
+	return socks, "/proc/net/packet", err
+}
+
+// nameCaptures fills in interface and user names.
+func nameCaptures(socks []PacketSocket, names *ifNames, users userNames) {
+	for i := range socks {
+		s := &socks[i]
+		s.Interface = names.name(s.IfIndex)
+		s.User = users.name(s.UID)
+	}
 }
 
 func packetDiag() ([]PacketSocket, error) {

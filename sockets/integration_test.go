@@ -269,4 +269,12 @@ func TestIntegrationCapture(t *testing.T) {
 	if c.PID != td.Process.Pid || c.Process != "tcpdump" || c.Interface != "eth0" || !c.Promisc || c.Protocol != "all" {
 		t.Errorf("capture socket %+v, want tcpdump[%d] on eth0, promiscuous", c, td.Process.Pid)
 	}
+	// The same through List, owners from the same scan as the TCP sockets.
+	tab, err := List(context.Background(), Config{NetNS: nsPath(a), Capture: true, Owners: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.CaptureSockets) != 1 || tab.CaptureSockets[0].PID != td.Process.Pid || tab.CaptureSockets[0].Interface != "eth0" || tab.CaptureSource != "packet_diag" {
+		t.Errorf("List capture sockets %+v from %q", tab.CaptureSockets, tab.CaptureSource)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -42,6 +43,9 @@ type Config struct {
 	// TimeWaitPileup is the TIME_WAIT count from which a pile-up is named;
 	// 0 means 1000.
 	TimeWaitPileup int
+	// Capture adds the packet (AF_PACKET) sockets, owners included in the
+	// same /proc scan.
+	Capture bool
 }
 
 // Socket is one TCP or UDP socket.
@@ -85,6 +89,10 @@ type Table struct {
 	Pileups []Pileup                  `json:"pileups,omitempty"`
 	Owners  *OwnerScan                `json:"owners,omitempty"`
 	Routes  []Route                   `json:"routes,omitempty"`
+	// CaptureSockets are the packet sockets (Config.Capture), from
+	// CaptureSource.
+	CaptureSockets []PacketSocket `json:"capture_sockets,omitempty"`
+	CaptureSource  string         `json:"capture_source,omitempty"`
 	// Interrupted is set when the kernel's table changed during the dump.
 	Interrupted bool `json:"interrupted,omitempty"`
 }
@@ -120,6 +128,11 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 			}
 		}
 		names = openIfNames()
+		if cfg.Capture {
+			if r.t.CaptureSockets, r.t.CaptureSource, err = readCaptures(); err != nil {
+				return err
+			}
+		}
 		if cfg.Routes {
 			return r.routes(names)
 		}
@@ -133,21 +146,36 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 	}
 	t := r.t
 	t.Pileups = pileups(t.States, r.timeWait, cfg.TimeWaitPileup)
+	users := userNames{}
+	nameCaptures(t.CaptureSockets, names, users)
 	var owners map[uint32][]Owner
 	if cfg.Owners || len(cfg.PIDs) > 0 {
-		want := make(map[uint32]struct{}, len(r.raws))
+		want := make(map[uint32]struct{}, len(r.raws)+len(t.CaptureSockets))
 		for _, s := range r.raws {
 			if s.Inode != 0 {
 				want[s.Inode] = struct{}{}
 			}
+		}
+		for _, c := range t.CaptureSockets {
+			want[c.Inode] = struct{}{}
 		}
 		var st OwnerScan
 		if owners, st, err = FindOwners(cfg.Proc, want); err != nil {
 			return *t, err
 		}
 		t.Owners = &st
+		for i := range t.CaptureSockets {
+			c := &t.CaptureSockets[i]
+			if o := owners[c.Inode]; len(o) > 0 {
+				c.Owner, c.Others = o[0], o[1:]
+			}
+		}
+		if len(cfg.PIDs) > 0 {
+			t.CaptureSockets = slices.DeleteFunc(t.CaptureSockets, func(c PacketSocket) bool {
+				return !slices.Contains(cfg.PIDs, c.PID)
+			})
+		}
 	}
-	users := userNames{}
 	t.Sockets = make([]Socket, 0, len(r.raws))
 	for i, raw := range r.raws {
 		s := newSocket(r.protoOf[i], raw, names, users)

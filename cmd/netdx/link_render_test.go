@@ -110,7 +110,7 @@ func TestLinkCode(t *testing.T) {
 }
 
 func TestRenderSocketsGolden(t *testing.T) {
-	cfg := sockets.Config{Owners: true, Routes: true}
+	cfg := sockets.Config{Owners: true, Routes: true, Capture: true}
 	tab := sockets.Table{
 		Sockets: []sockets.Socket{
 			{Proto: "tcp", Family: "ipv4", State: "LISTEN", Local: "0.0.0.0:22", Remote: "0.0.0.0:0", SendQ: 128, User: "root", Owner: sockets.Owner{PID: 612, Process: "sshd"}},
@@ -120,7 +120,8 @@ func TestRenderSocketsGolden(t *testing.T) {
 				Owner: sockets.Owner{PID: 900, Process: "nginx"}, OtherOwners: []sockets.Owner{{PID: 901, Process: "nginx"}}, Cleartext: "http", Alternative: "https on 443"},
 			{Proto: "udp", Family: "ipv4", State: "UNCONN", Local: "0.0.0.0:68", Remote: "0.0.0.0:0", User: "root"},
 		},
-		States:  map[string]map[string]int{"tcp": {"LISTEN": 3, "ESTABLISHED": 12, "TIME_WAIT": 1500}, "udp": {"UNCONN": 1}},
+		States:         map[string]map[string]int{"tcp": {"LISTEN": 3, "ESTABLISHED": 12, "TIME_WAIT": 1500}, "udp": {"UNCONN": 1}},
+		CaptureSockets: sampleSnapshot().CaptureSockets, CaptureSource: "packet_diag",
 		Pileups: []sockets.Pileup{{Proto: "tcp", State: "TIME_WAIT", Count: 1500, TopRemote: "198.18.2.2", RemoteCount: 1400}},
 		Owners:  &sockets.OwnerScan{Processes: 80, Unreadable: 0, Unowned: 1},
 		Routes: sockets.CheckGateways([]sockets.Route{

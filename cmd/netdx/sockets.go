@@ -17,7 +17,8 @@ func socketsCommand() *cli.Command {
 		Usage: "who listens: TCP/UDP sockets with owners, cleartext services, state counts, gateways",
 		Description: "Lists listeners (TCP LISTEN, unconnected UDP) by default, every socket with --all.\n" +
 			"Exit 1 (WARNING) when a cleartext service listens, an unexpected gateway is routed\n" +
-			"through or TIME_WAIT piles up; 0 otherwise; 3 on bad input or errors.",
+			"through, TIME_WAIT piles up or (with --capture) a socket captures in promiscuous\n" +
+			"mode; 0 otherwise; 3 on bad input or errors.",
 		Flags: []cli.Flag{
 			jsonFlag,
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every state, not only listeners"},
@@ -29,6 +30,7 @@ func socketsCommand() *cli.Command {
 			&cli.BoolFlag{Name: "info", Aliases: []string{"i"}, Usage: "TCP internals: RTT and retransmits from tcp_info"},
 			&cli.BoolFlag{Name: "routes", Aliases: []string{"r"}, Usage: "list default gateways and routes via gateways"},
 			&cli.StringSliceFlag{Name: "allow-gateway", Usage: "an expected gateway address; others are flagged (repeatable, implies --routes)"},
+			&cli.BoolFlag{Name: "capture", Usage: "also list packet (capture) sockets: who sniffs, on which interface, promiscuous or not"},
 			&cli.IntFlag{Name: "time-wait-pileup", Value: 1000, Usage: "TIME_WAIT count named as a pile-up"},
 			&cli.StringFlag{Name: "netns", Usage: "look inside a network namespace (name under /run/netns, or a path)"},
 		},
@@ -50,6 +52,7 @@ func socketsAction(c *cli.Context) error {
 		TCPInfo:        c.Bool("info"),
 		Routes:         c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0,
 		TimeWaitPileup: c.Int("time-wait-pileup"),
+		Capture:        c.Bool("capture"),
 	}
 	for _, p := range c.IntSlice("port") {
 		if p < 0 || p > 65535 {
@@ -101,6 +104,11 @@ func socketsCode(t sockets.Table) int {
 	}
 	for _, r := range t.Routes {
 		if r.Unexpected {
+			return exitWarning
+		}
+	}
+	for _, c := range t.CaptureSockets {
+		if c.Promisc {
 			return exitWarning
 		}
 	}

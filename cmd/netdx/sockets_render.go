@@ -60,6 +60,26 @@ func renderSockets(w io.Writer, t sockets.Table, cfg sockets.Config) {
 	if t.Interrupted {
 		fmt.Fprintln(bw, "note: the socket table changed during the dump; counts may be off by a few")
 	}
+	if cfg.Capture {
+		fmt.Fprintf(bw, "\nCapture sockets (%d, from %s):\n", len(t.CaptureSockets), t.CaptureSource)
+		ct := newTable(len(t.CaptureSockets)+1, "PID", "Process", "User", "Interface", "Type", "Protocol", "Promisc", "")
+		for _, c := range t.CaptureSockets {
+			ifc, promisc, pid, mark := c.Interface, "off", "-", ""
+			if c.IfIndex == 0 {
+				ifc = "(all)"
+			}
+			if !c.PromiscKnown {
+				promisc = "unknown"
+			} else if c.Promisc {
+				promisc, mark = "on", "! promiscuous"
+			}
+			if c.PID != 0 {
+				pid = strconv.Itoa(c.PID)
+			}
+			ct.add(pid, c.Process, c.User, ifc, c.Type, c.Protocol, promisc, mark)
+		}
+		ct.write(bw)
+	}
 	if len(t.Routes) > 0 || cfg.Routes {
 		fmt.Fprintln(bw, "\nRoutes via gateways:")
 		rt := newTable(len(t.Routes)+1, "Destination", "Gateway", "Interface", "Metric", "Table", "")
