@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/netip"
@@ -85,27 +86,63 @@ func TestIntegrationPingNagiosAndErrors(t *testing.T) {
 	}
 }
 
-// TestIntegrationPingInterrupt sends SIGINT to a running netdx: it must
-// print the statistics so far and exit by its own rules.
+// TestIntegrationPingInterrupt sends SIGINT to a running netdx once two
+// replies are out: it must print the statistics so far (text, or the JSON
+// document marked interrupted) and exit by its own rules.
 func TestIntegrationPingInterrupt(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{})
-	cmd := p.Src.Command(context.Background(), netdxBinary(t), "ping", "-i", "0.2", p.Target4().String())
-	var out strings.Builder
-	cmd.Stdout = &out
-	if err := p.Src.Start(cmd); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(1500 * time.Millisecond)
-	// ip netns exec runs netdx in its own process: signal the group.
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
-	err := cmd.Wait()
-	if err != nil {
-		t.Errorf("exit after Ctrl-C: %v\n%s", err, out.String())
-	}
-	m := regexp.MustCompile(`\n(\d+) packets transmitted, (\d+) received, 0% packet loss`).FindStringSubmatch(out.String())
-	if m == nil || m[1] == "0" || m[1] != m[2] {
-		t.Errorf("no statistics after Ctrl-C:\n%s", out.String())
+	for _, json := range []bool{false, true} {
+		args := []string{"ping", "-i", "0.2", p.Target4().String()}
+		if json {
+			args = append(args, "--json")
+		}
+		cmd := p.Src.Command(context.Background(), netdxBinary(t), args...)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Src.Start(cmd); err != nil {
+			t.Fatal(err)
+		}
+		// The text run shows its replies; the JSON one is silent until
+		// the end, so it gets a moment to send a few.
+		var out strings.Builder
+		sc := bufio.NewScanner(stdout)
+		if json {
+			time.Sleep(time.Second)
+		} else {
+			for replies := 0; replies < 2 && sc.Scan(); {
+				out.WriteString(sc.Text() + "\n")
+				if strings.Contains(sc.Text(), " bytes from ") {
+					replies++
+				}
+			}
+		}
+		// ip netns exec runs netdx in its own process: signal the group.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		for sc.Scan() {
+			out.WriteString(sc.Text() + "\n")
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("exit after Ctrl-C: %v\n%s", err, out.String())
+		}
+		if json {
+			d := pingJSON(t, out.String())
+			if !d.Interrupted || d.Status != "ok" || d.Targets[0].Received == 0 {
+				t.Errorf("JSON after Ctrl-C: %+v", d)
+			}
+			continue
+		}
+		// A request still out when the signal came counts as lost.
+		m := regexp.MustCompile(`\n(\d+) packets transmitted, (\d+) received, `).FindStringSubmatch(out.String())
+		if m == nil {
+			t.Errorf("no statistics after Ctrl-C:\n%s", out.String())
+			continue
+		}
+		if sent, rcvd := atoi(m[1]), atoi(m[2]); rcvd < 2 || sent-rcvd > 1 {
+			t.Errorf("after Ctrl-C: %d sent, %d received; want at least the 2 replies shown:\n%s", sent, rcvd, out.String())
+		}
 	}
 }
 
@@ -199,4 +236,9 @@ func TestIntegrationPingDuplicates(t *testing.T) {
 	if code != exitWarning || !strings.HasPrefix(out, "PING WARNING - DUPLICATES FOUND! Packet loss = 0%, RTA = ") {
 		t.Errorf("threshold mode with duplicates: exit %d, %q", code, out)
 	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
