@@ -38,52 +38,65 @@ func Run(ctx context.Context, target netip.Addr, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer tr.close()
-	return runOn(ctx, cfg, tr)
+	sess := newSession(tr)
+	defer sess.close()
+	return runOn(ctx, cfg, sess)
 }
 
-// runOn runs one trace on an open transport. It closes nothing.
-func runOn(ctx context.Context, cfg Config, tr transport) (Result, error) {
+// runOn runs one trace on an open session. It closes nothing.
+func runOn(ctx context.Context, cfg Config, sess *session) (Result, error) {
 	var b [2]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return Result{}, fmt.Errorf("trace: random token: %w", err)
 	}
-	return drive(ctx, newSched(cfg, time.Now(), binary.BigEndian.Uint16(b[:])), tr)
+	return drive(ctx, newSched(cfg, time.Now(), binary.BigEndian.Uint16(b[:])), sess)
 }
 
-// drive runs s over tr until the trace is complete or ctx ends.
-func drive(ctx context.Context, s *sched, tr transport) (Result, error) {
-	cfg, m := s.cfg, tr.matcher()
-	res := Result{Addr: cfg.target, Protocol: cfg.Protocol}
-	replies := make(chan reply, 64)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
+// session reads a transport's answers from one goroutine per socket for
+// as long as the transport is open, across the rounds of a report.
+type session struct {
+	tr      transport
+	replies chan reply
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+func newSession(tr transport) *session {
+	s := &session{tr: tr, replies: make(chan reply, 64), stop: make(chan struct{})}
 	for i := range tr.readers() {
-		wg.Add(1)
+		s.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer s.wg.Done()
 			for {
 				r, err := tr.read(i)
+				if errors.Is(err, errClosed) {
+					return
+				}
 				if err != nil {
-					if errors.Is(err, errClosed) {
-						return
-					}
 					continue
 				}
 				select {
-				case replies <- r:
-				case <-stop:
+				case s.replies <- r:
+				case <-s.stop:
 					return
 				}
 			}
 		}()
 	}
-	defer func() {
-		close(stop)
-		tr.close()
-		wg.Wait()
-	}()
+	return s
+}
 
+// close closes the transport and waits for the readers to end.
+func (s *session) close() {
+	close(s.stop)
+	s.tr.close()
+	s.wg.Wait()
+}
+
+// drive runs s over the session until the trace is complete or ctx ends.
+func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
+	cfg, m, tr, replies := s.cfg, sess.tr.matcher(), sess.tr, sess.replies
+	res := Result{Addr: cfg.target, Protocol: cfg.Protocol}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var sendErr error

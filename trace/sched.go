@@ -35,6 +35,7 @@ type slot struct {
 	first     time.Time // first send
 	last      *attempt  // latest attempt
 	queued    bool      // waiting in the send queue
+	polling   bool      // at the frontier: sent again every frontierGap
 	notBefore time.Time // for a queued retry
 	probe     Probe
 }
@@ -251,6 +252,36 @@ func (s *sched) expire(now time.Time) {
 			s.decide(sl, h, front, now)
 		}
 	}
+	s.poll(front, now)
+}
+
+// poll sends one more probe to the frontier every frontierGap, the slot
+// waiting longest first, without waiting for the previous one to time
+// out: a drained target answers as soon as its bucket has a token.
+func (s *sched) poll(front int, now time.Time) {
+	if front == 0 || front > s.last {
+		return
+	}
+	h := s.hop(front)
+	if now.Before(h.next) {
+		return
+	}
+	var pick *slot
+	for _, sl := range h.slots {
+		if sl.state != pending || sl.queued {
+			if sl.queued {
+				return // one probe at a time
+			}
+			continue
+		}
+		if sl.polling && (pick == nil || sl.last.sent.Before(pick.last.sent)) {
+			pick = sl
+		}
+	}
+	if pick != nil {
+		pick.queued, pick.notBefore = true, now
+		s.retry = append(s.retry, pick)
+	}
 }
 
 func (s *sched) decide(sl *slot, h *hop, front int, now time.Time) {
@@ -269,7 +300,7 @@ func (s *sched) decide(sl *slot, h *hop, front int, now time.Time) {
 	case h.answers > 0:
 		sl.state = limited
 	case sl.ttl == front && s.cfg.Retries > 0 && now.Before(s.start.Add(s.cfg.Wait)):
-		retry()
+		sl.polling = true
 	case front != 0 && sl.ttl > front && now.Before(s.start.Add(s.cfg.Wait)):
 		// Past the frontier: wait and see whether the frontier is a
 		// rate-limited target before calling these lost.
@@ -312,6 +343,14 @@ func (s *sched) wake(now time.Time, blocked bool) time.Time {
 	}
 	if parked {
 		soon(s.start.Add(s.cfg.Wait))
+	}
+	if f := s.frontier(); f != 0 && f <= s.last {
+		for _, sl := range s.hop(f).slots {
+			if sl.state == pending && sl.polling && !sl.queued {
+				soon(maxTime(s.hop(f).next, now))
+				break
+			}
+		}
 	}
 	return w
 }

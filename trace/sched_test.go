@@ -29,7 +29,9 @@ func runFake(t *testing.T, p *fakePath, cfg Config) (Result, time.Duration) {
 		}
 		p.setFlows(c)
 		start := time.Now()
-		res, err = drive(context.Background(), newSched(c, start, 0x100), p)
+		sess := newSession(p)
+		res, err = drive(context.Background(), newSched(c, start, 0x100), sess)
+		sess.close()
 		if err != nil {
 			t.Fatal(err)
 		}
