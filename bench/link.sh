@@ -10,7 +10,11 @@ RUNS=${1:-30}
 PAIRS=500
 NS=netdx-bench-link-$$  # not "ndx-": netlab sweeps those
 TMP=$(mktemp -d)
-cleanup() { ip netns delete "$NS" 2>/dev/null || true; rm -rf "$TMP" "/etc/netns/$NS"; }
+cleanup() {
+	set +e
+	ip netns delete "$NS" 2>/dev/null
+	rm -rf "$TMP" "/etc/netns/$NS"
+}
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench/link.sh: run as root (it creates a network namespace)" >&2; exit 3; }
 

@@ -13,8 +13,12 @@ NS=netdx-bench-sockets-$$  # not "ndx-": netlab sweeps those
 TMP=$(mktemp -d)
 LOAD_PID=
 cleanup() {
-	[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null
-	ip netns delete "$NS" 2>/dev/null || true
+	set +e
+	if [ -n "$LOAD_PID" ]; then
+		kill "$LOAD_PID" 2>/dev/null
+		wait "$LOAD_PID" 2>/dev/null
+	fi
+	ip netns delete "$NS" 2>/dev/null
 	rm -rf "$TMP" "/etc/netns/$NS"
 }
 trap cleanup EXIT
