@@ -142,4 +142,7 @@ type Event struct {
 	ErrType    int
 	ErrCode    int
 	Reason     string // EventInvalid, EventSendError: why
+	// The target's counts so far, for replies (fping prints them).
+	Sent, Received int
+	AvgRTT         time.Duration
 }

@@ -172,6 +172,9 @@ func TestTracker(t *testing.T) {
 	if r.Sent != 4 || r.Received != 3 || r.Duplicates != 1 || r.Invalid != 2 || r.Late != 1 || r.Reordered != 1 || r.LossPct != 25 {
 		t.Errorf("result %+v", r)
 	}
+	if avg := tr.avg(); avg != (10+5+250)*ms/3 {
+		t.Errorf("running average %v, want the mean of the 3 received", avg)
+	}
 	if r.RTT == nil || r.RTT.Min != 5 || r.RTT.Max != 250 {
 		t.Errorf("rtt %+v, want min 5 max 250 (duplicate and late replies unused)", r.RTT)
 	}

@@ -327,7 +327,9 @@ func (e *engine) handle(m inbound) {
 			return
 		}
 		out, _, rtt := e.trk[i].reply(v, p.At, p.KernelTime)
-		ev := Event{Target: i, Seq: v.Seq, RTT: rtt, TTL: p.TTL, From: src, Bytes: len(p.Data), KernelTime: p.KernelTime}
+		trk := e.trk[i]
+		ev := Event{Target: i, Seq: v.Seq, RTT: rtt, TTL: p.TTL, From: src, Bytes: len(p.Data), KernelTime: p.KernelTime,
+			Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()}
 		switch out {
 		case Received:
 			ev.Kind = EventReply

@@ -62,6 +62,7 @@ type tracker struct {
 	v6       bool
 	timeout  time.Duration // a reply stamped within it counts even if the loop expired the probe first
 	sendErrs int
+	rttSum   time.Duration
 	probes   []sentProbe // probe n went out with wire sequence (n+1) mod 2^16
 	pending  int
 	received int
@@ -126,6 +127,7 @@ func (t *tracker) reply(v Verdict, at time.Time, kernel bool) (Outcome, int, tim
 	p.state, p.rtt = answered, max(at.Sub(p.at), 0)
 	t.pending--
 	t.received++
+	t.rttSum += p.rtt
 	if kernel {
 		t.kernelTS++
 	} else {
@@ -143,6 +145,14 @@ func (t *tracker) sendFailed(at time.Time) int {
 	t.probes = append(t.probes, sentProbe{at: at, state: failed})
 	t.sendErrs++
 	return len(t.probes) - 1
+}
+
+// avg is the mean RTT of the replies received so far.
+func (t *tracker) avg() time.Duration {
+	if t.received == 0 {
+		return 0
+	}
+	return t.rttSum / time.Duration(t.received)
 }
 
 // reject counts a message that was ours but failed validation.

@@ -86,7 +86,11 @@ func liveOutput(w, ew io.Writer, targets []probe.Target, single bool) func(probe
 		name := fmt.Sprintf("%-*s", width, t.Name)
 		switch ev.Kind {
 		case probe.EventReply:
-			fmt.Fprintf(w, "%s : [%d], %d bytes, %s ms\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT))
+			loss := 0
+			if ev.Sent > 0 {
+				loss = (ev.Sent - ev.Received) * 100 / ev.Sent
+			}
+			fmt.Fprintf(w, "%s : [%d], %d bytes, %s ms (%s avg, %d%% loss)\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT), rttText(ev.AvgRTT), loss)
 		case probe.EventDuplicate:
 			fmt.Fprintf(w, "%s : duplicate for [%d], %d bytes, %s ms\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT))
 		case probe.EventLate:
