@@ -1,0 +1,45 @@
+package diagnose
+
+import "time"
+
+// Config holds the thresholds of the rules. The zero value is the default
+// for each.
+type Config struct {
+	// MaxRTT makes a latency jump a warning when the target's average RTT
+	// is above it; unset, jumps are reported as information (a jump may be
+	// distance, not congestion).
+	MaxRTT time.Duration
+	// MaxLossPct is the loss to the target (in %) above which real loss on
+	// the path is a warning; 0 means any real loss.
+	MaxLossPct float64
+	// Jump is the smallest latency step between two hops reported (default
+	// 10 ms).
+	Jump time.Duration
+	// MaxRetransPct is the TCP retransmit ratio (in %) above which
+	// retransmits are a warning (default 2).
+	MaxRetransPct float64
+	// MinSegments is how many TCP segments an interval must carry before
+	// its retransmit ratio means anything (default 100).
+	MinSegments int64
+}
+
+func (c Config) jump() time.Duration {
+	if c.Jump > 0 {
+		return c.Jump
+	}
+	return 10 * time.Millisecond
+}
+
+func (c Config) maxRetransPct() float64 {
+	if c.MaxRetransPct > 0 {
+		return c.MaxRetransPct
+	}
+	return 2
+}
+
+func (c Config) minSegments() int64 {
+	if c.MinSegments > 0 {
+		return c.MinSegments
+	}
+	return 100
+}

@@ -1,0 +1,153 @@
+package diagnose
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"netdx/link"
+	"netdx/sockets"
+	"netdx/trace"
+)
+
+func hostKinds(fs []Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Kind+":"+f.Interface+f.Process+"/"+f.Severity.String())
+	}
+	return out
+}
+
+func TestHostRules(t *testing.T) {
+	eth := func(name string) link.Link {
+		return link.Link{Name: name, Type: "ether", Up: true, Carrier: true, OperState: "up",
+			Stats: link.Stats{RxPackets: 1000, TxPackets: 1000}}
+	}
+	tcpdump := sockets.PacketSocket{Inode: 77, Protocol: "all", Promisc: true, PromiscKnown: true,
+		Owner: sockets.Owner{PID: 4242, Process: "tcpdump"}, User: "root"}
+
+	clean := eth("eth0")
+	down := eth("eth1")
+	down.Carrier, down.OperState = false, "down"
+	sniffed := eth("eth2")
+	sniffed.Promiscuity = 1
+	sniffed.Promisc = link.Promisc{Counter: 1, ExplainedBy: []string{"capture socket of tcpdump[4242]"}, Sniffers: []sockets.PacketSocket{tcpdump}}
+	hidden := eth("eth3")
+	hidden.Promiscuity = 2
+	hidden.Promisc = link.Promisc{Counter: 2, Unexplained: 2}
+	flagged := eth("eth4")
+	flagged.PromiscFlag = true
+	flagged.Promisc = link.Promisc{Counter: 1, Flag: true, ExplainedBy: []string{"PROMISC flag"}}
+	bridged := eth("eth5")
+	bridged.Promisc = link.Promisc{Counter: 1, ExplainedBy: []string{"port of bridge br0"}}
+	oldErrs := eth("eth6")
+	oldErrs.Stats.RxErrors, oldErrs.Stats.RxCRCErrors = 5, 5
+	nowErrs := eth("eth7")
+	nowErrs.Rates = &link.Rates{IntervalMS: 1000, Delta: link.Stats{RxPackets: 100, RxErrors: 3, RxFrameErrors: 3}}
+	lo := link.Link{Name: "lo", Type: "loopback", Up: true, Carrier: false}
+
+	snap := link.Snapshot{
+		Links: []link.Link{clean, down, sniffed, hidden, flagged, bridged, oldErrs, nowErrs, lo},
+		TCP:   link.TCP{OutSegs: 100000, RetransSegs: 300, RetransRatio: 0.003, Interval: &link.TCPInterval{OutSegs: 1000, RetransSegs: 80}},
+	}
+	table := sockets.Table{
+		Sockets: []sockets.Socket{
+			{Proto: "tcp", State: "LISTEN", Local: "0.0.0.0:23", LocalAddr: netip.MustParseAddrPort("0.0.0.0:23"),
+				Owner: sockets.Owner{PID: 42, Process: "inetd"}, Cleartext: "telnet", Alternative: "ssh 22"},
+			{Proto: "tcp", State: "LISTEN", Local: "127.0.0.1:80", LocalAddr: netip.MustParseAddrPort("127.0.0.1:80"),
+				Owner: sockets.Owner{PID: 43, Process: "nginx"}, Cleartext: "http", Alternative: "https 443"},
+			{Proto: "tcp", State: "ESTAB", Local: "198.18.0.1:23", LocalAddr: netip.MustParseAddrPort("198.18.0.1:23"), Cleartext: "telnet"},
+			{Proto: "tcp", State: "LISTEN", Local: "0.0.0.0:22", LocalAddr: netip.MustParseAddrPort("0.0.0.0:22")},
+		},
+		Routes: []sockets.Route{
+			{Dst: "default", Default: true, Gateway: "198.18.0.254", Interface: "eth0", Unexpected: true},
+			{Dst: "198.19.0.0/16", Gateway: "198.18.0.253", Interface: "eth0", Unexpected: true},
+			{Dst: "198.19.1.0/24", Gateway: "198.18.0.1", Interface: "eth0"},
+		},
+	}
+	got := hostKinds(Host(snap, table, Config{}))
+	want := []string{
+		"interface_down:eth1/warning",
+		"sniffer:eth2tcpdump/warning",
+		"sniffer:eth3/critical",
+		"promiscuous:eth4/warning",
+		"interface_errors:eth6/info",
+		"interface_errors:eth7/warning",
+		"retransmits:/warning",
+		"cleartext_service:inetd/warning",
+		"cleartext_service:nginx/info",
+		"unexpected_gateway:eth0/critical",
+		"unexpected_gateway:eth0/warning",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestRetransmitThresholds(t *testing.T) {
+	cases := []struct {
+		tcp  link.TCP
+		want string
+	}{
+		{link.TCP{Interval: &link.TCPInterval{OutSegs: 1000, RetransSegs: 15}}, ""},                    // 1.5 %
+		{link.TCP{Interval: &link.TCPInterval{OutSegs: 50, RetransSegs: 25}}, ""},                      // too few segments
+		{link.TCP{Interval: &link.TCPInterval{Reset: true}, OutSegs: 5000, RetransRatio: 0.5}, "info"}, // reset: since boot
+		{link.TCP{OutSegs: 5000, RetransSegs: 500, RetransRatio: 0.1}, "info"},
+		{link.TCP{OutSegs: 500, RetransSegs: 50, RetransRatio: 0.1}, ""},
+	}
+	for i, tc := range cases {
+		fs := retransmits(tc.tcp, Config{})
+		got := ""
+		if len(fs) == 1 {
+			got = fs[0].Severity.String()
+		}
+		if got != tc.want {
+			t.Errorf("case %d: %+v gave %q, want %q", i, tc.tcp, got, tc.want)
+		}
+	}
+}
+
+func TestRunStatusAndChecks(t *testing.T) {
+	ctx := context.Background()
+	okLink := func(context.Context) (link.Snapshot, error) { return link.Snapshot{}, nil }
+	badSockets := func(context.Context) (sockets.Table, error) { return sockets.Table{}, errors.New("sockets: denied") }
+	unreach := func(_ context.Context, target string) (trace.Report, error) {
+		r := report(false, hop(1, "198.18.1.2", 3, 3, 0.1))
+		r.Target = target
+		r.Hops[0].Annotation = "!H"
+		return r, nil
+	}
+
+	rep := Run(ctx, Config{}, Sources{Link: okLink}, nil)
+	if rep.Status != "ok" || ExitCode(rep.Status) != 0 || len(rep.Checks) != 1 {
+		t.Errorf("clean host: %+v", rep)
+	}
+	rep = Run(ctx, Config{}, Sources{Link: okLink, Sockets: badSockets}, nil)
+	if rep.Status != "unknown" || ExitCode(rep.Status) != 3 {
+		t.Errorf("a failed check with nothing found must be unknown: %+v", rep)
+	}
+	rep = Run(ctx, Config{}, Sources{Link: okLink, Sockets: badSockets, Trace: unreach}, []string{"a", "b"})
+	if rep.Status != "critical" || ExitCode(rep.Status) != 2 || len(rep.Findings) != 2 || len(rep.Checks) != 4 {
+		t.Errorf("unreachable targets: %+v", rep)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	f := back["findings"].([]any)[0].(map[string]any)
+	for _, k := range []string{"kind", "severity", "summary", "hop", "addr", "evidence"} {
+		if _, ok := f[k]; !ok {
+			t.Errorf("finding JSON lacks %q: %s", k, b)
+		}
+	}
+	if f["severity"] != "critical" || back["status"] != "critical" {
+		t.Errorf("severity/status not names: %s", b)
+	}
+}

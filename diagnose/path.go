@@ -1,0 +1,193 @@
+package diagnose
+
+import (
+	"fmt"
+	"time"
+
+	"netdx/trace"
+)
+
+// Path reads mtr-style rounds of a trace into findings, the way an
+// engineer reads them:
+//   - an unreachable (!H !N !X …) on the way is critical; it names the hop;
+//   - a target that never answered is critical;
+//   - loss or a latency step at a hop is real only when it carries on to
+//     every later answering hop and to the target; otherwise that router is
+//     rate-limiting or deprioritising its own ICMP (hop_icmp_ratelimit);
+//   - a real latency step is reported where it is added, with the numbers;
+//     thresholds (Config.MaxRTT, MaxLossPct) decide its severity.
+func Path(r trace.Report, cfg Config) []Finding {
+	var out []Finding
+	hops := answering(r.Hops)
+	for _, h := range r.Hops {
+		if h.Annotation == "" {
+			continue
+		}
+		out = append(out, Finding{Kind: KindUnreachable, Severity: Critical, Target: r.Target, Hop: h.TTL, Addr: addr(h),
+			Summary: fmt.Sprintf("hop %d (%s) answers %s for %s (%s): the path ends there",
+				h.TTL, addr(h), h.Annotation, r.Target, annotationMeaning(h.Annotation)),
+			Evidence: map[string]any{"annotation": h.Annotation, "received": h.Received, "sent": h.Sent}})
+	}
+	if !r.Reached {
+		if len(out) == 0 {
+			last := "no hop answered"
+			if len(hops) > 0 {
+				h := hops[len(hops)-1]
+				last = fmt.Sprintf("the last answer came from hop %d (%s)", h.TTL, addr(h))
+			}
+			out = append(out, Finding{Kind: KindTargetUnreachable, Severity: Critical, Target: r.Target,
+				Summary:  fmt.Sprintf("%s (%s) never answered over %d rounds; %s", r.Target, r.Addr, r.Rounds, last),
+				Evidence: map[string]any{"end_reason": r.EndReason, "rounds": r.Rounds}})
+		}
+		// Without the target there is no reference for loss or latency.
+		return out
+	}
+	out = append(out, lossFindings(r, hops, cfg)...)
+	out = append(out, latencyFindings(r, hops, cfg)...)
+	return out
+}
+
+// answering keeps the hops that answered at least once, in TTL order.
+func answering(all []trace.ReportHop) []trace.ReportHop {
+	var out []trace.ReportHop
+	for _, h := range all {
+		if h.Received > 0 {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func lossFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Finding {
+	if len(hops) == 0 {
+		return nil
+	}
+	target := hops[len(hops)-1]
+	var out []Finding
+	realFound := false
+	for i, h := range hops {
+		loss := h.LossPct()
+		if loss == 0 {
+			continue
+		}
+		// Real loss shows again, at least half as much, at every later
+		// answering hop including the target.
+		persists := true
+		for _, later := range hops[i+1:] {
+			if later.LossPct() < loss/2 {
+				persists = false
+				break
+			}
+		}
+		ev := map[string]any{"loss_pct": loss, "sent": h.Sent, "received": h.Received, "rate_limited": h.RateLimited,
+			"target_loss_pct": target.LossPct()}
+		if !persists {
+			out = append(out, Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.Target, Hop: h.TTL, Addr: addr(h), Persists: boolp(false),
+				Summary: fmt.Sprintf("hop %d (%s) drops %.0f%% of its own answers but later hops do not: it rate-limits ICMP, the path is fine",
+					h.TTL, addr(h), loss),
+				Evidence: ev})
+			continue
+		}
+		if realFound {
+			continue // reported at the hop where it starts
+		}
+		realFound = true
+		sev := Info
+		if target.LossPct() > cfg.MaxLossPct {
+			sev = Warning
+		}
+		where := fmt.Sprintf("starts at hop %d (%s) and carries on to the target", h.TTL, addr(h))
+		if h.TTL == target.TTL {
+			where = fmt.Sprintf("at the target %s itself", addr(h))
+		}
+		out = append(out, Finding{Kind: KindPathLoss, Severity: sev, Target: r.Target, Hop: h.TTL, Addr: addr(h), Persists: boolp(true),
+			Summary:  fmt.Sprintf("%.0f%% loss to %s %s", target.LossPct(), r.Target, where),
+			Evidence: ev})
+	}
+	return out
+}
+
+func latencyFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Finding {
+	if len(hops) < 2 {
+		return nil
+	}
+	target := hops[len(hops)-1]
+	var out []Finding
+	for i := 1; i < len(hops); i++ {
+		prev, h := hops[i-1], hops[i]
+		delta := h.Avg - prev.Avg
+		if delta < cfg.jump() {
+			continue
+		}
+		// A real step lifts every later hop too (by at least half).
+		persists := true
+		for _, later := range hops[i+1:] {
+			if later.Avg-prev.Avg < delta/2 {
+				persists = false
+				break
+			}
+		}
+		ev := map[string]any{"from_hop": prev.TTL, "from_avg_ms": trace.Millis(prev.Avg), "avg_ms": trace.Millis(h.Avg),
+			"best_ms": trace.Millis(h.Best), "worst_ms": trace.Millis(h.Worst), "target_avg_ms": trace.Millis(target.Avg)}
+		if !persists {
+			out = append(out, Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.Target, Hop: h.TTL, Addr: addr(h),
+				DeltaMS: trace.Millis(delta), Persists: boolp(false),
+				Summary: fmt.Sprintf("hop %d (%s) answers %.1f ms slower than hop %d but later hops do not: it deprioritises its own ICMP, the path is fine",
+					h.TTL, addr(h), ms(delta), prev.TTL),
+				Evidence: ev})
+			continue
+		}
+		sev := Info
+		if cfg.MaxRTT > 0 && target.Avg > cfg.MaxRTT {
+			sev = Warning
+			ev["max_rtt_ms"] = trace.Millis(cfg.MaxRTT)
+		}
+		out = append(out, Finding{Kind: KindLatencyJump, Severity: sev, Target: r.Target, Hop: h.TTL, Addr: addr(h),
+			DeltaMS: trace.Millis(delta), Persists: boolp(true),
+			Summary: fmt.Sprintf("%.1f ms added between hop %d (%s, %.1f ms) and hop %d (%s, %.1f ms), kept to the target (%.1f ms)",
+				ms(delta), prev.TTL, addr(prev), ms(prev.Avg), h.TTL, addr(h), ms(h.Avg), ms(target.Avg)),
+			Evidence: ev})
+	}
+	return out
+}
+
+func addr(h trace.ReportHop) string {
+	if len(h.Addrs) == 0 {
+		return "*"
+	}
+	return h.Addrs[0].String()
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// annotationMeaning says in words what a traceroute mark means.
+func annotationMeaning(a string) string {
+	switch {
+	case a == "!N":
+		return "network unreachable"
+	case a == "!H":
+		return "host unreachable"
+	case a == "!P":
+		return "protocol unreachable"
+	case a == "!X":
+		return "communication administratively prohibited"
+	case a == "!S":
+		return "source route failed"
+	case a == "!U", a == "!W":
+		return "destination network or host unknown"
+	case a == "!I":
+		return "source host isolated"
+	case a == "!A", a == "!Z":
+		return "communication with the destination prohibited"
+	case a == "!Q", a == "!T":
+		return "unreachable for this type of service"
+	case a == "!V":
+		return "host precedence violation"
+	case a == "!C":
+		return "precedence cutoff in effect"
+	case len(a) > 3 && a[:3] == "!F-":
+		return "fragmentation needed, next-hop MTU " + a[3:]
+	default:
+		return "ICMP unreachable code " + a[1:]
+	}
+}

@@ -1,0 +1,122 @@
+package diagnose
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"netdx/link"
+	"netdx/sockets"
+	"netdx/trace"
+)
+
+// Sources are the engines a diagnosis reads. Each may be nil to skip its
+// checks; tests pass fixtures.
+type Sources struct {
+	Link    func(ctx context.Context) (link.Snapshot, error)
+	Sockets func(ctx context.Context) (sockets.Table, error)
+	// Trace runs report rounds to one target.
+	Trace func(ctx context.Context, target string) (trace.Report, error)
+}
+
+// Check records one engine call of a diagnosis and whether it worked.
+type Check struct {
+	Name   string `json:"name"`
+	Target string `json:"target,omitempty"`
+	OK     bool   `json:"ok"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Report is a diagnosis: the overall status, the findings (most severe
+// first) and the checks that ran.
+type Report struct {
+	Status   string    `json:"status"`
+	Findings []Finding `json:"findings"`
+	Checks   []Check   `json:"checks"`
+}
+
+// Run reads the host through src (interfaces and sockets) and the path to
+// each target, and applies the rules. A source that fails is recorded in
+// Checks and makes the status "unknown" unless something worse was found;
+// the other checks still run.
+func Run(ctx context.Context, cfg Config, src Sources, targets []string) Report {
+	var (
+		mu       sync.Mutex
+		rep      = Report{Findings: []Finding{}}
+		wg       sync.WaitGroup
+		snap     link.Snapshot
+		table    sockets.Table
+		haveHost = src.Link != nil || src.Sockets != nil
+	)
+	record := func(c Check, err error, fs []Finding) {
+		mu.Lock()
+		defer mu.Unlock()
+		c.OK = err == nil
+		if err != nil {
+			c.Error = err.Error()
+		}
+		rep.Checks = append(rep.Checks, c)
+		rep.Findings = append(rep.Findings, fs...)
+	}
+	if src.Trace != nil {
+		for _, t := range targets {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := src.Trace(ctx, t)
+				var fs []Finding
+				if err == nil {
+					fs = Path(r, cfg)
+				}
+				record(Check{Name: "trace", Target: t}, err, fs)
+			}()
+		}
+	}
+	if src.Link != nil {
+		var err error
+		snap, err = src.Link(ctx)
+		record(Check{Name: "link"}, err, nil)
+	}
+	if src.Sockets != nil {
+		var err error
+		table, err = src.Sockets(ctx)
+		record(Check{Name: "sockets"}, err, nil)
+	}
+	wg.Wait()
+	if haveHost {
+		// A failed source contributes an empty snapshot: the rules then
+		// find nothing in it rather than guessing.
+		rep.Findings = append(rep.Findings, Host(snap, table, cfg)...)
+	}
+	Sort(rep.Findings)
+	incomplete := false
+	for _, c := range rep.Checks {
+		incomplete = incomplete || !c.OK
+	}
+	rep.Status = Status(rep.Findings, incomplete)
+	return rep
+}
+
+// ExitCode maps a status to the Nagios exit code.
+func ExitCode(status string) int {
+	switch status {
+	case "ok":
+		return 0
+	case "warning":
+		return 1
+	case "critical":
+		return 2
+	default:
+		return 3
+	}
+}
+
+// Counts tells how many findings there are of each severity, for a summary
+// line.
+func Counts(fs []Finding) string {
+	var n [3]int
+	for _, f := range fs {
+		n[f.Severity]++
+	}
+	return fmt.Sprintf("%d critical, %d warning, %d info", n[Critical], n[Warning], n[Info])
+}
