@@ -234,3 +234,26 @@ func TestConfigDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackerWrap checks sequence numbers past 65535: probe 65535 carries
+// wire sequence 0, probe 65536 sequence 1 again, told apart by send time.
+func TestTrackerWrap(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	tr := newTracker(false, time.Second)
+	for n := range 65537 {
+		tr.sent(t0.Add(time.Duration(n)*time.Millisecond), int64(n)+1)
+	}
+	if wireSeq(65535) != 0 || wireSeq(65536) != 1 {
+		t.Fatalf("wireSeq(65535)=%d wireSeq(65536)=%d", wireSeq(65535), wireSeq(65536))
+	}
+	at := t0.Add(65535*time.Millisecond + 3*time.Millisecond)
+	if out, n, rtt := tr.reply(Verdict{Kind: Reply, Seq: 0, SentNS: 65536}, at, true); out != Received || n != 65535 || rtt != 3*time.Millisecond {
+		t.Errorf("seq 0 after the wrap: %v probe %d rtt %v", out, n, rtt)
+	}
+	if out, n, _ := tr.reply(Verdict{Kind: Reply, Seq: 1, SentNS: 65537}, at, true); out != Received || n != 65536 {
+		t.Errorf("seq 1 after the wrap: %v probe %d, want probe 65536", out, n)
+	}
+	if out, n := tr.icmpError(Verdict{Kind: Error, Seq: 0, ErrType: 11}, netip.MustParseAddr("198.18.1.2")); out != Errored || n != 65535 {
+		t.Errorf("short-quoted error for seq 0: %v probe %d", out, n)
+	}
+}

@@ -93,8 +93,8 @@ func (t *tracker) sent(at time.Time, sentNS int64) int {
 // find returns the probe with wire sequence seq whose payload time is
 // sentNS, or -1.
 func (t *tracker) find(seq int, sentNS int64) int {
-	for n := seq - 1; n < len(t.probes); n += 1 << 16 {
-		if n >= 0 && t.probes[n].sentNS == sentNS {
+	for n := (seq - 1) & 0xffff; n < len(t.probes); n += 1 << 16 {
+		if t.probes[n].sentNS == sentNS {
 			return n
 		}
 	}
@@ -166,7 +166,7 @@ func (t *tracker) icmpError(v Verdict, from netip.Addr) (Outcome, int) {
 	if v.SentNS != 0 {
 		n = t.find(v.Seq, v.SentNS)
 	} else {
-		for m := v.Seq - 1; m >= 0 && m < len(t.probes); m += 1 << 16 {
+		for m := (v.Seq - 1) & 0xffff; m < len(t.probes); m += 1 << 16 {
 			n = m
 		}
 	}
