@@ -187,12 +187,8 @@ func staleNamespaces() []string {
 				continue
 			}
 			seen[name] = true
-			owner, _, ok := strings.Cut(strings.TrimPrefix(name, namePrefix), "-")
-			if !ok {
-				continue
-			}
-			pid, err := strconv.ParseInt(owner, 36, 64)
-			if err != nil || pid == int64(os.Getpid()) {
+			pid, ok := labOwner(name)
+			if !ok || pid == int64(os.Getpid()) {
 				continue
 			}
 			if err := syscall.Kill(int(pid), 0); errors.Is(err, syscall.ESRCH) {
@@ -201,6 +197,24 @@ func staleNamespaces() []string {
 		}
 	}
 	return stale
+}
+
+// labOwner parses a netlab namespace name, "ndx-<pid base36>-<lab>-<node>",
+// and returns the pid of the process that made it. Names of any other shape
+// (someone else's "ndx-…") are not netlab's.
+func labOwner(name string) (int64, bool) {
+	parts := strings.SplitN(strings.TrimPrefix(name, namePrefix), "-", 3)
+	if len(parts) != 3 || parts[2] == "" {
+		return 0, false
+	}
+	if _, err := strconv.ParseUint(parts[1], 10, 32); err != nil {
+		return 0, false
+	}
+	pid, err := strconv.ParseInt(parts[0], 36, 64)
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	return pid, true
 }
 
 // cleanOnSignal removes every live lab when the test binary is interrupted,

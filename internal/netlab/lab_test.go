@@ -280,6 +280,8 @@ func TestStaleNamespaces(t *testing.T) {
 	mk(netnsDir, namePrefix+b36(live)+"-1-src") // owner alive
 	mk(netnsDir, namePrefix+b36(os.Getpid())+"-1-src")
 	mk(netnsDir, "someone-elses")
+	mk(netnsDir, namePrefix+"bench-src")        // not netlab's shape
+	mk(netnsDir, namePrefix+b36(dead)+"-x-src") // lab number not a number
 
 	got := staleNamespaces()
 	want := []string{namePrefix + b36(dead) + "-1-src", namePrefix + b36(dead) + "-2-dst"}
