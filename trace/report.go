@@ -29,7 +29,7 @@ type ReportHop struct {
 	// a target (or router) that answers others left unanswered.
 	Sent, Received, RateLimited int
 	// Annotation is the last unreachable mark seen ("!H"), if any.
-	Annotation                   string
+	Annotation                    string
 	Last, Avg, Best, Worst, StDev time.Duration
 }
 
