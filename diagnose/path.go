@@ -66,7 +66,7 @@ func lossFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Finding 
 	var out []Finding
 	realFound := false
 	for i, h := range hops {
-		loss := h.LossPct()
+		loss := lossPct(h)
 		if loss == 0 {
 			continue
 		}
@@ -74,13 +74,13 @@ func lossFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Finding 
 		// answering hop including the target.
 		persists := true
 		for _, later := range hops[i+1:] {
-			if later.LossPct() < loss/2 {
+			if lossPct(later) < loss/2 {
 				persists = false
 				break
 			}
 		}
 		ev := map[string]any{"loss_pct": loss, "sent": h.Sent, "received": h.Received, "rate_limited": h.RateLimited,
-			"target_loss_pct": target.LossPct()}
+			"target_loss_pct": lossPct(target)}
 		if !persists {
 			out = append(out, Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.Target, Hop: h.TTL, Addr: addr(h), Persists: boolp(false),
 				Summary: fmt.Sprintf("hop %d (%s) drops %.0f%% of its own answers but later hops do not: it rate-limits ICMP, the path is fine",
@@ -93,7 +93,7 @@ func lossFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Finding 
 		}
 		realFound = true
 		sev := Info
-		if target.LossPct() > cfg.MaxLossPct {
+		if lossPct(target) > cfg.MaxLossPct {
 			sev = Warning
 		}
 		where := fmt.Sprintf("starts at hop %d (%s) and carries on to the target", h.TTL, addr(h))
@@ -101,7 +101,7 @@ func lossFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Finding 
 			where = fmt.Sprintf("at the target %s itself", addr(h))
 		}
 		out = append(out, Finding{Kind: KindPathLoss, Severity: sev, Target: r.Target, Hop: h.TTL, Addr: addr(h), Persists: boolp(true),
-			Summary:  fmt.Sprintf("%.0f%% loss to %s %s", target.LossPct(), r.Target, where),
+			Summary:  fmt.Sprintf("%.0f%% loss to %s %s", lossPct(target), r.Target, where),
 			Evidence: ev})
 	}
 	return out
@@ -114,21 +114,25 @@ func latencyFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Findi
 	target := hops[len(hops)-1]
 	var out []Finding
 	for i := 1; i < len(hops); i++ {
+		// The best RTT locates added latency: a single outlier (a first
+		// probe waiting for neighbour resolution, a queueing spike) moves
+		// the average but not the best.
 		prev, h := hops[i-1], hops[i]
-		delta := h.Avg - prev.Avg
+		delta := h.Best - prev.Best
 		if delta < cfg.jump() {
 			continue
 		}
 		// A real step lifts every later hop too (by at least half).
 		persists := true
 		for _, later := range hops[i+1:] {
-			if later.Avg-prev.Avg < delta/2 {
+			if later.Best-prev.Best < delta/2 {
 				persists = false
 				break
 			}
 		}
-		ev := map[string]any{"from_hop": prev.TTL, "from_avg_ms": trace.Millis(prev.Avg), "avg_ms": trace.Millis(h.Avg),
-			"best_ms": trace.Millis(h.Best), "worst_ms": trace.Millis(h.Worst), "target_avg_ms": trace.Millis(target.Avg)}
+		ev := map[string]any{"from_hop": prev.TTL, "from_best_ms": trace.Millis(prev.Best), "from_avg_ms": trace.Millis(prev.Avg),
+			"best_ms": trace.Millis(h.Best), "avg_ms": trace.Millis(h.Avg), "worst_ms": trace.Millis(h.Worst),
+			"target_best_ms": trace.Millis(target.Best), "target_avg_ms": trace.Millis(target.Avg)}
 		if !persists {
 			out = append(out, Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.Target, Hop: h.TTL, Addr: addr(h),
 				DeltaMS: trace.Millis(delta), Persists: boolp(false),
@@ -144,11 +148,21 @@ func latencyFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Findi
 		}
 		out = append(out, Finding{Kind: KindLatencyJump, Severity: sev, Target: r.Target, Hop: h.TTL, Addr: addr(h),
 			DeltaMS: trace.Millis(delta), Persists: boolp(true),
-			Summary: fmt.Sprintf("%.1f ms added between hop %d (%s, %.1f ms) and hop %d (%s, %.1f ms), kept to the target (%.1f ms)",
-				ms(delta), prev.TTL, addr(prev), ms(prev.Avg), h.TTL, addr(h), ms(h.Avg), ms(target.Avg)),
+			Summary: fmt.Sprintf("%.1f ms added between hop %d (%s, best %.1f ms) and hop %d (%s, best %.1f ms), kept to the target (best %.1f, avg %.1f ms)",
+				ms(delta), prev.TTL, addr(prev), ms(prev.Best), h.TTL, addr(h), ms(h.Best), ms(target.Best), ms(target.Avg)),
 			Evidence: ev})
 	}
 	return out
+}
+
+// lossPct counts every unanswered probe as lost, rate-limited or not: the
+// persistence rule, not the hop's own guess, tells ICMP rate limiting from
+// real loss.
+func lossPct(h trace.ReportHop) float64 {
+	if h.Sent == 0 {
+		return 0
+	}
+	return round(100*float64(h.Sent-h.Received)/float64(h.Sent), 1)
 }
 
 func addr(h trace.ReportHop) string {

@@ -97,6 +97,18 @@ func TestPathRules(t *testing.T) {
 	}
 }
 
+// One slow first probe (neighbour resolution across the slow link) lifts
+// the target's average by 16 ms but not its best: no second jump.
+func TestLatencyOutlierIsNoJump(t *testing.T) {
+	target := hop(3, "198.18.3.2", 5, 5, 97.5)
+	target.Best = 80500 * time.Microsecond
+	r := report(true, hop(1, "198.18.1.2", 5, 5, 0.03), hop(2, "198.18.2.2", 5, 5, 80.4), target)
+	got := kinds(Path(r, Config{}))
+	if len(got) != 1 || got[0] != "latency_jump@2/info" {
+		t.Errorf("findings %v, want only the jump at hop 2", got)
+	}
+}
+
 func TestLatencyJumpEvidence(t *testing.T) {
 	r := report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 10, 80.2), hop(3, "198.18.4.2", 10, 10, 80.3))
 	fs := Path(r, Config{})

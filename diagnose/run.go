@@ -25,6 +25,8 @@ type Check struct {
 	Target string `json:"target,omitempty"`
 	OK     bool   `json:"ok"`
 	Error  string `json:"error,omitempty"`
+	// Summary says in a few words what the check saw.
+	Summary string `json:"summary,omitempty"`
 }
 
 // Report is a diagnosis: the overall status, the findings (most severe
@@ -65,22 +67,24 @@ func Run(ctx context.Context, cfg Config, src Sources, targets []string) Report 
 				defer wg.Done()
 				r, err := src.Trace(ctx, t)
 				var fs []Finding
+				c := Check{Name: "trace", Target: t}
 				if err == nil {
 					fs = Path(r, cfg)
+					c.Summary = fmt.Sprintf("%s to %s over %d rounds: %s after %d hops", r.Protocol, r.Addr, r.Rounds, r.EndReason, len(r.Hops))
 				}
-				record(Check{Name: "trace", Target: t}, err, fs)
+				record(c, err, fs)
 			}()
 		}
 	}
 	if src.Link != nil {
 		var err error
 		snap, err = src.Link(ctx)
-		record(Check{Name: "link"}, err, nil)
+		record(Check{Name: "link", Summary: linkSummary(snap)}, err, nil)
 	}
 	if src.Sockets != nil {
 		var err error
 		table, err = src.Sockets(ctx)
-		record(Check{Name: "sockets"}, err, nil)
+		record(Check{Name: "sockets", Summary: socketsSummary(table)}, err, nil)
 	}
 	wg.Wait()
 	if haveHost {
@@ -119,4 +123,16 @@ func Counts(fs []Finding) string {
 		n[f.Severity]++
 	}
 	return fmt.Sprintf("%d critical, %d warning, %d info", n[Critical], n[Warning], n[Info])
+}
+
+func linkSummary(s link.Snapshot) string {
+	r, over := 100*s.TCP.RetransRatio, "since boot"
+	if iv := s.TCP.Interval; iv != nil && !iv.Reset {
+		r, over = 100*iv.RetransRatio, "over the interval"
+	}
+	return fmt.Sprintf("%d interfaces, %d capture sockets, TCP %.2f%% retransmitted %s", len(s.Links), len(s.CaptureSockets), r, over)
+}
+
+func socketsSummary(t sockets.Table) string {
+	return fmt.Sprintf("%d listening sockets, %d routes via gateways", len(t.Sockets), len(t.Routes))
 }
