@@ -74,6 +74,9 @@ func quoteMatcher(q *Quote, proto string) (*matcher, uint16) {
 	case "udp":
 		sp, dp := q.Ports()
 		m.flows = []flowID{{sport: sp, dport: dp}}
+		if len(t) < 12 {
+			return m, binary.BigEndian.Uint16(t[6:])
+		}
 		return m, binary.BigEndian.Uint16(t[10:])
 	case "icmp":
 		m.icmpID = int(binary.BigEndian.Uint16(t[4:]))

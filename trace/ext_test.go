@@ -1,0 +1,164 @@
+package trace
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"testing"
+
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+)
+
+// quoteBytes is the start of a captured probe quote (IP + UDP + payload).
+func quoteBytes(t testing.TB, v6 bool) []byte {
+	t.Helper()
+	file := "testdata/icmp/v4-udp-reached.txt"
+	if v6 {
+		file = "testdata/icmp/v6-udp-reached.txt"
+	}
+	for _, pk := range readCapture(t, file) {
+		if _, b, _ := icmpOf(pk.ip); b[0] == icmp4TimeExceeded || b[0] == icmp6TimeExceeded {
+			return append([]byte(nil), b[8:]...)
+		}
+	}
+	t.Fatal("no time exceeded in fixture")
+	return nil
+}
+
+// TestExtensionsFromXNet decodes Time Exceeded messages with RFC 4950 and
+// RFC 5837 objects marshalled by golang.org/x/net/icmp, an independent
+// implementation of RFC 4884, around a captured quote.
+func TestExtensionsFromXNet(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		var typ icmp.Type = ipv4.ICMPTypeTimeExceeded
+
+		addr := net.ParseIP("198.18.9.1").To4()
+		if v6 {
+			typ, addr = ipv6.ICMPTypeTimeExceeded, net.ParseIP("2001:db8:9::1")
+		}
+		m := icmp.Message{Type: typ, Body: &icmp.TimeExceeded{
+			Data: quoteBytes(t, v6),
+			Extensions: []icmp.Extension{
+				&icmp.MPLSLabelStack{Class: 1, Type: 1, Labels: []icmp.MPLSLabel{
+					{Label: 24001, TC: 5, S: false, TTL: 1}, {Label: 16, TC: 0, S: true, TTL: 255}}},
+				&icmp.InterfaceInfo{Class: 2, Type: 0x0f, // incoming; ifIndex, address, name, MTU
+					Interface: &net.Interface{Index: 7, Name: "ge-0/0/1", MTU: 9000},
+					Addr:      &net.IPAddr{IP: addr}},
+			},
+		}}
+		b, err := m.Marshal(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ParseMessage(v6, b)
+		if err != nil {
+			t.Fatalf("v6=%v: %v", v6, err)
+		}
+		if _, err := ParseQuote(got.Quote); err != nil {
+			t.Errorf("v6=%v: quote before the extensions: %v", v6, err)
+		}
+		e := got.Extensions
+		if e == nil || len(e.MPLS) != 2 || len(e.Interfaces) != 1 {
+			t.Fatalf("v6=%v: extensions %+v", v6, e)
+		}
+		if l := e.MPLS[0]; l != (MPLSLabel{Label: 24001, TC: 5, S: false, TTL: 1}) {
+			t.Errorf("label 0 = %+v", l)
+		}
+		if l := e.MPLS[1]; l != (MPLSLabel{Label: 16, TC: 0, S: true, TTL: 255}) {
+			t.Errorf("label 1 = %+v", l)
+		}
+		ii := e.Interfaces[0]
+		want, _ := netip.AddrFromSlice(addr)
+		if ii.Role != "incoming" || ii.Index != 7 || ii.Name != "ge-0/0/1" || ii.MTU != 9000 || ii.Addr != want.Unmap() {
+			t.Errorf("v6=%v: interface %+v", v6, ii)
+		}
+		if !e.checksumOK {
+			t.Errorf("v6=%v: checksum of x/net's extension structure does not check", v6)
+		}
+
+	}
+}
+
+// TestExtensionsRFC4884Compat reads extensions from a router that puts
+// them after a 128-byte quote but leaves the length field zero (RFC 4884
+// section 5.5), and ignores trailing bytes that are not an extension.
+func TestExtensionsRFC4884Compat(t *testing.T) {
+	q := quoteBytes(t, false)
+	q = append(q, make([]byte, 128)...)[:128]
+	msg := append([]byte{11, 0, 0, 0, 0, 0, 0, 0}, q...)
+	msg = append(msg, mplsExtension([]uint32{300})...)
+	m, err := ParseMessage(false, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Extensions == nil || len(m.Extensions.MPLS) != 1 || m.Extensions.MPLS[0].Label != 300 || len(m.Quote) != 128 {
+		t.Errorf("extensions %+v, quote %d bytes", m.Extensions, len(m.Quote))
+	}
+	// Plain payload past 128 bytes (no version 2 header) stays quote.
+	long := append([]byte{11, 0, 0, 0, 0, 0, 0, 0}, append(q, make([]byte, 64)...)...)
+	if m, err := ParseMessage(false, long); err != nil || m.Extensions != nil || len(m.Quote) != 192 {
+		t.Errorf("long quote: ext %+v quote %d err %v", m.Extensions, len(m.Quote), err)
+	}
+}
+
+func TestExtensionErrors(t *testing.T) {
+	for name, b := range map[string][]byte{
+		"short":          {0x20, 0},
+		"version":        {0x10, 0, 0, 0},
+		"object length":  {0x20, 0, 0, 0, 0, 2, 1, 1},
+		"object overrun": {0x20, 0, 0, 0, 0, 12, 1, 1, 0, 0, 0, 0},
+		"mpls odd":       {0x20, 0, 0, 0, 0, 6, 1, 1, 0, 0},
+		"if name":        {0x20, 0, 0, 0, 0, 8, 2, 0x02, 9, 'a', 'b', 'c'},
+		"if afi":         {0x20, 0, 0, 0, 0, 12, 2, 0x04, 0, 9, 0, 0, 1, 2, 3, 4},
+	} {
+		_, err := ParseExtensions(b)
+		if !errors.Is(err, ErrBadExtension) && !errors.Is(err, ErrTruncated) {
+			t.Errorf("%s: err %v, want ErrBadExtension or ErrTruncated", name, err)
+		}
+	}
+}
+
+// FuzzParseMessage feeds ICMP messages (seeded with the captured ones) to
+// every parser of bytes from the network.
+func FuzzParseMessage(f *testing.F) {
+	files, _ := os.ReadDir("testdata/icmp")
+	for _, fi := range files {
+		for _, pk := range readCapture(f, "testdata/icmp/"+fi.Name()) {
+			_, b, v6 := icmpOf(pk.ip)
+			f.Add(v6, b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, v6 bool, b []byte) {
+		m, err := ParseMessage(v6, b)
+		if err != nil {
+			return
+		}
+		_ = Annotation(&m, true)
+		q, err := ParseQuote(m.Quote)
+		if err != nil {
+			return
+		}
+		for _, proto := range []string{"udp", "icmp", "tcp"} {
+			mt, tok := quoteMatcher(&q, proto)
+			mt.fromQuote(&q, func(x uint16, _ int) bool { return x == tok })
+			mt.fromEcho(&m, b, func(uint16, int) bool { return true })
+			mt.fromQueued(b, func(uint16, int) bool { return true })
+			mt.fromTCP(q.Src, q.Transport, func(uint16, int) bool { return true })
+		}
+	})
+}
+
+// FuzzParseExtensions fuzzes the RFC 4884 structure parser on its own.
+func FuzzParseExtensions(f *testing.F) {
+	f.Add(mplsExtension([]uint32{24001, 16}))
+	f.Add([]byte{0x20, 0, 0, 0, 0, 8, 2, 0x0f, 0, 0, 0, 7})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := ParseExtensions(b)
+		if err == nil && e == nil {
+			t.Fatal("nil extensions without error")
+		}
+	})
+}
