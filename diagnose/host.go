@@ -48,7 +48,7 @@ func linkFindings(l link.Link) []Finding {
 		if s.PID != 0 {
 			who = fmt.Sprintf("%s[%d] (user %s)", s.Process, s.PID, s.User)
 		}
-		out = append(out, Finding{Kind: KindSniffer, Severity: Warning, Interface: l.Name, PID: s.PID, Process: s.Process,
+		out = append(out, Finding{Kind: KindSniffer, Severity: Critical, Interface: l.Name, PID: s.PID, Process: s.Process,
 			Summary:  fmt.Sprintf("%s captures %s in promiscuous mode (ifconfig shows no PROMISC flag for it)", who, l.Name),
 			Evidence: ev("promiscuity", p.Counter, "promisc_flag", p.Flag, "inode", s.Inode, "protocol", s.Protocol)})
 	}

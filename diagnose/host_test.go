@@ -71,7 +71,7 @@ func TestHostRules(t *testing.T) {
 	got := hostKinds(Host(snap, table, Config{}))
 	want := []string{
 		"interface_down:eth1/warning",
-		"sniffer:eth2tcpdump/warning",
+		"sniffer:eth2tcpdump/critical",
 		"sniffer:eth3/critical",
 		"promiscuous:eth4/warning",
 		"interface_errors:eth6/info",

@@ -9,7 +9,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/diagnose"
 	"netdx/link"
+	"netdx/sockets"
 )
 
 func linkCommand() *cli.Command {
@@ -95,31 +97,14 @@ func linkError(err error) error {
 	return withCode(exitUnknown, err)
 }
 
-// linkCode maps a snapshot to the Nagios exit code.
+// linkCode maps a snapshot to the Nagios exit code with diagnose's rules,
+// so that "netdx link" and "netdx diagnose" agree on what is wrong: a
+// sniffer is CRITICAL; errors happening now, a link without carrier, the
+// PROMISC flag and retransmits above maxRetrans are WARNING; counters that
+// only ever rose since boot are information.
 func linkCode(s link.Snapshot, maxRetrans float64) int {
-	code := exitOK
-	for _, l := range s.Links {
-		for _, p := range l.Problems {
-			switch {
-			case p.Kind == "sniffer" || (p.Kind == "promiscuous" && l.Promisc.Unexplained > 0):
-				code = max(code, exitCritical)
-			default:
-				code = max(code, exitWarning)
-			}
-		}
-	}
-	if retransRatio(s) > maxRetrans {
-		code = max(code, exitWarning)
-	}
-	return code
-}
-
-// retransRatio is the ratio over the interval when there was one.
-func retransRatio(s link.Snapshot) float64 {
-	if s.TCP.Interval != nil && !s.TCP.Interval.Reset {
-		return s.TCP.Interval.RetransRatio
-	}
-	return s.TCP.RetransRatio
+	fs := diagnose.Host(s, sockets.Table{}, diagnose.Config{MaxRetransPct: maxRetrans * 100})
+	return diagnose.ExitCode(diagnose.Status(fs, false))
 }
 
 // writeJSONCompact writes v as the run's one JSON document without

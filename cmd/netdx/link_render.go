@@ -6,7 +6,9 @@ import (
 	"io"
 	"strings"
 
+	"netdx/diagnose"
 	"netdx/link"
+	"netdx/sockets"
 )
 
 // renderLink prints interfaces like "ip -s link", one block each, problems
@@ -59,8 +61,8 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 		fmt.Fprintf(w, "     over the interval: %d out, %d retransmitted (%.2f%%), syn retrans %d, timeouts %d\n",
 			iv.OutSegs, iv.RetransSegs, 100*iv.RetransRatio, iv.SynRetrans, iv.Timeouts)
 	}
-	if r := retransRatio(s); r > maxRetrans {
-		fmt.Fprintf(w, "  ! retransmits: %.2f%% of segments retransmitted (more than %.2f%%)\n", 100*r, 100*maxRetrans)
+	for _, f := range diagnose.Host(link.Snapshot{TCP: s.TCP}, sockets.Table{}, diagnose.Config{MaxRetransPct: 100 * maxRetrans}) {
+		fmt.Fprintf(w, "  ! %s: %s\n", f.Kind, f.Summary)
 	}
 	i := s.ICMP
 	fmt.Fprintf(w, "ICMP: in %d (errors %d), out %d (errors %d); ICMPv6: in %d (errors %d), out %d (errors %d)\n",

@@ -8,6 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/diagnose"
+	"netdx/link"
 	"netdx/sockets"
 )
 
@@ -92,27 +94,22 @@ func socketsAction(c *cli.Context) error {
 	return withCode(code, nil)
 }
 
-// socketsCode is WARNING when something an auditor would act on shows.
+// socketsCode maps a table to the Nagios exit code with diagnose's rules
+// (a cleartext service reachable from the network is WARNING, an unexpected
+// default gateway CRITICAL), plus what only this command sees: a TIME_WAIT
+// pile-up is WARNING and a promiscuous capture socket (--capture) is a
+// sniffer, CRITICAL.
 func socketsCode(t sockets.Table) int {
+	code := diagnose.ExitCode(diagnose.Status(diagnose.Host(link.Snapshot{}, t, diagnose.Config{}), false))
 	if len(t.Pileups) > 0 {
-		return exitWarning
-	}
-	for _, s := range t.Sockets {
-		if s.Cleartext != "" && (s.State == "LISTEN" || s.State == "UNCONN") {
-			return exitWarning
-		}
-	}
-	for _, r := range t.Routes {
-		if r.Unexpected {
-			return exitWarning
-		}
+		code = max(code, exitWarning)
 	}
 	for _, c := range t.CaptureSockets {
 		if c.Promisc {
-			return exitWarning
+			code = max(code, exitCritical)
 		}
 	}
-	return exitOK
+	return code
 }
 
 func socketsJSON(t sockets.Table) any {
