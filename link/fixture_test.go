@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"netdx/internal/fixture"
 	"os"
 	"path/filepath"
 	"testing"
@@ -78,7 +79,7 @@ func TestIntegrationFixtures(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	dir := "testdata"
-	writeHexMessages(t, filepath.Join(dir, "rtnl_link_dump.hex"),
+	fixture.WriteHex(t, filepath.Join(dir, "rtnl_link_dump.hex"),
 		"RTM_NEWLINK payloads (ifinfomsg + IFLA attributes) of a link dump, Linux "+kernel(t)+",\n"+
 			"namespace with lo, eth0 (veth, tcpdump running promiscuously), br0 with port vp0, vp1, vq0 (promisc on) and its peer vq1.\n"+
 			"ip_link.json is \"ip -s -s -d -j link\" of the same moment.", msgs)

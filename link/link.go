@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"netdx/internal/namespace"
 	"os"
 	"path/filepath"
 	"slices"
@@ -159,7 +160,7 @@ func Watch(ctx context.Context, cfg Config, fn func(Snapshot) error) error {
 // from inside the namespace.
 func read(ctx context.Context, cfg Config) (sample, error) {
 	var s sample
-	err := inNetNS(cfg.NetNS, func() error {
+	err := namespace.Do(cfg.NetNS, func() error {
 		var err error
 		s.links, s.interrupted, err = dumpLinks()
 		if err != nil {

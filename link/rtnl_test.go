@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"netdx/internal/fixture"
 	"os"
 	"slices"
 	"strings"
@@ -48,7 +49,7 @@ func loadIPLinks(t *testing.T) []ipLink {
 func parseFixture(t *testing.T) []Link {
 	t.Helper()
 	var out []Link
-	for _, m := range readHexMessages(t, "testdata/rtnl_link_dump.hex") {
+	for _, m := range fixture.ReadHex(t, "testdata/rtnl_link_dump.hex") {
 		l, err := parseLinkMessage(m)
 		if err != nil {
 			t.Fatalf("parse: %v", err)
@@ -135,7 +136,7 @@ func checkStats(t *testing.T, g Link, w ipLink) {
 }
 
 func TestParseLinkTruncated(t *testing.T) {
-	msgs := readHexMessages(t, "testdata/rtnl_link_dump.hex")
+	msgs := fixture.ReadHex(t, "testdata/rtnl_link_dump.hex")
 	m := msgs[1]
 	if _, err := parseLinkMessage(m[:10]); !errors.Is(err, ErrTruncated) {
 		t.Errorf("short ifinfomsg: err %v, want ErrTruncated", err)
@@ -147,7 +148,7 @@ func TestParseLinkTruncated(t *testing.T) {
 }
 
 func FuzzParseLinkMessage(f *testing.F) {
-	for _, m := range readHexMessages(f, "testdata/rtnl_link_dump.hex") {
+	for _, m := range fixture.ReadHex(f, "testdata/rtnl_link_dump.hex") {
 		f.Add(m)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -161,7 +162,7 @@ func FuzzParseLinkMessage(f *testing.F) {
 
 // TestStats32Fallback: without IFLA_STATS64 the 32-bit IFLA_STATS is used.
 func TestStats32Fallback(t *testing.T) {
-	for _, m := range readHexMessages(t, "testdata/rtnl_link_dump.hex") {
+	for _, m := range fixture.ReadHex(t, "testdata/rtnl_link_dump.hex") {
 		want, err := parseLinkMessage(m)
 		if err != nil {
 			t.Fatal(err)

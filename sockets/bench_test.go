@@ -3,6 +3,7 @@ package sockets
 import (
 	"context"
 	"net"
+	"netdx/internal/namespace"
 	"testing"
 
 	"github.com/vishvananda/netlink"
@@ -54,7 +55,7 @@ func BenchmarkIntegrationTCPDump(b *testing.B) {
 	b.Run("own-dump", func(b *testing.B) {
 		for b.Loop() {
 			n := 0
-			err := inNetNS(ns, func() error {
+			err := namespace.Do(ns, func() error {
 				c, err := openDiag()
 				if err != nil {
 					return err

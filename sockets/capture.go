@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"netdx/internal/namespace"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,7 +35,7 @@ type Captures struct {
 func Capture(ctx context.Context, cfg CaptureConfig) (Captures, error) {
 	var out Captures
 	var names *ifNames
-	err := inNetNS(cfg.NetNS, func() error {
+	err := namespace.Do(cfg.NetNS, func() error {
 		names = openIfNames()
 		var err error
 		out.Sockets, out.Source, err = readCaptures()

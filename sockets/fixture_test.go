@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"netdx/internal/fixture"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,7 +94,7 @@ func TestIntegrationFixtures(t *testing.T) {
 		}
 		rel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 		for f, msgs := range dumps {
-			writeHexMessages(t, filepath.Join("testdata", f),
+			fixture.WriteHex(t, filepath.Join("testdata", f),
 				"sock_diag answers (payload after the netlink header), Linux "+string(bytes.TrimSpace(rel))+".\n"+
 					"Namespace with ncat -l -k 23, ncat -l -u 69, two connections to :23 (v4, v6),\n"+
 					"tcpdump -i eth0 (promiscuous) and tcpdump -i lo -p. ss.txt is \"ss -Htuan -e\" of the same moment.", msgs)

@@ -4,10 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
-	"runtime"
 
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -146,44 +143,4 @@ func attrs(b []byte, fn func(typ uint16, val []byte)) error {
 		}
 	}
 	return nil
-}
-
-// inNetNS runs fn on an OS thread that has entered the network namespace
-// at path (a file like /run/netns/NAME or /proc/PID/ns/net); an empty path
-// runs fn where it is. Sockets opened in fn stay in that namespace.
-func inNetNS(path string, fn func() error) error {
-	if path == "" {
-		return fn()
-	}
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- fmt.Errorf("sockets: current network namespace: %w", err)
-			return
-		}
-		defer orig.Close()
-		target, err := netns.GetFromPath(path)
-		if err != nil {
-			errc <- fmt.Errorf("sockets: network namespace %s: %w", path, err)
-			return
-		}
-		defer target.Close()
-		if err := netns.Set(target); err != nil {
-			if errors.Is(err, os.ErrPermission) {
-				err = fmt.Errorf("%w (entering a namespace needs root or CAP_SYS_ADMIN)", err)
-			}
-			errc <- fmt.Errorf("sockets: enter %s: %w", path, err)
-			return
-		}
-		ferr := fn()
-		// Only a thread back in its own namespace may be reused; otherwise
-		// it ends with this goroutine.
-		if err := netns.Set(orig); err == nil {
-			runtime.UnlockOSThread()
-		}
-		errc <- ferr
-	}()
-	return <-errc
 }

@@ -3,6 +3,7 @@ package sockets
 import (
 	"encoding/binary"
 	"errors"
+	"netdx/internal/fixture"
 	"os"
 	"strconv"
 	"strings"
@@ -63,7 +64,7 @@ func TestParseInetDiagMatchesSS(t *testing.T) {
 		{"inet_diag_tcp4.hex", "tcp"}, {"inet_diag_tcp6.hex", "tcp"},
 		{"inet_diag_udp4.hex", "udp"}, {"inet_diag_udp6.hex", "udp"},
 	} {
-		for _, m := range readHexMessages(t, "testdata/"+f.file) {
+		for _, m := range fixture.ReadHex(t, "testdata/"+f.file) {
 			r, err := parseInetDiag(m)
 			if err != nil {
 				t.Fatalf("%s: %v", f.file, err)
@@ -115,7 +116,7 @@ func TestParsePacketDiag(t *testing.T) {
 			t.Errorf("/proc/net/packet entry %+v", p)
 		}
 	}
-	msgs := readHexMessages(t, "testdata/packet_diag.hex")
+	msgs := fixture.ReadHex(t, "testdata/packet_diag.hex")
 	if len(msgs) != len(proc) || len(msgs) != 2 {
 		t.Fatalf("%d packet_diag answers, %d /proc/net/packet lines, want 2", len(msgs), len(proc))
 	}
@@ -142,14 +143,14 @@ func TestParsePacketDiag(t *testing.T) {
 }
 
 func TestParseTruncated(t *testing.T) {
-	m := readHexMessages(t, "testdata/inet_diag_tcp4.hex")[0]
+	m := fixture.ReadHex(t, "testdata/inet_diag_tcp4.hex")[0]
 	if _, err := parseInetDiag(m[:40]); !errors.Is(err, ErrTruncated) {
 		t.Errorf("inet_diag cut short: %v", err)
 	}
 	if _, err := parseInetDiag(m[:len(m)-8]); !errors.Is(err, ErrTruncated) { // inside the last attribute
 		t.Errorf("inet_diag cut in an attribute: %v", err)
 	}
-	p := readHexMessages(t, "testdata/packet_diag.hex")[0]
+	p := fixture.ReadHex(t, "testdata/packet_diag.hex")[0]
 	if _, err := parsePacketDiag(p[:10]); !errors.Is(err, ErrTruncated) {
 		t.Errorf("packet_diag cut short: %v", err)
 	}
@@ -212,7 +213,7 @@ func TestParseSocketLink(t *testing.T) {
 
 func FuzzParseInetDiag(f *testing.F) {
 	for _, file := range []string{"inet_diag_tcp4.hex", "inet_diag_tcp6.hex", "inet_diag_udp4.hex"} {
-		for _, m := range readHexMessages(f, "testdata/"+file) {
+		for _, m := range fixture.ReadHex(f, "testdata/"+file) {
 			f.Add(m)
 		}
 	}
@@ -225,7 +226,7 @@ func FuzzParseInetDiag(f *testing.F) {
 }
 
 func FuzzParsePacketDiag(f *testing.F) {
-	for _, m := range readHexMessages(f, "testdata/packet_diag.hex") {
+	for _, m := range fixture.ReadHex(f, "testdata/packet_diag.hex") {
 		f.Add(m)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -259,7 +260,7 @@ func FuzzParseSocketLink(f *testing.F) {
 }
 
 func FuzzWalkMessages(f *testing.F) {
-	for _, m := range readHexMessages(f, "testdata/inet_diag_tcp4.hex") {
+	for _, m := range fixture.ReadHex(f, "testdata/inet_diag_tcp4.hex") {
 		f.Add(nlmsg(sockDiagByFamily, 0, 1, m))
 	}
 	f.Add(nlmsg(unix.NLMSG_DONE, 0, 1, make([]byte, 4)))

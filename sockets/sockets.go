@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"netdx/internal/namespace"
 	"slices"
 
 	"github.com/vishvananda/netlink"
@@ -116,7 +117,7 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 		return *r.t, err
 	}
 	var names *ifNames
-	err = inNetNS(cfg.NetNS, func() error {
+	err = namespace.Do(cfg.NetNS, func() error {
 		c, err := openDiag()
 		if err != nil {
 			return err

@@ -8,11 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 
 	"github.com/vishvananda/netns"
+
+	"netdx/internal/namespace"
 )
 
 // Node is a host or router: one network namespace.
@@ -163,34 +164,7 @@ func (n *Node) DefaultRoute(gw netip.Addr) {
 // from any goroutine afterwards; goroutines started inside fn do not inherit
 // the namespace.
 func (n *Node) Do(fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		// The thread is only unlocked (and so reused) when it is back in
-		// its original namespace; otherwise it dies with this goroutine.
-		orig, err := netns.Get()
-		if err != nil {
-			errc <- fmt.Errorf("netlab: current netns: %w", err)
-			return
-		}
-		defer orig.Close()
-		target, err := netns.GetFromName(n.ns)
-		if err != nil {
-			errc <- fmt.Errorf("netlab: netns %s: %w", n.ns, err)
-			return
-		}
-		defer target.Close()
-		if err := netns.Set(target); err != nil {
-			errc <- fmt.Errorf("netlab: enter %s: %w", n.ns, err)
-			return
-		}
-		ferr := fn()
-		if err := netns.Set(orig); err == nil {
-			runtime.UnlockOSThread()
-		}
-		errc <- ferr
-	}()
-	return <-errc
+	return namespace.Do(filepath.Join(netnsDir, n.ns), fn)
 }
 
 // NetNS opens a handle on the node's namespace (for netlink.NewHandleAt);
