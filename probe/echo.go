@@ -3,7 +3,10 @@ package probe
 import (
 	"encoding/binary"
 	"fmt"
-	"net/netip"
+
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // The echo payload netdx sends, after the 8-byte ICMP echo header:
@@ -39,31 +42,30 @@ type Echo struct {
 	Size   int   // payload bytes, at least MinPayload
 }
 
-// Marshal returns the ICMP echo request, with the ICMPv4 checksum filled
-// (the kernel fills ICMPv6's).
+// Marshal returns the ICMP echo request, built by x/net's icmp.Message,
+// with the ICMPv4 checksum filled (the kernel fills ICMPv6's).
 func (e Echo) Marshal() []byte {
-	size := max(e.Size, MinPayload)
-	b := make([]byte, 8+size)
-	b[0] = 8
-	if e.V6 {
-		b[0] = 128
-	}
-	binary.BigEndian.PutUint16(b[4:], uint16(e.ID))
-	binary.BigEndian.PutUint16(b[6:], uint16(e.Seq))
-	p := b[8:]
+	p := make([]byte, max(e.Size, MinPayload))
 	copy(p, e.Token[:])
 	binary.BigEndian.PutUint16(p[6:], uint16(e.Target))
 	binary.BigEndian.PutUint64(p[8:], uint64(e.SentNS))
 	for i := MinPayload; i < len(p); i++ {
 		p[i] = byte(i)
 	}
-	if !e.V6 {
-		binary.BigEndian.PutUint16(b[2:], checksum(b))
+	m := icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: e.ID, Seq: e.Seq, Data: p}}
+	if e.V6 {
+		m.Type = ipv6.ICMPTypeEchoRequest
+	}
+	b, err := m.Marshal(nil)
+	if err != nil {
+		// icmp fails only for a type of neither ICMP version.
+		panic(fmt.Sprintf("probe: marshal echo request: %v", err))
 	}
 	return b
 }
 
-// checksum is the Internet checksum of b (RFC 1071).
+// checksum is the Internet checksum of b (RFC 1071). x/net computes it
+// when marshalling but does not check it when parsing: Match does.
 func checksum(b []byte) uint16 {
 	var s uint32
 	for i := 0; i+1 < len(b); i += 2 {
@@ -121,133 +123,4 @@ type Verdict struct {
 	// ErrType and ErrCode are the ICMP error's (Error).
 	ErrType, ErrCode int
 	Reason           string // why a message is Invalid or Foreign
-}
-
-// Match decides what the ICMP message data (as a Conn's Packet.Data, or
-// the quoted message of a queued error when queued is non-nil) is to the
-// run described by e. It is pure: bytes in, verdict out.
-func Match(e Expect, data []byte, queued *QueuedError) Verdict {
-	if queued != nil {
-		v := matchQuoted(e, data, true)
-		if v.Kind == Error {
-			v.ErrType, v.ErrCode = queued.Type, queued.Code
-		}
-		return v
-	}
-	if len(data) < 8 {
-		return Verdict{Kind: Foreign, Target: -1, Reason: "short message"}
-	}
-	typ, code := int(data[0]), int(data[1])
-	echoReply, isErr := 0, typ == 3 || typ == 4 || typ == 11 || typ == 12
-	if e.V6 {
-		echoReply, isErr = 129, typ >= 1 && typ <= 4
-	}
-	if isErr {
-		inner, ok := quotedICMP(e.V6, data[8:])
-		if !ok {
-			return Verdict{Kind: Foreign, Target: -1, Reason: "error quoting no ICMP echo"}
-		}
-		v := matchQuoted(e, inner, false)
-		if v.Kind == Error {
-			v.ErrType, v.ErrCode = typ, code
-		}
-		return v
-	}
-	if typ != echoReply {
-		return Verdict{Kind: Foreign, Target: -1, Reason: fmt.Sprintf("ICMP type %d", typ)}
-	}
-	id, seq := int(binary.BigEndian.Uint16(data[4:])), int(binary.BigEndian.Uint16(data[6:]))
-	if !e.Datagram && id != e.ID {
-		return Verdict{Kind: Foreign, Target: -1, Seq: seq, Reason: "another echo id"}
-	}
-	v := Verdict{Kind: Invalid, Target: -1, Seq: seq}
-	if !e.V6 && !e.Datagram && checksum(data) != 0 {
-		v.Reason = "bad checksum"
-		return v
-	}
-	p := data[8:]
-	if len(p) != max(e.Size, MinPayload) {
-		v.Reason = fmt.Sprintf("payload of %d bytes, sent %d", len(p), max(e.Size, MinPayload))
-		return v
-	}
-	if [tokenLen]byte(p[:tokenLen]) != e.Token {
-		v.Reason = "wrong token"
-		return v
-	}
-	v.Target = int(binary.BigEndian.Uint16(p[6:]))
-	for i := MinPayload; i < len(p); i++ {
-		if p[i] != byte(i) {
-			v.Reason = fmt.Sprintf("wrong data byte #%d", i)
-			return v
-		}
-	}
-	v.Kind = Reply
-	v.SentNS = int64(binary.BigEndian.Uint64(p[8:]))
-	return v
-}
-
-// matchQuoted matches an echo request of ours quoted by an ICMP error. The
-// error may quote only the first 8 bytes; the token is checked when there.
-func matchQuoted(e Expect, q []byte, datagram bool) Verdict {
-	req := 8
-	if e.V6 {
-		req = 128
-	}
-	if len(q) < 8 || int(q[0]) != req {
-		return Verdict{Kind: Foreign, Target: -1, Reason: "quotes no echo request"}
-	}
-	id, seq := int(binary.BigEndian.Uint16(q[4:])), int(binary.BigEndian.Uint16(q[6:]))
-	if !datagram && !e.Datagram && id != e.ID {
-		return Verdict{Kind: Foreign, Target: -1, Seq: seq, Reason: "another echo id"}
-	}
-	v := Verdict{Kind: Error, Target: -1, Seq: seq}
-	p := q[8:]
-	if len(p) >= MinPayload {
-		if [tokenLen]byte(p[:tokenLen]) != e.Token {
-			return Verdict{Kind: Foreign, Target: -1, Seq: seq, Reason: "quoted token is not ours"}
-		}
-		v.Target = int(binary.BigEndian.Uint16(p[6:]))
-		v.SentNS = int64(binary.BigEndian.Uint64(p[8:]))
-	}
-	return v
-}
-
-// quotedICMP returns the ICMP message inside the IP packet an ICMP error
-// quotes, or false when it is not ICMP.
-func quotedICMP(v6 bool, b []byte) ([]byte, bool) {
-	if v6 {
-		// The fixed header only: a probe of ours carries no extension
-		// headers.
-		if len(b) < 40 || b[0]>>4 != 6 || b[6] != 58 {
-			return nil, false
-		}
-		return b[40:], true
-	}
-	if len(b) < 20 || b[0]>>4 != 4 || b[9] != 1 {
-		return nil, false
-	}
-	hl := int(b[0]&0x0f) * 4
-	if hl < 20 || hl > len(b) {
-		return nil, false
-	}
-	return b[hl:], true
-}
-
-// QuotedDst returns the destination of the packet an ICMP error quotes
-// (Data of a raw socket's error), for checking it against the target.
-func QuotedDst(v6 bool, data []byte) (netip.Addr, bool) {
-	if len(data) < 8 {
-		return netip.Addr{}, false
-	}
-	b := data[8:]
-	if v6 {
-		if len(b) < 40 {
-			return netip.Addr{}, false
-		}
-		return netip.AddrFrom16([16]byte(b[24:40])), true
-	}
-	if len(b) < 20 {
-		return netip.Addr{}, false
-	}
-	return netip.AddrFrom4([4]byte(b[16:20])), true
 }

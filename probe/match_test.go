@@ -68,7 +68,7 @@ func TestMatch(t *testing.T) {
 		{"payload size changed", raw4, otherSize, Invalid, -1, 7, "payload of 64 bytes, sent 56"},
 		{"another program's id on a raw socket", raw4, replyTo(request(false, 7, 3, sent), false, 0x1111), Foreign, -1, 7, "another echo id"},
 		{"id rewritten by a datagram socket", dgram4, replyTo(request(false, 7, 3, sent), false, 0x1111), Reply, 3, 7, ""},
-		{"echo request (our own, looped)", raw4, request(false, 7, 3, sent), Foreign, -1, 0, "ICMP type 8"},
+		{"echo request (our own, looped)", raw4, request(false, 7, 3, sent), Foreign, -1, 0, "ICMP echo (type 8)"},
 		{"v4 reply on a v6 socket", raw6, good, Foreign, -1, 0, "ICMP type 0"},
 		{"short", raw4, good[:5], Foreign, -1, 0, "short message"},
 	}

@@ -6,6 +6,9 @@ import (
 	"net/netip"
 	"sort"
 	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // probeState is where one echo request stands.
@@ -242,7 +245,7 @@ func (t *tracker) result(target Target) Result {
 }
 
 // ICMPErrorName names an ICMP (v6 false) or ICMPv6 error the way iputils
-// ping prints it.
+// ping prints it; other types get x/net's name of the type.
 func ICMPErrorName(v6 bool, typ, code int) string {
 	if v6 {
 		switch typ {
@@ -264,7 +267,7 @@ func ICMPErrorName(v6 bool, typ, code int) string {
 		case 4:
 			return fmt.Sprintf("Parameter problem: code %d", code)
 		}
-		return fmt.Sprintf("ICMPv6 type %d code %d", typ, code)
+		return fmt.Sprintf("ICMPv6 %s code %d", typeName(ipv6.ICMPType(typ), typ), code)
 	}
 	switch typ {
 	case 3:
@@ -288,5 +291,5 @@ func ICMPErrorName(v6 bool, typ, code int) string {
 	case 12:
 		return "Parameter problem"
 	}
-	return fmt.Sprintf("ICMP type %d code %d", typ, code)
+	return fmt.Sprintf("ICMP %s code %d", typeName(ipv4.ICMPType(typ), typ), code)
 }
