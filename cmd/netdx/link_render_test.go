@@ -2,45 +2,13 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"netdx/link"
 	"netdx/sockets"
 )
-
-func init() {
-	// Shared with the package's other golden tests, whoever defines it.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "write golden files again")
-	}
-}
-
-// goldenAt compares got with testdata/dir/name, or rewrites it with
-// -update.
-func goldenAt(t *testing.T, dir, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", dir, name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 // sampleSnapshot is a host with a sniffer on eth0, errors on it, a bridge
 // port and a lossy TCP connection.

@@ -2,10 +2,7 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,32 +10,10 @@ import (
 	"netdx/probe"
 )
 
-func init() {
-	// Shared with other golden tests of the package, whoever defines it.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "write golden files again")
-	}
-}
-
 // golden compares got with testdata/ping/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "ping", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	goldenAt(t, "ping", name, got)
 }
 
 // result builds a Result with the RTT statistics of rtts (ms).
