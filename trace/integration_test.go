@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/probe"
 )
 
 // traceIn runs a trace from node n (sockets opened in its namespace).
 func traceIn(t *testing.T, n *netlab.Node, target netip.Addr, cfg Config) Result {
 	t.Helper()
 	var res Result
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := n.Do(func() error {
 		var err error
@@ -23,7 +24,7 @@ func traceIn(t *testing.T, n *netlab.Node, target netip.Addr, cfg Config) Result
 		return err
 	})
 	if err != nil {
-		t.Fatalf("trace %s: %v", target, err)
+		t.Fatalf("trace %s: %v (sent %d, hops %s)", target, err, res.Sent, hopAddrs(res))
 	}
 	return res
 }
@@ -85,5 +86,157 @@ func TestIntegrationHops(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestIntegrationReject puts nftables rejects on r1 and checks that the
+// trace ends at hop 2 with the mark, the raw type/code and r1 as sender.
+func TestIntegrationReject(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 2})
+	fastRouters(p, true)
+	r1 := p.Routers[0]
+	cases := []struct {
+		kind      string
+		v6        bool
+		mark      string
+		typ, code int
+	}{
+		{netlab.NetUnreachable, false, "!N", 3, 0},
+		{netlab.HostUnreachable, false, "!H", 3, 1},
+		{netlab.ProtUnreachable, false, "!P", 3, 2},
+		{netlab.NetProhibited, false, "!A", 3, 9},
+		{netlab.HostProhibited, false, "!Z", 3, 10},
+		{netlab.AdminProhibited, false, "!X", 3, 13},
+		{netlab.NoRoute6, true, "!N", 1, 0},
+		{netlab.AdminProhibited, true, "!X", 1, 1},
+		{netlab.AddrUnreachable6, true, "!H", 1, 3},
+		{netlab.PolicyFail6, true, "!X", 1, 5},
+		{netlab.RejectRoute6, true, "!X", 1, 6},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("v6=%v/%s", tc.v6, tc.kind), func(t *testing.T) {
+			target, from := p.Target4(), p.Hop4(1)
+			if tc.v6 {
+				target, from = p.Target6(), p.Hop6(1)
+			}
+			r1.ClearFaults()
+			r1.Reject(netlab.Forward, netip.PrefixFrom(target, target.BitLen()), tc.kind)
+			res := traceIn(t, p.Src, target, Config{Wait: 2 * time.Second})
+			if res.Reached || res.EndReason != EndUnreachable || len(res.Hops) != 2 {
+				t.Fatalf("reached=%v end=%q hops %s, want unreachable at hop 2", res.Reached, res.EndReason, hopAddrs(res))
+			}
+			for _, pr := range res.Hops[1].Probes {
+				if pr.Addr != from || pr.Annotation != tc.mark || pr.ICMPType != tc.typ || pr.ICMPCode != tc.code {
+					t.Errorf("hop 2 probe from %s %q %d/%d, want %s %q %d/%d", pr.Addr, pr.Annotation, pr.ICMPType, pr.ICMPCode,
+						from, tc.mark, tc.typ, tc.code)
+				}
+			}
+		})
+	}
+}
+
+// TestIntegrationSilentRouter: r2 never answers TTL expiry; its hop shows
+// '*' and the trace carries on to the target.
+func TestIntegrationSilentRouter(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 3})
+	fastRouters(p, true)
+	p.Routers[1].SilentTTL()
+	for _, v6 := range []bool{false, true} {
+		target := p.Target4()
+		if v6 {
+			target = p.Target6()
+		}
+		res := traceIn(t, p.Src, target, Config{Protocol: "icmp"})
+		got := hopAddrs(res)
+		if !res.Reached || len(res.Hops) != 4 || !strings.Contains(got, " 2:*,*,* ") {
+			t.Errorf("v6=%v: hops %s (reached %v), want hop 2 silent and the target at 4", v6, got, res.Reached)
+		}
+		for _, pr := range res.Hops[1].Probes {
+			if !pr.Timeout || pr.RateLimited {
+				t.Errorf("v6=%v: silent hop probe %+v, want a timeout", v6, pr)
+			}
+		}
+	}
+}
+
+// TestIntegrationRateLimitedTarget: the target keeps Linux's ICMP rate
+// limit (a burst of 6, then one a second) and a first trace empties it.
+// The second trace must still find the target, and report what the
+// limiter swallowed as rate-limited, never as '*'.
+func TestIntegrationRateLimitedTarget(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 2})
+	fastRouters(p, false)
+	for _, v6 := range []bool{false, true} {
+		target := p.Target4()
+		if v6 {
+			target = p.Target6()
+		}
+		first := traceIn(t, p.Src, target, Config{})
+		res := traceIn(t, p.Src, target, Config{})
+		t.Logf("v6=%v: first %s; right after: %s", v6, hopAddrs(first), hopAddrs(res))
+		if !res.Reached || len(res.Hops) != 3 {
+			t.Fatalf("v6=%v: reached=%v hops %s, want the target at hop 3", v6, res.Reached, hopAddrs(res))
+		}
+		answered := 0
+		for _, pr := range res.Hops[2].Probes {
+			switch {
+			case pr.Answered():
+				answered++
+				if pr.Addr != target {
+					t.Errorf("v6=%v: target hop answered by %s", v6, pr.Addr)
+				}
+			case !pr.RateLimited:
+				t.Errorf("v6=%v: target probe %+v is '*', want rate-limited", v6, pr)
+			}
+		}
+		if answered == 0 {
+			t.Errorf("v6=%v: no answer from the target", v6)
+		}
+	}
+}
+
+// TestIntegrationPathMTU: r1's link to r2 carries 1280 bytes; --mtu finds
+// it from Fragmentation Needed / Packet Too Big and still reaches the
+// target.
+func TestIntegrationPathMTU(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 2})
+	fastRouters(p, true)
+	p.Routers[0].MustRun("ip", "link", "set", p.Links[1].IfA, "mtu", "1280")
+	p.Routers[1].MustRun("ip", "link", "set", p.Links[1].IfB, "mtu", "1280")
+	for _, v6 := range []bool{false, true} {
+		target := p.Target4()
+		if v6 {
+			target = p.Target6()
+		}
+		res := traceIn(t, p.Src, target, Config{MTU: true})
+		if !res.Reached || res.PathMTU != 1280 {
+			t.Errorf("v6=%v: reached=%v path mtu %d, want 1280 (%s)", v6, res.Reached, res.PathMTU, hopAddrs(res))
+		}
+		if len(res.Hops) == 3 && (res.Hops[0].PMTU != 1500 || res.Hops[2].PMTU != 1280) {
+			t.Errorf("v6=%v: hop pmtu %d, %d, %d, want 1500 then 1280", v6, res.Hops[0].PMTU, res.Hops[1].PMTU, res.Hops[2].PMTU)
+		}
+	}
+}
+
+// TestIntegrationUnprivileged traces with UDP probes whose errors come from
+// the sockets' error queues (IP_RECVERR, no raw socket).
+func TestIntegrationUnprivileged(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 2})
+	fastRouters(p, true)
+	p.Routers[1].Reject(netlab.Forward, netip.PrefixFrom(p.Target6(), 128), netlab.AdminProhibited)
+	res := traceIn(t, p.Src, p.Target4(), Config{Mode: probe.ModeDatagram})
+	want := fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s,%[3]s,%[3]s", p.Hop4(1), p.Hop4(2), p.Hop4(3))
+	if got := hopAddrs(res); got != want || !res.Reached {
+		t.Errorf("v4 hops %s (reached %v), want %s", got, res.Reached, want)
+	}
+	res = traceIn(t, p.Src, p.Target6(), Config{Mode: probe.ModeDatagram})
+	want = fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s!X,%[3]s!X,%[3]s!X", p.Hop6(1), p.Hop6(2), p.Hop6(2))
+	if got := hopAddrs(res); got != want || res.EndReason != EndUnreachable {
+		t.Errorf("v6 hops %s (%s), want %s", got, res.EndReason, want)
 	}
 }

@@ -11,8 +11,10 @@ import (
 // target's limiter is empty.
 const (
 	minWait      = 100 * time.Millisecond
-	partialGap   = time.Second // Linux refills one ICMP a second
-	frontierGap  = 50 * time.Millisecond
+	partialGap   = time.Second             // Linux refills one ICMP a second
+	frontierGap  = 20 * time.Millisecond   // for the first frontierFast
+	frontierSlow = 250 * time.Millisecond  // after it, until Config.Wait
+	frontierFast = 1500 * time.Millisecond // Linux refills a token a second
 	waitRTTs     = 3
 	defaultBurst = 16
 )
@@ -170,14 +172,6 @@ func (s *sched) newAttempt(sl *slot) *attempt {
 	sl.attempts++
 	sl.last = a
 	s.byToken[a.token] = a
-	h := s.hop(sl.ttl)
-	if sl.attempts > 1 {
-		gap := partialGap
-		if h.answers == 0 {
-			gap = frontierGap
-		}
-		h.next = a.sent.Add(gap) // fixed up in sent
-	}
 	return a
 }
 
@@ -194,6 +188,9 @@ func (s *sched) sentAt(a *attempt, t time.Time, err error) {
 		gap := partialGap
 		if s.hop(sl.ttl).answers == 0 {
 			gap = frontierGap
+			if t.Sub(s.start) > frontierFast {
+				gap = frontierSlow
+			}
 		}
 		s.hop(sl.ttl).next = t.Add(gap)
 	}
@@ -313,6 +310,7 @@ func (s *sched) decide(sl *slot, h *hop, front int, now time.Time) {
 func (s *sched) wake(now time.Time, blocked bool) time.Time {
 	var w time.Time
 	soon := func(t time.Time) {
+		t = maxTime(t, now)
 		if w.IsZero() || t.Before(w) {
 			w = t
 		}
