@@ -170,4 +170,3 @@ func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
 
 // errClosed is what a transport's read returns once it is closed.
 var errClosed = errors.New("trace: transport closed")
-
