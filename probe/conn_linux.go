@@ -11,18 +11,31 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 )
 
 // defaultReadBuffer holds a few thousand replies arriving at once.
 const defaultReadBuffer = 4 << 20
 
+// batchLen is how many messages one read (recvmmsg) may take.
+const batchLen = 16
+
 // Conn is an ICMP or ICMPv6 socket with kernel receive timestamps. WriteTo
 // and ReadPacket may be called from different goroutines; concurrent
 // writers (or readers) are serialised.
+//
+// The socket is a net.PacketConn (*net.IPConn when raw, *net.UDPConn for
+// a datagram ICMP socket) driven through x/net's ipv4 or ipv6 PacketConn:
+// TTL, TOS, the ICMP filter, the TTL control message and batched reads.
+// What x/net does not cover (timestamps, the error queue, path MTU
+// discovery, binding) is in sys_linux.go.
 type Conn struct {
-	f   *os.File
-	rc  syscall.RawConn
+	pc  net.PacketConn
+	p4  *ipv4.PacketConn // nil for ICMPv6
+	p6  *ipv6.PacketConn // nil for ICMPv4
+	rc  syscall.RawConn  // pc's, for the options x/net lacks
 	raw bool
 	v6  bool
 	id  int
@@ -31,8 +44,11 @@ type Conn struct {
 	applied WriteOptions // options the socket currently carries
 	defTTL  int
 
-	rmu sync.Mutex
-	oob []byte
+	rmu   sync.Mutex
+	batch []ipv4.Message // the same type as ipv6.Message
+	next  int            // batch[next:n] are read but not yet returned
+	n     int
+	eoob  []byte // control data of error queue reads
 }
 
 // Listen opens an ICMP socket with kernel receive timestamps (SO_TIMESTAMPNS)
@@ -42,73 +58,70 @@ func Listen(ctx context.Context, cfg ConnConfig) (*Conn, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("probe: listen: %w", err)
 	}
+	fd, raw, err := open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := setupFD(fd, raw, cfg); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "icmp")
+	pc, err := net.FilePacketConn(f) // a duplicate of fd
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("probe: listen: %w", err)
+	}
+	c := &Conn{pc: pc, raw: raw, v6: cfg.IPv6, eoob: make([]byte, 512)}
+	if err := c.setup(); err != nil {
+		pc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// open opens the socket the mode asks for: raw (SOCK_RAW) or datagram
+// (SOCK_DGRAM, IPPROTO_ICMP), the first permitted for ModeAuto.
+func open(cfg ConnConfig) (fd int, raw bool, err error) {
 	family, proto := unix.AF_INET, unix.IPPROTO_ICMP
 	if cfg.IPv6 {
 		family, proto = unix.AF_INET6, unix.IPPROTO_ICMPV6
 	}
-	open := func(typ int) (int, error) {
+	socket := func(typ int) (int, error) {
 		return unix.Socket(family, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
 	}
-	var fd int
-	var err error
-	raw := false
 	switch cfg.Mode {
 	case ModeRaw:
-		fd, err = open(unix.SOCK_RAW)
+		fd, err = socket(unix.SOCK_RAW)
 		raw = true
 		if denied(err) {
-			return nil, fmt.Errorf("%w: a raw socket needs CAP_NET_RAW (%v); %s", ErrPermission, err, permissionFix)
+			return -1, false, fmt.Errorf("%w: a raw socket needs CAP_NET_RAW (%v); %s", ErrPermission, err, permissionFix)
 		}
 	case ModeDatagram:
-		fd, err = open(unix.SOCK_DGRAM)
+		fd, err = socket(unix.SOCK_DGRAM)
 		if denied(err) {
-			return nil, fmt.Errorf("%w: net.ipv4.ping_group_range does not admit this user's groups (%v); %s", ErrPermission, err, permissionFix)
+			return -1, false, fmt.Errorf("%w: net.ipv4.ping_group_range does not admit this user's groups (%v); %s", ErrPermission, err, permissionFix)
 		}
 	case ModeAuto:
-		fd, err = open(unix.SOCK_RAW)
+		fd, err = socket(unix.SOCK_RAW)
 		raw = err == nil
 		if denied(err) {
-			fd, err = open(unix.SOCK_DGRAM)
+			fd, err = socket(unix.SOCK_DGRAM)
 			if denied(err) {
-				return nil, fmt.Errorf("%w: neither CAP_NET_RAW nor net.ipv4.ping_group_range (%v); %s", ErrPermission, err, permissionFix)
+				return -1, false, fmt.Errorf("%w: neither CAP_NET_RAW nor net.ipv4.ping_group_range (%v); %s", ErrPermission, err, permissionFix)
 			}
 		}
 	default:
-		return nil, fmt.Errorf("probe: listen: unknown mode %d", int(cfg.Mode))
+		return -1, false, fmt.Errorf("probe: listen: unknown mode %d", int(cfg.Mode))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("probe: open ICMP socket: %w", err)
+		return -1, false, fmt.Errorf("probe: open ICMP socket: %w", err)
 	}
-	c := &Conn{raw: raw, v6: cfg.IPv6, oob: make([]byte, 512)}
-	if err := c.setup(fd, cfg); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	c.f = os.NewFile(uintptr(fd), "icmp")
-	rc, err := c.f.SyscallConn()
-	if err != nil {
-		c.f.Close()
-		return nil, fmt.Errorf("probe: listen: %w", err)
-	}
-	c.rc = rc
-	return c, nil
+	return fd, raw, nil
 }
 
 func denied(err error) bool {
 	return errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES)
-}
-
-func sockaddr(a netip.Addr, port int) unix.Sockaddr {
-	if a.Is4() || a.Is4In6() {
-		return &unix.SockaddrInet4{Addr: a.Unmap().As4(), Port: port}
-	}
-	sa := &unix.SockaddrInet6{Addr: a.As16(), Port: port}
-	if z := a.Zone(); z != "" {
-		if ifi, err := net.InterfaceByName(z); err == nil {
-			sa.ZoneId = uint32(ifi.Index)
-		}
-	}
-	return sa
 }
 
 // Raw reports whether c is a raw socket (full control) rather than a
@@ -134,16 +147,13 @@ func (c *Conn) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, err
 	if err := c.apply(o); err != nil {
 		return time.Time{}, err
 	}
-	sa := sockaddr(dst, 0)
-	var at time.Time
-	var werr error
-	err := c.rc.Write(func(fd uintptr) bool {
-		at = time.Now()
-		werr = unix.Sendto(int(fd), b, 0, sa)
-		return werr != unix.EAGAIN
-	})
-	if err == nil {
-		err = werr
+	to := c.addr(dst)
+	at := time.Now()
+	var err error
+	if c.v6 {
+		_, err = c.p6.WriteTo(b, nil, to)
+	} else {
+		_, err = c.p4.WriteTo(b, nil, to)
 	}
 	if err != nil {
 		return at, fmt.Errorf("probe: send to %s: %w", dst, closedErr(err))
@@ -151,47 +161,42 @@ func (c *Conn) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, err
 	return at, nil
 }
 
+// addr is dst as the net.Addr of c's kind of PacketConn.
+func (c *Conn) addr(dst netip.Addr) net.Addr {
+	ip := net.IP(dst.Unmap().AsSlice())
+	if c.raw {
+		return &net.IPAddr{IP: ip, Zone: dst.Zone()}
+	}
+	return &net.UDPAddr{IP: ip, Zone: dst.Zone()}
+}
+
 // apply sets the socket options o asks for, when they differ from what
-// the socket carries.
+// the socket carries: TTL (hop limit) and TOS (traffic class) through
+// x/net, path MTU discovery directly. They are socket options rather than
+// per-packet control messages: x/net's ipv4.ControlMessage carries no TTL
+// to send, and cached options cost a system call only when they change.
 func (c *Conn) apply(o WriteOptions) error {
 	if o == c.applied {
 		return nil
 	}
-	var serr error
-	set := func(fd, level, name, v int) {
-		if serr == nil {
-			serr = unix.SetsockoptInt(fd, level, name, v)
+	ttl := o.TTL
+	if ttl <= 0 {
+		ttl = c.defTTL
+	}
+	var err error
+	if c.v6 {
+		err = c.p6.SetHopLimit(ttl)
+		if err == nil {
+			err = c.p6.SetTrafficClass(o.TOS)
+		}
+	} else {
+		err = c.p4.SetTTL(ttl)
+		if err == nil {
+			err = c.p4.SetTOS(o.TOS)
 		}
 	}
-	err := c.rc.Control(func(fd uintptr) {
-		s := int(fd)
-		ttl := o.TTL
-		if ttl <= 0 {
-			ttl = c.defTTL
-		}
-		pmtu := unix.IP_PMTUDISC_WANT
-		switch {
-		case o.DontFragment:
-			pmtu = unix.IP_PMTUDISC_DO
-		case o.AllowFragment:
-			pmtu = unix.IP_PMTUDISC_DONT
-		}
-		if c.v6 {
-			tc := o.TOS
-			if tc == 0 {
-				tc = -1
-			}
-			set(s, unix.IPPROTO_IPV6, unix.IPV6_UNICAST_HOPS, ttl)
-			set(s, unix.IPPROTO_IPV6, unix.IPV6_TCLASS, tc)
-			set(s, unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER, pmtu)
-			return
-		}
-		set(s, unix.IPPROTO_IP, unix.IP_TTL, ttl)
-		set(s, unix.IPPROTO_IP, unix.IP_TOS, o.TOS)
-		set(s, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, pmtu)
-	})
 	if err == nil {
-		err = serr
+		err = c.setPMTUDiscovery(o)
 	}
 	if err != nil {
 		return fmt.Errorf("probe: set write options %+v: %w", o, closedErr(err))
@@ -204,7 +209,8 @@ func (c *Conn) apply(o WriteOptions) error {
 // (os.ErrDeadlineExceeded) or the Conn is closed (net.ErrClosed). On a
 // datagram socket it also returns the ICMP errors of the error queue, with
 // Packet.Queued set. A packet that cannot be decoded gives an error
-// matching ErrMalformed; the socket stays usable.
+// matching ErrMalformed; the socket stays usable. One system call reads up
+// to batchLen waiting packets (recvmmsg); the next calls return them.
 func (c *Conn) ReadPacket(buf []byte) (Packet, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
@@ -223,91 +229,71 @@ type message struct {
 	queued bool // read from the error queue
 }
 
-// recv reads one message, from the error queue first on a datagram
-// socket. The caller holds rmu: the control buffer is the Conn's.
+// recv returns the next message: one left from the last batch, else one
+// from the error queue (datagram sockets), else the first of a new batch.
+// The caller holds rmu. The data is copied into buf; the control data
+// stays valid until the next recv.
 func (c *Conn) recv(buf []byte) (message, error) {
-	var n, oobn int
-	var from unix.Sockaddr
-	var rerr error
-	var queued bool
-	err := c.rc.Read(func(fd uintptr) bool {
-		for {
-			if !c.raw {
-				n, oobn, _, from, rerr = unix.Recvmsg(int(fd), buf, c.oob, unix.MSG_ERRQUEUE)
-				if rerr == nil {
-					queued = true
-					return true
-				}
+	for c.next >= c.n {
+		if !c.raw {
+			m, ok, err := c.readErrQueue(buf)
+			if err != nil {
+				return message{}, fmt.Errorf("probe: read: %w", closedErr(err))
 			}
-			n, oobn, _, from, rerr = unix.Recvmsg(int(fd), buf, c.oob, 0)
-			switch {
-			case rerr == unix.EAGAIN:
-				return false
-			case rerr == unix.EINTR:
-				continue
-			case rerr != nil && !c.raw:
-				// A datagram socket reports a pending ICMP error once as
-				// the read's error; the details wait on the error queue.
-				continue
+			if ok {
+				return m, nil
 			}
-			return true
 		}
-	})
-	if err == nil {
-		err = rerr
+		n, err := c.readBatch(len(buf))
+		var errno syscall.Errno
+		switch {
+		case err == nil:
+			c.next, c.n = 0, n
+		case errors.As(err, &errno) && (errno == unix.EINTR || !c.raw):
+			// A datagram socket reports a pending ICMP error once as
+			// the read's error; the details wait on the error queue.
+		default:
+			return message{}, fmt.Errorf("probe: read: %w", closedErr(err))
+		}
 	}
-	if err != nil {
-		return message{}, fmt.Errorf("probe: read: %w", closedErr(err))
-	}
-	return message{data: buf[:n], oob: c.oob[:oobn], from: addrOf(from), queued: queued}, nil
+	b := c.batch[c.next]
+	c.next++
+	n := copy(buf, b.Buffers[0][:b.N])
+	return message{data: buf[:n], oob: b.OOB[:b.NN], from: addrOf(b.Addr)}, nil
 }
 
-// decodePacket turns what recvmsg returned on a raw or datagram, v4 or v6
-// socket into a Packet; now is the fallback receive time.
-func decodePacket(raw, v6 bool, m message, now time.Time) (Packet, error) {
-	ctl := parseControl(m.oob)
-	p := Packet{Src: m.from, Data: m.data, At: now, TTL: ctl.ttl}
-	if ctl.ts != nil {
-		p.At, p.KernelTime = *ctl.ts, true
-	}
-	if m.queued {
-		if ctl.ee == nil {
-			return Packet{}, fmt.Errorf("%w: error queue entry without an extended error (%d bytes of control data)", ErrMalformed, len(m.oob))
-		}
-		p.Queued = &QueuedError{Type: int(ctl.ee.Type), Code: int(ctl.ee.Code), Info: ctl.ee.Info}
-		p.To = m.from
-		if ctl.offender.IsValid() {
-			p.Src = ctl.offender
-		}
-		return p, nil
-	}
-	if raw && !v6 {
-		data, ttl, err := stripIPv4(p.Data)
-		if err != nil {
-			return Packet{}, err
-		}
-		p.Data = data
-		if p.TTL < 0 {
-			p.TTL = ttl
+// readBatch reads up to batchLen messages of up to size bytes each.
+func (c *Conn) readBatch(size int) (int, error) {
+	if len(c.batch) == 0 || len(c.batch[0].Buffers[0]) < size {
+		c.batch = make([]ipv4.Message, batchLen)
+		data, oob := make([]byte, batchLen*size), make([]byte, batchLen*512)
+		for i := range c.batch {
+			c.batch[i].Buffers = [][]byte{data[i*size : (i+1)*size : (i+1)*size]}
+			c.batch[i].OOB = oob[i*512 : (i+1)*512 : (i+1)*512]
 		}
 	}
-	return p, nil
+	if c.v6 {
+		return c.p6.ReadBatch(c.batch, 0)
+	}
+	return c.p4.ReadBatch(c.batch, 0)
 }
 
-func addrOf(sa unix.Sockaddr) netip.Addr {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrFrom4(a.Addr)
-	case *unix.SockaddrInet6:
-		return netip.AddrFrom16(a.Addr)
+func addrOf(a net.Addr) netip.Addr {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.IPAddr:
+		ip = a.IP
+	case *net.UDPAddr:
+		ip = a.IP
 	}
-	return netip.Addr{}
+	addr, _ := netip.AddrFromSlice(ip)
+	return addr.Unmap()
 }
 
 // SetReadDeadline makes ReadPacket return os.ErrDeadlineExceeded at t; the
 // zero time means no deadline.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	if err := c.f.SetReadDeadline(t); err != nil {
+	if err := c.pc.SetReadDeadline(t); err != nil {
 		return fmt.Errorf("probe: set read deadline: %w", closedErr(err))
 	}
 	return nil
@@ -316,7 +302,7 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 // Close closes the socket; blocked reads return an error matching
 // net.ErrClosed.
 func (c *Conn) Close() error {
-	if err := c.f.Close(); err != nil {
+	if err := c.pc.Close(); err != nil {
 		return fmt.Errorf("probe: close: %w", closedErr(err))
 	}
 	return nil

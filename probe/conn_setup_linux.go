@@ -4,107 +4,82 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"net/netip"
+	"net"
+	"syscall"
 
-	"golang.org/x/sys/unix"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
-// setup sets the socket options and binds fd.
-func (c *Conn) setup(fd int, cfg ConnConfig) error {
-	opt := func(level, name, v int, what string) error {
-		if err := unix.SetsockoptInt(fd, level, name, v); err != nil {
-			return fmt.Errorf("probe: set %s: %w", what, err)
-		}
-		return nil
+// setup wraps c.pc in x/net's ipv4 or ipv6 PacketConn and sets what x/net
+// covers: the TTL (hop limit) control message on reads and, on a raw
+// socket, the ICMP filter. It also reads the default TTL and picks the
+// echo id.
+func (c *Conn) setup() error {
+	sc, ok := c.pc.(syscall.Conn)
+	if !ok {
+		return fmt.Errorf("probe: listen: %T has no file descriptor", c.pc)
 	}
-	if err := opt(unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS"); err != nil {
-		return err
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("probe: listen: %w", err)
 	}
-	rb := cfg.ReadBuffer
-	if rb <= 0 {
-		rb = defaultReadBuffer
-	}
-	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rb) != nil {
-		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rb) // capped by rmem_max
-	}
+	c.rc = rc
 	if c.v6 {
-		if err := opt(unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT"); err != nil {
-			return err
+		c.p6 = ipv6.NewPacketConn(c.pc)
+		if err := c.p6.SetControlMessage(ipv6.FlagHopLimit, true); err != nil {
+			return fmt.Errorf("probe: receive hop limits: %w", err)
 		}
 		if c.raw {
 			// Only what ping and trace use: errors and echo replies.
-			var f unix.ICMPv6Filter
-			for i := range f.Data {
-				f.Data[i] = 0xffffffff
+			var f ipv6.ICMPFilter
+			f.SetAll(true)
+			for _, t := range []ipv6.ICMPType{ipv6.ICMPTypeDestinationUnreachable, ipv6.ICMPTypePacketTooBig,
+				ipv6.ICMPTypeTimeExceeded, ipv6.ICMPTypeParameterProblem, ipv6.ICMPTypeEchoReply} {
+				f.Accept(t)
 			}
-			for _, t := range []int{1, 2, 3, 4, 129} {
-				f.Data[t>>5] &^= 1 << (uint(t) & 31)
+			if err := c.p6.SetICMPFilter(&f); err != nil {
+				return fmt.Errorf("probe: set ICMPv6 filter: %w", err)
 			}
-			if err := unix.SetsockoptICMPv6Filter(fd, unix.SOL_ICMPV6, unix.ICMPV6_FILTER, &f); err != nil {
-				return fmt.Errorf("probe: set ICMPV6_FILTER: %w", err)
-			}
-		} else if err := opt(unix.IPPROTO_IPV6, unix.IPV6_RECVERR, 1, "IPV6_RECVERR"); err != nil {
-			return err
 		}
-		c.defTTL = -1
+		c.defTTL = -1 // IPV6_UNICAST_HOPS -1: the route's default
 	} else {
-		if err := opt(unix.IPPROTO_IP, unix.IP_RECVTTL, 1, "IP_RECVTTL"); err != nil {
-			return err
+		c.p4 = ipv4.NewPacketConn(c.pc)
+		if err := c.p4.SetControlMessage(ipv4.FlagTTL, true); err != nil {
+			return fmt.Errorf("probe: receive TTLs: %w", err)
 		}
 		if c.raw {
-			// ICMP_FILTER takes a mask of the types to drop: keep echo
-			// reply, unreachable, source quench, time exceeded and
+			// Echo reply, unreachable, source quench, time exceeded and
 			// parameter problem.
-			keep := uint32(1<<0 | 1<<3 | 1<<4 | 1<<11 | 1<<12)
-			if err := opt(unix.SOL_RAW, unix.ICMP_FILTER, int(^keep), "ICMP_FILTER"); err != nil {
-				return err
+			var f ipv4.ICMPFilter
+			f.SetAll(true)
+			for _, t := range []ipv4.ICMPType{ipv4.ICMPTypeEchoReply, ipv4.ICMPTypeDestinationUnreachable,
+				icmpTypeSourceQuench, ipv4.ICMPTypeTimeExceeded, ipv4.ICMPTypeParameterProblem} {
+				f.Accept(t)
 			}
-		} else if err := opt(unix.IPPROTO_IP, unix.IP_RECVERR, 1, "IP_RECVERR"); err != nil {
-			return err
+			if err := c.p4.SetICMPFilter(&f); err != nil {
+				return fmt.Errorf("probe: set ICMP filter: %w", err)
+			}
 		}
-		ttl, err := unix.GetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_TTL)
+		ttl, err := c.p4.TTL()
 		if err != nil {
-			return fmt.Errorf("probe: get IP_TTL: %w", err)
+			return fmt.Errorf("probe: get TTL: %w", err)
 		}
 		c.defTTL = ttl
 	}
-	if cfg.Interface != "" {
-		if err := unix.BindToDevice(fd, cfg.Interface); err != nil {
-			return fmt.Errorf("probe: bind to interface %q: %w", cfg.Interface, err)
+	if !c.raw {
+		// The kernel's echo id is the datagram socket's local port.
+		a, ok := c.pc.LocalAddr().(*net.UDPAddr)
+		if !ok {
+			return fmt.Errorf("probe: datagram ICMP socket with local address %v", c.pc.LocalAddr())
 		}
-	}
-	if cfg.Source.IsValid() || !c.raw {
-		src := cfg.Source
-		if !src.IsValid() {
-			src = netip.IPv4Unspecified()
-			if c.v6 {
-				src = netip.IPv6Unspecified()
-			}
-		}
-		if src.Is6() != c.v6 && !src.Is4In6() {
-			return fmt.Errorf("probe: source %s is not of the socket's address family", src)
-		}
-		if err := unix.Bind(fd, sockaddr(src, 0)); err != nil {
-			return fmt.Errorf("probe: bind %s: %w", src, err)
-		}
-	}
-	if c.raw {
-		var b [2]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return fmt.Errorf("probe: random echo id: %w", err)
-		}
-		c.id = int(binary.BigEndian.Uint16(b[:]))
+		c.id = a.Port
 		return nil
 	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return fmt.Errorf("probe: getsockname: %w", err)
+	var b [2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("probe: random echo id: %w", err)
 	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		c.id = a.Port
-	case *unix.SockaddrInet6:
-		c.id = a.Port
-	}
+	c.id = int(binary.BigEndian.Uint16(b[:]))
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"time"
 
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,10 +31,23 @@ type extendedErr struct {
 
 const extendedErrLen = 16
 
-// parseControl decodes the control messages of a recvmsg. Unknown or
+// parseControl decodes the control messages of a recvmsg: the TTL (hop
+// limit) with x/net's ipv4 or ipv6 ControlMessage, the timestamp and the
+// extended error, which x/net does not know, with x/sys. Unknown or
 // malformed messages are skipped: they only cost the fields they carry.
-func parseControl(oob []byte) control {
+func parseControl(v6 bool, oob []byte) control {
 	c := control{ttl: -1}
+	if v6 {
+		var cm ipv6.ControlMessage
+		if cm.Parse(oob) == nil && cm.HopLimit > 0 {
+			c.ttl = cm.HopLimit
+		}
+	} else {
+		var cm ipv4.ControlMessage
+		if cm.Parse(oob) == nil && cm.TTL > 0 {
+			c.ttl = cm.TTL
+		}
+	}
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
 		return c
@@ -49,10 +64,6 @@ func parseControl(oob []byte) control {
 			usec := int64(binary.NativeEndian.Uint64(m.Data[8:]))
 			t := time.Unix(sec, usec*1000)
 			c.ts = &t
-		case m.Header.Level == unix.IPPROTO_IP && m.Header.Type == unix.IP_TTL && len(m.Data) >= 4:
-			c.ttl = int(int32(binary.NativeEndian.Uint32(m.Data)))
-		case m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_HOPLIMIT && len(m.Data) >= 4:
-			c.ttl = int(int32(binary.NativeEndian.Uint32(m.Data)))
 		case (m.Header.Level == unix.IPPROTO_IP && m.Header.Type == unix.IP_RECVERR) ||
 			(m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_RECVERR):
 			ee, off, err := parseExtendedErr(m.Data)
@@ -97,17 +108,49 @@ func parseExtendedErr(b []byte) (extendedErr, netip.Addr, error) {
 	return ee, off, nil
 }
 
+// decodePacket turns what recvmsg returned on a raw or datagram, v4 or v6
+// socket into a Packet; now is the fallback receive time.
+func decodePacket(raw, v6 bool, m message, now time.Time) (Packet, error) {
+	ctl := parseControl(v6, m.oob)
+	p := Packet{Src: m.from, Data: m.data, At: now, TTL: ctl.ttl}
+	if ctl.ts != nil {
+		p.At, p.KernelTime = *ctl.ts, true
+	}
+	if m.queued {
+		if ctl.ee == nil {
+			return Packet{}, fmt.Errorf("%w: error queue entry without an extended error (%d bytes of control data)", ErrMalformed, len(m.oob))
+		}
+		p.Queued = &QueuedError{Type: int(ctl.ee.Type), Code: int(ctl.ee.Code), Info: ctl.ee.Info}
+		p.To = m.from
+		if ctl.offender.IsValid() {
+			p.Src = ctl.offender
+		}
+		return p, nil
+	}
+	if raw && !v6 {
+		data, ttl, err := stripIPv4(p.Data)
+		if err != nil {
+			return Packet{}, err
+		}
+		p.Data = data
+		if p.TTL < 0 {
+			p.TTL = ttl
+		}
+	}
+	return p, nil
+}
+
 var errBadIPv4Header = fmt.Errorf("%w: bad IPv4 header", ErrMalformed)
 
-// stripIPv4 returns the payload of an IPv4 packet read from a raw socket
-// and its TTL.
+// stripIPv4 returns the payload of an IPv4 packet read from a raw socket,
+// parsed by x/net, and its TTL.
 func stripIPv4(b []byte) ([]byte, int, error) {
-	if len(b) < 20 || b[0]>>4 != 4 {
-		return nil, -1, fmt.Errorf("%w: %d bytes", errBadIPv4Header, len(b))
+	var h ipv4.Header
+	if err := h.Parse(b); err != nil {
+		return nil, -1, fmt.Errorf("%w: %d bytes: %v", errBadIPv4Header, len(b), err)
 	}
-	hl := int(b[0]&0x0f) * 4
-	if hl < 20 || hl > len(b) {
-		return nil, -1, fmt.Errorf("%w: header length %d of %d bytes", errBadIPv4Header, hl, len(b))
+	if h.Version != ipv4.Version {
+		return nil, -1, fmt.Errorf("%w: version %d", errBadIPv4Header, h.Version)
 	}
-	return b[hl:], int(b[8]), nil
+	return b[h.Len:], h.TTL, nil
 }

@@ -42,7 +42,8 @@ func FuzzControl(f *testing.F) {
 		f.Add(fx.data)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_ = parseControl(b)
+		_ = parseControl(false, b)
+		_ = parseControl(true, b)
 		_, _, _ = parseExtendedErr(b)
 		if data, ttl, err := stripIPv4(b); err == nil && (len(data) > len(b) || ttl < 0) {
 			t.Fatalf("stripIPv4 returned %d bytes of %d, ttl %d", len(data), len(b), ttl)

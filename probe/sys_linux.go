@@ -1,0 +1,130 @@
+package probe
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
+
+// What x/net's ipv4 and ipv6 packages do not cover stays on x/sys: kernel
+// receive timestamps (SO_TIMESTAMPNS), the receive buffer beyond rmem_max
+// (SO_RCVBUFFORCE), the error queue of datagram sockets (IP_RECVERR,
+// MSG_ERRQUEUE), path MTU discovery (IP_MTU_DISCOVER), SO_BINDTODEVICE
+// and binding before the descriptor becomes a net.PacketConn.
+
+// setupFD sets the socket options x/net lacks on the new socket fd, and
+// binds it: a datagram socket always (the kernel picks its echo id), a
+// raw one to cfg.Source.
+func setupFD(fd int, raw bool, cfg ConnConfig) error {
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		return fmt.Errorf("probe: set SO_TIMESTAMPNS: %w", err)
+	}
+	rb := cfg.ReadBuffer
+	if rb <= 0 {
+		rb = defaultReadBuffer
+	}
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rb) != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rb) // capped by rmem_max
+	}
+	if !raw {
+		level, name, what := unix.IPPROTO_IP, unix.IP_RECVERR, "IP_RECVERR"
+		if cfg.IPv6 {
+			level, name, what = unix.IPPROTO_IPV6, unix.IPV6_RECVERR, "IPV6_RECVERR"
+		}
+		if err := unix.SetsockoptInt(fd, level, name, 1); err != nil {
+			return fmt.Errorf("probe: set %s: %w", what, err)
+		}
+	}
+	if cfg.Interface != "" {
+		if err := unix.BindToDevice(fd, cfg.Interface); err != nil {
+			return fmt.Errorf("probe: bind to interface %q: %w", cfg.Interface, err)
+		}
+	}
+	if cfg.Source.IsValid() || !raw {
+		src := cfg.Source
+		if !src.IsValid() {
+			src = netip.IPv4Unspecified()
+			if cfg.IPv6 {
+				src = netip.IPv6Unspecified()
+			}
+		}
+		if src.Is6() != cfg.IPv6 && !src.Is4In6() {
+			return fmt.Errorf("probe: source %s is not of the socket's address family", src)
+		}
+		if err := unix.Bind(fd, sockaddr(src)); err != nil {
+			return fmt.Errorf("probe: bind %s: %w", src, err)
+		}
+	}
+	return nil
+}
+
+func sockaddr(a netip.Addr) unix.Sockaddr {
+	if a.Is4() || a.Is4In6() {
+		return &unix.SockaddrInet4{Addr: a.Unmap().As4()}
+	}
+	sa := &unix.SockaddrInet6{Addr: a.As16()}
+	if z := a.Zone(); z != "" {
+		if ifi, err := net.InterfaceByName(z); err == nil {
+			sa.ZoneId = uint32(ifi.Index)
+		}
+	}
+	return sa
+}
+
+// setPMTUDiscovery sets DF the way o asks (ping -M do / dont / the
+// kernel's default).
+func (c *Conn) setPMTUDiscovery(o WriteOptions) error {
+	pmtu := unix.IP_PMTUDISC_WANT
+	switch {
+	case o.DontFragment:
+		pmtu = unix.IP_PMTUDISC_DO
+	case o.AllowFragment:
+		pmtu = unix.IP_PMTUDISC_DONT
+	}
+	level, name := unix.IPPROTO_IP, unix.IP_MTU_DISCOVER
+	if c.v6 {
+		level, name = unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER
+	}
+	var serr error
+	err := c.rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), level, name, pmtu)
+	})
+	if err == nil {
+		err = serr
+	}
+	return err
+}
+
+// readErrQueue takes one entry of the error queue without waiting: ok is
+// false when it is empty. The data goes into buf.
+func (c *Conn) readErrQueue(buf []byte) (m message, ok bool, err error) {
+	var n, oobn int
+	var from unix.Sockaddr
+	var rerr error
+	err = c.rc.Control(func(fd uintptr) {
+		for {
+			n, oobn, _, from, rerr = unix.Recvmsg(int(fd), buf, c.eoob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+			if rerr != unix.EINTR {
+				return
+			}
+		}
+	})
+	if err != nil || rerr != nil {
+		// EAGAIN: the queue is empty; anything else shows again on the
+		// ordinary read.
+		return message{}, false, err
+	}
+	return message{data: buf[:n], oob: c.eoob[:oobn], from: sockaddrAddr(from), queued: true}, true, nil
+}
+
+func sockaddrAddr(sa unix.Sockaddr) netip.Addr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrFrom4(a.Addr)
+	case *unix.SockaddrInet6:
+		return netip.AddrFrom16(a.Addr)
+	}
+	return netip.Addr{}
+}
