@@ -118,8 +118,17 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 		return c, fmt.Errorf("%w: negative wait", ErrConfig)
 	case c.Size < minPayload || c.Size > 65000:
 		return c, fmt.Errorf("%w: probe size %d (want %d..65000)", ErrConfig, c.Size, minPayload)
+	case c.MTU && c.Protocol == "tcp":
+		return c, fmt.Errorf("%w: --mtu works with udp and icmp probes", ErrConfig)
 	}
 	return c, nil
+}
+
+// Validate reports (wrapping ErrConfig) what makes c unfit to trace
+// target, before any socket is opened.
+func (c Config) Validate(target netip.Addr) error {
+	_, err := c.withDefaults(target)
+	return err
 }
 
 func (c Config) payload() int { return c.Size }

@@ -68,9 +68,6 @@ func open(ctx context.Context, cfg Config) (transport, Config, error) {
 	}
 	s.src = src
 	if cfg.MTU {
-		if cfg.Protocol == "tcp" {
-			return nil, cfg, fmt.Errorf("%w: --mtu works with udp and icmp probes", ErrConfig)
-		}
 		c := cfg
 		c.Size = 0
 		s.cfg.Size = max(mtu-(&sched{cfg: c}).ipSize(0), minPayload)

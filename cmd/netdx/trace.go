@@ -129,6 +129,9 @@ func traceAction(c *cli.Context) error {
 	if o.cfg.Source.IsValid() && o.cfg.Source.Is4() != addr.Is4() {
 		return usageError("netdx trace: source %s and target %s are of different families", o.cfg.Source, addr)
 	}
+	if err := o.cfg.Validate(addr); err != nil {
+		return usageError("netdx %v", err)
+	}
 	names := &trace.Names{}
 	defer names.Close()
 	if !o.numeric {
