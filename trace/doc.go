@@ -1,10 +1,37 @@
 // Package trace is netdx's traceroute engine.
 //
-// It plans probes per TTL and flow (ICMP, UDP, TCP), keeps all TTLs in flight
-// under a packet-rate cap, decodes every ICMP destination-unreachable code into
-// the classic annotations (!H !N !X …), parses RFC 4884 extensions (RFC 4950
-// MPLS, RFC 5837 interface information) and aggregates report rounds.
+// Run sends ICMP echo, UDP or TCP SYN probes with every TTL in flight at
+// once, under a packets-per-second cap, in TTL order with the probes of a
+// TTL together, and stops at the destination: once the target has
+// answered at TTL k, nothing beyond k is waited for. The wait for an answer
+// adapts (three RTTs of the hops at or beyond a TTL, at most Config.Wait),
+// so a silent hop costs one short wait. Routers and targets that rate-limit
+// their ICMP (Linux: a burst of 6, then one a second) are paced and retried
+// within the wait; probes they leave unanswered are reported as
+// RateLimited, not as timeouts, and a target whose bucket is empty is
+// polled until it answers.
 //
-// Privileges: it uses probe's ICMP sockets; without CAP_NET_RAW it falls back
-// to UDP probes with IP_RECVERR (tracepath's way).
+// Probes are flow-stable (Paris traceroute): UDP probes keep their ports
+// and carry their identity in the UDP checksum, ICMP probes keep their
+// checksum and carry it in the sequence number, TCP probes keep the
+// five-tuple and carry it in the sequence number; Config.Flows explores
+// several flows. Answers are matched to probes by the quoted packet (ports,
+// ids, sequence, checksum, and the probe's payload when quoted), also when
+// a NAT rewrote the quote, never by source address; where the path ends is
+// decided from the ICMP type and code and the quoted TTL.
+//
+// ParseMessage, ParseQuote and ParseExtensions decode ICMP and ICMPv6
+// errors, RFC 4884 extensions with RFC 4950 MPLS label stacks and RFC 5837
+// interface information; Annotation gives the classic marks (!H !N !X …,
+// the IPv6 mapping is documented there). RunReport runs mtr-style rounds
+// and Summarize turns them into per-hop loss and RTT statistics.
+//
+// Privileges: ICMP and TCP probes need CAP_NET_RAW (trace uses probe's ICMP
+// socket, which in raw mode also receives the errors quoting UDP and TCP
+// probes). Without it, UDP probes read their errors from the sockets' error
+// queues (IP_RECVERR, tracepath's way) and ICMP probes use probe's datagram
+// socket (net.ipv4.ping_group_range); TCP probes fail with ErrPermission.
+//
+// Run and RunReport may be called concurrently; each opens its own sockets
+// and no goroutine outlives the call. Names is safe for concurrent use.
 package trace

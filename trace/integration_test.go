@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,55 @@ func TestIntegrationUnprivileged(t *testing.T) {
 	want = fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s!X,%[3]s!X,%[3]s!X", p.Hop6(1), p.Hop6(2), p.Hop6(2))
 	if got := hopAddrs(res); got != want || res.EndReason != EndUnreachable {
 		t.Errorf("v6 hops %s (%s), want %s", got, res.EndReason, want)
+	}
+}
+
+// TestIntegrationICMPDatagram traces with ICMP echo probes on an
+// unprivileged datagram socket: Time Exceeded comes from its error queue.
+func TestIntegrationICMPDatagram(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 2})
+	fastRouters(p, true)
+	p.Src.Sysctl("net.ipv4.ping_group_range", "0 2147483647")
+	for _, v6 := range []bool{false, true} {
+		target, hop := p.Target4(), p.Hop4
+		if v6 {
+			target, hop = p.Target6(), p.Hop6
+		}
+		res := traceIn(t, p.Src, target, Config{Protocol: "icmp", Mode: probe.ModeDatagram})
+		want := fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s,%[3]s,%[3]s", hop(1), hop(2), hop(3))
+		if got := hopAddrs(res); got != want || !res.Reached {
+			t.Errorf("v6=%v: hops %s (reached %v), want %s", v6, got, res.Reached, want)
+		}
+	}
+}
+
+// TestIntegrationFlowsAndLeaks: --flows 2 gets every hop on both flows, and
+// no goroutine outlives Run.
+func TestIntegrationFlowsAndLeaks(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 2})
+	fastRouters(p, true)
+	before := runtime.NumGoroutine()
+	for _, proto := range []string{"udp", "icmp", "tcp"} {
+		res := traceIn(t, p.Src, p.Target4(), Config{Protocol: proto, Flows: 2, Queries: 2})
+		for _, h := range res.Hops {
+			flows := map[int]int{}
+			for _, pr := range h.Probes {
+				if pr.Answered() {
+					flows[pr.Flow]++
+				}
+			}
+			if flows[0] != 2 || flows[1] != 2 {
+				t.Errorf("%s hop %d: answers per flow %v, want 2 on each of 2", proto, h.TTL, flows)
+			}
+		}
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after the traces, %d before", n, before)
 	}
 }

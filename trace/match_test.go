@@ -1,0 +1,118 @@
+package trace
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// probeQuote builds the quote a router would send for probe token on
+// flow 0 of a fakePath (real UDP/ICMP/TCP bytes), cut to n bytes of
+// transport (0: all).
+func probeQuote(t *testing.T, proto string, token uint16, n int) (*fakePath, []byte) {
+	t.Helper()
+	p := newFakePath(proto, false, time.Millisecond, time.Millisecond)
+	p.setFlows(Config{Flows: 2, Port: 33434})
+	a := &attempt{slot: &slot{flow: 0}, token: token, ttl: 1, size: 32}
+	pkt := p.packet(a)
+	if n > 0 {
+		pkt = pkt[:20+n]
+	}
+	return p, pkt
+}
+
+// natRewrite changes the quoted source address and the 16-bit word at
+// off (a port or echo id) as a NAT does, fixing the transport checksum at
+// csOff incrementally (RFC 1624) when fix is set.
+func natRewrite(q []byte, src netip.Addr, off int, val uint16, csOff int, pseudo, fix bool) {
+	old := append([]byte(nil), q...)
+	copy(q[12:16], src.AsSlice())
+	binary.BigEndian.PutUint16(q[20+off:], val)
+	if !fix {
+		return
+	}
+	cs := binary.BigEndian.Uint16(q[20+csOff:])
+	sum := uint32(^cs)
+	var words [][2]int
+	if pseudo {
+		words = append(words, [2]int{12, 14}, [2]int{14, 16})
+	}
+	words = append(words, [2]int{20 + off, 22 + off})
+	for _, w := range words {
+		sum += uint32(^binary.BigEndian.Uint16(old[w[0]:w[1]])) + uint32(binary.BigEndian.Uint16(q[w[0]:w[1]]))
+	}
+	binary.BigEndian.PutUint16(q[20+csOff:], ^fold(sum))
+}
+
+func TestMatchQuotes(t *testing.T) {
+	const tok = 0x1234
+	nat := netip.MustParseAddr("203.0.113.7")
+	cases := []struct {
+		name     string
+		proto    string
+		n        int // transport bytes quoted, 0 all
+		rewrite  func(q []byte)
+		found    bool
+		wantFlow int
+	}{
+		{"udp whole", "udp", 0, nil, true, 0},
+		{"udp 8 bytes: the checksum is the token", "udp", 8, nil, true, 0},
+		{"udp nat, checksum fixed", "udp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, 0},
+		{"udp nat, checksum left", "udp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, false) }, true, -1},
+		{"udp nat with payload", "udp", 0, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, -1},
+		{"udp other port", "udp", 8, func(q []byte) { binary.BigEndian.PutUint16(q[22:], 53) }, false, 0},
+		{"udp other target", "udp", 8, func(q []byte) { copy(q[16:20], nat.AsSlice()) }, false, 0},
+		{"icmp 8 bytes", "icmp", 8, nil, true, 0},
+		{"icmp nat id, checksum fixed", "icmp", 8, func(q []byte) { natRewrite(q, nat, 4, 0x9999, 2, false, true) }, true, 0},
+		{"icmp other id", "icmp", 8, func(q []byte) { binary.BigEndian.PutUint16(q[24:], 0x9999) }, false, 0},
+		{"tcp 8 bytes", "tcp", 8, nil, true, 0},
+		{"tcp nat port", "tcp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 16, true, false) }, true, -1},
+		{"tcp other cookie", "tcp", 8, func(q []byte) { q[24] ^= 0xff }, false, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, q := probeQuote(t, c.proto, tok, c.n)
+			if c.rewrite != nil {
+				c.rewrite(q)
+			}
+			quote, err := ParseQuote(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, flow, ok := p.m.fromQuote(&quote, func(x uint16, f int) bool { return x == tok && (f < 0 || f == 0) })
+			if ok != c.found || (ok && (got != tok || flow != c.wantFlow)) {
+				t.Errorf("token %#x flow %d found %v, want %#x flow %d found %v", got, flow, ok, tok, c.wantFlow, c.found)
+			}
+		})
+	}
+}
+
+// TestPayloadChecksums checks the Paris encodings on real checksums: a
+// UDP probe's checksum is its token, an ICMP probe's stays the flow's
+// whatever the token.
+func TestPayloadChecksums(t *testing.T) {
+	src, dst := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.4.2")
+	src6, dst6 := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8:4::2")
+	for tok := uint16(1); tok < 0xffff; tok += 251 {
+		if c := udpChecksum(src, dst, 40000, 33434, udpPayload(32, src, dst, 40000, 33434, tok)); c != tok {
+			t.Fatalf("udp token %#x: checksum %#x", tok, c)
+		}
+		if c := udpChecksum(src6, dst6, 40000, 33434, udpPayload(100, src6, dst6, 40000, 33434, tok)); c != tok {
+			t.Fatalf("udp6 token %#x: checksum %#x", tok, c)
+		}
+		b := echoRequest(false, 32, src, dst, 0x4242, tok, 0xbeef)
+		if checksum(b) != 0 || binary.BigEndian.Uint16(b[2:]) != 0xbeef {
+			t.Fatalf("icmp token %#x: checksum %#x does not check or is not the flow's", tok, binary.BigEndian.Uint16(b[2:]))
+		}
+		b6 := echoRequest(true, 32, src6, dst6, 0x4242, tok, 0xbeef)
+		s := pseudoSum(src6, dst6, protoICMPv6, len(b6))
+		if c := ^fold(sum16(s, b6)); c != 0xbeef {
+			t.Fatalf("icmp6 token %#x: kernel's checksum would be %#x", tok, c)
+		}
+	}
+	syn := tcpSYN(src, dst, 40000, 443, 0xabcd1234)
+	if ^fold(sum16(pseudoSum(src, dst, protoTCP, len(syn)), syn)) != 0 {
+		t.Error("tcp syn checksum does not check")
+	}
+}

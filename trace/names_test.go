@@ -1,0 +1,41 @@
+package trace
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestNamesNeverBlock: a resolver that never answers costs Name its wait,
+// not more, each address is looked up once, and Close ends the lookups.
+func TestNamesNeverBlock(t *testing.T) {
+	before := runtime.NumGoroutine()
+	dials := make(chan struct{}, 10)
+	n := &Names{Timeout: time.Hour, Resolver: &net.Resolver{PreferGo: true,
+		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			dials <- struct{}{}
+			<-ctx.Done()
+			return nil, errors.New("no dns in tests")
+		}}}
+	a := netip.MustParseAddr("198.18.1.2")
+	n.Prefetch(a)
+	n.Prefetch(a)
+	if got := n.Name(a, 20*time.Millisecond); got != "" {
+		t.Errorf("name %q from a resolver that never answers", got)
+	}
+	n.Close()
+	if len(dials) == 0 {
+		t.Error("no lookup was made")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > before {
+		t.Errorf("%d goroutines after Close, %d before", g, before)
+	}
+}
