@@ -49,6 +49,7 @@ type Conn struct {
 	next  int            // batch[next:n] are read but not yet returned
 	n     int
 	eoob  []byte // control data of error queue reads
+	reads int    // batched reads done (tests check that batching happens)
 }
 
 // Listen opens an ICMP socket with kernel receive timestamps (SO_TIMESTAMPNS)
@@ -149,16 +150,44 @@ func (c *Conn) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, err
 	}
 	to := c.addr(dst)
 	at := time.Now()
+	err := c.write(b, to)
+	if err != nil && !c.raw && icmpErrno(err) {
+		// A datagram socket fails the send after an ICMP error with that
+		// error (sk_err, taken by the failed send): it was about an
+		// earlier packet, whose error waits on the error queue. Once
+		// more; an error about this packet comes again.
+		at = time.Now()
+		err = c.write(b, to)
+	}
+	if err != nil {
+		return at, fmt.Errorf("probe: send to %s: %w", dst, closedErr(err))
+	}
+	return at, nil
+}
+
+func (c *Conn) write(b []byte, to net.Addr) error {
 	var err error
 	if c.v6 {
 		_, err = c.p6.WriteTo(b, nil, to)
 	} else {
 		_, err = c.p4.WriteTo(b, nil, to)
 	}
-	if err != nil {
-		return at, fmt.Errorf("probe: send to %s: %w", dst, closedErr(err))
+	return err
+}
+
+// icmpErrno reports whether err is one of the errnos the kernel makes of
+// an ICMP error (icmp_err_convert, icmpv6_err_convert).
+func icmpErrno(err error) bool {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return false
 	}
-	return at, nil
+	switch errno {
+	case unix.ENETUNREACH, unix.EHOSTUNREACH, unix.ECONNREFUSED, unix.EPROTO, unix.EMSGSIZE,
+		unix.EACCES, unix.ENOPROTOOPT, unix.EOPNOTSUPP, unix.EHOSTDOWN, unix.ENONET:
+		return true
+	}
+	return false
 }
 
 // addr is dst as the net.Addr of c's kind of PacketConn.
@@ -236,7 +265,7 @@ type message struct {
 func (c *Conn) recv(buf []byte) (message, error) {
 	for c.next >= c.n {
 		if !c.raw {
-			m, ok, err := c.readErrQueue(buf)
+			m, ok, err := c.waitDatagram(buf)
 			if err != nil {
 				return message{}, fmt.Errorf("probe: read: %w", closedErr(err))
 			}
@@ -272,6 +301,7 @@ func (c *Conn) readBatch(size int) (int, error) {
 			c.batch[i].OOB = oob[i*512 : (i+1)*512 : (i+1)*512]
 		}
 	}
+	c.reads++
 	if c.v6 {
 		return c.p6.ReadBatch(c.batch, 0)
 	}

@@ -8,6 +8,15 @@
 // (SO_TIMESTAMPNS) when the kernel gives one. Without either privilege,
 // Listen fails with an error matching ErrPermission that names both fixes.
 //
+// The socket is built on golang.org/x/net: the descriptor becomes a
+// net.PacketConn driven by ipv4.PacketConn or ipv6.PacketConn (TTL, TOS,
+// ICMP filter, TTL control messages, batched reads with recvmmsg), echo
+// requests are icmp.Message values and replies and errors are parsed with
+// icmp.ParseMessage and ipv4/ipv6.ParseHeader. Only what x/net lacks uses
+// golang.org/x/sys/unix directly (sys_linux.go): opening the socket,
+// SO_TIMESTAMPNS, the error queue (IP_RECVERR), path MTU discovery,
+// SO_BINDTODEVICE and bind.
+//
 // Ping is the engine: one socket per address family for any number of
 // targets, a single receive loop, requests paced per target (Interval) and
 // for the whole run (Rate), per-request timeouts from a heap, no goroutine

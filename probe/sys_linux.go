@@ -97,26 +97,34 @@ func (c *Conn) setPMTUDiscovery(o WriteOptions) error {
 	return err
 }
 
-// readErrQueue takes one entry of the error queue without waiting: ok is
-// false when it is empty. The data goes into buf.
-func (c *Conn) readErrQueue(buf []byte) (m message, ok bool, err error) {
-	var n, oobn int
-	var from unix.Sockaddr
-	var rerr error
-	err = c.rc.Control(func(fd uintptr) {
-		for {
-			n, oobn, _, from, rerr = unix.Recvmsg(int(fd), buf, c.eoob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
-			if rerr != unix.EINTR {
-				return
+// waitDatagram blocks until c's datagram socket has data to read or an
+// entry on its error queue, the read deadline passes or c is closed. It
+// returns the entry (ok) if there is one; else ordinary data waits for
+// ReadBatch. The error queue is checked on every wake-up: an ICMP error
+// wakes the socket (EPOLLERR) but leaves no data, and the pending error
+// that also signals it may already have been taken by a send or a read.
+func (c *Conn) waitDatagram(buf []byte) (m message, ok bool, err error) {
+	err = c.rc.Read(func(fd uintptr) bool {
+		for range 4 {
+			n, oobn, _, from, rerr := unix.Recvmsg(int(fd), buf, c.eoob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+			if rerr == nil {
+				m, ok = message{data: buf[:n], oob: c.eoob[:oobn], from: sockaddrAddr(from), queued: true}, true
+				return true
 			}
+			var one [1]byte
+			_, _, perr := unix.Recvfrom(int(fd), one[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+			switch perr {
+			case nil:
+				return true // data waiting
+			case unix.EAGAIN:
+				return false // nothing yet: wait
+			}
+			// EINTR, or the pending ICMP error the peek just took: its
+			// details are on the error queue.
 		}
+		return true
 	})
-	if err != nil || rerr != nil {
-		// EAGAIN: the queue is empty; anything else shows again on the
-		// ordinary read.
-		return message{}, false, err
-	}
-	return message{data: buf[:n], oob: c.eoob[:oobn], from: sockaddrAddr(from), queued: true}, true, nil
+	return m, ok, err
 }
 
 func sockaddrAddr(sa unix.Sockaddr) netip.Addr {

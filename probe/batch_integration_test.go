@@ -1,0 +1,85 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"netdx/internal/netlab"
+)
+
+// TestIntegrationConnBatch sends 40 echo requests, one of them with TTL 1,
+// before reading anything, then reads them all: the replies arrive in
+// batches (fewer reads than packets), each copied intact into the caller's
+// buffer with its own kernel timestamp, and the error (raw socket: an ICMP
+// message; datagram socket: the error queue) comes through between them.
+func TestIntegrationConnBatch(t *testing.T) {
+	const n, expiring = 40, 20
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	p.Routers[0].ICMPRateLimit(0, 0, 0)
+	p.Src.Sysctl("net.ipv4.ping_group_range", "0 0")
+	for _, mode := range []Mode{ModeRaw, ModeDatagram} {
+		for _, dst := range []netip.Addr{p.Target4(), p.Target6()} {
+			t.Run(mode.String()+"/"+dst.String(), func(t *testing.T) {
+				var c *Conn
+				if err := p.Src.Do(func() (err error) {
+					c, err = Listen(context.Background(), ConnConfig{IPv6: dst.Is6(), Mode: mode})
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				e := Expect{V6: c.IPv6(), ID: c.ID(), Datagram: !c.Raw(), Token: testToken, Size: DefaultPayload}
+				for seq := 1; seq <= n; seq++ {
+					o := WriteOptions{}
+					if seq == expiring {
+						o.TTL = 1
+					}
+					b := Echo{V6: e.V6, ID: e.ID, Seq: seq, Token: testToken, Target: seq, SentNS: int64(seq), Size: DefaultPayload}.Marshal()
+					if _, err := c.WriteTo(b, dst, o); err != nil {
+						t.Fatal(err)
+					}
+				}
+				time.Sleep(300 * time.Millisecond) // let the replies queue up
+				buf := make([]byte, 1500)
+				var got [][]byte
+				replies, errs := map[int]bool{}, 0
+				_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+				for len(replies)+errs < n {
+					pkt, err := c.ReadPacket(buf)
+					if err != nil {
+						t.Fatalf("after %d replies and %d errors: %v", len(replies), errs, err)
+					}
+					if !pkt.KernelTime {
+						t.Errorf("packet without kernel timestamp")
+					}
+					got = append(got, bytes.Clone(pkt.Data))
+					switch v := Match(e, pkt.Data, pkt.Queued); {
+					case v.Kind == Reply && v.Target == v.Seq && v.SentNS == int64(v.Seq) && !replies[v.Seq]:
+						replies[v.Seq] = true
+					case v.Kind == Error && v.Seq == expiring && (pkt.Queued != nil) == !c.Raw():
+						errs++
+					default:
+						t.Errorf("unexpected %+v (queued %v)", v, pkt.Queued)
+					}
+				}
+				if replies[expiring] || errs != 1 {
+					t.Errorf("seq %d: reply %v, %d errors; want the TTL expiry only", expiring, replies[expiring], errs)
+				}
+				// Every message was copied out whole: re-match the copies.
+				for _, d := range got {
+					if v := Match(e, d, nil); v.Kind == Reply && !replies[v.Seq] {
+						t.Errorf("copy of seq %d changed", v.Seq)
+					}
+				}
+				if c.reads*2 > n {
+					t.Errorf("%d reads for %d packets: no batching", c.reads, n)
+				}
+				t.Logf("%d packets in %d reads", n, c.reads)
+			})
+		}
+	}
+}
