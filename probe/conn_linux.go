@@ -50,6 +50,7 @@ type Conn struct {
 	n     int
 	eoob  []byte // control data of error queue reads
 	reads int    // batched reads done (tests check that batching happens)
+	vlen  int    // messages per read: batchLen, 1 in a benchmark
 }
 
 // Listen opens an ICMP socket with kernel receive timestamps (SO_TIMESTAMPNS)
@@ -73,7 +74,7 @@ func Listen(ctx context.Context, cfg ConnConfig) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("probe: listen: %w", err)
 	}
-	c := &Conn{pc: pc, raw: raw, v6: cfg.IPv6, eoob: make([]byte, 512)}
+	c := &Conn{pc: pc, raw: raw, v6: cfg.IPv6, eoob: make([]byte, 512), vlen: batchLen}
 	if err := c.setup(); err != nil {
 		pc.Close()
 		return nil, err
@@ -303,9 +304,9 @@ func (c *Conn) readBatch(size int) (int, error) {
 	}
 	c.reads++
 	if c.v6 {
-		return c.p6.ReadBatch(c.batch, 0)
+		return c.p6.ReadBatch(c.batch[:c.vlen], 0)
 	}
-	return c.p4.ReadBatch(c.batch, 0)
+	return c.p4.ReadBatch(c.batch[:c.vlen], 0)
 }
 
 func addrOf(a net.Addr) netip.Addr {
