@@ -70,7 +70,7 @@ func Run(ctx context.Context, cfg Config, src Sources, targets []string) Report 
 				c := Check{Name: "trace", Target: t}
 				if err == nil {
 					fs = Path(r, cfg)
-					c.Summary = fmt.Sprintf("%s to %s over %d rounds: %s after %d hops", r.Protocol, r.Addr, r.Rounds, r.EndReason, len(r.Hops))
+					c.Summary = traceSummary(r)
 				}
 				record(c, err, fs)
 			}()
@@ -135,4 +135,14 @@ func linkSummary(s link.Snapshot) string {
 
 func socketsSummary(t sockets.Table) string {
 	return fmt.Sprintf("%d listening sockets, %d routes via gateways", len(t.Sockets), len(t.Routes))
+}
+
+func traceSummary(r trace.Report) string {
+	last := 0
+	for _, h := range r.Hops {
+		if h.Received > 0 {
+			last = h.TTL
+		}
+	}
+	return fmt.Sprintf("%s to %s over %d rounds: %s, last answer from hop %d", r.Protocol, r.Addr, r.Rounds, r.EndReason, last)
 }
