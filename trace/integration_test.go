@@ -291,3 +291,32 @@ func TestIntegrationFlowsAndLeaks(t *testing.T) {
 		t.Errorf("%d goroutines after the traces, %d before", n, before)
 	}
 }
+
+// TestIntegrationReport runs report rounds against a target that keeps
+// Linux's ICMP rate limit: rounds after the first stop at the target, so
+// no phantom hops appear past it, and every hop has a statistics line.
+func TestIntegrationReport(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 2})
+	fastRouters(p, false)
+	var rep Report
+	err := p.Src.Do(func() error {
+		var err error
+		rep, err = RunReport(context.Background(), p.Target4(), Config{}, 4, 100*time.Millisecond)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Reached || rep.Rounds != 4 || len(rep.Hops) != 3 {
+		t.Fatalf("reached=%v rounds %d, %d hops, want the target at hop 3: %+v", rep.Reached, rep.Rounds, len(rep.Hops), rep.Hops)
+	}
+	for k, h := range rep.Hops {
+		if h.Sent != 4 || len(h.Addrs) == 0 || h.Addrs[0] != p.Hop4(k+1) {
+			t.Errorf("hop %d: %+v, want 4 probes answered by %s", k+1, h, p.Hop4(k+1))
+		}
+	}
+	if h := rep.Hops[0]; h.Received != 4 || h.LossPct() != 0 || h.Best > h.Avg || h.Avg > h.Worst {
+		t.Errorf("hop 1 statistics %+v", h)
+	}
+}

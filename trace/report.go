@@ -162,7 +162,8 @@ func stats(d []time.Duration) (avg, best, worst, sd time.Duration) {
 // RunReport runs rounds traces to target on the same sockets (so the
 // flows stay the same), starting one every interval, and summarizes them.
 // Unless cfg says otherwise a round sends one probe per hop and retries
-// nothing, like mtr. OnHop is called for the hops of every round.
+// nothing, like mtr; once a round has reached the target, later rounds
+// probe no TTL past it. OnHop is called for the hops of every round.
 func RunReport(ctx context.Context, target netip.Addr, cfg Config, rounds int, interval time.Duration) (Report, error) {
 	if cfg.Queries == 0 {
 		cfg.Queries = 1
@@ -191,6 +192,11 @@ func RunReport(ctx context.Context, target netip.Addr, cfg Config, rounds int, i
 			return Summarize(all), err
 		}
 		all = append(all, res)
+		if res.Reached && len(res.Hops) > 0 {
+			// Later rounds stop at the target: nothing is gained by
+			// spending its ICMP rate limit on TTLs past it.
+			cfg.MaxTTL = min(cfg.MaxTTL, res.Hops[len(res.Hops)-1].TTL)
+		}
 		if i == rounds-1 {
 			break
 		}
