@@ -320,3 +320,26 @@ func TestIntegrationReport(t *testing.T) {
 		t.Errorf("hop 1 statistics %+v", h)
 	}
 }
+
+// TestIntegrationTCPOpenPort: a listening target answers the SYN with a
+// SYN-ACK (a closed port with a reset, see TestIntegrationHops).
+func TestIntegrationTCPOpenPort(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	fastRouters(p, true)
+	srv := p.Dst.Command(context.Background(), "ncat", "-lk", "-p", "8443")
+	if err := p.Dst.Start(srv); err != nil {
+		t.Fatal(err)
+	}
+	var res Result
+	for i := 0; i < 50; i++ { // until ncat listens
+		res = traceIn(t, p.Src, p.Target4(), Config{Protocol: "tcp", Port: 8443, Queries: 1})
+		if len(res.Hops) == 2 && res.Hops[1].Probes[0].TCPFlags == "SA" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if pr := res.Hops[len(res.Hops)-1].Probes[0]; !res.Reached || pr.TCPFlags != "SA" || pr.Addr != p.Target4() {
+		t.Errorf("reached=%v, last probe %+v, want a SYN-ACK from %s", res.Reached, pr, p.Target4())
+	}
+}
