@@ -17,16 +17,16 @@ func TestTraceBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"trace"},
 		{"trace", "a", "b"},
-		{"trace", "-P", "sctp", "192.0.2.1"},
-		{"trace", "-w", "0", "192.0.2.1"},
-		{"trace", "-q", "0", "192.0.2.1"},
-		{"trace", "-m", "300", "192.0.2.1"},
-		{"trace", "-f", "5", "-m", "3", "192.0.2.1"},
-		{"trace", "-4", "-6", "192.0.2.1"},
-		{"trace", "-s", "not-an-ip", "192.0.2.1"},
-		{"trace", "-6", "192.0.2.1"},
-		{"trace", "--mtu", "-P", "tcp", "192.0.2.1"},
-		{"trace", "--report", "-c", "0", "192.0.2.1"},
+		{"trace", "-P", "sctp", "198.18.0.99"},
+		{"trace", "-w", "0", "198.18.0.99"},
+		{"trace", "-q", "0", "198.18.0.99"},
+		{"trace", "-m", "300", "198.18.0.99"},
+		{"trace", "-f", "5", "-m", "3", "198.18.0.99"},
+		{"trace", "-4", "-6", "198.18.0.99"},
+		{"trace", "-s", "not-an-ip", "198.18.0.99"},
+		{"trace", "-6", "198.18.0.99"},
+		{"trace", "--mtu", "-P", "tcp", "198.18.0.99"},
+		{"trace", "--report", "-c", "0", "198.18.0.99"},
 	} {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), append([]string{"netdx"}, args...), &out, &errb)
