@@ -219,7 +219,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 		})
 		return now, nil
 	}
-	if h.silent && k < n {
+	if h.silent && (k < n || p.proto == "udp") {
 		return now, nil
 	}
 	if msg[0] != icmp4EchoReply && msg[0] != icmp6EchoReply && !h.allow(arrive) {

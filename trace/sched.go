@@ -255,7 +255,7 @@ func (s *sched) expire(now time.Time) {
 // waiting longest first, without waiting for the previous one to time
 // out: a drained target answers as soon as its bucket has a token.
 func (s *sched) poll(front int, now time.Time) {
-	if front == 0 || front > s.last {
+	if front == 0 || front > s.last || !now.Before(s.start.Add(s.cfg.Wait)) {
 		return
 	}
 	h := s.hop(front)
@@ -341,7 +341,7 @@ func (s *sched) wake(now time.Time, blocked bool) time.Time {
 	if parked {
 		soon(s.start.Add(s.cfg.Wait))
 	}
-	if f := s.frontier(); f != 0 && f <= s.last {
+	if f := s.frontier(); f != 0 && f <= s.last && now.Before(s.start.Add(s.cfg.Wait)) {
 		for _, sl := range s.hop(f).slots {
 			if sl.state == pending && sl.polling && !sl.queued {
 				soon(maxTime(s.hop(f).next, now))

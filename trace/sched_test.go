@@ -223,3 +223,27 @@ func TestSchedStopsAtDestination(t *testing.T) {
 		}
 	}
 }
+
+// TestSchedSilentTarget: a target that never answers is polled until the
+// wait bound, then the trace ends at the max TTL, with the hops before it
+// intact.
+func TestSchedSilentTarget(t *testing.T) {
+	p := newFakePath("udp", false, fourHops...)
+	p.hops[3].silent = true
+	res, took := runFake(t, p, Config{Wait: time.Second, MaxTTL: 8})
+	if res.Reached || res.EndReason != EndMaxTTL || len(res.Hops) != 8 {
+		t.Fatalf("reached=%v end=%q %d hops, want max_ttl after 8", res.Reached, res.EndReason, len(res.Hops))
+	}
+	if !strings.HasPrefix(summary(res), "1:198.18.1.2,198.18.1.2,198.18.1.2 2:") {
+		t.Errorf("hops %s", summary(res))
+	}
+	if took < time.Second || took > 1300*time.Millisecond {
+		t.Errorf("took %v, want the wait bound (1 s) and little more", took)
+	}
+	if res.Sent <= 8*3 {
+		t.Errorf("sent %d probes: the frontier was never polled", res.Sent)
+	}
+	if res.Sent > 8*3+1500/20+10 {
+		t.Errorf("sent %d probes: polling the frontier too fast", res.Sent)
+	}
+}
