@@ -114,10 +114,17 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 		return c, fmt.Errorf("%w: %d probes per hop (want 1..10)", ErrConfig, c.Queries)
 	case c.Flows < 1 || c.Flows > 64:
 		return c, fmt.Errorf("%w: %d flows (want 1..64)", ErrConfig, c.Flows)
+	case c.Retries > 3:
+		return c, fmt.Errorf("%w: %d retries (want at most 3)", ErrConfig, c.Retries)
 	case c.Wait < 0:
 		return c, fmt.Errorf("%w: negative wait", ErrConfig)
 	case c.Size < minPayload || c.Size > 65000:
 		return c, fmt.Errorf("%w: probe size %d (want %d..65000)", ErrConfig, c.Size, minPayload)
+	case (c.MaxTTL-c.FirstTTL+1)*c.Queries*c.Flows > maxSlots:
+		// Every probe of a trace, retries included, needs its own
+		// 16-bit token.
+		return c, fmt.Errorf("%w: %d TTLs x %d probes x %d flows is more than %d probes a trace", ErrConfig,
+			c.MaxTTL-c.FirstTTL+1, c.Queries, c.Flows, maxSlots)
 	case c.MTU && c.Protocol == "tcp":
 		return c, fmt.Errorf("%w: --mtu works with udp and icmp probes", ErrConfig)
 	}
@@ -132,3 +139,8 @@ func (c Config) Validate(target netip.Addr) error {
 }
 
 func (c Config) payload() int { return c.Size }
+
+// maxSlots bounds the probes of a trace so that they and their retries
+// (at most Retries+1 each, and the polling of one TTL) fit in 16-bit
+// tokens.
+const maxSlots = 12000

@@ -108,14 +108,18 @@ func (s *sched) hop(ttl int) *hop { return s.hops[ttl-s.cfg.FirstTTL] }
 
 // token hands out the next probe token; 0 and 0xffff are not valid UDP
 // checksums.
+// Config bounds the probes of a trace well below the 65534 tokens; should
+// they run out anyway, the oldest are reused.
 func (s *sched) token() uint16 {
-	for {
+	for range 1 << 16 {
 		t := s.nextToken
 		s.nextToken++
 		if t != 0 && t != 0xffff && s.byToken[t] == nil {
 			return t
 		}
 	}
+	s.nextToken++
+	return max(s.nextToken&0x7fff, 1)
 }
 
 // due returns the probes to send now, in order, and when to call again.
