@@ -15,7 +15,7 @@ import (
 	"netdx/internal/netlab"
 )
 
-var captureFlag = flag.Bool("capture", false, "capture the ICMP fixtures in testdata/icmp again (needs root)")
+var updateFlag = flag.Bool("update", false, "capture the ICMP fixtures in testdata/icmp again (needs root)")
 
 // captureCase is one lab set-up whose ICMP traffic becomes a fixture.
 type captureCase struct {
@@ -58,10 +58,10 @@ func captureCases() []captureCase {
 // ICMP errors that netdx's own probes draw from a Linux router (nftables
 // rejects with every code, a 1280-byte link) and target, into
 // testdata/icmp/*.txt: the tcpdump lines above the bytes. It runs only
-// with -capture; TestFixtures reads what it wrote.
+// with -update; TestFixtures reads what it wrote.
 func TestIntegrationCaptureFixtures(t *testing.T) {
-	if !*captureFlag {
-		t.Skip("run with -capture to capture the fixtures again")
+	if !*updateFlag {
+		t.Skip("run with -update to capture the fixtures again")
 	}
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 2})
@@ -86,7 +86,11 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 				defer r1.MustRun("ip", "link", "set", p.Links[1].IfA, "mtu", "1500")
 				defer p.Routers[1].MustRun("ip", "link", "set", p.Links[1].IfB, "mtu", "1500")
 			}
-			desc := fmt.Sprintf("netdx %s probes from src to %s (r1 %s)", c.proto, target, p.Hop4(1))
+			r1addr := p.Hop4(1)
+			if c.v6 {
+				r1addr = p.Hop6(1)
+			}
+			desc := fmt.Sprintf("netdx %s probes from src to %s (r1 %s)", c.proto, target, r1addr)
 			switch {
 			case c.rule != "":
 				desc += "; r1 forward: " + fmt.Sprintf(c.rule, target)
@@ -97,7 +101,7 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 				res := traceIn(t, p.Src, target, Config{Protocol: c.proto, Queries: 1, MaxTTL: 4, Wait: time.Second, MTU: c.mtu})
 				t.Logf("trace: %s (%s)", hopAddrs(res), res.EndReason)
 			})
-			text := "# captured by TestIntegrationCaptureFixtures (go test -run CaptureFixtures -capture): " + desc + "\n" +
+			text := "# captured by TestIntegrationCaptureFixtures (go test ./trace -run TestIntegrationCaptureFixtures -update): " + desc + "\n" +
 				"# tcpdump --immediate-mode -n -U -i eth0 -w capture.pcap '(icmp or icmp6) and not (icmp6 and ip6[40] >= 133)'\n# tcpdump -n -v -x -r capture.pcap\n" + out
 			if err := os.WriteFile(filepath.Join("testdata/icmp", c.file), []byte(text), 0o644); err != nil {
 				t.Fatal(err)
