@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"golang.org/x/net/icmp"
 )
 
 // ErrBadExtension is returned (wrapped) for an RFC 4884 extension
@@ -58,105 +60,213 @@ var interfaceRoles = [4]string{"incoming", "sub-ip", "outgoing", "next-hop"}
 
 // ParseExtensions decodes an RFC 4884 extension structure: a 4-byte
 // header (version 2, checksum) and objects of length, class and c-type.
+//
+// golang.org/x/net/icmp decodes the objects trace reads (RFC 4950 label
+// stacks, RFC 5837 interface information). The structure is checked here
+// first, because x/net has no parser for a structure on its own and,
+// inside a message, silently stops at a malformed object or folds the
+// whole structure into the quote, where trace reports ErrBadExtension or
+// ErrTruncated and keeps the quote (see ParseMessage).
 func ParseExtensions(b []byte) (*Extensions, error) {
-	if len(b) < 4 {
-		return nil, fmt.Errorf("%w: %d bytes", ErrTruncated, len(b))
+	return parseExtensions(b, nil)
+}
+
+// object is one extension object as the structure frames it.
+type object struct {
+	class, ctype int
+	raw          []byte // header included
+	// name is the RFC 5837 interface name without its NUL padding; it is
+	// read here because x/net also strips leading NULs and rejects name
+	// sub-objects over 64 bytes (RFC 5837's limit) that trace has always
+	// shown. nameAt and nameLen locate the sub-object in raw.
+	name            string
+	nameAt, nameLen int
+}
+
+// viaXNet reports whether x/net decodes o; trace lists other objects by
+// class and c-type only.
+func (o *object) viaXNet() bool {
+	return o.class == classMPLS && o.ctype == 1 || o.class == classInterface
+}
+
+// parseExtensions decodes the structure b. xs, when it has one entry per
+// object, is x/net's decoding of the same structure from
+// icmp.ParseMessage; otherwise the objects are handed to x/net here.
+func parseExtensions(b []byte, xs []icmp.Extension) (*Extensions, error) {
+	e, objs, err := frameExtensions(b)
+	if err != nil {
+		return nil, err
 	}
-	if v := b[0] >> 4; v != 2 {
-		return nil, fmt.Errorf("%w: version %d", ErrBadExtension, v)
+	if len(xs) != len(objs) {
+		if xs, err = decodeObjects(objs); err != nil {
+			return nil, err
+		}
 	}
-	e := &Extensions{}
-	sum := binary.BigEndian.Uint16(b[2:])
-	// A zero checksum means the sender did not compute one.
-	e.checksumOK = sum != 0 && checksum(b) == 0
-	for rest := b[4:]; len(rest) > 0; {
-		if len(rest) < 4 {
-			return nil, fmt.Errorf("%w: object header of %d bytes", ErrTruncated, len(rest))
+	for i := range objs {
+		o := &objs[i]
+		if !o.viaXNet() {
+			e.Unknown = append(e.Unknown, ObjectType{Class: o.class, CType: o.ctype})
+			continue
 		}
-		n := int(binary.BigEndian.Uint16(rest))
-		if n < 4 || n > len(rest) {
-			return nil, fmt.Errorf("%w: object length %d of %d bytes", ErrBadExtension, n, len(rest))
-		}
-		class, ctype, body := int(rest[2]), int(rest[3]), rest[4:n]
-		rest = rest[n:]
-		switch {
-		case class == classMPLS && ctype == 1:
-			if len(body)%4 != 0 {
-				return nil, fmt.Errorf("%w: mpls stack of %d bytes", ErrBadExtension, len(body))
+		switch x := xs[i].(type) {
+		case *icmp.MPLSLabelStack:
+			for _, l := range x.Labels {
+				e.MPLS = append(e.MPLS, MPLSLabel{Label: l.Label, TC: l.TC, S: l.S, TTL: l.TTL})
 			}
-			for i := 0; i+4 <= len(body); i += 4 {
-				v := binary.BigEndian.Uint32(body[i:])
-				e.MPLS = append(e.MPLS, MPLSLabel{
-					Label: int(v >> 12), TC: int(v>>9) & 7, S: v&0x100 != 0, TTL: int(v & 0xff),
-				})
+		case *icmp.InterfaceInfo:
+			ii := InterfaceInfo{Role: interfaceRoles[o.ctype>>6], Name: o.name}
+			if x.Interface != nil {
+				ii.Index, ii.MTU = x.Interface.Index, x.Interface.MTU
 			}
-		case class == classInterface:
-			ii, err := parseInterfaceInfo(ctype, body)
-			if err != nil {
-				return nil, err
+			if x.Addr != nil {
+				ii.Addr, _ = netip.AddrFromSlice(x.Addr.IP)
 			}
 			e.Interfaces = append(e.Interfaces, ii)
 		default:
-			e.Unknown = append(e.Unknown, ObjectType{Class: class, CType: ctype})
+			return nil, fmt.Errorf("%w: class %d c-type %d decoded by x/net as %T", ErrBadExtension, o.class, o.ctype, x)
 		}
 	}
 	return e, nil
 }
 
-// parseInterfaceInfo decodes an RFC 5837 object: the c-type holds the
-// interface role (2 bits) and flags for the sub-objects present, in the
-// order ifIndex, IP address, name, MTU.
-func parseInterfaceInfo(ctype int, b []byte) (InterfaceInfo, error) {
-	ii := InterfaceInfo{Role: interfaceRoles[ctype>>6]}
+// decodeObjects has x/net decode the objects of objs it knows: they are
+// put after a 128-byte original datagram in a Time Exceeded, the only
+// form icmp.ParseMessage reads extensions from. The result has one entry
+// per object, nil for those left to trace.
+func decodeObjects(objs []object) ([]icmp.Extension, error) {
+	msg := make([]byte, 8+128, 8+128+4+128)
+	msg[0], msg[5] = icmp4TimeExceeded, 128/4
+	// Checksum zero: trace has checked the real one.
+	msg = append(msg, 2<<4, 0, 0, 0)
+	n := 0
+	for i := range objs {
+		o := &objs[i]
+		if !o.viaXNet() {
+			continue
+		}
+		n++
+		if o.nameLen <= 64 {
+			msg = append(msg, o.raw...)
+			continue
+		}
+		// Leave the oversized name out (trace has read it), so that x/net
+		// decodes the rest.
+		at := len(msg)
+		msg = append(msg, o.raw[:o.nameAt]...)
+		msg = append(msg, o.raw[o.nameAt+o.nameLen:]...)
+		binary.BigEndian.PutUint16(msg[at:], uint16(len(o.raw)-o.nameLen))
+		msg[at+3] &^= 0x02
+	}
+	xs := make([]icmp.Extension, len(objs))
+	if n == 0 {
+		return xs, nil
+	}
+	m, err := icmp.ParseMessage(protoICMP, msg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: x/net: %v", ErrBadExtension, err)
+	}
+	te, ok := m.Body.(*icmp.TimeExceeded)
+	if !ok || len(te.Extensions) != n {
+		return nil, fmt.Errorf("%w: x/net decoded %d of %d objects", ErrBadExtension, len(te.Extensions), n)
+	}
+	for i, j := 0, 0; i < len(objs); i++ {
+		if objs[i].viaXNet() {
+			xs[i], j = te.Extensions[j], j+1
+		}
+	}
+	return xs, nil
+}
+
+// frameExtensions checks the structure b: its header, the length of each
+// object, and the layout of the objects trace decodes.
+func frameExtensions(b []byte) (*Extensions, []object, error) {
+	if len(b) < 4 {
+		return nil, nil, fmt.Errorf("%w: %d bytes", ErrTruncated, len(b))
+	}
+	if v := b[0] >> 4; v != 2 {
+		return nil, nil, fmt.Errorf("%w: version %d", ErrBadExtension, v)
+	}
+	e := &Extensions{}
+	sum := binary.BigEndian.Uint16(b[2:])
+	// A zero checksum means the sender did not compute one.
+	e.checksumOK = sum != 0 && checksum(b) == 0
+	var objs []object
+	for rest := b[4:]; len(rest) > 0; {
+		if len(rest) < 4 {
+			return nil, nil, fmt.Errorf("%w: object header of %d bytes", ErrTruncated, len(rest))
+		}
+		n := int(binary.BigEndian.Uint16(rest))
+		if n < 4 || n > len(rest) {
+			return nil, nil, fmt.Errorf("%w: object length %d of %d bytes", ErrBadExtension, n, len(rest))
+		}
+		o := object{class: int(rest[2]), ctype: int(rest[3]), raw: rest[:n]}
+		rest = rest[n:]
+		switch body := o.raw[4:]; {
+		case o.class == classMPLS && o.ctype == 1:
+			if len(body)%4 != 0 {
+				return nil, nil, fmt.Errorf("%w: mpls stack of %d bytes", ErrBadExtension, len(body))
+			}
+		case o.class == classInterface:
+			if err := o.frameInterfaceInfo(body); err != nil {
+				return nil, nil, err
+			}
+		}
+		objs = append(objs, o)
+	}
+	return e, objs, nil
+}
+
+// frameInterfaceInfo checks an RFC 5837 object body b: the c-type holds
+// the interface role (2 bits) and flags for the sub-objects present, in
+// the order ifIndex, IP address, name, MTU. It reads the name.
+func (o *object) frameInterfaceInfo(b []byte) error {
 	short := func(what string) error {
 		return fmt.Errorf("%w: interface information: %s needs more than %d bytes", ErrTruncated, what, len(b))
 	}
-	if ctype&0x08 != 0 {
+	if o.ctype&0x08 != 0 {
 		if len(b) < 4 {
-			return ii, short("ifindex")
+			return short("ifindex")
 		}
-		ii.Index, b = int(binary.BigEndian.Uint32(b)), b[4:]
+		b = b[4:]
 	}
-	if ctype&0x04 != 0 {
+	if o.ctype&0x04 != 0 {
 		if len(b) < 4 {
-			return ii, short("address")
+			return short("address")
 		}
 		switch afi := binary.BigEndian.Uint16(b); afi {
 		case 1:
 			if len(b) < 8 {
-				return ii, short("ipv4 address")
+				return short("ipv4 address")
 			}
-			ii.Addr, b = netip.AddrFrom4([4]byte(b[4:8])), b[8:]
+			b = b[8:]
 		case 2:
 			if len(b) < 20 {
-				return ii, short("ipv6 address")
+				return short("ipv6 address")
 			}
-			ii.Addr, b = netip.AddrFrom16([16]byte(b[4:20])), b[20:]
+			b = b[20:]
 		default:
-			return ii, fmt.Errorf("%w: interface address family %d", ErrBadExtension, afi)
+			return fmt.Errorf("%w: interface address family %d", ErrBadExtension, afi)
 		}
 	}
-	if ctype&0x02 != 0 {
+	if o.ctype&0x02 != 0 {
 		if len(b) < 1 {
-			return ii, short("name")
+			return short("name")
 		}
 		n := int(b[0])
 		if n < 1 || n > len(b) || n%4 != 0 {
-			return ii, fmt.Errorf("%w: interface name length %d", ErrBadExtension, n)
+			return fmt.Errorf("%w: interface name length %d", ErrBadExtension, n)
 		}
 		name := b[1:n]
 		for len(name) > 0 && name[len(name)-1] == 0 {
 			name = name[:len(name)-1]
 		}
-		ii.Name, b = string(name), b[n:]
+		o.name, o.nameAt, o.nameLen = string(name), len(o.raw)-len(b), n
+		b = b[n:]
 	}
-	if ctype&0x01 != 0 {
-		if len(b) < 4 {
-			return ii, short("mtu")
-		}
-		ii.MTU = int(binary.BigEndian.Uint32(b))
+	if o.ctype&0x01 != 0 && len(b) < 4 {
+		return short("mtu")
 	}
-	return ii, nil
+	return nil
 }
 
 // checksum is the Internet checksum of b (RFC 1071).

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"golang.org/x/net/icmp"
 )
 
 // ICMP and ICMPv6 message types trace reads.
@@ -80,57 +82,112 @@ func (m *Message) Unreachable() bool {
 // header, as read from an ICMP socket. It does not verify the checksum:
 // the kernel already has for ICMPv6, and routers that rewrite quotes
 // routinely get it wrong for ICMP.
+//
+// golang.org/x/net/icmp parses the message. What x/net leaves out is read
+// here: the next-hop MTU of an IPv4 Fragmentation Needed, and where the
+// quote ends. x/net takes RFC 4884 lengths under 128 bytes as 128, looks
+// at byte 128 when the length does not lead to a valid structure, accepts
+// a structure without checksum after a zero length, and makes a malformed
+// structure part of the quote; trace keeps the quote at the length the
+// router announced and reports the malformed structure (with Quote set).
+// x/net's Data and Extensions are used when its boundary is trace's.
 func ParseMessage(v6 bool, b []byte) (Message, error) {
 	if len(b) < 8 {
 		return Message{}, fmt.Errorf("%w: icmp message of %d bytes", ErrTruncated, len(b))
 	}
 	m := Message{IPv6: v6, Type: int(b[0]), Code: int(b[1])}
-	// lenField is the RFC 4884 length of the original datagram, in 32-bit
-	// (ICMP) or 64-bit (ICMPv6) words; unit is the word size.
-	var lenField, unit int
-	switch {
-	case m.EchoReply():
-		m.ID = int(binary.BigEndian.Uint16(b[4:]))
-		m.Seq = int(binary.BigEndian.Uint16(b[6:]))
+	notError := fmt.Errorf("%w: type %d code %d", ErrNotError, m.Type, m.Code)
+	proto := protoICMP
+	if v6 {
+		proto = protoICMPv6
+	}
+	x, err := icmp.ParseMessage(proto, b)
+	if err != nil {
+		// x/net parses every type trace reads from 8 bytes on; it fails
+		// only on others (extended echo).
+		return m, fmt.Errorf("%w: %v", notError, err)
+	}
+	var (
+		data []byte // x/net's original datagram
+		xs   []icmp.Extension
+	)
+	switch body := x.Body.(type) {
+	case *icmp.Echo:
+		if !m.EchoReply() {
+			return m, notError
+		}
+		m.ID, m.Seq = body.ID, body.Seq
 		return m, nil
-	case !v6 && (m.Type == icmp4Unreachable || m.Type == icmp4TimeExceeded || m.Type == icmp4ParamProblem):
-		lenField, unit = int(b[5]), 4
-		if m.Type == icmp4Unreachable && m.Code == 4 {
+	case *icmp.DstUnreach:
+		data, xs = body.Data, body.Extensions
+		if !v6 && m.Code == 4 {
 			m.MTU = int(binary.BigEndian.Uint16(b[6:]))
 		}
-	case v6 && (m.Type == icmp6Unreachable || m.Type == icmp6TimeExceeded):
-		lenField, unit = int(b[4]), 8
-	case v6 && m.Type == icmp6PacketTooBig:
-		m.MTU = int(binary.BigEndian.Uint32(b[4:]))
-	case v6 && m.Type == icmp6ParamProblem:
+	case *icmp.TimeExceeded:
+		data, xs = body.Data, body.Extensions
+	case *icmp.PacketTooBig:
+		m.MTU, data = body.MTU, body.Data
+	case *icmp.ParamProb:
+		data, xs = body.Data, body.Extensions
 	default:
-		return m, fmt.Errorf("%w: type %d code %d", ErrNotError, m.Type, m.Code)
+		return m, notError
 	}
-	data := b[8:]
-	m.Quote = data
-	if lenField > 0 {
-		n := lenField * unit
-		if n > len(data) {
-			return m, fmt.Errorf("%w: rfc 4884 length %d bytes, %d present", ErrTruncated, n, len(data))
+	// The RFC 4884 length of the original datagram, in 32-bit (ICMP) or
+	// 64-bit (ICMPv6) words; ICMPv6 Packet Too Big and Parameter Problem
+	// have none.
+	n := 0
+	switch {
+	case !v6:
+		n = int(b[5]) * 4
+	case m.Type == icmp6Unreachable || m.Type == icmp6TimeExceeded:
+		n = int(b[4]) * 8
+	}
+	return m, m.split(b[8:], n, data, xs)
+}
+
+// split sets m's Quote and Extensions from raw, the body after the 8-byte
+// header, n the RFC 4884 length in bytes (0: none), and data and xs what
+// x/net made of raw.
+func (m *Message) split(raw []byte, n int, data []byte, xs []icmp.Extension) error {
+	// prefix is raw[:k], as x/net's copy when x/net cut raw there too.
+	prefix := func(k int) []byte {
+		if len(data) == k && k > 0 {
+			return data
 		}
-		m.Quote = data[:n]
-		if n < len(data) {
-			ext, err := ParseExtensions(data[n:])
+		return raw[:k]
+	}
+	// ours is xs when x/net found the structure where trace does.
+	ours := func(k int) []icmp.Extension {
+		if len(data) != k {
+			return nil
+		}
+		return xs
+	}
+	m.Quote = prefix(len(raw))
+	if n > 0 {
+		if n > len(raw) {
+			return fmt.Errorf("%w: rfc 4884 length %d bytes, %d present", ErrTruncated, n, len(raw))
+		}
+		m.Quote = prefix(n)
+		if n < len(raw) {
+			ext, err := parseExtensions(raw[n:], ours(n))
 			if err != nil {
-				return m, err
+				return err
 			}
 			m.Extensions = ext
 		}
-		return m, nil
+		return nil
 	}
 	// Routers that predate RFC 4884 put the extensions after a 128-byte
-	// original datagram and leave the length zero (RFC 4884 section 5.5);
-	// accept them only when the structure's version and checksum check.
-	if len(data) > 128+4 && (m.TimeExceeded() || m.Unreachable()) {
-		if ext, err := ParseExtensions(data[128:]); err == nil && ext.checksumOK {
-			m.Quote = data[:128]
+	// original datagram and leave the length zero (RFC 4884 section 5.5).
+	// x/net accepts these too, but also without a checksum, which plain
+	// payload can pass for: accept them only when the structure's version
+	// and checksum check.
+	if len(raw) > 128+4 && (m.TimeExceeded() || m.Unreachable()) {
+		if ext, err := parseExtensions(raw[128:], ours(128)); err == nil && ext.checksumOK {
+			m.Quote = prefix(128)
 			m.Extensions = ext
 		}
 	}
-	return m, nil
+	return nil
 }

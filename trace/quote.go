@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // Transport protocol numbers.
@@ -31,6 +34,13 @@ type Quote struct {
 // ParseQuote decodes the original datagram of an ICMP error. Quotes with
 // less than 8 bytes of transport header cannot be matched to a probe and
 // give ErrTruncated.
+//
+// The IP header is decoded by golang.org/x/net/ipv4 and ipv6. Two things
+// stay here: the IPv4 total length is read from the bytes, because
+// (*ipv4.Header).Parse reads it in host order on the BSDs and macOS (it
+// is meant for headers a raw socket hands over, while a quote is always
+// in network order); and the IPv6 extension headers a probe may carry
+// are skipped here, as x/net/ipv6 has no parser for them.
 func ParseQuote(b []byte) (Quote, error) {
 	if len(b) < 1 {
 		return Quote{}, fmt.Errorf("%w: empty quote", ErrTruncated)
@@ -38,31 +48,29 @@ func ParseQuote(b []byte) (Quote, error) {
 	var q Quote
 	switch b[0] >> 4 {
 	case 4:
-		if len(b) < 20 {
-			return q, fmt.Errorf("%w: ipv4 header of %d bytes", ErrTruncated, len(b))
-		}
-		ihl := int(b[0]&0x0f) * 4
-		if ihl < 20 {
-			return q, fmt.Errorf("%w: ipv4 header length %d", ErrBadQuote, ihl)
-		}
-		if len(b) < ihl {
-			return q, fmt.Errorf("%w: ipv4 header of %d bytes, %d quoted", ErrTruncated, ihl, len(b))
+		h, err := ipv4.ParseHeader(b)
+		if err != nil {
+			if ihl := int(b[0]&0x0f) * 4; len(b) >= ipv4.HeaderLen && ihl < ipv4.HeaderLen {
+				return q, fmt.Errorf("%w: ipv4 header length %d", ErrBadQuote, ihl)
+			}
+			return q, fmt.Errorf("%w: ipv4 header in %d quoted bytes: %v", ErrTruncated, len(b), err)
 		}
 		q.Length = int(binary.BigEndian.Uint16(b[2:]))
-		q.TTL, q.Proto = int(b[8]), int(b[9])
-		q.Src = netip.AddrFrom4([4]byte(b[12:16]))
-		q.Dst = netip.AddrFrom4([4]byte(b[16:20]))
-		q.Transport = b[ihl:]
+		q.TTL, q.Proto = h.TTL, h.Protocol
+		q.Src = netip.AddrFrom4([4]byte(h.Src.To4()))
+		q.Dst = netip.AddrFrom4([4]byte(h.Dst.To4()))
+		q.Transport = b[h.Len:]
 	case 6:
-		if len(b) < 40 {
-			return q, fmt.Errorf("%w: ipv6 header of %d bytes", ErrTruncated, len(b))
+		h, err := ipv6.ParseHeader(b)
+		if err != nil {
+			return q, fmt.Errorf("%w: ipv6 header of %d bytes: %v", ErrTruncated, len(b), err)
 		}
 		q.IPv6 = true
-		q.Length = 40 + int(binary.BigEndian.Uint16(b[4:]))
-		q.TTL = int(b[7])
-		q.Src = netip.AddrFrom16([16]byte(b[8:24]))
-		q.Dst = netip.AddrFrom16([16]byte(b[24:40]))
-		next, rest := int(b[6]), b[40:]
+		q.Length = ipv6.HeaderLen + h.PayloadLen
+		q.TTL = h.HopLimit
+		q.Src = netip.AddrFrom16([16]byte(h.Src))
+		q.Dst = netip.AddrFrom16([16]byte(h.Dst))
+		next, rest := h.NextHeader, b[ipv6.HeaderLen:]
 		// Skip the extension headers a probe may carry.
 		for next == 0 || next == 43 || next == 44 || next == 60 {
 			if len(rest) < 8 {
