@@ -96,7 +96,7 @@ func ParseMessage(v6 bool, b []byte) (Message, error) {
 		return Message{}, fmt.Errorf("%w: icmp message of %d bytes", ErrTruncated, len(b))
 	}
 	m := Message{IPv6: v6, Type: int(b[0]), Code: int(b[1])}
-	notError := fmt.Errorf("%w: type %d code %d", ErrNotError, m.Type, m.Code)
+	notError := func() error { return fmt.Errorf("%w: type %d code %d", ErrNotError, m.Type, m.Code) }
 	proto := protoICMP
 	if v6 {
 		proto = protoICMPv6
@@ -105,7 +105,7 @@ func ParseMessage(v6 bool, b []byte) (Message, error) {
 	if err != nil {
 		// x/net parses every type trace reads from 8 bytes on; it fails
 		// only on others (extended echo).
-		return m, fmt.Errorf("%w: %v", notError, err)
+		return m, fmt.Errorf("%w: %v", notError(), err)
 	}
 	var (
 		data []byte // x/net's original datagram
@@ -114,7 +114,7 @@ func ParseMessage(v6 bool, b []byte) (Message, error) {
 	switch body := x.Body.(type) {
 	case *icmp.Echo:
 		if !m.EchoReply() {
-			return m, notError
+			return m, notError()
 		}
 		m.ID, m.Seq = body.ID, body.Seq
 		return m, nil
@@ -130,7 +130,7 @@ func ParseMessage(v6 bool, b []byte) (Message, error) {
 	case *icmp.ParamProb:
 		data, xs = body.Data, body.Extensions
 	default:
-		return m, notError
+		return m, notError()
 	}
 	// The RFC 4884 length of the original datagram, in 32-bit (ICMP) or
 	// 64-bit (ICMPv6) words; ICMPv6 Packet Too Big and Parameter Problem
