@@ -165,9 +165,9 @@ func decodeObjects(objs []object) ([]icmp.Extension, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: x/net: %v", ErrBadExtension, err)
 	}
-	te, ok := m.Body.(*icmp.TimeExceeded)
-	if !ok || len(te.Extensions) != n {
-		return nil, fmt.Errorf("%w: x/net decoded %d of %d objects", ErrBadExtension, len(te.Extensions), n)
+	te, _ := m.Body.(*icmp.TimeExceeded)
+	if te == nil || len(te.Extensions) != n {
+		return nil, fmt.Errorf("%w: x/net decoded %T, not %d objects", ErrBadExtension, m.Body, n)
 	}
 	for i, j := 0, 0; i < len(objs); i++ {
 		if objs[i].viaXNet() {

@@ -339,6 +339,20 @@ func FuzzXNetEquivalence(f *testing.F) {
 	for _, b := range exts {
 		f.Add(false, b)
 	}
+	// Quotes: a bad IPv4 header length, IPv4 options, IPv6 extension
+	// headers (hop-by-hop, fragment), each whole and cut.
+	q4, q6 := quoteBytes(f, false), quoteBytes(f, true)
+	bad := append([]byte{0x44}, q4[1:]...)
+	opts := append(append([]byte{0x46}, q4[1:20]...), append([]byte{1, 1, 1, 0}, q4[20:]...)...)
+	ext6 := append(append([]byte(nil), q6[:40]...), q6[6], 0, 1, 4, 0, 0, 0, 0, 44, 0, 0, 0, 0, 0, 0, 1)
+	ext6[6] = 0
+	ext6[40], ext6[48] = 44, q6[6]
+	ext6 = append(ext6, q6[40:]...)
+	for _, q := range [][]byte{bad, opts, ext6} {
+		for _, n := range []int{len(q), 56, 40, 27, 19} {
+			f.Add(false, q[:min(n, len(q))])
+		}
+	}
 	f.Fuzz(func(t *testing.T, v6 bool, b []byte) {
 		om, oerr := oldParseMessage(v6, b)
 		nm, nerr := ParseMessage(v6, b)
