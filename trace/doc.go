@@ -22,7 +22,10 @@
 //
 // ParseMessage, ParseQuote and ParseExtensions decode ICMP and ICMPv6
 // errors, RFC 4884 extensions with RFC 4950 MPLS label stacks and RFC 5837
-// interface information; Annotation gives the classic marks (!H !N !X …,
+// interface information, on golang.org/x/net/icmp, ipv4 and ipv6 (trace
+// keeps by hand only what x/net does not decode the way a traceroute must:
+// where a quote ends, the extension checksum, the IPv4 next-hop MTU);
+// Annotation gives the classic marks (!H !N !X …,
 // the IPv6 mapping is documented there). RunReport runs mtr-style rounds
 // and Summarize turns them into per-hop loss and RTT statistics.
 //
