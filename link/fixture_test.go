@@ -6,12 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"netdx/internal/fixture"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"netdx/internal/fixture"
 	"netdx/internal/netlab"
 )
 

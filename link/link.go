@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"netdx/internal/namespace"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"netdx/internal/namespace"
 	"netdx/sockets"
 )
 

@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"netdx/internal/nlattr"
 )
 
 // ErrTruncated is returned by the parsers for a message shorter than the
@@ -144,20 +146,11 @@ func cString(v []byte) string {
 	return string(v)
 }
 
-// attrs calls fn for each netlink attribute in b.
+// attrs walks the attributes of b (nlattr.Walk), reporting a bad length
+// as ErrTruncated.
 func attrs(b []byte, fn func(typ uint16, val []byte)) error {
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b[0:]))
-		typ := binary.NativeEndian.Uint16(b[2:]) & 0x3fff
-		if l < 4 || l > len(b) {
-			return ErrTruncated
-		}
-		fn(typ, b[4:l])
-		next := (l + 3) &^ 3
-		if next >= len(b) {
-			return nil
-		}
-		b = b[next:]
+	if err := nlattr.Walk(b, fn); err != nil {
+		return fmt.Errorf("%w: %w", ErrTruncated, err)
 	}
 	return nil
 }

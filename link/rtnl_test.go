@@ -4,13 +4,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"netdx/internal/fixture"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"netdx/internal/fixture"
 )
 
 // ipLink is the part of "ip -s -s -d -j link" the comparison needs.

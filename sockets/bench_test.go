@@ -3,13 +3,13 @@ package sockets
 import (
 	"context"
 	"net"
-	"netdx/internal/namespace"
 	"testing"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"netdx/internal/namespace"
 	"netdx/internal/netlab"
 )
 

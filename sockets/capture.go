@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"netdx/internal/namespace"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"golang.org/x/sys/unix"
+
+	"netdx/internal/namespace"
 )
 
 // CaptureConfig says where to look for capture sockets. The zero value

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"netdx/internal/fixture"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"netdx/internal/fixture"
 	"netdx/internal/netlab"
 )
 

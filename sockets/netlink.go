@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"netdx/internal/nlattr"
 )
 
 // ErrDumpInterrupted means the kernel's socket table changed while it was
@@ -126,21 +128,11 @@ func walkMessages(b []byte, seq uint32, fn func([]byte) error) (done, interrupte
 
 func nlAlign(n int) int { return (n + 3) &^ 3 }
 
-// attrs calls fn for each netlink attribute (type with the nested and
-// byte-order bits cleared, and value) in b.
+// attrs walks the attributes of b (nlattr.Walk), reporting a bad length
+// as ErrTruncated.
 func attrs(b []byte, fn func(typ uint16, val []byte)) error {
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b[0:]))
-		typ := binary.NativeEndian.Uint16(b[2:]) & 0x3fff
-		if l < 4 || l > len(b) {
-			return ErrTruncated
-		}
-		fn(typ, b[4:l])
-		if next := nlAlign(l); next < len(b) {
-			b = b[next:]
-		} else {
-			b = nil
-		}
+	if err := nlattr.Walk(b, fn); err != nil {
+		return fmt.Errorf("%w: %w", ErrTruncated, err)
 	}
 	return nil
 }

@@ -3,13 +3,14 @@ package sockets
 import (
 	"encoding/binary"
 	"errors"
-	"netdx/internal/fixture"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"netdx/internal/fixture"
 )
 
 // ssSocket is one line of "ss -Htuan -e".

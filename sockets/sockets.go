@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"netdx/internal/namespace"
 	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"netdx/internal/namespace"
 )
 
 // Config says which sockets to list. The zero value lists the TCP and UDP
