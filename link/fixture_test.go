@@ -28,7 +28,7 @@ func TestIntegrationFixtures(t *testing.T) {
 	}
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
-	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24"), B: pfx("198.18.0.2/24")})
+	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24"), B: netlab.Prefixes("198.18.0.2/24")})
 	a.MustRun("ip", "link", "add", "br0", "type", "bridge")
 	a.MustRun("ip", "link", "add", "vp0", "type", "veth", "peer", "name", "vp1")
 	a.MustRun("ip", "link", "set", "vp0", "master", "br0")

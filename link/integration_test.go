@@ -24,7 +24,7 @@ func nsPath(n *netlab.Node) string { return "/run/netns/" + n.Namespace() }
 func TestIntegrationCountersMatchIP(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
-	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24", "2001:db8::1/64"), B: pfx("198.18.0.2/24", "2001:db8::2/64")})
+	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24", "2001:db8::1/64"), B: netlab.Prefixes("198.18.0.2/24", "2001:db8::2/64")})
 	a.MustRun("ping", "-c", "20", "-i", "0.01", "-s", "1200", "198.18.0.2")
 	// Unanswered: ARP fails, ping counts errors.
 	_, _ = a.Run(context.Background(), "ping", "-c", "3", "-i", "0.01", "198.18.0.9")
@@ -78,7 +78,7 @@ func findLink(t *testing.T, s Snapshot, name string) Link {
 func TestIntegrationTcpdumpFound(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
-	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24"), B: pfx("198.18.0.2/24")})
+	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24"), B: netlab.Prefixes("198.18.0.2/24")})
 	sniff := startTcpdump(t, a, "eth0", true)
 	quiet := startTcpdump(t, a, "lo", false)
 	waitPromisc(t, a, "eth0", 1)
@@ -270,7 +270,7 @@ func readSNMP(t *testing.T, path string) snmpText {
 func TestIntegrationWatch(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
-	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24"), B: pfx("198.18.0.2/24")})
+	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24"), B: netlab.Prefixes("198.18.0.2/24")})
 	a.MustRun("ping", "-c", "1", "198.18.0.2") // ARP done before sampling
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

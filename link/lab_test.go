@@ -3,21 +3,12 @@ package link
 import (
 	"context"
 	"encoding/json"
-	"net/netip"
 	"os/exec"
 	"testing"
 	"time"
 
 	"netdx/internal/netlab"
 )
-
-func pfx(s ...string) []netip.Prefix {
-	var out []netip.Prefix
-	for _, p := range s {
-		out = append(out, netip.MustParsePrefix(p))
-	}
-	return out
-}
 
 // startTcpdump runs tcpdump on iface inside n (promiscuous unless
 // promisc is false: tcpdump -p), writing nothing, until the lab ends.

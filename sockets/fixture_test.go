@@ -30,7 +30,7 @@ func TestIntegrationFixtures(t *testing.T) {
 	}
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
-	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24", "2001:db8::1/64"), B: pfx("198.18.0.2/24", "2001:db8::2/64")})
+	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24", "2001:db8::1/64"), B: netlab.Prefixes("198.18.0.2/24", "2001:db8::2/64")})
 	start(t, b, "ncat", "-l", "-k", "23")
 	start(t, b, "ncat", "-l", "-u", "69")
 	start(t, b, "tcpdump", "-i", "eth0", "-n", "-w", "/dev/null")

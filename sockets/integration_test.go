@@ -18,7 +18,7 @@ import (
 func TestIntegrationTelnetListener(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
-	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24"), B: pfx("198.18.0.2/24")})
+	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24"), B: netlab.Prefixes("198.18.0.2/24")})
 	ncat := start(t, b, "ncat", "-l", "-k", "23")
 	start(t, b, "ncat", "-l", "-k", "2222") // not in the catalogue
 	waitFor(t, "ncat listening", func() bool { return listening(t, b, "23") && listening(t, b, "2222") })
@@ -71,7 +71,7 @@ func TestIntegrationTelnetListener(t *testing.T) {
 func TestIntegrationMatchesSS(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
-	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24", "2001:db8::1/64"), B: pfx("198.18.0.2/24", "2001:db8::2/64")})
+	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24", "2001:db8::1/64"), B: netlab.Prefixes("198.18.0.2/24", "2001:db8::2/64")})
 	var lns []net.Listener
 	var mu sync.Mutex
 	var conns []net.Conn
@@ -213,7 +213,7 @@ func TestIntegrationRoutes(t *testing.T) {
 func TestIntegrationTimeWaitPileup(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
-	l.Connect(a, b, netlab.LinkConfig{A: pfx("198.18.0.1/24"), B: pfx("198.18.0.2/24")})
+	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24"), B: netlab.Prefixes("198.18.0.2/24")})
 	var ln net.Listener
 	if err := b.Do(func() (err error) { ln, err = net.Listen("tcp", "198.18.0.2:8080"); return err }); err != nil {
 		t.Fatal(err)

@@ -2,21 +2,12 @@ package sockets
 
 import (
 	"context"
-	"net/netip"
 	"os/exec"
 	"testing"
 	"time"
 
 	"netdx/internal/netlab"
 )
-
-func pfx(s ...string) []netip.Prefix {
-	var out []netip.Prefix
-	for _, p := range s {
-		out = append(out, netip.MustParsePrefix(p))
-	}
-	return out
-}
 
 func nsPath(n *netlab.Node) string { return "/run/netns/" + n.Namespace() }
 

@@ -19,6 +19,17 @@ type LinkConfig struct {
 	MTU int
 }
 
+// Prefixes parses addresses with prefix lengths ("198.18.0.1/24",
+// "2001:db8::1/64") for LinkConfig, panicking on a malformed one (tests
+// write them literally).
+func Prefixes(s ...string) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(s))
+	for _, p := range s {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}
+
 // Link is a link between two nodes.
 type Link struct {
 	A, B         *Node
