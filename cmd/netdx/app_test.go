@@ -115,6 +115,9 @@ func TestPermuteArgs(t *testing.T) {
 		{"netdx ping a -- -c 2", "netdx ping a -- -c 2"},
 		{"netdx unknown a -c 2", "netdx unknown a -c 2"},
 		{"netdx ping", "netdx ping"},
+		{"netdx ping -c3 host", "netdx ping -c 3 host"},
+		{"netdx ping host -qc2", "netdx ping -qc2 host"}, // not a value flag: left to the parser
+		{"netdx ping -c=3 host", "netdx ping -c=3 host"},
 	}
 	for _, tc := range cases {
 		got := strings.Join(permuteArgs(app, strings.Fields(tc.in)), " ")

@@ -42,6 +42,11 @@ func permuteArgs(app *cli.App, args []string) []string {
 			pos = append(pos, a)
 			continue
 		}
+		if name, value, ok := attachedValue(cmd, a); ok {
+			// iputils style: "-c3" is "-c 3".
+			flags = append(flags, name, value)
+			continue
+		}
 		flags = append(flags, a)
 		if !strings.Contains(a, "=") && takesValue(cmd, a) && i < len(args) {
 			flags = append(flags, args[i])
@@ -52,20 +57,33 @@ func permuteArgs(app *cli.App, args []string) []string {
 	return append(out, pos...)
 }
 
+// attachedValue splits "-c3" into "-c" and "3" when c is a one-letter flag
+// that takes a value and "c3" is not a flag of its own.
+func attachedValue(cmd *cli.Command, arg string) (name, value string, ok bool) {
+	if len(arg) < 3 || arg[0] != '-' || arg[1] == '-' || strings.Contains(arg, "=") {
+		return "", "", false
+	}
+	if findFlag(cmd, arg[1:]) != nil || !takesValue(cmd, arg[:2]) {
+		return "", "", false
+	}
+	return arg[:2], arg[2:], true
+}
+
+// findFlag returns the command's flag with that name, or nil.
+func findFlag(cmd *cli.Command, name string) cli.Flag {
+	for _, f := range cmd.Flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
 // takesValue reports whether the flag named by arg ("-c", "--count") needs a
 // value after it.
 func takesValue(cmd *cli.Command, arg string) bool {
-	name := strings.TrimLeft(arg, "-")
-	for _, f := range cmd.Flags {
-		for _, n := range f.Names() {
-			if n != name {
-				continue
-			}
-			if dg, ok := f.(cli.DocGenerationFlag); ok {
-				return dg.TakesValue()
-			}
-			return false
-		}
-	}
-	return false
+	dg, ok := findFlag(cmd, strings.TrimLeft(arg, "-")).(cli.DocGenerationFlag)
+	return ok && dg.TakesValue()
 }
