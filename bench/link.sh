@@ -31,18 +31,7 @@ ip -n "$NS" link set lo up
 count=$(ip -n "$NS" -o link | wc -l)
 echo "namespace $NS: $count interfaces"
 
-# Both tools run the same way: "ip netns exec NS CMD", output discarded.
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timeit() {
-	local out=$1; shift
-	for _ in $(seq "$RUNS"); do
-		local t0 t1
-		t0=$(date +%s%N)
-		ip netns exec "$NS" "$@" > /dev/null
-		t1=$(date +%s%N)
-		echo $(((t1 - t0) / 1000))
-	done > "$out"
-}
+. bench/lib.sh
 # Check that both see the same interfaces before timing them.
 n_ip=$(ip netns exec "$NS" ip -s -j link | grep -o '"ifname"' | wc -l)
 n_netdx=$(ip netns exec "$NS" "$TMP/netdx" link --json | grep -o '"carrier_changes"' | wc -l)

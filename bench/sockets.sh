@@ -35,17 +35,7 @@ LOAD_PID=$!
 for _ in $(seq 600); do grep -q ready "$TMP/load.out" 2>/dev/null && break; sleep 0.1; done
 grep -q ready "$TMP/load.out" || { echo "bench/sockets.sh: load generator did not get ready" >&2; exit 1; }
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timeit() {
-	local out=$1; shift
-	for _ in $(seq "$RUNS"); do
-		local t0 t1
-		t0=$(date +%s%N)
-		ip netns exec "$NS" "$@" > /dev/null
-		t1=$(date +%s%N)
-		echo $(((t1 - t0) / 1000))
-	done > "$out"
-}
+. bench/lib.sh
 # Same sockets, same owners: count the lines that name the load process.
 n_ss=$(ip netns exec "$NS" ss -tanp 2>/dev/null | grep -c 'pid=' || true)
 n_netdx=$(ip netns exec "$NS" "$TMP/netdx" sockets --all --proto tcp -p | grep -c 'load\[' || true)

@@ -86,7 +86,7 @@ func Problems(l Link) []Problem {
 	}
 	if errN > 0 {
 		out = append(out, Problem{"interface_errors", fmt.Sprintf("%s: %d rx / %d tx errors %s%s", l.Name, s.RxErrors, s.TxErrors, errWhat,
-			nonZero([]string{"crc", "frame", "fifo", "missed", "over", "length", "tx carrier", "tx aborted", "collisions", "tx fifo", "tx window", "tx heartbeat"},
+			NonZero([]string{"crc", "frame", "fifo", "missed", "over", "length", "tx carrier", "tx aborted", "collisions", "tx fifo", "tx window", "tx heartbeat"},
 				s.RxCRCErrors, s.RxFrameErrors, s.RxFIFOErrors, s.RxMissedErrors, s.RxOverErrors, s.RxLengthErrors,
 				s.TxCarrierErrors, s.TxAbortedErrors, s.Collisions, s.TxFIFOErrors, s.TxWindowErrors, s.TxHeartbeatErrors))})
 	}
@@ -111,8 +111,9 @@ func Problems(l Link) []Problem {
 	return out
 }
 
-// nonZero lists the non-zero counters among values, named by names.
-func nonZero(names []string, values ...uint64) string {
+// NonZero lists the non-zero counters among values, named by names, as
+// " (crc 3, frame 1)"; "" when all are zero.
+func NonZero(names []string, values ...uint64) string {
 	var parts []string
 	for i, v := range values {
 		if v != 0 {

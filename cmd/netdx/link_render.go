@@ -29,10 +29,10 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 		fmt.Fprintf(w, "\n    flags %s\n", strings.Join(l.Flags, ","))
 		st := l.Stats
 		fmt.Fprintf(w, "    RX %s packets %s  errors %d%s  dropped %d\n", human(st.RxPackets, ""), human(st.RxBytes, "B"), st.RxErrors,
-			details([]string{"crc", "frame", "fifo", "missed", "over", "length", "nohandler", "otherhost dropped"},
+			link.NonZero([]string{"crc", "frame", "fifo", "missed", "over", "length", "nohandler", "otherhost dropped"},
 				st.RxCRCErrors, st.RxFrameErrors, st.RxFIFOErrors, st.RxMissedErrors, st.RxOverErrors, st.RxLengthErrors, st.RxNoHandler, st.RxOtherhostDropped), st.RxDropped)
 		fmt.Fprintf(w, "    TX %s packets %s  errors %d%s  dropped %d\n", human(st.TxPackets, ""), human(st.TxBytes, "B"), st.TxErrors,
-			details([]string{"carrier", "collisions", "aborted", "fifo", "window", "heartbeat"},
+			link.NonZero([]string{"carrier", "collisions", "aborted", "fifo", "window", "heartbeat"},
 				st.TxCarrierErrors, st.Collisions, st.TxAbortedErrors, st.TxFIFOErrors, st.TxWindowErrors, st.TxHeartbeatErrors), st.TxDropped)
 		if r := l.Rates; r != nil {
 			if r.Reset {
@@ -125,20 +125,6 @@ func human(n uint64, unit string) string {
 		f /= 1000
 	}
 	return fmt.Sprint(n)
-}
-
-// details lists the non-zero counters among values, named by names.
-func details(names []string, values ...uint64) string {
-	var parts []string
-	for i, v := range values {
-		if v != 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", names[i], v))
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, ", ") + ")"
 }
 
 func writeTable(w io.Writer, t *table) {
