@@ -104,7 +104,7 @@ func TestIntegrationConnEcho(t *testing.T) {
 func TestIntegrationConnErrors(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 1})
-	p.Routers[0].ICMPRateLimit(0, 0, 0)
+	p.Routers[0].NoICMPRateLimit()
 	p.Src.Sysctl("net.ipv4.ping_group_range", "0 0")
 	for _, mode := range []Mode{ModeRaw, ModeDatagram} {
 		for _, dst := range []netip.Addr{p.Target4(), p.Target6()} {

@@ -150,21 +150,27 @@ func (c *Conn) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, err
 		return time.Time{}, err
 	}
 	to := c.addr(dst)
-	at := time.Now()
-	err := c.write(b, to)
-	if err != nil && !c.raw && icmpErrno(err) {
-		// A datagram socket fails the send after an ICMP error with that
-		// error (sk_err, taken by the failed send): it was about an
-		// earlier packet, whose error waits on the error queue. Once
-		// more; an error about this packet comes again.
-		at = time.Now()
-		err = c.write(b, to)
+	for try := 0; ; try++ {
+		at := time.Now()
+		err := c.write(b, to)
+		if err == nil {
+			return at, nil
+		}
+		// A datagram socket fails a send with the pending error an ICMP
+		// error left (sk_err, taken by the failed send): it was about an
+		// earlier packet, whose error waits on the error queue. Reading
+		// that queue sets the next one pending, so on a fast path a send
+		// can meet several: try again, a bounded number of times. An error
+		// about this packet comes again, on the queue.
+		if c.raw || !ICMPErrno(err) || try == SendRetries {
+			return at, fmt.Errorf("probe: send to %s: %w", dst, closedErr(err))
+		}
 	}
-	if err != nil {
-		return at, fmt.Errorf("probe: send to %s: %w", dst, closedErr(err))
-	}
-	return at, nil
 }
+
+// SendRetries bounds the sends a datagram socket may fail with pending
+// ICMP errors before a probe counts as not sent.
+const SendRetries = 8
 
 func (c *Conn) write(b []byte, to net.Addr) error {
 	var err error
@@ -176,9 +182,9 @@ func (c *Conn) write(b []byte, to net.Addr) error {
 	return err
 }
 
-// icmpErrno reports whether err is one of the errnos the kernel makes of
+// ICMPErrno reports whether err is one of the errnos the kernel makes of
 // an ICMP error (icmp_err_convert, icmpv6_err_convert).
-func icmpErrno(err error) bool {
+func ICMPErrno(err error) bool {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
 		return false

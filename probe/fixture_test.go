@@ -127,7 +127,7 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 	}
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 1})
-	p.Routers[0].ICMPRateLimit(0, 0, 0)
+	p.Routers[0].NoICMPRateLimit()
 	p.Src.Sysctl("net.ipv4.ping_group_range", "0 0")
 	dir := filepath.Join("testdata", "captured")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -67,7 +67,7 @@ func TestIntegrationPingErrors(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 1})
 	r1 := p.Routers[0]
-	r1.ICMPRateLimit(0, 0, 0)
+	r1.NoICMPRateLimit()
 	p.Src.Sysctl("net.ipv4.ping_group_range", "0 0")
 	r1.Reject(netlab.Forward, netip.PrefixFrom(p.Target4(), 32), netlab.HostUnreachable)
 	r1.Reject(netlab.Forward, netip.PrefixFrom(p.Target6(), 128), netlab.AdminProhibited)

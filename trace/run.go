@@ -107,11 +107,6 @@ func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
 		for _, a := range out {
 			at, err := tr.send(a)
 			if err != nil {
-				// A UDP socket reports a pending ICMP error on the next
-				// send and drops that send: try once more.
-				at, err = tr.send(a)
-			}
-			if err != nil {
 				sendErr = err
 				failed++
 				at = time.Now()

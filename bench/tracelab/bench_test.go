@@ -29,7 +29,7 @@ func TestBenchTraceVsTraceroute(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 3, Delays: []time.Duration{0, 40 * time.Millisecond}})
 	for _, r := range p.Routers {
-		r.ICMPRateLimit(0, 0, 0)
+		r.NoICMPRateLimit()
 	}
 	target := p.Target4().String()
 	p.Src.MustRun("ping", "-n", "-c", "2", "-W", "2", target)

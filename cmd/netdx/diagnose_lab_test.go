@@ -46,7 +46,7 @@ func TestIntegrationDiagnose(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 2, Delays: []time.Duration{0, 40 * time.Millisecond}})
 	for _, r := range p.Routers {
-		r.ICMPRateLimit(0, 0, 0) // fast routers: every probe answered
+		r.NoICMPRateLimit() // fast routers: every probe answered
 	}
 	blocked := netip.MustParseAddr("198.18.3.99")
 	p.Routers[1].Reject(netlab.Forward, netip.PrefixFrom(blocked, 32), netlab.AdminProhibited)
@@ -134,7 +134,7 @@ func TestIntegrationDiagnoseClean(t *testing.T) {
 	bin := netdxBinary(t)
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 1})
-	p.Routers[0].ICMPRateLimit(0, 0, 0)
+	p.Routers[0].NoICMPRateLimit()
 	out, err := p.Src.Command(context.Background(), bin, "diagnose", "--interval", "200ms", "-c", "3",
 		"--round-interval", "50ms", p.Target4().String(), p.Target6().String()).CombinedOutput()
 	if err != nil {

@@ -53,7 +53,7 @@ func TestIntegrationPingUnprivileged(t *testing.T) {
 func TestIntegrationPingNagiosAndErrors(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 1, Delays: []time.Duration{0, 15 * time.Millisecond}})
-	p.Routers[0].ICMPRateLimit(0, 0, 0)
+	p.Routers[0].NoICMPRateLimit()
 	dst := p.Target4().String()
 	iputilsAvg(t, p.Src, "-n", "-c", "1", "-W", "2", dst)
 	// The path's RTT is at least 30 ms (twice the wire's delay) and, even
@@ -151,7 +151,7 @@ func TestIntegrationPingInterrupt(t *testing.T) {
 func TestIntegrationPingOptions(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 1})
-	p.Routers[0].ICMPRateLimit(0, 0, 0)
+	p.Routers[0].NoICMPRateLimit()
 	dst := p.Target4().String()
 
 	// A name that does not resolve is an error for that target only; the

@@ -62,9 +62,9 @@ func TestIntegrationTraceCommand(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 2})
 	for _, r := range p.Routers {
-		r.ICMPRateLimit(0, 0, 0)
+		r.NoICMPRateLimit()
 	}
-	p.Dst.ICMPRateLimit(0, 0, 0)
+	p.Dst.NoICMPRateLimit()
 	t4, t6 := p.Target4().String(), p.Target6().String()
 
 	code, out, errOut := netdxIn(t, p.Src, nil, "trace", "-n", t4)

@@ -97,19 +97,17 @@ func (n *Node) LimitICMP(perSecond, burst int) {
 	n.Fault(Output, fmt.Sprintf("icmpv6 type { echo-reply, destination-unreachable, time-exceeded } limit rate over %d/second burst %d packets drop", perSecond, burst))
 }
 
-// ICMPRateLimit sets the kernel's own ICMP error rate limits in the node:
-// the per-destination token bucket interval (net.ipv4.icmp_ratelimit and
-// net.ipv6.icmp.ratelimit, in ms; 0 turns it off) and the host-wide
-// icmp_msgs_per_sec and icmp_msgs_burst (0 leaves them alone).
-func (n *Node) ICMPRateLimit(intervalMS, msgsPerSec, burst int) {
-	n.Sysctl("net.ipv4.icmp_ratelimit", fmt.Sprint(intervalMS))
-	n.Sysctl("net.ipv6.icmp.ratelimit", fmt.Sprint(intervalMS))
-	if msgsPerSec > 0 {
-		n.Sysctl("net.ipv4.icmp_msgs_per_sec", fmt.Sprint(msgsPerSec))
-	}
-	if burst > 0 {
-		n.Sysctl("net.ipv4.icmp_msgs_burst", fmt.Sprint(burst))
-	}
+// NoICMPRateLimit turns off the kernel's ICMP error rate limits in the
+// node: the per-destination token buckets (net.ipv4.icmp_ratelimit,
+// net.ipv6.icmp.ratelimit) and the namespace-wide budget shared by ICMP and
+// ICMPv6 (icmp_msgs_per_sec, icmp_msgs_burst: 1000/s after a burst of 50 by
+// default, which a test sending many probes quickly would drain). Tests
+// that need every answer call it; the defaults stay for tests of limiting.
+func (n *Node) NoICMPRateLimit() {
+	n.Sysctl("net.ipv4.icmp_ratelimit", "0")
+	n.Sysctl("net.ipv6.icmp.ratelimit", "0")
+	n.Sysctl("net.ipv4.icmp_msgs_per_sec", "100000000")
+	n.Sysctl("net.ipv4.icmp_msgs_burst", "100000000")
 }
 
 func daddr(dst netip.Prefix) string {

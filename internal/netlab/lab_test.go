@@ -90,7 +90,7 @@ func TestIntegrationReject(t *testing.T) {
 	r1 := p.Routers[0]
 	// Thirteen errors to one sender would trip Linux's ICMP rate limit
 	// (a burst of 6, then 1 a second): this router answers every time.
-	r1.ICMPRateLimit(0, 0, 0)
+	r1.NoICMPRateLimit()
 	cases := []struct {
 		kind      string
 		v6        bool

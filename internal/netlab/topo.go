@@ -49,8 +49,8 @@ func linkAddr6(link, host int) netip.Addr {
 }
 
 // Chain builds a linear path with forwarding and routes both ways, dual
-// stack. Routers keep Linux's default ICMP rate limits; use ICMPRateLimit to
-// change them.
+// stack. Routers keep Linux's default ICMP rate limits; NoICMPRateLimit turns
+// them off.
 func (l *Lab) Chain(cfg PathConfig) *Path {
 	l.tb.Helper()
 	p := &Path{Src: l.Node("src")}
