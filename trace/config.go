@@ -50,6 +50,10 @@ type Config struct {
 	// else unprivileged: ICMP datagram sockets, UDP with IP_RECVERR).
 	Mode probe.Mode
 
+	// OnReady, if set, is called once the sockets are open, before the
+	// first probe, from the goroutine that called Run (to drop
+	// privileges, say).
+	OnReady func()
 	// OnHop, if set, is called with each hop as soon as it is complete,
 	// in TTL order, from the goroutine that called Run.
 	OnHop func(Hop)

@@ -179,6 +179,9 @@ func RunReport(ctx context.Context, target netip.Addr, cfg Config, rounds int, i
 	if err != nil {
 		return Report{}, err
 	}
+	if cfg.OnReady != nil {
+		cfg.OnReady()
+	}
 	sess := newSession(tr)
 	defer sess.close()
 	var all []Result

@@ -38,6 +38,9 @@ func Run(ctx context.Context, target netip.Addr, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if cfg.OnReady != nil {
+		cfg.OnReady()
+	}
 	sess := newSession(tr)
 	defer sess.close()
 	return runOn(ctx, cfg, sess)

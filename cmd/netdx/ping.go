@@ -75,8 +75,13 @@ func pingAction(c *cli.Context) error {
 	if len(targets) > 0 {
 		single := len(o.names) == 1
 		text := !o.json && o.nagios == nil
+		drop := dropCaps(c.App.ErrWriter, "ping")
+		o.cfg.OnReady = drop
 		if text && single {
-			o.cfg.OnReady = func() { printHeader(c.App.Writer, targets[0], o.cfg.Size) }
+			o.cfg.OnReady = func() {
+				drop()
+				printHeader(c.App.Writer, targets[0], o.cfg.Size)
+			}
 		}
 		live := liveOutput(c.App.Writer, c.App.ErrWriter, targets, single)
 		o.cfg.OnEvent = func(ev probe.Event) {

@@ -137,6 +137,7 @@ func traceAction(c *cli.Context) error {
 	if !o.numeric {
 		o.cfg.OnAnswer = names.Prefetch
 	}
+	o.cfg.OnReady = dropCaps(c.App.ErrWriter, "trace")
 	text := !wantJSON(c)
 	r := &traceRenderer{w: c.App.Writer, numeric: o.numeric, names: names, mtu: o.cfg.MTU}
 	if o.report {
