@@ -218,6 +218,9 @@ func TestIntegrationSilentRouter(t *testing.T) {
 // TestIntegrationCleanup checks that a lab leaves nothing behind: no
 // namespaces, no /etc/netns folders, no processes, no wire goroutines.
 func TestIntegrationCleanup(t *testing.T) {
+	// The first lab of a process starts its interrupt handler (and
+	// os/signal's loop), which live as long as the process: count after.
+	t.Run("first", func(t *testing.T) { New(t) })
 	before := runtime.NumGoroutine()
 	var names []string
 	var pid int
@@ -251,6 +254,28 @@ func TestIntegrationCleanup(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after clean-up, %d before", n, before)
+	}
+}
+
+// TestIntegrationStartInNamespace: when Start returns, the process is in
+// the node's namespace, so /proc/PID/net is the node's (a test read the
+// host's snmp counters through a process that had not switched yet).
+func TestIntegrationStartInNamespace(t *testing.T) {
+	l := New(t)
+	n := l.Node("h")
+	want, err := os.Stat(filepath.Join(netnsDir, n.Namespace()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		cmd := n.Command(context.Background(), "sleep", "60")
+		if err := n.Start(cmd); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.Stat(fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid))
+		if err != nil || !os.SameFile(got, want) {
+			t.Fatalf("start %d: process %d not in %s when Start returned (%v)", i, cmd.Process.Pid, n.Namespace(), err)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/vishvananda/netns"
 
@@ -116,7 +117,9 @@ func (n *Node) MustRun(name string, args ...string) string {
 }
 
 // Start starts cmd (made by Command) and has the lab kill it and its
-// children at clean-up.
+// children at clean-up. It returns once the process is inside the node's
+// namespace ("ip netns exec" switches only after it starts), so that
+// /proc/PID/net and the process's sockets are the node's from then on.
 func (n *Node) Start(cmd *exec.Cmd) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("netlab: %s: start %s: %w", n.name, cmd.Path, err)
@@ -124,7 +127,18 @@ func (n *Node) Start(cmd *exec.Cmd) error {
 	n.lab.mu.Lock()
 	n.lab.procs = append(n.lab.procs, cmd)
 	n.lab.mu.Unlock()
-	return nil
+	want, err := os.Stat(filepath.Join(netnsDir, n.ns))
+	if err != nil {
+		return fmt.Errorf("netlab: %s: %w", n.name, err)
+	}
+	self := fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		got, err := os.Stat(self)
+		if err != nil || os.SameFile(got, want) {
+			return nil // gone already, or in
+		}
+	}
+	return fmt.Errorf("netlab: %s: %s did not enter the namespace in 10 s", n.name, cmd.Path)
 }
 
 // Sysctl sets a sysctl (dotted name) inside the namespace.
