@@ -37,15 +37,18 @@ func TestIntegrationDrop(t *testing.T) {
 func dropChild(t *testing.T) {
 	// Busy threads, so that Drop has more than one to change.
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
+	var wg, locked sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
+		locked.Add(1)
 		go func() {
 			defer wg.Done()
 			runtime.LockOSThread()
+			locked.Done()
 			<-stop
 		}()
 	}
+	locked.Wait()
 	defer func() { close(stop); wg.Wait() }()
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_ICMP)
 	if err != nil {
