@@ -98,6 +98,58 @@ func TestIntegrationConnEcho(t *testing.T) {
 	}
 }
 
+// TestIntegrationConnPending: Pending is true while a reply waits unread
+// and false once it is read (trace asks it before calling probes lost).
+func TestIntegrationConnPending(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	p.Src.Sysctl("net.ipv4.ping_group_range", "0 0")
+	// Raw ICMPv6 sockets also see neighbour discovery: only raw IPv4.
+	for _, tc := range []struct {
+		mode Mode
+		dst  netip.Addr
+	}{{ModeRaw, p.Target4()}, {ModeDatagram, p.Target4()}, {ModeDatagram, p.Target6()}} {
+		t.Run(tc.mode.String()+"/"+tc.dst.String(), func(t *testing.T) {
+			var c *Conn
+			if err := p.Src.Do(func() (err error) {
+				c, err = Listen(context.Background(), ConnConfig{IPv6: tc.dst.Is6(), Mode: tc.mode})
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			echoOnce(t, c, tc.dst, 1) // warm up neighbour caches
+			if c.Pending() {
+				t.Fatal("pending before anything was sent")
+			}
+			var typ icmp.Type = ipv4.ICMPTypeEcho
+			if tc.dst.Is6() {
+				typ = ipv6.ICMPTypeEchoRequest
+			}
+			b, _ := (&icmp.Message{Type: typ, Body: &icmp.Echo{ID: c.ID(), Seq: 2}}).Marshal(nil)
+			if _, err := c.WriteTo(b, tc.dst, WriteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(3 * time.Second)
+			for !c.Pending() {
+				if time.Now().After(deadline) {
+					t.Fatal("the reply never showed as pending")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if err := c.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.ReadPacket(make([]byte, 1500)); err != nil {
+				t.Fatalf("pending, but read: %v", err)
+			}
+			if c.Pending() {
+				t.Error("still pending after the reply was read")
+			}
+		})
+	}
+}
+
 // TestIntegrationConnErrors checks that an ICMP error caused by our echo
 // reaches the socket in both modes: directly on a raw socket, from the
 // error queue on a datagram socket.

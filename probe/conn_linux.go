@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -48,9 +49,10 @@ type Conn struct {
 	batch []ipv4.Message // the same type as ipv6.Message
 	next  int            // batch[next:n] are read but not yet returned
 	n     int
-	eoob  []byte // control data of error queue reads
-	reads int    // batched reads done (tests check that batching happens)
-	vlen  int    // messages per read: batchLen, 1 in a benchmark
+	left  atomic.Bool // next < n, for Pending (which does not take rmu)
+	eoob  []byte      // control data of error queue reads
+	reads int         // batched reads done (tests check that batching happens)
+	vlen  int         // messages per read: batchLen, 1 in a benchmark
 }
 
 // Listen opens an ICMP socket with kernel receive timestamps (SO_TIMESTAMPNS)
@@ -170,7 +172,7 @@ func (c *Conn) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, err
 
 // SendRetries bounds the sends a datagram socket may fail with pending
 // ICMP errors before a probe counts as not sent.
-const SendRetries = 8
+const SendRetries = 32
 
 func (c *Conn) write(b []byte, to net.Addr) error {
 	var err error
@@ -294,6 +296,7 @@ func (c *Conn) recv(buf []byte) (message, error) {
 	}
 	b := c.batch[c.next]
 	c.next++
+	c.left.Store(c.next < c.n)
 	n := copy(buf, b.Buffers[0][:b.N])
 	return message{data: buf[:n], oob: b.OOB[:b.NN], from: addrOf(b.Addr)}, nil
 }

@@ -26,3 +26,4 @@ func (c *Conn) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, err
 func (c *Conn) ReadPacket(buf []byte) (Packet, error) { return Packet{}, ErrUnsupported }
 func (c *Conn) SetReadDeadline(t time.Time) error     { return ErrUnsupported }
 func (c *Conn) Close() error                          { return nil }
+func (c *Conn) Pending() bool                         { return false }

@@ -136,3 +136,22 @@ func sockaddrAddr(sa unix.Sockaddr) netip.Addr {
 	}
 	return netip.Addr{}
 }
+
+// Pending reports whether a packet or a queued ICMP error waits, not yet
+// returned by ReadPacket: on the socket (poll with no timeout) or in the
+// last batch read. It does not read, and does not wait for a reader.
+func (c *Conn) Pending() bool {
+	if c.left.Load() {
+		return true
+	}
+	pending := false
+	_ = c.rc.Control(func(fd uintptr) { pending = Readable(int(fd)) })
+	return pending
+}
+
+// Readable reports whether fd has data or a queued error to read now.
+func Readable(fd int) bool {
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(pfd, 0)
+	return err == nil && n > 0 && pfd[0].Revents&(unix.POLLIN|unix.POLLERR) != 0
+}

@@ -23,7 +23,8 @@ type fakePath struct {
 	out    chan reply
 	closed chan struct{}
 	once   sync.Once
-	sent   []int // TTL of every probe sent
+	sent   []int    // TTL of every probe sent
+	held   []*reply // stalled answers (fakeHop.stall)
 }
 
 type fakeHop struct {
@@ -41,6 +42,13 @@ type fakeHop struct {
 	lastTick time.Time
 	// mpls labels added to Time Exceeded as an RFC 4950 extension.
 	mpls []uint32
+	// stallAnswer (1-based) picks one answer of this hop that arrives in
+	// time but waits in the "socket" for stall, as when the process is
+	// descheduled: it reaches the reader at once only if the run asks
+	// whether answers are pending (settle).
+	stallAnswer int
+	stall       time.Duration
+	answers     int
 }
 
 func newFakePath(proto string, v6 bool, rtts ...time.Duration) *fakePath {
@@ -91,6 +99,46 @@ func (p *fakePath) setFlows(cfg Config) {
 
 func (p *fakePath) matcher() *matcher { return p.m }
 func (p *fakePath) readers() int      { return 1 }
+
+// pending releases the stalled answers: asking is what lets the reader run.
+func (p *fakePath) pending() bool {
+	p.mu.Lock()
+	held := p.held
+	p.held = nil
+	p.mu.Unlock()
+	for _, r := range held {
+		p.deliver(*r)
+	}
+	return len(held) > 0 || len(p.out) > 0
+}
+
+// arrive delivers an answer of hop h after its RTT, or stalls it.
+func (p *fakePath) arrive(h *fakeHop, r reply) {
+	h.answers++
+	stalled := h.answers == h.stallAnswer
+	time.AfterFunc(h.rtt, func() {
+		r.at = time.Now()
+		if !stalled {
+			p.deliver(r)
+			return
+		}
+		p.mu.Lock()
+		p.held = append(p.held, &r)
+		p.mu.Unlock()
+		time.AfterFunc(h.stall, func() {
+			p.mu.Lock()
+			for i, x := range p.held {
+				if x == &r {
+					p.held = append(p.held[:i], p.held[i+1:]...)
+					p.mu.Unlock()
+					p.deliver(r)
+					return
+				}
+			}
+			p.mu.Unlock()
+		})
+	})
+}
 
 func (p *fakePath) close() error {
 	p.once.Do(func() { close(p.closed) })
@@ -214,9 +262,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 		copy(seg[2:], syn[0:2])
 		binary.BigEndian.PutUint32(seg[8:], binary.BigEndian.Uint32(syn[4:])+1)
 		seg[12], seg[13] = 5<<4, 0x12
-		time.AfterFunc(h.rtt, func() {
-			p.deliver(reply{src: h.addr, at: time.Now(), ttl: 64, v6: p.v6, tcp: seg})
-		})
+		p.arrive(h, reply{src: h.addr, ttl: 64, v6: p.v6, tcp: seg})
 		return now, nil
 	}
 	if h.silent && (k < n || p.proto == "udp") {
@@ -225,9 +271,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	if msg[0] != icmp4EchoReply && msg[0] != icmp6EchoReply && !h.allow(arrive) {
 		return now, nil
 	}
-	time.AfterFunc(h.rtt, func() {
-		p.deliver(reply{src: h.addr, at: time.Now(), ttl: 64 - k + 1, v6: p.v6, icmp: msg})
-	})
+	p.arrive(h, reply{src: h.addr, ttl: 64 - k + 1, v6: p.v6, icmp: msg})
 	return now, nil
 }
 

@@ -253,16 +253,16 @@ func everyProbeAnswered(t *testing.T, n *netlab.Node, target netip.Addr, cfg Con
 	cfg.Queries = 6
 	for i := 0; i < 20; i++ {
 		res := traceIn(t, n, target, cfg)
-		lost := 0
+		var lost []string
 		for _, h := range res.Hops {
 			for _, pr := range h.Probes {
 				if !pr.Answered() {
-					lost++
+					lost = append(lost, fmt.Sprintf("ttl %d after %d attempts", h.TTL, pr.Attempts))
 				}
 			}
 		}
-		if lost > 0 || !res.Reached {
-			t.Fatalf("%s run %d: %d probes unanswered (reached %v): %s", target, i, lost, res.Reached, hopAddrs(res))
+		if len(lost) > 0 || !res.Reached {
+			t.Fatalf("%s run %d: unanswered %v (reached %v, %d sent): %s", target, i, lost, res.Reached, res.Sent, hopAddrs(res))
 		}
 	}
 }

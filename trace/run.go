@@ -21,6 +21,8 @@ type transport interface {
 	// goroutine per reader index, 0 <= i < readers().
 	read(i int) (reply, error)
 	readers() int
+	// pending reports whether an answer waits in a socket, not yet read.
+	pending() bool
 	// matcher tells answers apart; it knows the flows' ports and ids.
 	matcher() *matcher
 	close() error
@@ -148,6 +150,7 @@ func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
 				}
 			}
 		case <-timer.C:
+			settle(s, m, replies, tr)
 		case <-ctx.Done():
 			res.EndReason = EndCanceled
 			res.Sent = s.sent
@@ -164,6 +167,39 @@ func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
 	}
 	res.Sent = s.sent
 	return res, nil
+}
+
+// settleFor bounds how long settle waits for the readers.
+const settleFor = 20 * time.Millisecond
+
+// settle handles every answer the kernel already holds before any probe
+// may time out. After a stall (the process descheduled for longer than a
+// wait, on a busy machine) the timer can fire before the reader
+// goroutines have run, and a probe answered in time would count as lost.
+func settle(s *sched, m *matcher, replies <-chan reply, tr transport) {
+	var deadline <-chan time.Time
+	for {
+		select {
+		case r := <-replies:
+			s.handle(r, m)
+			continue
+		default:
+		}
+		if !tr.pending() {
+			return
+		}
+		if deadline == nil {
+			t := time.NewTimer(settleFor)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case r := <-replies:
+			s.handle(r, m)
+		case <-deadline:
+			return
+		}
+	}
 }
 
 // errClosed is what a transport's read returns once it is closed.

@@ -94,6 +94,29 @@ func TestSchedCleanPath(t *testing.T) {
 	}
 }
 
+// TestSchedStalledAnswer: an answer that arrived in time but was not read
+// when the wait ran out (the process descheduled on a busy machine) still
+// counts, with its kernel-timestamped RTT; it is neither lost nor put down
+// to the target's rate limit.
+func TestSchedStalledAnswer(t *testing.T) {
+	for _, proto := range []string{"udp", "icmp", "tcp"} {
+		t.Run(proto, func(t *testing.T) {
+			rtts := []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
+			p := newFakePath(proto, true, rtts...)
+			p.hops[2].stallAnswer, p.hops[2].stall = 2, 2*time.Second
+			res, _ := runFake(t, p, Config{Protocol: proto})
+			if len(res.Hops) != 3 || !res.Reached {
+				t.Fatalf("hops %s, want 3 and reached", summary(res))
+			}
+			for _, pr := range res.Hops[2].Probes {
+				if !pr.Answered() || pr.RTT != time.Millisecond || pr.Attempts != 1 {
+					t.Errorf("target probe %+v, want answered once after 1ms (hops %s)", pr, summary(res))
+				}
+			}
+		})
+	}
+}
+
 func TestSchedSilentHop(t *testing.T) {
 	p := newFakePath("udp", false, fourHops...)
 	p.hops[1].silent = true

@@ -128,6 +128,28 @@ func (s *sockets) read(i int) (reply, error) {
 	return s.readErrQueue(s.udp[i])
 }
 
+func (s *sockets) pending() bool {
+	if s.icmp != nil && s.icmp.Pending() {
+		return true
+	}
+	var fds []syscall.Conn
+	if s.tcp != nil {
+		fds = append(fds, s.tcp)
+	}
+	if s.errq { // else the UDP sockets only send
+		for _, c := range s.udp {
+			fds = append(fds, c)
+		}
+	}
+	for _, c := range fds {
+		ready := false
+		if control(c, func(fd int) { ready = probe.Readable(fd) }) == nil && ready {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *sockets) closedErr(err error) error {
 	if s.closed.Load() || errors.Is(err, net.ErrClosed) {
 		return errClosed
@@ -174,9 +196,14 @@ func (s *sockets) readErrQueue(c *net.UDPConn) (reply, error) {
 		err = rc.Read(func(fd uintptr) bool {
 			n, oobn, _, _, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
 			if rerr == unix.EAGAIN {
-				// Readable for ordinary data (a UDP answer): drop it.
+				// Readable for ordinary data (UDP answers): drop them all,
+				// or the socket stays readable with no one reading.
 				var junk [64]byte
-				_, _, _ = unix.Recvfrom(int(fd), junk[:], unix.MSG_DONTWAIT)
+				for {
+					if _, _, err := unix.Recvfrom(int(fd), junk[:], unix.MSG_DONTWAIT); err != nil {
+						break
+					}
+				}
 				return false
 			}
 			return true

@@ -24,6 +24,7 @@ type icmpConn interface {
 	ReadPacket(buf []byte) (probe.Packet, error)
 	Raw() bool
 	ID() int
+	Pending() bool
 	Close() error
 }
 
