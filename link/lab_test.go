@@ -1,7 +1,6 @@
 package link
 
 import (
-	"context"
 	"encoding/json"
 	"os/exec"
 	"testing"
@@ -18,11 +17,7 @@ func startTcpdump(t *testing.T, n *netlab.Node, iface string, promisc bool) *exe
 	if !promisc {
 		args = append(args, "-p")
 	}
-	cmd := n.Command(context.Background(), "tcpdump", args...)
-	if err := n.Start(cmd); err != nil {
-		t.Fatal(err)
-	}
-	return cmd
+	return n.StartTcpdump(args...)
 }
 
 // promiscuity is what "ip -d link" says of iface in n.

@@ -33,8 +33,8 @@ func TestIntegrationFixtures(t *testing.T) {
 	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24", "2001:db8::1/64"), B: netlab.Prefixes("198.18.0.2/24", "2001:db8::2/64")})
 	start(t, b, "ncat", "-l", "-k", "23")
 	start(t, b, "ncat", "-l", "-u", "69")
-	start(t, b, "tcpdump", "-i", "eth0", "-n", "-w", "/dev/null")
-	start(t, b, "tcpdump", "-i", "lo", "-p", "-n", "-w", "/dev/null")
+	b.StartTcpdump("-i", "eth0", "-n", "-w", "/dev/null")
+	b.StartTcpdump("-i", "lo", "-p", "-n", "-w", "/dev/null")
 	waitFor(t, "ncat on 23", func() bool { return listening(t, b, "23") })
 	for _, dst := range []string{"198.18.0.2:23", "[2001:db8::2]:23"} {
 		var c net.Conn

@@ -258,7 +258,7 @@ func TestIntegrationCapture(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
 	l.Connect(a, b, netlab.LinkConfig{})
-	td := start(t, a, "tcpdump", "-i", "eth0", "-n", "-w", "/dev/null")
+	td := a.StartTcpdump("-i", "eth0", "-n", "-w", "/dev/null")
 	var caps Captures
 	waitFor(t, "tcpdump's socket", func() bool {
 		var err error

@@ -52,17 +52,11 @@ func TestIntegrationDiagnose(t *testing.T) {
 	p.Routers[1].Reject(netlab.Forward, netip.PrefixFrom(blocked, 32), netlab.AdminProhibited)
 
 	src := p.Src
-	td := src.Command(context.Background(), "tcpdump", "-i", "eth0", "-n", "-w", "/dev/null")
+	td := src.StartTcpdump("-i", "eth0", "-n", "-w", "/dev/null")
 	telnet := src.Command(context.Background(), "ncat", "-l", "-k", "23")
-	for _, c := range []*exec.Cmd{td, telnet} {
-		if err := src.Start(c); err != nil {
-			t.Fatal(err)
-		}
+	if err := src.Start(telnet); err != nil {
+		t.Fatal(err)
 	}
-	waitFor(t, "tcpdump to open its socket", func() bool {
-		out, _ := src.Run(context.Background(), "ip", "-d", "link", "show", "eth0")
-		return strings.Contains(out, "promiscuity 1")
-	})
 	waitFor(t, "ncat to listen", func() bool {
 		out, _ := src.Run(context.Background(), "ss", "-Htln", "sport", "= :23")
 		return strings.Contains(out, "LISTEN")

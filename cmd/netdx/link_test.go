@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -20,10 +19,7 @@ func TestIntegrationLinkCommand(t *testing.T) {
 	if code != exitOK {
 		t.Errorf("quiet namespace: exit %d, stderr %q\n%s", code, errOut, out)
 	}
-	td := a.Command(context.Background(), "tcpdump", "-i", "eth0", "-n", "-w", "/dev/null")
-	if err := a.Start(td); err != nil {
-		t.Fatal(err)
-	}
+	td := a.StartTcpdump("-i", "eth0", "-n", "-w", "/dev/null")
 	type doc struct {
 		Links []struct {
 			Name        string `json:"name"`

@@ -1,9 +1,11 @@
 package netlab
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -139,6 +141,45 @@ func (n *Node) Start(cmd *exec.Cmd) error {
 		}
 	}
 	return fmt.Errorf("netlab: %s: %s did not enter the namespace in 10 s", n.name, cmd.Path)
+}
+
+// StartTcpdump starts tcpdump with args in the namespace, as Start does,
+// and returns once tcpdump says "listening on": its capture socket is bound
+// and promiscuous mode (unless -p) is on. Before that, the socket exists
+// but is not yet bound to a protocol or joined to promiscuous mode.
+func (n *Node) StartTcpdump(args ...string) *exec.Cmd {
+	n.lab.tb.Helper()
+	cmd := n.Command(context.Background(), "tcpdump", args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		n.lab.tb.Fatal(err)
+	}
+	if err := n.Start(cmd); err != nil {
+		n.lab.tb.Fatal(err)
+	}
+	listening := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		var said strings.Builder
+		for sc.Scan() {
+			said.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "listening on") {
+				listening <- ""
+				_, _ = io.Copy(io.Discard, stderr) // until it exits
+				return
+			}
+		}
+		listening <- said.String()
+	}()
+	select {
+	case said := <-listening:
+		if said != "" {
+			n.lab.tb.Fatalf("netlab: %s: tcpdump %s ended before listening: %s", n.name, strings.Join(args, " "), said)
+		}
+	case <-time.After(10 * time.Second):
+		n.lab.tb.Fatalf("netlab: %s: tcpdump %s not listening after 10 s", n.name, strings.Join(args, " "))
+	}
+	return cmd
 }
 
 // Sysctl sets a sysctl (dotted name) inside the namespace.
