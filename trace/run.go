@@ -108,6 +108,11 @@ func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
 	failed := 0
 	for {
 		now := time.Now()
+		if s.overdue(now) {
+			// A probe times out now: first take in what has arrived.
+			settle(s, m, replies, tr)
+			now = time.Now()
+		}
 		out, wake := s.due(now)
 		for _, a := range out {
 			at, err := tr.send(a)
@@ -150,7 +155,6 @@ func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
 				}
 			}
 		case <-timer.C:
-			settle(s, m, replies, tr)
 		case <-ctx.Done():
 			res.EndReason = EndCanceled
 			res.Sent = s.sent

@@ -237,22 +237,40 @@ func (s *sched) frontier() int {
 // expire decides about every slot whose latest attempt has timed out.
 func (s *sched) expire(now time.Time) {
 	front := s.frontier()
+	s.timedOut(now, func(sl *slot, h *hop) bool {
+		s.decide(sl, h, front, now)
+		return true
+	})
+	s.poll(front, now)
+}
+
+// overdue reports whether expire would decide about a slot at now.
+func (s *sched) overdue(now time.Time) bool {
+	found := false
+	s.timedOut(now, func(*slot, *hop) bool {
+		found = true
+		return false
+	})
+	return found
+}
+
+// timedOut calls fn for every slot in flight whose latest attempt's wait
+// has run out at now, while fn returns true.
+func (s *sched) timedOut(now time.Time, fn func(*slot, *hop) bool) {
 	for _, h := range s.hops {
 		if h.ttl > s.last {
 			break
 		}
 		w := s.wait(h.ttl)
 		for _, sl := range h.slots {
-			if sl.state != pending || sl.queued || sl.last == nil || sl.last.sent.IsZero() {
+			if sl.state != pending || sl.queued || sl.last == nil || sl.last.sent.IsZero() || now.Before(sl.last.sent.Add(w)) {
 				continue
 			}
-			if now.Before(sl.last.sent.Add(w)) {
-				continue
+			if !fn(sl, h) {
+				return
 			}
-			s.decide(sl, h, front, now)
 		}
 	}
-	s.poll(front, now)
 }
 
 // poll sends one more probe to the frontier every frontierGap, the slot
