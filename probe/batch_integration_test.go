@@ -2,7 +2,6 @@ package probe
 
 import (
 	"bytes"
-	"context"
 	"net/netip"
 	"testing"
 	"time"
@@ -24,14 +23,7 @@ func TestIntegrationConnBatch(t *testing.T) {
 	for _, mode := range []Mode{ModeRaw, ModeDatagram} {
 		for _, dst := range []netip.Addr{p.Target4(), p.Target6()} {
 			t.Run(mode.String()+"/"+dst.String(), func(t *testing.T) {
-				var c *Conn
-				if err := p.Src.Do(func() (err error) {
-					c, err = Listen(context.Background(), ConnConfig{IPv6: dst.Is6(), Mode: mode})
-					return err
-				}); err != nil {
-					t.Fatal(err)
-				}
-				defer c.Close()
+				c := listenIn(t, p.Src, ConnConfig{IPv6: dst.Is6(), Mode: mode})
 				e := Expect{V6: c.IPv6(), ID: c.ID(), Datagram: !c.Raw(), Token: testToken, Size: DefaultPayload}
 				for seq := 1; seq <= n; seq++ {
 					o := WriteOptions{}

@@ -17,6 +17,20 @@ import (
 	"netdx/internal/netlab"
 )
 
+// listenIn opens a Conn inside n's namespace, closed when the test ends.
+func listenIn(t *testing.T, n *netlab.Node, cfg ConnConfig) *Conn {
+	t.Helper()
+	var c *Conn
+	if err := n.Do(func() (err error) {
+		c, err = Listen(context.Background(), cfg)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // echoOnce sends one echo request on c to dst and waits for the matching
 // reply.
 func echoOnce(t *testing.T, c *Conn, dst netip.Addr, seq int) (Packet, time.Time) {
@@ -64,15 +78,7 @@ func TestIntegrationConnEcho(t *testing.T) {
 				if mode == ModeDatagram {
 					p.Src.Sysctl("net.ipv4.ping_group_range", "0 0")
 				}
-				var c *Conn
-				err := p.Src.Do(func() (err error) {
-					c, err = Listen(context.Background(), ConnConfig{IPv6: dst.Is6(), Mode: mode})
-					return err
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer c.Close()
+				c := listenIn(t, p.Src, ConnConfig{IPv6: dst.Is6(), Mode: mode})
 				if c.Raw() != (mode == ModeRaw) || c.IPv6() != dst.Is6() {
 					t.Fatalf("Raw()=%v IPv6()=%v for mode %v to %s", c.Raw(), c.IPv6(), mode, dst)
 				}
@@ -110,14 +116,7 @@ func TestIntegrationConnPending(t *testing.T) {
 		dst  netip.Addr
 	}{{ModeRaw, p.Target4()}, {ModeDatagram, p.Target4()}, {ModeDatagram, p.Target6()}} {
 		t.Run(tc.mode.String()+"/"+tc.dst.String(), func(t *testing.T) {
-			var c *Conn
-			if err := p.Src.Do(func() (err error) {
-				c, err = Listen(context.Background(), ConnConfig{IPv6: tc.dst.Is6(), Mode: tc.mode})
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := listenIn(t, p.Src, ConnConfig{IPv6: tc.dst.Is6(), Mode: tc.mode})
 			echoOnce(t, c, tc.dst, 1) // warm up neighbour caches
 			if c.Pending() {
 				t.Fatal("pending before anything was sent")
@@ -161,15 +160,7 @@ func TestIntegrationConnErrors(t *testing.T) {
 	for _, mode := range []Mode{ModeRaw, ModeDatagram} {
 		for _, dst := range []netip.Addr{p.Target4(), p.Target6()} {
 			t.Run(mode.String()+"/"+dst.String(), func(t *testing.T) {
-				var c *Conn
-				err := p.Src.Do(func() (err error) {
-					c, err = Listen(context.Background(), ConnConfig{IPv6: dst.Is6(), Mode: mode})
-					return err
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer c.Close()
+				c := listenIn(t, p.Src, ConnConfig{IPv6: dst.Is6(), Mode: mode})
 				typ := icmp.Type(ipv4.ICMPTypeEcho)
 				wantType, proto := 11, 1
 				if dst.Is6() {

@@ -2,7 +2,6 @@ package probe
 
 import (
 	"bufio"
-	"context"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -143,13 +142,7 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 				if ttl == 1 {
 					kind = "ttl-exceeded"
 				}
-				var c *Conn
-				if err := p.Src.Do(func() (err error) {
-					c, err = Listen(context.Background(), ConnConfig{IPv6: dst.Is6(), Mode: mode})
-					return err
-				}); err != nil {
-					t.Fatal(err)
-				}
+				c := listenIn(t, p.Src, ConnConfig{IPv6: dst.Is6(), Mode: mode})
 				fx := captureOne(t, c, dst, ttl)
 				c.Close()
 				fam := map[bool]string{false: "v4", true: "v6"}[dst.Is6()]
