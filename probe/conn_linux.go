@@ -152,27 +152,40 @@ func (c *Conn) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, err
 		return time.Time{}, err
 	}
 	to := c.addr(dst)
+	send := func() error { return c.write(b, to) }
+	var at time.Time
+	var err error
+	if c.raw {
+		at, err = time.Now(), send()
+	} else {
+		at, err = SendPastPending(send)
+	}
+	if err != nil {
+		return at, fmt.Errorf("probe: send to %s: %w", dst, closedErr(err))
+	}
+	return at, nil
+}
+
+// sendRetries bounds the sends that pending ICMP errors may fail before a
+// probe counts as not sent.
+const sendRetries = 32
+
+// SendPastPending runs send on a datagram socket that receives ICMP errors
+// (IP_RECVERR): each error also sets the socket's pending error, and a send
+// that finds one fails with it instead of sending. The error was about an
+// earlier packet and waits on the error queue; reading that queue sets the
+// next one pending, so on a fast path a send can meet several. It tries
+// again while the error is one an ICMP error makes, at most sendRetries
+// times, and returns the time just before the last attempt.
+func SendPastPending(send func() error) (time.Time, error) {
 	for try := 0; ; try++ {
 		at := time.Now()
-		err := c.write(b, to)
-		if err == nil {
-			return at, nil
-		}
-		// A datagram socket fails a send with the pending error an ICMP
-		// error left (sk_err, taken by the failed send): it was about an
-		// earlier packet, whose error waits on the error queue. Reading
-		// that queue sets the next one pending, so on a fast path a send
-		// can meet several: try again, a bounded number of times. An error
-		// about this packet comes again, on the queue.
-		if c.raw || !ICMPErrno(err) || try == SendRetries {
-			return at, fmt.Errorf("probe: send to %s: %w", dst, closedErr(err))
+		err := send()
+		if err == nil || !icmpErrno(err) || try == sendRetries {
+			return at, err
 		}
 	}
 }
-
-// SendRetries bounds the sends a datagram socket may fail with pending
-// ICMP errors before a probe counts as not sent.
-const SendRetries = 32
 
 func (c *Conn) write(b []byte, to net.Addr) error {
 	var err error
@@ -184,9 +197,9 @@ func (c *Conn) write(b []byte, to net.Addr) error {
 	return err
 }
 
-// ICMPErrno reports whether err is one of the errnos the kernel makes of
+// icmpErrno reports whether err is one of the errnos the kernel makes of
 // an ICMP error (icmp_err_convert, icmpv6_err_convert).
-func ICMPErrno(err error) bool {
+func icmpErrno(err error) bool {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
 		return false

@@ -79,20 +79,21 @@ func (s *sockets) send(a *attempt) (time.Time, error) {
 	}
 	b := udpPayload(a.size, s.src, s.cfg.target, flow.sport, flow.dport, a.token)
 	to := netip.AddrPortFrom(s.cfg.target, uint16(flow.dport))
-	for try := 0; ; try++ {
-		at := time.Now()
+	send := func() error {
 		_, err := c.WriteToUDPAddrPort(b, to)
-		if err == nil {
-			return at, nil
-		}
-		// With IP_RECVERR every ICMP error also sets the socket's pending
-		// error, and a send that finds one returns it instead of sending.
-		// The error queue reader sets it again as it dequeues, so one retry
-		// is not enough on a fast path (as in probe.Conn.WriteTo).
-		if !s.errq || !probe.ICMPErrno(err) || try == probe.SendRetries {
-			return at, fmt.Errorf("trace: send udp probe: %w", err)
-		}
+		return err
 	}
+	var at time.Time
+	var err error
+	if s.errq {
+		at, err = probe.SendPastPending(send)
+	} else {
+		at, err = time.Now(), send()
+	}
+	if err != nil {
+		return at, fmt.Errorf("trace: send udp probe: %w", err)
+	}
+	return at, nil
 }
 
 // setTTL sets the TTL (hop limit) of the socket of c when it changes.
