@@ -34,6 +34,7 @@ type Lab struct {
 	nodes   []*Node
 	wires   []*slowWire
 	procs   []*exec.Cmd
+	closers []func()
 	cleaned bool
 	nlinks  int
 }
@@ -86,8 +87,8 @@ func New(tb testing.TB) *Lab {
 	return l
 }
 
-// Close removes everything the lab made: wires, processes, namespaces and
-// their /etc/netns folders. It runs by itself at the end of the test; calling
+// Close removes everything the lab made: flappers, listeners, temporary
+// files, wires, processes, namespaces and their /etc/netns folders. It runs by itself at the end of the test; calling
 // it twice is harmless.
 func (l *Lab) Close() {
 	l.teardown(func(ns string, err error) { l.tb.Errorf("netlab: clean up %s: %v", ns, err) })
