@@ -21,6 +21,11 @@ type Config struct {
 	// MinSegments is how many TCP segments an interval must carry before
 	// its retransmit ratio means anything (default 100).
 	MinSegments int64
+	// MinDrops is how many packets an interface must drop within a
+	// sampled interval before its drop share means anything (default 10):
+	// a packet lost while a link flaps, or a frame nobody handles, is no
+	// trend.
+	MinDrops uint64
 	// AllowedCapture names processes whose promiscuous capture is expected
 	// (a DHCP client): they explain an interface's promiscuity counter but
 	// are not sniffers.
@@ -37,6 +42,13 @@ type Config struct {
 // bootFlapChanges is how many carrier changes since an interface appeared
 // are worth a word (information only) when no interval was sampled.
 func (c Config) bootFlapChanges() int { return 10 * c.flapChanges() }
+
+func (c Config) minDrops() uint64 {
+	if c.MinDrops > 0 {
+		return c.MinDrops
+	}
+	return 10
+}
 
 func (c Config) flapChanges() int {
 	if c.FlapChanges > 0 {

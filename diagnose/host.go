@@ -47,7 +47,7 @@ func linkFindings(l link.Link, cfg Config, seen map[uint32]bool) []Finding {
 			Summary:  fmt.Sprintf("%s is up but has no carrier (cable, peer or driver): state %s, %d carrier changes", l.Name, l.OperState, l.CarrierChanges),
 			Evidence: ev("carrier_changes", l.CarrierChanges)})
 	}
-	out = append(out, errorFindings(l, ev)...)
+	out = append(out, errorFindings(l, cfg, ev)...)
 	out = append(out, promiscFindings(l, cfg, seen, ev)...)
 	return out
 }
@@ -89,10 +89,11 @@ func flapping(l link.Link, cfg Config, ev func(...any) map[string]any) []Finding
 
 // errorFindings reports interface errors and drops: happening now (a
 // sampled interval) is a warning; counted since boot only is information.
-func errorFindings(l link.Link, ev func(...any) map[string]any) []Finding {
-	s, when, sev := l.Stats, "since the counters started", Info
+func errorFindings(l link.Link, cfg Config, ev func(...any) map[string]any) []Finding {
+	s, when, sev, minDrops := l.Stats, "since the counters started", Info, uint64(1)
 	if l.Rates != nil && !l.Rates.Reset {
 		s, when, sev = l.Rates.Delta, fmt.Sprintf("in the last %.1f s", l.Rates.IntervalMS/1000), Warning
+		minDrops = cfg.minDrops()
 	}
 	var out []Finding
 	pkts := s.RxPackets + s.TxPackets
@@ -113,10 +114,11 @@ func errorFindings(l link.Link, ev func(...any) map[string]any) []Finding {
 				l.Name, s.RxErrors, s.TxErrors, s.Collisions, when, pct(errs, pkts+errs)),
 			Evidence: ev("rx_errors", s.RxErrors, "tx_errors", s.TxErrors, "packets", pkts, "detail", detail)})
 	}
-	// Some drops are normal (frames for protocols nobody handles): only
-	// a drop share of 1 % or more is worth a look.
+	// Some drops are normal (frames for protocols nobody handles, a
+	// packet sent as a link went down): only a drop share of 1 % or more,
+	// and over an interval enough drops to be a trend, are worth a look.
 	drops := s.RxDropped + s.TxDropped
-	if drops > 0 && pct(drops, pkts+drops) >= 1 {
+	if drops >= minDrops && pct(drops, pkts+drops) >= 1 {
 		out = append(out, Finding{Kind: KindInterfaceErrors, Severity: sev, Interface: l.Name,
 			Summary: fmt.Sprintf("%s: %d rx and %d tx packets dropped %s (%.2f%% of packets)",
 				l.Name, s.RxDropped, s.TxDropped, when, pct(drops, pkts+drops)),

@@ -9,7 +9,7 @@
 // checks should notice: a link that flaps (Flap, FlapTimes), a program
 // running from a deleted file (StartDeleted), connections that leave
 // TIME_WAIT sockets behind (OpenAndClose), a bulk TCP transfer (Sink,
-// Stream).
+// StartStream).
 //
 // Everything lives in namespaces the lab created, named after the test
 // process, and is removed when the test ends — even when it fails. A test

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -222,31 +223,60 @@ func (n *Node) Sink(addr netip.AddrPort) {
 	})
 }
 
-// Stream opens a TCP connection from n to dst and sends to it until ctx
-// ends, returning how many bytes it wrote.
-func (n *Node) Stream(ctx context.Context, dst netip.AddrPort) (int64, error) {
-	var c net.Conn
-	err := n.Do(func() (err error) {
-		c, err = (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, "tcp", dst.String())
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("netlab: %s: dial %s: %w", n.name, dst, err)
-	}
-	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { _ = c.SetWriteDeadline(time.Now()) })
-	defer stop()
-	buf := make([]byte, 64<<10)
-	var sent int64
-	for ctx.Err() == nil {
-		w, err := c.Write(buf)
-		sent += int64(w)
-		if err != nil && ctx.Err() == nil {
-			return sent, fmt.Errorf("netlab: %s: send to %s: %w", n.name, dst, err)
-		}
-	}
-	return sent, nil
+// Stream is a bulk TCP transfer started by StartStream.
+type Stream struct {
+	c    net.Conn
+	done chan struct{}
+	once sync.Once
+	sent atomic.Int64
+	err  error
 }
+
+// StartStream opens a TCP connection from n to dst and returns once it is
+// established; from then on it sends to dst as fast as it can until Stop
+// or the end of the lab.
+func (n *Node) StartStream(dst netip.AddrPort) *Stream {
+	n.lab.tb.Helper()
+	var c net.Conn
+	err := n.Do(func() (err error) { c, err = net.DialTimeout("tcp", dst.String(), 10*time.Second); return err })
+	if err != nil {
+		n.lab.tb.Fatalf("netlab: %s: dial %s: %v", n.name, dst, err)
+	}
+	s := &Stream{c: c, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		buf := make([]byte, 64<<10)
+		for {
+			w, err := c.Write(buf)
+			s.sent.Add(int64(w))
+			if err != nil {
+				s.err = err
+				return
+			}
+		}
+	}()
+	n.lab.onClose(func() { s.Stop() })
+	return s
+}
+
+// Stop ends the transfer and returns how many bytes it sent, and the
+// error that ended it early, if any.
+func (s *Stream) Stop() (int64, error) {
+	stopped := false
+	s.once.Do(func() {
+		stopped = true
+		_ = s.c.SetWriteDeadline(time.Now())
+	})
+	<-s.done
+	s.c.Close()
+	if stopped && errors.Is(s.err, os.ErrDeadlineExceeded) {
+		s.err = nil
+	}
+	return s.sent.Load(), s.err
+}
+
+// Sent is how many bytes the stream has written so far.
+func (s *Stream) Sent() int64 { return s.sent.Load() }
 
 // OpenAndClose makes count TCP connections from n to dst one after the
 // other, closing each from n's side first: n keeps count sockets in

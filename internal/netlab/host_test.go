@@ -1,7 +1,6 @@
 package netlab
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -94,9 +93,11 @@ func TestIntegrationTraffic(t *testing.T) {
 	if n := strings.Count(out, "\n"); n != 20 {
 		t.Errorf("%d sockets in TIME_WAIT on a, want 20:\n%s", n, out)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	sent, err := a.Stream(ctx, dst)
+	s := a.StartStream(dst)
+	for deadline := time.Now().Add(10 * time.Second); s.Sent() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	sent, err := s.Stop()
 	if err != nil || sent == 0 {
 		t.Errorf("stream sent %d bytes: %v", sent, err)
 	}
