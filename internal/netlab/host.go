@@ -128,19 +128,7 @@ func (n *Node) linkHandle(ifname string) (*netlink.Handle, netlink.Link) {
 // the copy had.
 func (n *Node) StartDeleted(prog, name string, args ...string) (*exec.Cmd, string) {
 	n.lab.tb.Helper()
-	src, err := exec.LookPath(prog)
-	if err != nil {
-		n.lab.tb.Fatalf("netlab: %v", err)
-	}
-	dir, err := os.MkdirTemp("", "netlab-deleted-")
-	if err != nil {
-		n.lab.tb.Fatal(err)
-	}
-	n.lab.onClose(func() { _ = os.RemoveAll(dir) })
-	path := filepath.Join(dir, name)
-	if err := copyFile(src, path, 0o755); err != nil {
-		n.lab.tb.Fatalf("netlab: copy %s: %v", src, err)
-	}
+	path := n.copyProgram(prog, name)
 	cmd := n.Command(context.Background(), path, args...)
 	if err := n.Start(cmd); err != nil {
 		n.lab.tb.Fatal(err)
@@ -160,6 +148,26 @@ func (n *Node) StartDeleted(prog, name string, args ...string) (*exec.Cmd, strin
 		n.lab.tb.Fatal(err)
 	}
 	return cmd, path
+}
+
+// copyProgram copies the program prog (a path, or a name looked up in
+// PATH) to a new temporary folder, removed with the lab, as name.
+func (n *Node) copyProgram(prog, name string) string {
+	n.lab.tb.Helper()
+	src, err := exec.LookPath(prog)
+	if err != nil {
+		n.lab.tb.Fatalf("netlab: %v", err)
+	}
+	dir, err := os.MkdirTemp("", "netlab-prog-")
+	if err != nil {
+		n.lab.tb.Fatal(err)
+	}
+	n.lab.onClose(func() { _ = os.RemoveAll(dir) })
+	path := filepath.Join(dir, name)
+	if err := copyFile(src, path, 0o755); err != nil {
+		n.lab.tb.Fatalf("netlab: copy %s: %v", src, err)
+	}
+	return path
 }
 
 func copyFile(src, dst string, mode os.FileMode) error {

@@ -102,3 +102,19 @@ func TestIntegrationTraffic(t *testing.T) {
 		t.Errorf("stream sent %d bytes: %v", sent, err)
 	}
 }
+
+// TestIntegrationStartTcpdumpAs checks that a capture can pass for another
+// program: /proc names the copy.
+func TestIntegrationStartTcpdumpAs(t *testing.T) {
+	l := New(t)
+	a, b := l.Node("a"), l.Node("b")
+	l.Connect(a, b, LinkConfig{})
+	cmd := a.StartTcpdumpAs("dhclient", "-i", "eth0", "-n", "-w", "/dev/null")
+	comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+	if strings.TrimSpace(string(comm)) != "dhclient" {
+		t.Errorf("comm %q, want dhclient", comm)
+	}
+	if out := a.MustRun("ip", "-d", "link", "show", "eth0"); !strings.Contains(out, "promiscuity 1") {
+		t.Errorf("eth0 not promiscuous under the capture:\n%s", out)
+	}
+}
