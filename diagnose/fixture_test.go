@@ -131,7 +131,6 @@ func dropping(a *netlab.Node) func(n int) {
 	}
 }
 
-
 func linkNamed(t *testing.T, f hostFixture, name string) link.Link {
 	t.Helper()
 	for _, l := range f.Snapshot.Links {
