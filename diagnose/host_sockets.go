@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"netdx/sockets"
@@ -83,6 +84,9 @@ func deletedExecutables(socks []sockets.Socket, caps []sockets.PacketSocket) []F
 		p.socks = append(p.socks, what)
 	}
 	for _, s := range socks {
+		if !s.ExeDeleted && !slices.ContainsFunc(s.OtherOwners, func(o sockets.Owner) bool { return o.ExeDeleted }) {
+			continue // most sockets: no need to name them
+		}
 		what := fmt.Sprintf("%s %s %s", s.Proto, s.State, s.Local)
 		if s.State != "LISTEN" && s.Remote != "" && !s.RemoteAddr.Addr().IsUnspecified() {
 			what += " -> " + s.Remote

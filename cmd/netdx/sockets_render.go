@@ -50,8 +50,10 @@ func renderSockets(w io.Writer, rep socketsReport, cfg sockets.Config) {
 			}
 		}
 		note := ""
-		if f, ok := x.bySocket[socketKey(s.Proto, s.Local)]; ok {
-			note = mark(f, "cleartext "+s.Cleartext, "use "+s.Alternative)
+		if s.Cleartext != "" {
+			if f, ok := x.bySocket[socketKey(s.Proto, s.Local)]; ok {
+				note = mark(f, "cleartext "+s.Cleartext, "use "+s.Alternative)
+			}
 		}
 		if f, ok := x.byPID[s.PID]; ok && s.PID != 0 {
 			note = strings.TrimSpace(note + "  " + mark(f, "deleted executable", fmt.Sprint(f.Evidence["exe"])))
