@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +118,39 @@ func TestIntegrationStartTcpdumpAs(t *testing.T) {
 	}
 	if out := a.MustRun("ip", "-d", "link", "show", "eth0"); !strings.Contains(out, "promiscuity 1") {
 		t.Errorf("eth0 not promiscuous under the capture:\n%s", out)
+	}
+}
+
+// TestIntegrationHostCleanup checks that the host behaviours end with the
+// lab: no flapper, listener or stream goroutine left, no copied program
+// left in the temporary folder.
+func TestIntegrationHostCleanup(t *testing.T) {
+	t.Run("first", func(t *testing.T) { New(t) }) // starts the signal handler
+	before := runtime.NumGoroutine()
+	var dirs []string
+	t.Run("lab", func(t *testing.T) {
+		l := New(t)
+		a, b := l.Node("a"), l.Node("b")
+		l.Connect(a, b, LinkConfig{A: Prefixes("198.18.0.1/24"), B: Prefixes("198.18.0.2/24")})
+		dst := netip.MustParseAddrPort("198.18.0.2:9000")
+		b.Sink(dst)
+		a.StartStream(dst)
+		b.Flap("eth0", 50*time.Millisecond)
+		_, path := a.StartDeleted("sleep", "implant", "600")
+		td := a.StartTcpdumpAs("dhclient", "-i", "lo", "-n", "-w", "/dev/null")
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", td.Process.Pid))
+		dirs = []string{filepath.Dir(path), filepath.Dir(exe)}
+	})
+	for _, d := range dirs {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("%s still exists after clean-up (%v)", d, err)
+		}
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines after clean-up, %d before", n, before)
 	}
 }
