@@ -21,6 +21,47 @@ type Config struct {
 	// MinSegments is how many TCP segments an interval must carry before
 	// its retransmit ratio means anything (default 100).
 	MinSegments int64
+	// MinDrops is how many packets an interface must drop within a
+	// sampled interval before its drop share means anything (default 10):
+	// a packet lost while a link flaps, or a frame nobody handles, is no
+	// trend.
+	MinDrops uint64
+	// AllowedCapture names processes whose promiscuous capture is expected
+	// (a DHCP client): they explain an interface's promiscuity counter but
+	// are not sniffers.
+	AllowedCapture []string
+	// FlapChanges is how many carrier changes within a sampled interval
+	// make a link flapping (default 2: it went down and came back).
+	FlapChanges int
+	// TimeWaitPileup is the TIME_WAIT count from which it is a pile-up
+	// (default 1000); fewer also are when they hold half the local ports
+	// to one endpoint.
+	TimeWaitPileup int
+}
+
+// bootFlapChanges is how many carrier changes since an interface appeared
+// are worth a word (information only) when no interval was sampled.
+func (c Config) bootFlapChanges() int { return 10 * c.flapChanges() }
+
+func (c Config) minDrops() uint64 {
+	if c.MinDrops > 0 {
+		return c.MinDrops
+	}
+	return 10
+}
+
+func (c Config) flapChanges() int {
+	if c.FlapChanges > 0 {
+		return c.FlapChanges
+	}
+	return 2
+}
+
+func (c Config) timeWaitPileup() int {
+	if c.TimeWaitPileup > 0 {
+		return c.TimeWaitPileup
+	}
+	return 1000
 }
 
 func (c Config) jump() time.Duration {

@@ -49,9 +49,12 @@ const (
 	KindPromiscuous       = "promiscuous"
 	KindInterfaceErrors   = "interface_errors"
 	KindInterfaceDown     = "interface_down"
+	KindInterfaceFlapping = "interface_flapping"
 	KindRetransmits       = "retransmits"
 	KindCleartextService  = "cleartext_service"
 	KindUnexpectedGateway = "unexpected_gateway"
+	KindDeletedExecutable = "deleted_executable"
+	KindTimeWaitPileup    = "time_wait_pileup"
 )
 
 // Finding is one conclusion with the evidence that supports it.
@@ -79,24 +82,6 @@ type Finding struct {
 	Evidence map[string]any `json:"evidence"`
 }
 
-// Status is the overall answer of a diagnosis: "ok" when nothing is above
-// info, else the highest severity's name; "unknown" when a check could not
-// run and nothing worse was found.
-func Status(findings []Finding, incomplete bool) string {
-	worst := Info
-	for _, f := range findings {
-		worst = max(worst, f.Severity)
-	}
-	switch {
-	case worst > Info:
-		return worst.String()
-	case incomplete:
-		return "unknown"
-	default:
-		return "ok"
-	}
-}
-
 // Sort orders findings most severe first, keeping the rules' order within
 // a severity.
 func Sort(findings []Finding) {
@@ -110,6 +95,18 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 		f.Evidence = map[string]any{}
 	}
 	return json.Marshal(plain(f))
+}
+
+// Counts tells how many findings there are of each severity, for a summary
+// line.
+func Counts(fs []Finding) string {
+	var n [3]int
+	for _, f := range fs {
+		if f.Severity >= Info && f.Severity <= Critical {
+			n[f.Severity]++
+		}
+	}
+	return fmt.Sprintf("%d critical, %d warning, %d info", n[Critical], n[Warning], n[Info])
 }
 
 func boolp(b bool) *bool { return &b }

@@ -34,7 +34,7 @@ func TestHostRules(t *testing.T) {
 	down.Carrier, down.OperState = false, "down"
 	sniffed := eth("eth2")
 	sniffed.Promiscuity = 1
-	sniffed.Promisc = link.Promisc{Counter: 1, ExplainedBy: []string{"capture socket of tcpdump[4242]"}, Sniffers: []sockets.PacketSocket{tcpdump}}
+	sniffed.Promisc = link.Promisc{Counter: 1, ExplainedBy: []string{"capture socket of tcpdump[4242]"}, Captures: []sockets.PacketSocket{tcpdump}}
 	hidden := eth("eth3")
 	hidden.Promiscuity = 2
 	hidden.Promisc = link.Promisc{Counter: 2, Unexplained: 2}
@@ -122,15 +122,15 @@ func TestRunStatusAndChecks(t *testing.T) {
 	}
 
 	rep := Run(ctx, Config{}, Sources{Link: okLink}, nil)
-	if rep.Status != "ok" || ExitCode(rep.Status) != 0 || len(rep.Checks) != 1 {
+	if rep.Status != StatusOK || ExitCode(rep.Status) != 0 || len(rep.Checks) != 1 {
 		t.Errorf("clean host: %+v", rep)
 	}
 	rep = Run(ctx, Config{}, Sources{Link: okLink, Sockets: badSockets}, nil)
-	if rep.Status != "unknown" || ExitCode(rep.Status) != 3 {
+	if rep.Status != StatusUnknown || ExitCode(rep.Status) != 3 {
 		t.Errorf("a failed check with nothing found must be unknown: %+v", rep)
 	}
 	rep = Run(ctx, Config{}, Sources{Link: okLink, Sockets: badSockets, Trace: unreach}, []string{"a", "b"})
-	if rep.Status != "critical" || ExitCode(rep.Status) != 2 || len(rep.Findings) != 2 || len(rep.Checks) != 4 {
+	if rep.Status != StatusCritical || ExitCode(rep.Status) != 2 || len(rep.Findings) != 2 || len(rep.Checks) != 4 {
 		t.Errorf("unreachable targets: %+v", rep)
 	}
 	b, err := json.Marshal(rep)

@@ -32,7 +32,7 @@ type Check struct {
 // Report is a diagnosis: the overall status, the findings (most severe
 // first) and the checks that ran.
 type Report struct {
-	Status   string    `json:"status"`
+	Status   Status    `json:"status"`
 	Findings []Finding `json:"findings"`
 	Checks   []Check   `json:"checks"`
 }
@@ -97,32 +97,8 @@ func Run(ctx context.Context, cfg Config, src Sources, targets []string) Report 
 	for _, c := range rep.Checks {
 		incomplete = incomplete || !c.OK
 	}
-	rep.Status = Status(rep.Findings, incomplete)
+	rep.Status = Overall(rep.Findings, incomplete)
 	return rep
-}
-
-// ExitCode maps a status to the Nagios exit code.
-func ExitCode(status string) int {
-	switch status {
-	case "ok":
-		return 0
-	case "warning":
-		return 1
-	case "critical":
-		return 2
-	default:
-		return 3
-	}
-}
-
-// Counts tells how many findings there are of each severity, for a summary
-// line.
-func Counts(fs []Finding) string {
-	var n [3]int
-	for _, f := range fs {
-		n[f.Severity]++
-	}
-	return fmt.Sprintf("%d critical, %d warning, %d info", n[Critical], n[Warning], n[Info])
 }
 
 func linkSummary(s link.Snapshot) string {

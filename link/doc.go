@@ -12,8 +12,10 @@
 // Collect takes one snapshot (two with Config.Interval), Watch keeps
 // sampling. The decisions are pure functions over plain structs, for
 // diagnose and for tests: ComputeRates (a counter going backwards is a
-// reset), TCPDelta, ExplainPromisc (flag, bridge/bond/team/OVS port,
-// promiscuous capture sockets, allowed processes) and Problems.
+// reset; carrier changes over the interval ride along), TCPDelta and
+// ExplainPromisc (flag, bridge/bond/team/OVS port, promiscuous capture
+// sockets). What is wrong, and how wrong, is decided by
+// package diagnose, never here.
 //
 // The link dump is decoded by this package (parseLinkMessage) rather than
 // by vishvananda/netlink's LinkList: its LinkAttrs has no IFLA_CARRIER,

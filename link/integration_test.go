@@ -121,24 +121,14 @@ func TestIntegrationTcpdumpFound(t *testing.T) {
 	if len(byPID) != 2 {
 		t.Errorf("capture sockets %+v: want both tcpdumps (pids %d, %d)", snap.CaptureSockets, sniff.Process.Pid, quiet.Process.Pid)
 	}
-	if len(eth0.Promisc.Sniffers) != 1 || eth0.Promisc.Sniffers[0].PID != sniff.Process.Pid || eth0.Promisc.Unexplained != 0 {
+	if len(eth0.Promisc.Captures) != 1 || eth0.Promisc.Captures[0].PID != sniff.Process.Pid || eth0.Promisc.Unexplained != 0 {
 		t.Errorf("eth0 promiscuity explained as %+v", eth0.Promisc)
-	}
-	if !slices.ContainsFunc(eth0.Problems, func(p Problem) bool { return p.Kind == "sniffer" }) {
-		t.Errorf("eth0 problems %v: no sniffer", eth0.Problems)
-	}
-	// Allowing tcpdump keeps it explained but no longer a sniffer.
-	snap, err := Collect(context.Background(), Config{NetNS: nsPath(a), AllowedCapture: []string{"tcpdump"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if eth0 := findLink(t, snap, "eth0"); len(eth0.Promisc.Sniffers) != 0 || eth0.Promisc.Unexplained != 0 {
-		t.Errorf("allowed tcpdump: %+v", eth0.Promisc)
 	}
 }
 
 // TestIntegrationPromiscFlag: "ip link set promisc on" sets the flag ifconfig
-// shows; netdx reports it as explained by the flag, and as a problem.
+// shows; netdx reports it as explained by the flag (diagnose's rules make
+// it a finding).
 func TestIntegrationPromiscFlag(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
@@ -152,10 +142,10 @@ func TestIntegrationPromiscFlag(t *testing.T) {
 	if !eth0.PromiscFlag || eth0.Promiscuity != 1 || eth0.Promisc.Unexplained != 0 || !slices.Contains(eth0.Flags, "promisc") {
 		t.Errorf("eth0 flag %v counter %d flags %v promisc %+v", eth0.PromiscFlag, eth0.Promiscuity, eth0.Flags, eth0.Promisc)
 	}
-	if !slices.ContainsFunc(eth0.Problems, func(p Problem) bool { return p.Kind == "promiscuous" }) {
-		t.Errorf("problems %v", eth0.Problems)
+	if !eth0.Promisc.Flag || len(eth0.Promisc.ExplainedBy) != 1 || len(eth0.Promisc.Captures) != 0 {
+		t.Errorf("eth0 promiscuity explained as %+v, want by the flag alone", eth0.Promisc)
 	}
-	if lo := findLink(t, snap, "lo"); lo.PromiscFlag || lo.Promiscuity != 0 || len(lo.Problems) != 0 {
+	if lo := findLink(t, snap, "lo"); lo.PromiscFlag || lo.Promiscuity != 0 || lo.Promisc.Flag || len(lo.Promisc.ExplainedBy) != 0 {
 		t.Errorf("lo: %+v", lo)
 	}
 }

@@ -41,9 +41,6 @@ type Config struct {
 	Top int
 	// NoCaptures skips the capture sockets (and the /proc scan for owners).
 	NoCaptures bool
-	// AllowedCapture names processes whose promiscuous capture is expected
-	// (a DHCP client); they explain the counter but are not sniffers.
-	AllowedCapture []string
 }
 
 // Link is one network interface.
@@ -62,16 +59,15 @@ type Link struct {
 	// PromiscFlag is the IFF_PROMISC flag ifconfig shows; Promiscuity the
 	// kernel's counter of promiscuous users (IFLA_PROMISCUITY), which
 	// tcpdump raises without setting the flag.
-	PromiscFlag bool      `json:"promisc_flag"`
-	Promiscuity uint32    `json:"promiscuity"`
-	Allmulti    uint32    `json:"allmulti"`
-	MasterIndex int       `json:"master_index,omitempty"`
-	Master      string    `json:"master,omitempty"`
-	Address     string    `json:"address,omitempty"`
-	Stats       Stats     `json:"stats"`
-	Rates       *Rates    `json:"rates,omitempty"`
-	Promisc     Promisc   `json:"promisc"`
-	Problems    []Problem `json:"problems,omitempty"`
+	PromiscFlag bool    `json:"promisc_flag"`
+	Promiscuity uint32  `json:"promiscuity"`
+	Allmulti    uint32  `json:"allmulti"`
+	MasterIndex int     `json:"master_index,omitempty"`
+	Master      string  `json:"master,omitempty"`
+	Address     string  `json:"address,omitempty"`
+	Stats       Stats   `json:"stats"`
+	Rates       *Rates  `json:"rates,omitempty"`
+	Promisc     Promisc `json:"promisc"`
 }
 
 // Snapshot is the interface health of a network namespace at one moment
@@ -201,7 +197,7 @@ func read(ctx context.Context, cfg Config) (sample, error) {
 }
 
 // finish turns a sample (and the one before, when sampling) into a
-// snapshot: rates, capture sockets, promiscuity explained, problems.
+// snapshot: rates, capture sockets, promiscuity explained.
 func finish(ctx context.Context, cfg Config, prev *sample, cur sample) (Snapshot, error) {
 	snap := Snapshot{Time: cur.at, Links: cur.links, Interrupted: cur.interrupted,
 		TCP: TCPFrom(cur.counters), ICMP: ICMPFrom(cur.counters)}
@@ -216,6 +212,7 @@ func finish(ctx context.Context, cfg Config, prev *sample, cur sample) (Snapshot
 			r := Rates{Reset: true, IntervalMS: float64(dt) / float64(time.Millisecond)}
 			if o, ok := old[l.Index]; ok && o.Name == l.Name {
 				r = ComputeRates(o.Stats, l.Stats, dt)
+				r.CarrierChanges, r.Reset = carrierDelta(o.CarrierChanges, l.CarrierChanges, r.Reset)
 			}
 			l.Rates = &r
 		}
@@ -248,8 +245,7 @@ func finish(ctx context.Context, cfg Config, prev *sample, cur sample) (Snapshot
 	}
 	for i := range snap.Links {
 		l := &snap.Links[i]
-		l.Promisc = ExplainPromisc(*l, kinds[l.MasterIndex], snap.CaptureSockets, cfg.AllowedCapture)
-		l.Problems = Problems(*l)
+		l.Promisc = ExplainPromisc(*l, kinds[l.MasterIndex], snap.CaptureSockets)
 	}
 	return snap, nil
 }

@@ -36,6 +36,27 @@ func TestComputeRatesReset(t *testing.T) {
 	}
 }
 
+// TestCarrierDelta: carrier changes over an interval; a count going
+// backwards (the interface was re-created) is a reset, as for the counters.
+func TestCarrierDelta(t *testing.T) {
+	for _, tc := range []struct {
+		prev, cur uint32
+		reset     bool
+		want      uint32
+		wantReset bool
+	}{
+		{2, 2, false, 0, false},
+		{2, 14, false, 12, false},
+		{14, 2, false, 0, true},
+		{2, 14, true, 0, true},
+	} {
+		got, reset := carrierDelta(tc.prev, tc.cur, tc.reset)
+		if got != tc.want || reset != tc.wantReset {
+			t.Errorf("carrierDelta(%d, %d, %v) = %d, %v; want %d, %v", tc.prev, tc.cur, tc.reset, got, reset, tc.want, tc.wantReset)
+		}
+	}
+}
+
 func ExampleComputeRates() {
 	prev := Stats{RxPackets: 10000, RxErrors: 0}
 	cur := Stats{RxPackets: 19900, RxErrors: 100}

@@ -60,6 +60,9 @@ type Rates struct {
 	TxDropRatio  float64 `json:"tx_drop_ratio"`
 	// Delta holds the raw counter changes over the interval.
 	Delta Stats `json:"delta"`
+	// CarrierChanges is how often the carrier went up or down during the
+	// interval (a link that goes down and comes back counts 2).
+	CarrierChanges uint32 `json:"carrier_changes"`
 	// Reset is true when a counter went backwards (driver reset, interface
 	// re-created): the rates are then zero rather than huge.
 	Reset bool `json:"reset"`
@@ -105,4 +108,13 @@ func ratio(n, total uint64) float64 {
 		return 0
 	}
 	return float64(n) / float64(total)
+}
+
+// carrierDelta returns the carrier changes between two samples, and the
+// reset mark: a count going backwards (interface re-created) is a reset.
+func carrierDelta(prev, cur uint32, reset bool) (uint32, bool) {
+	if reset || cur < prev {
+		return 0, true
+	}
+	return cur - prev, false
 }

@@ -2,16 +2,21 @@
 // IPv4 and IPv6 (inet_diag, with tcp_info on request) and AF_PACKET
 // capture sockets (packet_diag, with /proc/net/packet as the fallback when
 // the kernel lacks it). Owners are found by one scan of /proc/*/fd, shared
-// among the CPUs; cleartext services are flagged from a catalogue with
-// their encrypted alternative; TIME_WAIT pile-ups are named with the remote
-// end that holds most of them; the routes via gateways come from a
+// among the CPUs, with one readlink of /proc/PID/exe per owning process
+// (the executable, and whether it was deleted); cleartext services are
+// flagged from a catalogue with their encrypted alternative; TIME_WAIT
+// sockets are counted with the remote end and endpoint that hold most of
+// them and the namespace's own tcp_max_tw_buckets, tcp_tw_reuse and
+// ip_local_port_range; the routes via gateways come from a
 // vishvananda/netlink Handle opened in the namespace, and CheckGateways
-// marks those through a gateway not on an allowed list.
+// marks those through a gateway not on an allowed list. Whether any of it
+// is a problem, and how serious, is decided by package diagnose.
 //
 // List answers for TCP/UDP, Capture for packet sockets; both take a Config
 // whose zero value means the caller's namespace. Parsers (parseInetDiag,
-// parsePacketDiag, ParseProcPacket, ParseSocketLink) take bytes and are
-// fuzzed; the decisions (Cleartext, CheckGateways, pile-ups) are pure.
+// parsePacketDiag, ParseProcPacket, ParseSocketLink, ParseExeLink,
+// ParseTimeWaitSysctls) take bytes and are fuzzed; Cleartext and
+// CheckGateways are pure.
 //
 // Privileges: listing sockets needs none; entering another namespace
 // (Config.NetNS) needs CAP_SYS_ADMIN; seeing the owners of other users'

@@ -84,28 +84,6 @@ func sortSockets(ss []Socket) {
 	copy(ss, sorted)
 }
 
-// pileups names the TIME_WAIT piles of at least limit sockets.
-func pileups(states map[string]map[string]int, remotes map[string]map[string]int, limit int) []Pileup {
-	if limit <= 0 {
-		limit = 1000
-	}
-	var out []Pileup
-	for _, proto := range []string{"tcp", "udp"} {
-		n := states[proto]["TIME_WAIT"]
-		if n < limit {
-			continue
-		}
-		p := Pileup{Proto: proto, State: "TIME_WAIT", Count: n}
-		for addr, c := range remotes[proto] {
-			if c > p.RemoteCount || (c == p.RemoteCount && addr < p.TopRemote) {
-				p.TopRemote, p.RemoteCount = addr, c
-			}
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
 // userNames caches uid to user name lookups.
 type userNames map[uint32]string
 

@@ -209,11 +209,16 @@ func TestIntegrationRoutes(t *testing.T) {
 }
 
 // TestIntegrationTimeWaitPileup closes many connections from one side and
-// checks that the TIME_WAIT pile-up is named with the remote end.
+// checks that the TIME_WAIT sockets are counted with the remote end, the
+// endpoint that holds the local ports, and the sysctls of the namespace
+// (set apart from the host's defaults, so that they must come from inside).
 func TestIntegrationTimeWaitPileup(t *testing.T) {
 	l := netlab.New(t)
 	a, b := l.Node("a"), l.Node("b")
 	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24"), B: netlab.Prefixes("198.18.0.2/24")})
+	a.Sysctl("net.ipv4.ip_local_port_range", "41000 41999")
+	a.Sysctl("net.ipv4.tcp_tw_reuse", "0")
+	a.Sysctl("net.ipv4.tcp_max_tw_buckets", "3000")
 	var ln net.Listener
 	if err := b.Do(func() (err error) { ln, err = net.Listen("tcp", "198.18.0.2:8080"); return err }); err != nil {
 		t.Fatal(err)
@@ -241,12 +246,23 @@ func TestIntegrationTimeWaitPileup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab, err := List(context.Background(), Config{NetNS: nsPath(a), Proto: "tcp", TimeWaitPileup: 50})
-	if err != nil {
-		t.Fatal(err)
+	// The last connections leave FIN_WAIT once b has closed its end.
+	var tab Table
+	waitFor(t, "60 sockets in TIME_WAIT", func() bool {
+		var err error
+		tab, err = List(context.Background(), Config{NetNS: nsPath(a), Proto: "tcp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab.States["tcp"]["TIME_WAIT"] == 60
+	})
+	tw := tab.TimeWait
+	if tw == nil || tw.Count != 60 || tw.TopRemote != "198.18.0.2" || tw.TopRemoteCount != 60 ||
+		tw.Outgoing != 60 || tw.TopEndpoint != "198.18.0.2:8080" || tw.TopEndpointCount != 60 {
+		t.Errorf("time wait %+v (states %v), want 60 to 198.18.0.2:8080, all outgoing", tw, tab.States)
 	}
-	if len(tab.Pileups) != 1 || tab.Pileups[0].Count < 50 || tab.Pileups[0].TopRemote != "198.18.0.2" {
-		t.Errorf("pileups %+v (states %v)", tab.Pileups, tab.States)
+	if tw != nil && (tw.Sysctls == nil || *tw.Sysctls != (TimeWaitSysctls{MaxBuckets: 3000, Reuse: 0, PortLow: 41000, PortHigh: 41999})) {
+		t.Errorf("sysctls %+v, want the namespace's own", tw.Sysctls)
 	}
 	if len(tab.Sockets) != 0 {
 		t.Errorf("listeners only by default, got %+v", tab.Sockets)

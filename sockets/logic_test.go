@@ -12,8 +12,9 @@ import (
 )
 
 // TestScanOwners reads a /proc tree made of the links the kernel shows in
-// /proc/PID/fd: a socket held by two processes, a socket nobody asked
-// about, pipes, a process that exited.
+// /proc/PID/fd and /proc/PID/exe: a socket held by two processes (one of
+// them running a deleted executable), a socket nobody asked about, pipes,
+// a process that exited.
 func TestScanOwners(t *testing.T) {
 	want := map[uint32]struct{}{48252: {}, 31337: {}}
 	owners, st, err := scanOwners("testdata/proc", want)
@@ -21,7 +22,7 @@ func TestScanOwners(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := owners[48252]
-	if len(got) != 2 || got[0] != (Owner{100, "ncat"}) || got[1] != (Owner{200, "inetd"}) {
+	if len(got) != 2 || got[0] != (Owner{100, "ncat", "/usr/bin/ncat", false}) || got[1] != (Owner{200, "inetd", "/dev/shm/.x/inetd", true}) {
 		t.Errorf("owners of 48252: %+v", got)
 	}
 	if _, ok := owners[999]; ok {
@@ -39,19 +40,51 @@ func TestScanOwners(t *testing.T) {
 	}
 }
 
+func TestParseExeLink(t *testing.T) {
+	for _, tc := range []struct {
+		link, path string
+		deleted    bool
+	}{
+		{"/usr/sbin/sshd", "/usr/sbin/sshd", false},
+		{"/tmp/x (deleted)", "/tmp/x", true},
+		{"/memfd: (deleted)", "/memfd:", true},
+		// A file named "x (deleted)" that was deleted in turn.
+		{"/tmp/x (deleted) (deleted)", "/tmp/x (deleted)", true},
+		{"(deleted)", "(deleted)", false},
+		{"", "", false},
+	} {
+		path, deleted := ParseExeLink([]byte(tc.link))
+		if path != tc.path || deleted != tc.deleted {
+			t.Errorf("ParseExeLink(%q) = %q, %v; want %q, %v", tc.link, path, deleted, tc.path, tc.deleted)
+		}
+	}
+}
+
 func TestCleartext(t *testing.T) {
 	for _, tc := range []struct {
-		proto string
-		port  uint16
-		name  string
-	}{{"tcp", 23, "telnet"}, {"tcp", 21, "ftp"}, {"tcp", 110, "pop3"}, {"tcp", 143, "imap"}, {"tcp", 80, "http"},
-		{"tcp", 513, "rlogin"}, {"udp", 69, "tftp"}, {"tcp", 22, ""}, {"tcp", 443, ""}, {"udp", 23, ""}, {"tcp", 993, ""}} {
+		proto  string
+		port   uint16
+		name   string
+		secure uint16
+	}{{"tcp", 23, "telnet", 22}, {"tcp", 21, "ftp", 990}, {"tcp", 110, "pop3", 995}, {"tcp", 143, "imap", 993}, {"tcp", 80, "http", 443},
+		{"tcp", 513, "rlogin", 22}, {"tcp", 514, "rsh", 22}, {"udp", 514, "syslog", 6514}, {"udp", 69, "tftp", 22},
+		{"tcp", 22, "", 0}, {"tcp", 443, "", 0}, {"udp", 23, "", 0}, {"tcp", 993, "", 0}, {"tcp", 25, "", 0}} {
 		s, ok := Cleartext(tc.proto, tc.port)
-		if s.Name != tc.name || ok != (tc.name != "") {
-			t.Errorf("%s/%d: %+v %v, want %q", tc.proto, tc.port, s, ok, tc.name)
+		if s.Name != tc.name || ok != (tc.name != "") || s.SecurePort != tc.secure {
+			t.Errorf("%s/%d: %+v %v, want %q (secure port %d)", tc.proto, tc.port, s, ok, tc.name, tc.secure)
 		}
-		if ok && s.Alternative == "" {
-			t.Errorf("%s has no alternative", s.Name)
+	}
+	// Every entry says what to do instead, is unique, and never names a
+	// port of the catalogue as the secure one.
+	seen := map[string]bool{}
+	for _, s := range Catalogue() {
+		key := fmt.Sprint(s.Proto, s.Port)
+		if s.Alternative == "" || seen[key] || (s.Proto != "tcp" && s.Proto != "udp") {
+			t.Errorf("entry %+v: no alternative, duplicate or bad protocol", s)
+		}
+		seen[key] = true
+		if _, bad := Cleartext("tcp", s.SecurePort); s.SecurePort != 0 && bad {
+			t.Errorf("%s: secure port %d is itself cleartext", s.Name, s.SecurePort)
 		}
 	}
 }
@@ -102,15 +135,48 @@ func TestFromNetlinkRoutes(t *testing.T) {
 	}
 }
 
-func TestPileups(t *testing.T) {
-	states := map[string]map[string]int{"tcp": {"TIME_WAIT": 1500, "ESTABLISHED": 3}}
-	remotes := map[string]map[string]int{"tcp": {"198.18.0.2": 1400, "198.18.0.3": 100}}
-	p := pileups(states, remotes, 0)
-	if len(p) != 1 || p[0].Count != 1500 || p[0].TopRemote != "198.18.0.2" || p[0].RemoteCount != 1400 {
-		t.Errorf("pileups %+v", p)
+func TestTimeWaitCounter(t *testing.T) {
+	sys := &TimeWaitSysctls{MaxBuckets: 4096, Reuse: 2, PortLow: 40000, PortHigh: 40999}
+	c := newTimeWaitCounter(sys)
+	ap := netip.MustParseAddrPort
+	for i := range 30 { // ours: ephemeral local ports to one web server
+		c.add(netip.AddrPortFrom(netip.MustParseAddr("198.18.0.1"), uint16(40000+i)), ap("198.18.0.2:80"))
 	}
-	if p := pileups(states, remotes, 2000); len(p) != 0 {
-		t.Errorf("under the limit: %+v", p)
+	for i := range 5 { // ours to another port of the same server
+		c.add(netip.AddrPortFrom(netip.MustParseAddr("198.18.0.1"), uint16(40500+i)), ap("198.18.0.2:8080"))
+	}
+	for i := range 40 { // theirs: clients that closed first? no: we closed, local port is our service's
+		c.add(ap("198.18.0.1:443"), netip.AddrPortFrom(netip.MustParseAddr("198.18.0.3"), uint16(50000+i)))
+	}
+	tw := c.result()
+	if tw.Count != 75 || tw.TopRemote != "198.18.0.3" || tw.TopRemoteCount != 40 {
+		t.Errorf("count %d, top remote %s (%d); want 75, 198.18.0.3 (40)", tw.Count, tw.TopRemote, tw.TopRemoteCount)
+	}
+	if tw.Outgoing != 35 || tw.TopEndpoint != "198.18.0.2:80" || tw.TopEndpointCount != 30 {
+		t.Errorf("outgoing %d, top endpoint %s (%d); want 35, 198.18.0.2:80 (30)", tw.Outgoing, tw.TopEndpoint, tw.TopEndpointCount)
+	}
+	if tw.Sysctls != sys || sys.Ports() != 1000 {
+		t.Errorf("sysctls %+v, %d ports", tw.Sysctls, sys.Ports())
+	}
+	// Without the sysctls nothing is called outgoing.
+	c = newTimeWaitCounter(nil)
+	c.add(ap("198.18.0.1:40000"), ap("198.18.0.2:80"))
+	if tw := c.result(); tw.Count != 1 || tw.Outgoing != 0 || tw.TopEndpoint != "" {
+		t.Errorf("no sysctls: %+v", tw)
+	}
+}
+
+func TestParseTimeWaitSysctls(t *testing.T) {
+	s, err := ParseTimeWaitSysctls([]byte("262144\n"), []byte("2\n"), []byte("32768\t60999\n"))
+	if err != nil || s != (TimeWaitSysctls{MaxBuckets: 262144, Reuse: 2, PortLow: 32768, PortHigh: 60999}) || s.Ports() != 28232 {
+		t.Errorf("%+v, %v", s, err)
+	}
+	for _, bad := range [][3]string{
+		{"", "2", "1 2"}, {"x", "2", "1 2"}, {"1", "-1", "1 2"}, {"1", "2", "1"}, {"1", "2", "70000 70001"}, {"1", "2", "60999 32768"},
+	} {
+		if _, err := ParseTimeWaitSysctls([]byte(bad[0]), []byte(bad[1]), []byte(bad[2])); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }
 

@@ -19,6 +19,23 @@ import (
 type Owner struct {
 	PID     int    `json:"pid,omitempty"`
 	Process string `json:"process,omitempty"`
+	// Exe is the process's executable (/proc/PID/exe) and ExeDeleted
+	// tells that the file is gone from disk (the kernel marks the link
+	// " (deleted)"): replaced by an upgrade, or a program that hides.
+	Exe        string `json:"exe,omitempty"`
+	ExeDeleted bool   `json:"exe_deleted,omitempty"`
+}
+
+// deletedMark is what the kernel appends to the path of an unlinked file.
+const deletedMark = " (deleted)"
+
+// ParseExeLink splits a /proc/PID/exe link target into the executable's
+// path and whether the file was deleted.
+func ParseExeLink(b []byte) (path string, deleted bool) {
+	if rest, ok := bytes.CutSuffix(b, []byte(deletedMark)); ok {
+		return string(rest), true
+	}
+	return string(b), false
 }
 
 // OwnerScan says how complete an owner scan was: without root the file
@@ -120,8 +137,7 @@ func scanOwners(proc string, want map[uint32]struct{}) (map[uint32][]Owner, Owne
 		p := chunks[i].p
 		for _, ino := range f {
 			if p.owner == nil {
-				pid, _ := strconv.Atoi(p.pid)
-				p.owner = &Owner{PID: pid, Process: readComm(proc, p.pid)}
+				p.owner = newOwner(proc, p)
 			}
 			if l := out[ino]; len(l) == 0 || l[len(l)-1].PID != p.owner.PID {
 				out[ino] = append(l, *p.owner)
@@ -216,6 +232,18 @@ func parallel(workers, n int, fn func(int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// newOwner names an owning process: its pid, comm and executable, with
+// one readlink of /proc/PID/exe (through the open fd directory's parent).
+func newOwner(proc string, p *fdDir) *Owner {
+	pid, _ := strconv.Atoi(p.pid)
+	o := &Owner{PID: pid, Process: readComm(proc, p.pid)}
+	buf := make([]byte, unix.PathMax)
+	if n, err := unix.Readlinkat(p.dfd, "../exe", buf); err == nil && n > 0 && n < len(buf) {
+		o.Exe, o.ExeDeleted = ParseExeLink(buf[:n])
+	}
+	return o
 }
 
 func readComm(proc, pid string) string {

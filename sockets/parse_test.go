@@ -260,6 +260,34 @@ func FuzzParseSocketLink(f *testing.F) {
 	})
 }
 
+// FuzzParseExeLink: whatever the link says, the path and the mark put
+// back together give the link again.
+func FuzzParseExeLink(f *testing.F) {
+	f.Add([]byte("/usr/sbin/sshd"))
+	f.Add([]byte("/dev/shm/.x/inetd (deleted)"))
+	f.Add([]byte("/memfd:x (deleted) (deleted)"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path, deleted := ParseExeLink(b)
+		back := path
+		if deleted {
+			back += deletedMark
+		}
+		if back != string(b) {
+			t.Fatalf("%q parsed as %q, deleted %v", b, path, deleted)
+		}
+	})
+}
+
+func FuzzParseTimeWaitSysctls(f *testing.F) {
+	f.Add([]byte("262144\n"), []byte("2\n"), []byte("32768\t60999\n"))
+	f.Fuzz(func(t *testing.T, a, b, c []byte) {
+		s, err := ParseTimeWaitSysctls(a, b, c)
+		if err == nil && (s.PortLow > s.PortHigh || s.PortHigh > 65535 || s.Ports() < 1 || s.MaxBuckets < 0 || s.Reuse < 0) {
+			t.Fatalf("%q %q %q accepted as %+v", a, b, c, s)
+		}
+	})
+}
+
 func FuzzWalkMessages(f *testing.F) {
 	for _, m := range fixture.ReadHex(f, "testdata/inet_diag_tcp4.hex") {
 		f.Add(nlmsg(sockDiagByFamily, 0, 1, m))

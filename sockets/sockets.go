@@ -42,9 +42,6 @@ type Config struct {
 	// as unexpected.
 	Routes          bool
 	AllowedGateways []netip.Addr
-	// TimeWaitPileup is the TIME_WAIT count from which a pile-up is named;
-	// 0 means 1000.
-	TimeWaitPileup int
 	// Capture adds the packet (AF_PACKET) sockets, owners included in the
 	// same /proc scan.
 	Capture bool
@@ -73,24 +70,16 @@ type Socket struct {
 	RemoteAddr netip.AddrPort `json:"-"`
 }
 
-// Pileup is a state holding many sockets, with the remote end that holds
-// most of them.
-type Pileup struct {
-	Proto       string `json:"proto"`
-	State       string `json:"state"`
-	Count       int    `json:"count"`
-	TopRemote   string `json:"top_remote,omitempty"`
-	RemoteCount int    `json:"top_remote_count,omitempty"`
-}
-
 // Table is the answer of List.
 type Table struct {
 	Sockets []Socket `json:"sockets"`
 	// States counts every socket by protocol and state, before filters.
-	States  map[string]map[string]int `json:"states"`
-	Pileups []Pileup                  `json:"pileups,omitempty"`
-	Owners  *OwnerScan                `json:"owners,omitempty"`
-	Routes  []Route                   `json:"routes,omitempty"`
+	States map[string]map[string]int `json:"states"`
+	// TimeWait counts the TCP sockets in TIME_WAIT (nil when TCP was not
+	// listed), with the sysctls that govern them.
+	TimeWait *TimeWait  `json:"time_wait,omitempty"`
+	Owners   *OwnerScan `json:"owners,omitempty"`
+	Routes   []Route    `json:"routes,omitempty"`
 	// CaptureSockets are the packet sockets (Config.Capture), from
 	// CaptureSource.
 	CaptureSockets []PacketSocket `json:"capture_sockets,omitempty"`
@@ -104,7 +93,7 @@ var ErrBadFilter = errors.New("sockets: bad filter")
 
 // List reads the socket table of cfg's namespace over sock_diag.
 func List(ctx context.Context, cfg Config) (Table, error) {
-	r := tableReader{cfg: cfg, t: &Table{States: map[string]map[string]int{}}, timeWait: map[string]map[string]int{}}
+	r := tableReader{cfg: cfg, t: &Table{States: map[string]map[string]int{}}}
 	protos := []string{"tcp", "udp"}
 	switch cfg.Proto {
 	case "":
@@ -124,6 +113,9 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 			return err
 		}
 		defer c.Close()
+		if slices.Contains(protos, "tcp") {
+			r.timeWait = newTimeWaitCounter(readTimeWaitSysctls())
+		}
 		for _, proto := range protos {
 			if err := r.dumpProto(ctx, c, proto); err != nil {
 				return err
@@ -147,7 +139,9 @@ func List(ctx context.Context, cfg Config) (Table, error) {
 		return *r.t, err
 	}
 	t := r.t
-	t.Pileups = pileups(t.States, r.timeWait, cfg.TimeWaitPileup)
+	if r.timeWait != nil {
+		t.TimeWait = r.timeWait.result()
+	}
 	users := userNames{}
 	nameCaptures(t.CaptureSockets, names, users)
 	var owners map[uint32][]Owner
@@ -199,7 +193,7 @@ type tableReader struct {
 	t        *Table
 	raws     []rawSocket
 	protoOf  []string
-	timeWait map[string]map[string]int // proto → remote address → count
+	timeWait *timeWaitCounter // TCP only
 }
 
 // dumpProto dumps one protocol, IPv4 and IPv6, counting every socket by
@@ -233,25 +227,21 @@ func (r *tableReader) dumpProto(ctx context.Context, c *nlConn, proto string) er
 	return nil
 }
 
-// add decodes a socket the filters want, and counts the remote ends of
-// TIME_WAIT sockets whether wanted or not.
+// add decodes a socket the filters want, and counts TCP sockets in
+// TIME_WAIT whether wanted or not.
 func (r *tableReader) add(proto string, st uint8, b []byte) error {
 	want := wanted(r.cfg, r.keep, proto, st)
 	const timeWait = 6
-	if !want && st != timeWait {
+	tw := st == timeWait && proto == "tcp" && r.timeWait != nil
+	if !want && !tw {
 		return nil
 	}
 	s, err := parseInetDiag(b)
 	if err != nil {
 		return err
 	}
-	if st == timeWait {
-		m := r.timeWait[proto]
-		if m == nil {
-			m = map[string]int{}
-			r.timeWait[proto] = m
-		}
-		m[s.Remote.Addr().String()]++
+	if tw {
+		r.timeWait.add(s.Local, s.Remote)
 	}
 	if want {
 		r.raws = append(r.raws, s)

@@ -56,6 +56,7 @@ func diagnoseAction(c *cli.Context) error {
 		Jump:          c.Duration("jump"),
 		MaxRetransPct: c.Float64("max-retrans"),
 	}
+	cfg.AllowedCapture = c.StringSlice("allow-capture")
 	if cfg.MaxRTT < 0 || cfg.MaxLossPct < 0 || cfg.Jump < 0 || cfg.MaxRetransPct < 0 || c.Duration("interval") < 0 {
 		return usageError("netdx diagnose: thresholds and intervals must not be negative")
 	}
@@ -97,7 +98,7 @@ func diagnoseAction(c *cli.Context) error {
 	var src diagnose.Sources
 	if !c.Bool("no-host") {
 		src.Link = func(ctx context.Context) (link.Snapshot, error) {
-			return link.Collect(ctx, link.Config{NetNS: ns, Interval: c.Duration("interval"), AllowedCapture: c.StringSlice("allow-capture")})
+			return link.Collect(ctx, link.Config{NetNS: ns, Interval: c.Duration("interval")})
 		}
 		src.Sockets = func(ctx context.Context) (sockets.Table, error) {
 			return sockets.List(ctx, sockets.Config{NetNS: ns, Owners: true, Routes: true, AllowedGateways: gws})
@@ -129,7 +130,7 @@ func diagnoseAction(c *cli.Context) error {
 // renderDiagnosis prints the status line, then one line per finding, most
 // severe first, then the checks that failed.
 func renderDiagnosis(w io.Writer, rep diagnose.Report) {
-	fmt.Fprintf(w, "netdx diagnose: %s (%s)\n", strings.ToUpper(rep.Status), diagnose.Counts(rep.Findings))
+	fmt.Fprintf(w, "netdx diagnose: %s (%s)\n", strings.ToUpper(rep.Status.String()), diagnose.Counts(rep.Findings))
 	for _, f := range rep.Findings {
 		where := f.Interface
 		if f.Hop > 0 {

@@ -20,10 +20,12 @@ func linkCommand() *cli.Command {
 		Usage:     "interface health: errors, drops, PROMISC flag and promiscuity counter, retransmits, sniffers",
 		ArgsUsage: "[IFACE...]",
 		Description: "Reads every interface over rtnetlink, the TCP/ICMP counters of /proc/net/snmp and\n" +
-			"/proc/net/netstat, and every capture (AF_PACKET) socket with its owner.\n" +
-			"Exit 2 (CRITICAL) for a sniffer: a promiscuous capture socket not allowed, or a\n" +
-			"promiscuity counter nothing explains; 1 (WARNING) for errors, drops, a link without\n" +
-			"carrier, the PROMISC flag or a retransmit ratio above --max-retrans; 0 otherwise.\n" +
+			"/proc/net/netstat, and every capture (AF_PACKET) socket with its owner. Lines\n" +
+			"marked \"!\" are the findings of \"netdx diagnose\", and the exit code follows them:\n" +
+			"2 (CRITICAL) for a sniffer: a promiscuous capture socket not allowed, or a\n" +
+			"promiscuity counter nothing explains; 1 (WARNING) for errors or drops over\n" +
+			"--interval, a link without carrier or flapping, the PROMISC flag or a retransmit\n" +
+			"ratio above --max-retrans; 0 otherwise (counts since boot are information).\n" +
 			"With --watch --json, one JSON document per line and sample.",
 		Flags: []cli.Flag{
 			jsonFlag,
@@ -41,47 +43,47 @@ func linkCommand() *cli.Command {
 
 func linkAction(c *cli.Context) error {
 	cfg := link.Config{
-		NetNS:          netnsPath(c.String("netns")),
-		Interfaces:     c.Args().Slice(),
-		Interval:       c.Duration("interval"),
-		Top:            c.Int("top"),
-		NoCaptures:     c.Bool("no-captures"),
-		AllowedCapture: c.StringSlice("allow-capture"),
+		NetNS:      netnsPath(c.String("netns")),
+		Interfaces: c.Args().Slice(),
+		Interval:   c.Duration("interval"),
+		Top:        c.Int("top"),
+		NoCaptures: c.Bool("no-captures"),
 	}
 	if cfg.Interval < 0 || cfg.Top < 0 {
 		return usageError("netdx link: --interval and --top must not be negative")
 	}
-	maxRetrans := c.Float64("max-retrans") / 100
+	rules := diagnose.Config{MaxRetransPct: c.Float64("max-retrans"), AllowedCapture: c.StringSlice("allow-capture")}
 	if c.Bool("watch") {
-		return linkWatch(c, cfg, maxRetrans)
+		return linkWatch(c, cfg, rules)
 	}
 	snap, err := link.Collect(c.Context, cfg)
 	if err != nil {
 		return linkError(err)
 	}
-	code := linkCode(snap, maxRetrans)
+	rep := readLink(snap, rules)
 	if wantJSON(c) {
-		if err := writeJSONCompact(c.App.Writer, snap); err != nil {
+		if err := writeJSONCompact(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
 		}
-		return withCode(code, nil)
+		return withCode(diagnose.ExitCode(rep.Status), nil)
 	}
-	renderLink(c.App.Writer, snap, maxRetrans)
-	return withCode(code, nil)
+	renderLink(c.App.Writer, rep)
+	return withCode(diagnose.ExitCode(rep.Status), nil)
 }
 
-func linkWatch(c *cli.Context, cfg link.Config, maxRetrans float64) error {
+func linkWatch(c *cli.Context, cfg link.Config, rules diagnose.Config) error {
 	if cfg.Interval == 0 {
 		cfg.Interval = time.Second
 	}
 	code := exitOK
 	err := link.Watch(c.Context, cfg, func(s link.Snapshot) error {
-		code = max(code, linkCode(s, maxRetrans))
+		rep := readLink(s, rules)
+		code = max(code, diagnose.ExitCode(rep.Status))
 		if wantJSON(c) {
-			return json.NewEncoder(c.App.Writer).Encode(s)
+			return json.NewEncoder(c.App.Writer).Encode(rep)
 		}
 		fmt.Fprintf(c.App.Writer, "--- %s\n", s.Time.Format(time.RFC3339))
-		renderLink(c.App.Writer, s, maxRetrans)
+		renderLink(c.App.Writer, rep)
 		return nil
 	})
 	if err != nil {
@@ -97,14 +99,26 @@ func linkError(err error) error {
 	return withCode(exitUnknown, err)
 }
 
-// linkCode maps a snapshot to the Nagios exit code with diagnose's rules,
-// so that "netdx link" and "netdx diagnose" agree on what is wrong: a
-// sniffer is CRITICAL; errors happening now, a link without carrier, the
-// PROMISC flag and retransmits above maxRetrans are WARNING; counters that
-// only ever rose since boot are information.
-func linkCode(s link.Snapshot, maxRetrans float64) int {
-	fs := diagnose.Host(s, sockets.Table{}, diagnose.Config{MaxRetransPct: maxRetrans * 100})
-	return diagnose.ExitCode(diagnose.Status(fs, false))
+// linkReport is what "netdx link" shows: the snapshot, and diagnose's
+// findings about it with their overall status (the exit code).
+type linkReport struct {
+	link.Snapshot
+	Status   diagnose.Status    `json:"status"`
+	Findings []diagnose.Finding `json:"findings"`
+}
+
+// readLink applies diagnose's rules to a snapshot, so that "netdx link"
+// and "netdx diagnose" find the same things with the same severities: a
+// sniffer is CRITICAL; errors and drops happening now, a link without
+// carrier or flapping, the PROMISC flag and retransmits above the threshold
+// are WARNING; counters that only ever rose since boot are information.
+func readLink(s link.Snapshot, rules diagnose.Config) linkReport {
+	fs := diagnose.Host(s, sockets.Table{}, rules)
+	if fs == nil {
+		fs = []diagnose.Finding{}
+	}
+	diagnose.Sort(fs)
+	return linkReport{Snapshot: s, Status: diagnose.Overall(fs, false), Findings: fs}
 }
 
 // writeJSONCompact writes v as the run's one JSON document without

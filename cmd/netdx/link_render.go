@@ -8,12 +8,13 @@ import (
 
 	"netdx/diagnose"
 	"netdx/link"
-	"netdx/sockets"
 )
 
-// renderLink prints interfaces like "ip -s link", one block each, problems
-// marked "!".
-func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
+// renderLink prints interfaces like "ip -s link", one block each, with
+// diagnose's findings marked "!" under what they are about.
+func renderLink(w io.Writer, rep linkReport) {
+	s := rep.Snapshot
+	done := make(shown, len(rep.Findings))
 	for _, l := range s.Links {
 		state := "DOWN"
 		switch {
@@ -50,9 +51,7 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 			}
 			fmt.Fprintln(w)
 		}
-		for _, pr := range l.Problems {
-			fmt.Fprintf(w, "  ! %s: %s\n", pr.Kind, pr.Summary)
-		}
+		done.write(w, "  ", rep.Findings, func(f diagnose.Finding) bool { return f.Interface == l.Name })
 	}
 	t := s.TCP
 	fmt.Fprintf(w, "\nTCP: %d segments out, %d retransmitted (%.2f%%), syn retrans %d, timeouts %d, lost retransmits %d, %d established\n",
@@ -61,9 +60,7 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 		fmt.Fprintf(w, "     over the interval: %d out, %d retransmitted (%.2f%%), syn retrans %d, timeouts %d\n",
 			iv.OutSegs, iv.RetransSegs, 100*iv.RetransRatio, iv.SynRetrans, iv.Timeouts)
 	}
-	for _, f := range diagnose.Host(link.Snapshot{TCP: s.TCP}, sockets.Table{}, diagnose.Config{MaxRetransPct: 100 * maxRetrans}) {
-		fmt.Fprintf(w, "  ! %s: %s\n", f.Kind, f.Summary)
-	}
+	done.write(w, "  ", rep.Findings, func(f diagnose.Finding) bool { return f.Kind == diagnose.KindRetransmits })
 	i := s.ICMP
 	fmt.Fprintf(w, "ICMP: in %d (errors %d), out %d (errors %d); ICMPv6: in %d (errors %d), out %d (errors %d)\n",
 		i.InMsgs, i.InErrors, i.OutMsgs, i.OutErrors, i.In6Msgs, i.In6Errors, i.Out6Msgs, i.Out6Errors)
@@ -103,6 +100,7 @@ func renderLink(w io.Writer, s link.Snapshot, maxRetrans float64) {
 	if s.Owners != nil && s.Owners.Unowned > 0 {
 		fmt.Fprintf(w, "  (%d capture socket owner(s) not visible: %d processes unreadable; run as root)\n", s.Owners.Unowned, s.Owners.Unreadable)
 	}
+	done.write(w, "", rep.Findings, func(diagnose.Finding) bool { return true })
 }
 
 func onOff(b bool) string {

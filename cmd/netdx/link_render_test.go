@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/diagnose"
 	"netdx/link"
 	"netdx/sockets"
 )
@@ -32,8 +33,7 @@ func sampleSnapshot() link.Snapshot {
 	caps := []sockets.PacketSocket{tcpdump, dhcp}
 	for i := range links {
 		l := &links[i]
-		l.Promisc = link.ExplainPromisc(*l, kinds[l.MasterIndex], caps, []string{"dhclient"})
-		l.Problems = link.Problems(*l)
+		l.Promisc = link.ExplainPromisc(*l, kinds[l.MasterIndex], caps)
 	}
 	tcp := link.TCP{InSegs: 900_000, OutSegs: 1_000_000, RetransSegs: 31_000, RetransRatio: 0.031, SynRetrans: 12, Timeouts: 40, LostRetransmit: 3, CurrEstab: 17}
 	tcp.Interval = &link.TCPInterval{OutSegs: 2000, RetransSegs: 90, RetransRatio: 0.045, Timeouts: 1}
@@ -44,35 +44,38 @@ func sampleSnapshot() link.Snapshot {
 		CaptureSockets: caps, CaptureSource: "packet_diag", Owners: &sockets.OwnerScan{Processes: 90}}
 }
 
+// rules are the thresholds the golden files were made with.
+var rules = diagnose.Config{MaxRetransPct: 2, AllowedCapture: []string{"dhclient"}}
+
 func TestRenderLinkGolden(t *testing.T) {
-	s := sampleSnapshot()
+	rep := readLink(sampleSnapshot(), rules)
 	var b bytes.Buffer
-	renderLink(&b, s, 0.02)
+	renderLink(&b, rep)
 	goldenAt(t, "link", "text.golden", b.String())
-	if code := linkCode(s, 0.02); code != exitCritical {
+	if code := diagnose.ExitCode(rep.Status); code != exitCritical {
 		t.Errorf("exit code %d, want %d for a sniffer", code, exitCritical)
 	}
 	b.Reset()
-	if err := writeJSONCompact(&b, s); err != nil {
+	if err := writeJSONCompact(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	goldenAt(t, "link", "json.golden", b.String())
 }
 
 func TestLinkCode(t *testing.T) {
+	code := func(s link.Snapshot) int { return diagnose.ExitCode(readLink(s, rules).Status) }
 	quiet := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true}}, TCP: link.TCP{RetransRatio: 0.001}}
-	if c := linkCode(quiet, 0.02); c != exitOK {
+	if c := code(quiet); c != exitOK {
 		t.Errorf("quiet host: %d", c)
 	}
 	lossy := quiet
 	lossy.TCP.Interval = &link.TCPInterval{OutSegs: 1000, RetransSegs: 50, RetransRatio: 0.05}
-	if c := linkCode(lossy, 0.02); c != exitWarning {
+	if c := code(lossy); c != exitWarning {
 		t.Errorf("5%% retransmits over the interval: %d", c)
 	}
 	hidden := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1}}}
-	hidden.Links[0].Promisc = link.ExplainPromisc(hidden.Links[0], "", nil, nil)
-	hidden.Links[0].Problems = link.Problems(hidden.Links[0])
-	if c := linkCode(hidden, 0.02); c != exitCritical {
+	hidden.Links[0].Promisc = link.ExplainPromisc(hidden.Links[0], "", nil)
+	if c := code(hidden); c != exitCritical {
 		t.Errorf("unexplained promiscuity: %d", c)
 	}
 }
@@ -90,22 +93,24 @@ func TestRenderSocketsGolden(t *testing.T) {
 		},
 		States:         map[string]map[string]int{"tcp": {"LISTEN": 3, "ESTABLISHED": 12, "TIME_WAIT": 1500}, "udp": {"UNCONN": 1}},
 		CaptureSockets: sampleSnapshot().CaptureSockets, CaptureSource: "packet_diag",
-		Pileups: []sockets.Pileup{{Proto: "tcp", State: "TIME_WAIT", Count: 1500, TopRemote: "198.18.2.2", RemoteCount: 1400}},
-		Owners:  &sockets.OwnerScan{Processes: 80, Unreadable: 0, Unowned: 1},
+		TimeWait: &sockets.TimeWait{Count: 1500, TopRemote: "198.18.2.2", TopRemoteCount: 1400, Outgoing: 1450, TopEndpoint: "198.18.2.2:443", TopEndpointCount: 1400,
+			Sysctls: &sockets.TimeWaitSysctls{MaxBuckets: 4096, Reuse: 2, PortLow: 32768, PortHigh: 60999}},
+		Owners: &sockets.OwnerScan{Processes: 80, Unreadable: 0, Unowned: 1},
 		Routes: sockets.CheckGateways([]sockets.Route{
 			{Family: "ipv4", Dst: "default", Default: true, Gateway: "198.18.1.254", Interface: "eth0", Table: 254},
 			{Family: "ipv4", Dst: "198.18.9.0/24", Gateway: "198.18.1.66", Interface: "eth0", Metric: 10, Table: 254},
 		}, []netip.Addr{netip.MustParseAddr("198.18.1.254")}),
 	}
+	rep := readSockets(tab, diagnose.Config{})
 	var b bytes.Buffer
-	renderSockets(&b, tab, cfg)
+	renderSockets(&b, rep, cfg)
 	goldenAt(t, "sockets", "text.golden", b.String())
 	// tcpdump's promiscuous capture socket is a sniffer.
-	if code := socketsCode(tab); code != exitCritical {
+	if code := diagnose.ExitCode(rep.Status); code != exitCritical {
 		t.Errorf("exit code %d, want %d", code, exitCritical)
 	}
 	b.Reset()
-	if err := writeJSONCompact(&b, socketsJSON(tab)); err != nil {
+	if err := writeJSONCompact(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	goldenAt(t, "sockets", "json.golden", b.String())

@@ -60,7 +60,7 @@ func TestIntegrationLinkCommand(t *testing.T) {
 		t.Errorf("tcp %v has no retrans_ratio", d.TCP)
 	}
 	code, out, _ = runNetdx(t, "link", "--netns", a.Namespace(), "--interval", "200ms")
-	if code != exitCritical || !strings.Contains(out, "! sniffer: tcpdump[") || !strings.Contains(out, "rates over 0.2 s") {
+	if code != exitCritical || !strings.Contains(out, "! sniffer (critical): tcpdump[") || !strings.Contains(out, "rates over 0.2 s") {
 		t.Errorf("text (exit %d):\n%s", code, out)
 	}
 	code, _, errOut = runNetdx(t, "link", "--netns", a.Namespace(), "nosuch0")

@@ -18,9 +18,12 @@ func socketsCommand() *cli.Command {
 		Name:  "sockets",
 		Usage: "who listens: TCP/UDP sockets with owners, cleartext services, state counts, gateways",
 		Description: "Lists listeners (TCP LISTEN, unconnected UDP) by default, every socket with --all.\n" +
-			"Exit 1 (WARNING) when a cleartext service listens, an unexpected gateway is routed\n" +
-			"through, TIME_WAIT piles up or (with --capture) a socket captures in promiscuous\n" +
-			"mode; 0 otherwise; 3 on bad input or errors.",
+			"Lines marked \"!\" are the findings of \"netdx diagnose\", and the exit code follows\n" +
+			"them: 2 (CRITICAL) for a process whose executable was deleted from a temporary\n" +
+			"folder, a TIME_WAIT pile-up that exhausts the local ports, an unexpected default\n" +
+			"gateway or (with --capture) a socket capturing in promiscuous mode; 1 (WARNING)\n" +
+			"for a cleartext service reachable from the network, a TIME_WAIT pile-up, another\n" +
+			"deleted executable or unexpected gateway; 0 otherwise; 3 on bad input or errors.",
 		Flags: []cli.Flag{
 			jsonFlag,
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every state, not only listeners"},
@@ -45,17 +48,17 @@ func socketsAction(c *cli.Context) error {
 		return usageError("netdx sockets: unexpected argument %q (filters are flags: --port, --pid, --state, --proto)", c.Args().First())
 	}
 	cfg := sockets.Config{
-		NetNS:          netnsPath(c.String("netns")),
-		All:            c.Bool("all"),
-		Proto:          strings.ToLower(c.String("proto")),
-		States:         upper(c.StringSlice("state")),
-		PIDs:           c.IntSlice("pid"),
-		Owners:         c.Bool("processes"),
-		TCPInfo:        c.Bool("info"),
-		Routes:         c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0,
-		TimeWaitPileup: c.Int("time-wait-pileup"),
-		Capture:        c.Bool("capture"),
+		NetNS:   netnsPath(c.String("netns")),
+		All:     c.Bool("all"),
+		Proto:   strings.ToLower(c.String("proto")),
+		States:  upper(c.StringSlice("state")),
+		PIDs:    c.IntSlice("pid"),
+		Owners:  c.Bool("processes"),
+		TCPInfo: c.Bool("info"),
+		Routes:  c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0,
+		Capture: c.Bool("capture"),
 	}
+	rules := diagnose.Config{TimeWaitPileup: c.Int("time-wait-pileup")}
 	for _, p := range c.IntSlice("port") {
 		if p < 0 || p > 65535 {
 			return usageError("netdx sockets: --port %d out of range 0-65535", p)
@@ -79,14 +82,15 @@ func socketsAction(c *cli.Context) error {
 		}
 		return withCode(exitUnknown, err)
 	}
-	code := socketsCode(t)
+	rep := readSockets(t, rules)
+	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
-		if err := writeJSONCompact(c.App.Writer, socketsJSON(t)); err != nil {
+		if err := writeJSONCompact(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(code, nil)
 	}
-	renderSockets(c.App.Writer, t, cfg)
+	renderSockets(c.App.Writer, rep, cfg)
 	if t.Owners != nil && t.Owners.Unreadable > 0 && os.Geteuid() != 0 {
 		fmt.Fprintf(c.App.ErrWriter, "netdx sockets: the owners of %d socket(s) could not be seen: %d processes of other users are not readable (run as root, or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)\n",
 			t.Owners.Unowned, t.Owners.Unreadable)
@@ -94,29 +98,26 @@ func socketsAction(c *cli.Context) error {
 	return withCode(code, nil)
 }
 
-// socketsCode maps a table to the Nagios exit code with diagnose's rules
-// (a cleartext service reachable from the network is WARNING, an unexpected
-// default gateway CRITICAL), plus what only this command sees: a TIME_WAIT
-// pile-up is WARNING and a promiscuous capture socket (--capture) is a
-// sniffer, CRITICAL.
-func socketsCode(t sockets.Table) int {
-	code := diagnose.ExitCode(diagnose.Status(diagnose.Host(link.Snapshot{}, t, diagnose.Config{}), false))
-	if len(t.Pileups) > 0 {
-		code = max(code, exitWarning)
-	}
-	for _, c := range t.CaptureSockets {
-		if c.Promisc {
-			code = max(code, exitCritical)
-		}
-	}
-	return code
+// socketsReport is what "netdx sockets" shows: the table, and diagnose's
+// findings about it with their overall status (the exit code).
+type socketsReport struct {
+	sockets.Table
+	Status   diagnose.Status    `json:"status"`
+	Findings []diagnose.Finding `json:"findings"`
 }
 
-func socketsJSON(t sockets.Table) any {
+// readSockets applies diagnose's rules to a table, so that "netdx sockets"
+// and "netdx diagnose" find the same things with the same severities.
+func readSockets(t sockets.Table, rules diagnose.Config) socketsReport {
 	if t.Sockets == nil {
 		t.Sockets = []sockets.Socket{}
 	}
-	return t
+	fs := diagnose.Host(link.Snapshot{}, t, rules)
+	if fs == nil {
+		fs = []diagnose.Finding{}
+	}
+	diagnose.Sort(fs)
+	return socketsReport{Table: t, Status: diagnose.Overall(fs, false), Findings: fs}
 }
 
 func upper(ss []string) []string {

@@ -14,11 +14,14 @@ import (
 
 func isBadFilter(err error) bool { return errors.Is(err, sockets.ErrBadFilter) }
 
-// renderSockets prints the table like ss, with cleartext services and
-// unexpected gateways marked "!".
-func renderSockets(w io.Writer, t sockets.Table, cfg sockets.Config) {
+// renderSockets prints the table like ss, then diagnose's findings as "!"
+// lines; the rows, capture sockets and routes a finding is about are
+// marked next to them.
+func renderSockets(w io.Writer, rep socketsReport, cfg sockets.Config) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	defer bw.Flush()
+	t := rep.Table
+	x := indexFindings(rep.Findings)
 	owners := t.Owners != nil
 	head := []string{"Proto", "State", "Local", "Remote", "Recv-Q", "Send-Q", "User"}
 	if owners {
@@ -48,15 +51,17 @@ func renderSockets(w io.Writer, t sockets.Table, cfg sockets.Config) {
 		}
 		note := ""
 		if s.Cleartext != "" {
-			note = "! cleartext " + s.Cleartext + ": use " + s.Alternative
+			if f, ok := x.bySocket[socketKey(s.Proto, s.Local)]; ok {
+				note = mark(f, "cleartext "+s.Cleartext, "use "+s.Alternative)
+			}
+		}
+		if f, ok := x.byPID[s.PID]; ok && s.PID != 0 {
+			note = strings.TrimSpace(note + "  " + mark(f, "deleted executable", fmt.Sprint(f.Evidence["exe"])))
 		}
 		tab.add(append(row, note)...)
 	}
 	tab.write(bw)
 	fmt.Fprintf(bw, "\n%d socket(s) shown. All sockets by state: %s\n", len(t.Sockets), stateCounts(t.States))
-	for _, p := range t.Pileups {
-		fmt.Fprintf(bw, "! %s %s pile-up: %d sockets, most with %s (%d)\n", p.Proto, p.State, p.Count, p.TopRemote, p.RemoteCount)
-	}
 	if t.Interrupted {
 		fmt.Fprintln(bw, "note: the socket table changed during the dump; counts may be off by a few")
 	}
@@ -64,19 +69,22 @@ func renderSockets(w io.Writer, t sockets.Table, cfg sockets.Config) {
 		fmt.Fprintf(bw, "\nCapture sockets (%d, from %s):\n", len(t.CaptureSockets), t.CaptureSource)
 		ct := newTable(len(t.CaptureSockets)+1, "PID", "Process", "User", "Interface", "Type", "Protocol", "Promisc", "")
 		for _, c := range t.CaptureSockets {
-			ifc, promisc, pid, mark := c.Interface, "off", "-", ""
+			ifc, promisc, pid, note := c.Interface, "off", "-", ""
 			if c.IfIndex == 0 {
 				ifc = "(all)"
 			}
 			if !c.PromiscKnown {
 				promisc = "unknown"
 			} else if c.Promisc {
-				promisc, mark = "on", "! promiscuous"
+				promisc = "on"
+			}
+			if f, ok := x.byInode[c.Inode]; ok {
+				note = mark(f, "sniffer", "")
 			}
 			if c.PID != 0 {
 				pid = strconv.Itoa(c.PID)
 			}
-			ct.add(pid, c.Process, c.User, ifc, c.Type, c.Protocol, promisc, mark)
+			ct.add(pid, c.Process, c.User, ifc, c.Type, c.Protocol, promisc, note)
 		}
 		ct.write(bw)
 	}
@@ -84,16 +92,22 @@ func renderSockets(w io.Writer, t sockets.Table, cfg sockets.Config) {
 		fmt.Fprintln(bw, "\nRoutes via gateways:")
 		rt := newTable(len(t.Routes)+1, "Destination", "Gateway", "Interface", "Metric", "Table", "")
 		for _, r := range t.Routes {
-			mark := ""
-			if r.Unexpected {
-				mark = "! unexpected gateway"
+			note := ""
+			if f, ok := x.byRoute[r.Dst+" "+r.Gateway]; ok {
+				note = mark(f, "unexpected gateway", "")
 			}
-			rt.add(r.Dst, r.Gateway, r.Interface, strconv.Itoa(r.Metric), strconv.Itoa(r.Table), mark)
+			rt.add(r.Dst, r.Gateway, r.Interface, strconv.Itoa(r.Metric), strconv.Itoa(r.Table), note)
 		}
 		rt.write(bw)
 		if len(t.Routes) == 0 {
 			fmt.Fprintln(bw, "(none: no default gateway)")
 		}
+	}
+	if len(rep.Findings) > 0 {
+		fmt.Fprintln(bw)
+	}
+	for _, f := range rep.Findings {
+		writeFinding(bw, "", f)
 	}
 }
 

@@ -56,7 +56,7 @@ func TestIntegrationSocketsCommand(t *testing.T) {
 		}
 	}
 	code, out, _ = runNetdx(t, "sockets", "--netns", a.Namespace(), "-p")
-	if code != exitWarning || !strings.Contains(out, "! cleartext telnet") || !strings.Contains(out, "ncat[") {
+	if code != exitWarning || !strings.Contains(out, "! cleartext telnet (warning)") || !strings.Contains(out, "ncat[") {
 		t.Errorf("text output (exit %d):\n%s", code, out)
 	}
 }

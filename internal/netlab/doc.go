@@ -5,7 +5,11 @@
 // wire" (two TAP devices joined by goroutines that hold frames, each TAP
 // bridged to a veth; these kernels have no netem), random loss, ICMP rejects
 // of every kind, routers that never answer TTL expiry and routers that
-// rate-limit or drop a share of their ICMP.
+// rate-limit or drop a share of their ICMP — and what a host does that its
+// checks should notice: a link that flaps (Flap, FlapTimes), a program
+// running from a deleted file (StartDeleted), connections that leave
+// TIME_WAIT sockets behind (OpenAndClose), a bulk TCP transfer (Sink,
+// StartStream).
 //
 // Everything lives in namespaces the lab created, named after the test
 // process, and is removed when the test ends — even when it fails. A test

@@ -34,6 +34,7 @@ type Lab struct {
 	nodes   []*Node
 	wires   []*slowWire
 	procs   []*exec.Cmd
+	closers []func()
 	cleaned bool
 	nlinks  int
 }
@@ -86,9 +87,10 @@ func New(tb testing.TB) *Lab {
 	return l
 }
 
-// Close removes everything the lab made: wires, processes, namespaces and
-// their /etc/netns folders. It runs by itself at the end of the test; calling
-// it twice is harmless.
+// Close removes everything the lab made: flappers, listeners, streams,
+// temporary files, wires, processes, namespaces and their /etc/netns
+// folders. It runs by itself at the end of the test; calling it twice is
+// harmless.
 func (l *Lab) Close() {
 	l.teardown(func(ns string, err error) { l.tb.Errorf("netlab: clean up %s: %v", ns, err) })
 }
@@ -102,9 +104,12 @@ func (l *Lab) teardown(report func(ns string, err error)) {
 		return
 	}
 	l.cleaned = true
-	wires, procs, nodes := l.wires, l.procs, l.nodes
+	wires, procs, nodes, closers := l.wires, l.procs, l.nodes, l.closers
 	l.mu.Unlock()
 
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
+	}
 	for _, w := range wires {
 		w.close()
 	}

@@ -149,7 +149,20 @@ func (n *Node) Start(cmd *exec.Cmd) error {
 // but is not yet bound to a protocol or joined to promiscuous mode.
 func (n *Node) StartTcpdump(args ...string) *exec.Cmd {
 	n.lab.tb.Helper()
-	cmd := n.Command(context.Background(), "tcpdump", args...)
+	return n.startCapture("tcpdump", args...)
+}
+
+// StartTcpdumpAs is StartTcpdump with tcpdump copied to a temporary
+// folder as name: a capture that looks like another program (a DHCP
+// client, an implant) to anyone reading /proc.
+func (n *Node) StartTcpdumpAs(name string, args ...string) *exec.Cmd {
+	n.lab.tb.Helper()
+	return n.startCapture(n.copyProgram("tcpdump", name), args...)
+}
+
+func (n *Node) startCapture(prog string, args ...string) *exec.Cmd {
+	n.lab.tb.Helper()
+	cmd := n.Command(context.Background(), prog, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		n.lab.tb.Fatal(err)
