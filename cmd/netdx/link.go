@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -43,21 +42,29 @@ func linkAction(c *cli.Context) error {
 	cfg := link.Config{
 		NetNS:          netnsPath(c.String("netns")),
 		Interfaces:     c.Args().Slice(),
-		Interval:       c.Duration("interval"),
+		Interval:       durationField(c, "interval"),
 		Top:            c.Int("top"),
 		NoCaptures:     c.Bool("no-captures"),
 		AllowedCapture: c.StringSlice("allow-capture"),
 	}
-	if cfg.Interval < 0 || cfg.Top < 0 {
-		return usageError("netdx link: --interval and --top must not be negative")
+	flags := configFlags["link"]
+	watch := c.Bool("watch")
+	if err := cfg.Validate(watch); err != nil {
+		return failure(c, flags, err)
 	}
-	maxRetrans := c.Float64("max-retrans") / 100
-	if c.Bool("watch") {
+	maxRetrans, err := retransPct(c, "max-retrans")
+	if err != nil {
+		return failure(c, flags, err)
+	}
+	maxRetrans /= 100
+	if watch {
 		return linkWatch(c, cfg, maxRetrans)
 	}
+	// Interrupted during --interval, Collect samples at once: the rates
+	// cover the time sampled.
 	snap, err := link.Collect(c.Context, cfg)
 	if err != nil {
-		return linkError(err)
+		return linkError(c, err)
 	}
 	code := linkCode(snap, maxRetrans)
 	if wantJSON(c) {
@@ -70,10 +77,9 @@ func linkAction(c *cli.Context) error {
 	return withCode(code, nil)
 }
 
+// linkWatch prints a sample every interval until interrupted, then exits
+// by the worst sample.
 func linkWatch(c *cli.Context, cfg link.Config, maxRetrans float64) error {
-	if cfg.Interval == 0 {
-		cfg.Interval = time.Second
-	}
 	code := exitOK
 	err := link.Watch(c.Context, cfg, func(s link.Snapshot) error {
 		code = max(code, linkCode(s, maxRetrans))
@@ -85,16 +91,13 @@ func linkWatch(c *cli.Context, cfg link.Config, maxRetrans float64) error {
 		return nil
 	})
 	if err != nil {
-		return linkError(err)
+		return linkError(c, err)
 	}
 	return withCode(code, nil)
 }
 
-func linkError(err error) error {
-	if errors.Is(err, link.ErrNoInterface) {
-		return usageError("netdx link: %v", err)
-	}
-	return withCode(exitUnknown, err)
+func linkError(c *cli.Context, err error) error {
+	return failure(c, configFlags["link"], err)
 }
 
 // linkCode maps a snapshot to the Nagios exit code with diagnose's rules,
