@@ -89,8 +89,10 @@ func failure(c *cli.Context, flags fieldFlags, err error) error {
 	var ce configError
 	if errors.As(err, &ce) {
 		name, ok := flags[ce.ConfigField()]
+		if !ok {
+			return usageError("%s: %v", cmd, err)
+		}
 		switch text := flagText(c, name, ce); {
-		case !ok:
 		case !strings.HasPrefix(name, "-"): // an argument
 			return usageError("%s: %s: %s", cmd, text, ce.ConfigReason())
 		case text == "": // a switch
@@ -98,7 +100,6 @@ func failure(c *cli.Context, flags fieldFlags, err error) error {
 		default:
 			return usageError("%s: %s %s: %s", cmd, name, text, ce.ConfigReason())
 		}
-		return usageError("%s: %v", cmd, err)
 	}
 	msg := err.Error()
 	if !strings.HasPrefix(msg, c.Command.Name+":") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -173,4 +174,23 @@ func cliContext(t *testing.T, app *cli.App, cmd string) *cli.Context {
 		t.Fatalf("no command %q", cmd)
 	}
 	return c
+}
+
+// TestFailure: a field no flag maps to still gives one UNKNOWN line in the
+// engine's words; other errors are UNKNOWN with the command's prefix once.
+func TestFailure(t *testing.T) {
+	c := cliContext(t, newApp(nil, nil), "trace")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&trace.ConfigError{Field: "Retries", Value: 4, Reason: "want at most 3 retries"}, "netdx trace: trace: Retries 4: want at most 3 retries\n"},
+		{errors.New("trace: no route to 198.18.0.9"), "netdx trace: no route to 198.18.0.9\n"},
+		{errors.New("namespace: enter x: denied"), "netdx trace: namespace: enter x: denied\n"},
+	} {
+		var b strings.Builder
+		if code := report(&b, failure(c, configFlags["trace"], tc.err)); code != exitUnknown || b.String() != tc.want {
+			t.Errorf("%v: exit %d, %q; want 3, %q", tc.err, code, b.String(), tc.want)
+		}
+	}
 }
