@@ -245,6 +245,12 @@ func (c Config) Validate(target netip.Addr) error {
 	return err
 }
 
+// WithDefaults returns c as Run would trace target with it: every zero
+// field set to its default, or the *ConfigError Validate would report.
+func (c Config) WithDefaults(target netip.Addr) (Config, error) {
+	return c.withDefaults(target)
+}
+
 // ValidateReport reports (as a *ConfigError) report parameters that cannot
 // be run: rounds must be 1..MaxRounds, the interval between them
 // 0..MaxReportInterval.

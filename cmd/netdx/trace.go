@@ -120,7 +120,8 @@ func traceAction(c *cli.Context) error {
 	if err != nil {
 		return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", name, err))
 	}
-	if err := cfg.Validate(addr); err != nil {
+	eff, err := cfg.WithDefaults(addr)
+	if err != nil {
 		return failure(c, flags, err)
 	}
 	names := &trace.Names{}
@@ -139,6 +140,10 @@ func traceAction(c *cli.Context) error {
 		if err != nil && !partial(c, err) {
 			return failure(c, flags, err)
 		}
+		if err != nil && rep.Rounds == 0 {
+			// Interrupted in the first round: no round to summarize.
+			rep.Addr, rep.Protocol, rep.EndReason, rep.Hops = addr, eff.Protocol, trace.EndCanceled, []trace.ReportHop{}
+		}
 		if text {
 			r.report(rep)
 		} else if err := writeJSON(c.App.Writer, rep); err != nil {
@@ -149,7 +154,7 @@ func traceAction(c *cli.Context) error {
 	if text {
 		cfg.OnReady = func() {
 			drop()
-			r.header(name, addr, cfg)
+			r.header(name, addr, eff)
 			r.start()
 		}
 		cfg.OnHop = r.hop
