@@ -72,14 +72,20 @@ func (c Config) jump() time.Duration {
 }
 
 func (c Config) maxRetransPct() float64 {
-	if c.MaxRetransPct > 0 {
+	switch {
+	case c.MaxRetransPct == ExplicitZero:
+		return 0 // any retransmit
+	case c.MaxRetransPct > 0:
 		return c.MaxRetransPct
 	}
 	return 2
 }
 
 func (c Config) minSegments() int64 {
-	if c.MinSegments > 0 {
+	switch {
+	case c.MinSegments == ExplicitZero:
+		return 0
+	case c.MinSegments > 0:
 		return c.MinSegments
 	}
 	return 100

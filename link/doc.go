@@ -23,6 +23,12 @@
 // another namespace. The dump travels over vishvananda/netlink's nl
 // socket, one per sample, opened inside the namespace.
 //
+// Config's zero value reads the caller's namespace once; ExplicitZero asks
+// for zero itself. Config.Validate (which Collect and Watch run again)
+// refuses what cannot mean anything with a *ConfigError naming the field.
+// When the context ends, Collect and Watch finish the reading under way and
+// return what they measured.
+//
 // Privileges: reading interfaces and counters of the caller's namespace
 // needs none; Config.NetNS needs CAP_SYS_ADMIN to enter another one.
 // Naming the owners of capture sockets needs root (or CAP_SYS_PTRACE) to

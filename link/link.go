@@ -97,35 +97,52 @@ type sample struct {
 }
 
 // Collect reads the interfaces, TCP/IP counters and capture sockets of
-// cfg's namespace; with an Interval it samples twice and adds rates.
+// cfg's namespace; with an Interval it samples twice and adds rates. When
+// ctx ends during the interval, the second sample is taken at once and the
+// rates cover the time sampled (Rates.IntervalMS says how long): a reading
+// under way is always finished, so an interrupted Collect still returns
+// what it measured.
 func Collect(ctx context.Context, cfg Config) (Snapshot, error) {
-	first, err := read(ctx, cfg)
+	cfg, err := cfg.withDefaults(false)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	reading := context.WithoutCancel(ctx)
+	first, err := read(reading, cfg)
 	if err != nil {
 		return Snapshot{}, err
 	}
 	if cfg.Interval <= 0 {
-		return finish(ctx, cfg, nil, first)
+		return finish(reading, cfg, nil, first)
 	}
+	t := time.NewTimer(cfg.Interval)
+	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return Snapshot{}, ctx.Err()
-	case <-time.After(cfg.Interval):
+	case <-t.C:
 	}
-	second, err := read(ctx, cfg)
+	second, err := read(reading, cfg)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	return finish(ctx, cfg, &first, second)
+	if second.at.Sub(first.at) < MinInterval {
+		// Interrupted at once: no interval to speak of.
+		return finish(reading, cfg, nil, second)
+	}
+	return finish(reading, cfg, &first, second)
 }
 
 // Watch samples every cfg.Interval (1 s when unset) until ctx ends, calling
 // fn with a snapshot whose rates cover the last interval. An error from fn
-// stops it; the end of ctx is not an error.
+// stops it; the end of ctx is not an error, and a sample under way when it
+// ends is finished and given to fn.
 func Watch(ctx context.Context, cfg Config, fn func(Snapshot) error) error {
-	if cfg.Interval <= 0 {
-		cfg.Interval = time.Second
+	cfg, err := cfg.withDefaults(true)
+	if err != nil {
+		return err
 	}
-	prev, err := read(ctx, cfg)
+	reading := context.WithoutCancel(ctx)
+	prev, err := read(reading, cfg)
 	if err != nil {
 		return err
 	}
@@ -137,11 +154,11 @@ func Watch(ctx context.Context, cfg Config, fn func(Snapshot) error) error {
 			return nil
 		case <-tick.C:
 		}
-		cur, err := read(ctx, cfg)
+		cur, err := read(reading, cfg)
 		if err != nil {
 			return err
 		}
-		snap, err := finish(ctx, cfg, &prev, cur)
+		snap, err := finish(reading, cfg, &prev, cur)
 		if err != nil {
 			return err
 		}
@@ -188,7 +205,7 @@ func read(ctx context.Context, cfg Config) (sample, error) {
 		}
 		for _, want := range cfg.Interfaces {
 			if !slices.ContainsFunc(keep, func(l Link) bool { return l.Name == want }) {
-				return s, fmt.Errorf("%w: %q", ErrNoInterface, want)
+				return s, &ConfigError{Field: "Interfaces", Value: want, Reason: "no such interface", Err: ErrNoInterface}
 			}
 		}
 		s.links = keep

@@ -3,7 +3,9 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -51,36 +53,178 @@ type Config struct {
 	OnReady func()
 }
 
+// ExplicitZero, put in a numeric field of Config, asks for zero itself
+// rather than the field's default (which is what a zero field means). A
+// command line passes it for a flag given as 0 ("-c 0"), so that this
+// package, not the caller, decides whether zero means anything: where it
+// does not, validation refuses it (and says 0); where it does (TOS), it is
+// zero.
+const ExplicitZero = math.MinInt64
+
+// ErrConfig matches every *ConfigError.
+var ErrConfig = errors.New("probe: bad configuration")
+
+// ConfigError is a Config (or ConnConfig) field that cannot be run. It
+// names the field, not any command-line flag: callers map Field to their
+// own spelling.
+type ConfigError struct {
+	Field  string // the field at fault, e.g. "Interval"
+	Value  any    // the value refused (0 for ExplicitZero)
+	Reason string // what is wrong, for a human: "interval below 1ms, ..."
+	Err    error  // the error behind it, if any (a bind that failed)
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("probe: %s %v: %s", e.Field, e.Value, e.Reason)
+}
+
+// Unwrap returns the error behind the refusal, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Is makes every ConfigError match ErrConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// ConfigField, ConfigValue and ConfigReason let callers handle the
+// configuration errors of every engine alike.
+func (e *ConfigError) ConfigField() string  { return e.Field }
+func (e *ConfigError) ConfigValue() any     { return e.Value }
+func (e *ConfigError) ConfigReason() string { return e.Reason }
+
+// Bounds of Config's durations: shorter ones cannot mean anything to an
+// engine that schedules in whole milliseconds at best, longer ones are
+// typing mistakes (and would overflow the clock arithmetic).
+const (
+	MinTiming = time.Millisecond
+	MaxTiming = 1e6 * time.Second
+)
+
+// MaxRate bounds Config.Rate: the limiter spaces requests by whole
+// nanoseconds.
+const MaxRate = 1e9
+
+// Validate reports the first field of c that cannot be run, as a
+// *ConfigError, before any socket is opened. Ping runs the same checks.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 func (c Config) withDefaults() (Config, error) {
-	if c.Interval == 0 {
-		c.Interval = DefaultInterval
+	bad := func(field string, v any, format string, a ...any) (Config, error) {
+		return c, &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
 	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
+	if c.Count == ExplicitZero || c.Count < 0 {
+		return bad("Count", shown(c.Count), "want at least 1 echo request")
 	}
-	if c.Size == 0 {
-		c.Size = DefaultPayload
-	}
-	if c.Rate == 0 {
-		c.Rate = DefaultRate
+	for _, d := range []struct {
+		field, what string
+		v           *time.Duration
+		def         time.Duration
+	}{
+		{"Interval", "interval", &c.Interval, DefaultInterval},
+		{"Timeout", "reply timeout", &c.Timeout, DefaultTimeout},
+		{"Deadline", "deadline", &c.Deadline, 0},
+	} {
+		switch v := *d.v; {
+		case v == 0:
+			*d.v = d.def
+		case v == ExplicitZero:
+			return bad(d.field, 0, "%s must be at least %v", d.what, MinTiming)
+		case v < 0:
+			return bad(d.field, v, "%s must be positive", d.what)
+		case v < MinTiming:
+			return bad(d.field, v, "%s below %v, the shortest netdx schedules", d.what, MinTiming)
+		case v > MaxTiming:
+			return bad(d.field, v, "%s above %gs", d.what, MaxTiming.Seconds())
+		}
 	}
 	switch {
-	case c.Count < 0:
-		return c, fmt.Errorf("probe: count %d is negative", c.Count)
-	case c.Interval < 0 || c.Timeout < 0 || c.Deadline < 0:
-		return c, errors.New("probe: interval, timeout and deadline must not be negative")
-	case c.Size < MinPayload || c.Size > 65507:
-		return c, fmt.Errorf("probe: payload size %d outside %d..65507 (the payload carries a token and the send time)", c.Size, MinPayload)
-	case c.Rate < 0:
-		return c, fmt.Errorf("probe: rate %g is negative", c.Rate)
-	case c.TTL < 0 || c.TTL > 255:
-		return c, fmt.Errorf("probe: TTL %d outside 1..255", c.TTL)
-	case c.TOS < 0 || c.TOS > 255:
-		return c, fmt.Errorf("probe: TOS %d outside 0..255", c.TOS)
-	case c.DontFragment && c.AllowFragment:
-		return c, errors.New("probe: DontFragment and AllowFragment exclude each other")
+	case c.Size == 0:
+		c.Size = DefaultPayload
+	case c.Size == ExplicitZero || c.Size < MinPayload || c.Size > 65507:
+		return bad("Size", shown(c.Size), "payload must be %d..65507 bytes (it carries a token and the send time)", MinPayload)
+	}
+	switch r := c.Rate; {
+	case r == 0:
+		c.Rate = DefaultRate
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		return bad("Rate", r, "want a finite number of requests a second")
+	case r == ExplicitZero || r < 0:
+		return bad("Rate", shownFloat(r), "want a positive number of requests a second")
+	case r > MaxRate:
+		return bad("Rate", r, "at most %g requests a second (the limiter's resolution is 1ns)", float64(MaxRate))
+	}
+	if c.TTL == ExplicitZero || c.TTL < 0 || c.TTL > 255 {
+		return bad("TTL", shown(c.TTL), "TTL must be 1..255")
+	}
+	if c.TOS == ExplicitZero {
+		c.TOS = 0
+	}
+	if c.TOS < 0 || c.TOS > 255 {
+		return bad("TOS", c.TOS, "TOS must be 0..255")
+	}
+	if c.DontFragment && c.AllowFragment {
+		return bad("DontFragment", true, "DontFragment and AllowFragment exclude each other")
+	}
+	switch c.Mode {
+	case ModeAuto, ModeRaw, ModeDatagram:
+	default:
+		return bad("Mode", int(c.Mode), "unknown socket mode")
+	}
+	if err := checkInterface(c.Interface); err != nil {
+		return c, err
 	}
 	return c, nil
+}
+
+// checkTargets refuses a source address that cannot reach some targets.
+func (c Config) checkTargets(targets []Target) error {
+	if !c.Source.IsValid() {
+		return nil
+	}
+	src := c.Source.Unmap()
+	for _, t := range targets {
+		if a := t.Addr.Unmap(); a.IsValid() && a.Is4() != src.Is4() {
+			return &ConfigError{Field: "Source", Value: c.Source,
+				Reason: fmt.Sprintf("an IPv%d source cannot reach %s", ipVersion(src), a)}
+		}
+	}
+	return nil
+}
+
+func ipVersion(a netip.Addr) int {
+	if a.Is4() {
+		return 4
+	}
+	return 6
+}
+
+// checkInterface refuses names the kernel cannot have given an interface.
+func checkInterface(name string) error {
+	switch {
+	case name == "":
+		return nil
+	case len(name) > 15:
+		return &ConfigError{Field: "Interface", Value: name, Reason: "interface names are at most 15 bytes"}
+	case strings.ContainsAny(name, "/ \t\n:") || name == "." || name == "..":
+		return &ConfigError{Field: "Interface", Value: name, Reason: "not an interface name"}
+	}
+	return nil
+}
+
+// shown is the value a refused int field was given: 0 for ExplicitZero.
+func shown(v int) int {
+	if v == ExplicitZero {
+		return 0
+	}
+	return v
+}
+
+func shownFloat(v float64) float64 {
+	if v == ExplicitZero {
+		return 0
+	}
+	return v
 }
 
 // Target is one host to ping: a name for humans and the address resolved

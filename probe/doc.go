@@ -28,6 +28,13 @@
 // target, by type, code and sender. Statistics follow iputils (population
 // mdev) and add percentiles, jitter and reordering.
 //
+// Config's zero value pings once a second with iputils' defaults; a zero
+// field means its default and ExplicitZero asks for zero itself.
+// Config.Validate (which Ping runs again) refuses what cannot mean anything
+// — a count of 0, durations below MinTiming, NaN rates — with a
+// *ConfigError naming the field (errors.Is ErrConfig); so do Listen and
+// Ping for a source address or interface the host does not have.
+//
 // Concurrency: a Conn may be written and read from different goroutines.
 // Ping is safe to call concurrently; each call has its own sockets and
 // token, so concurrent runs never count each other's replies. No goroutine

@@ -54,6 +54,9 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 	if _, err := rand.Read(e.token[:]); err != nil {
 		return nil, fmt.Errorf("probe: random token: %w", err)
 	}
+	if err := cfg.checkTargets(targets); err != nil {
+		return nil, err
+	}
 	var need [2]bool
 	for i, t := range targets {
 		if !t.Addr.IsValid() {
@@ -75,9 +78,6 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		}
 		cc := ConnConfig{IPv6: f == 1, Mode: cfg.Mode, Interface: cfg.Interface}
 		if cfg.Source.IsValid() {
-			if fam(cfg.Source.Unmap()) != f {
-				return nil, fmt.Errorf("probe: source %s cannot reach IPv%d targets", cfg.Source, map[int]int{0: 4, 1: 6}[f])
-			}
 			cc.Source = cfg.Source.Unmap()
 		}
 		c, err := listen(ctx, cc)
@@ -86,7 +86,8 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		}
 		e.conns[f] = c
 		if cfg.Interval < MinUserInterval && !c.Raw() {
-			return nil, fmt.Errorf("%w (interval %v on a datagram socket)", ErrInterval, cfg.Interval)
+			return nil, &ConfigError{Field: "Interval", Value: cfg.Interval, Err: ErrInterval,
+				Reason: fmt.Sprintf("an interval below %v needs a raw socket: CAP_NET_RAW (run as root or `setcap cap_net_raw+ep $(which netdx)`)", MinUserInterval)}
 		}
 		e.exp[f] = Expect{V6: f == 1, ID: c.ID(), Datagram: !c.Raw(), Token: e.token, Size: cfg.Size}
 	}

@@ -1,9 +1,11 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -39,7 +41,7 @@ func setupFD(fd int, raw bool, cfg ConnConfig) error {
 	}
 	if cfg.Interface != "" {
 		if err := unix.BindToDevice(fd, cfg.Interface); err != nil {
-			return fmt.Errorf("probe: bind to interface %q: %w", cfg.Interface, err)
+			return bindError("Interface", cfg.Interface, err)
 		}
 	}
 	if cfg.Source.IsValid() || !raw {
@@ -54,10 +56,23 @@ func setupFD(fd int, raw bool, cfg ConnConfig) error {
 			return fmt.Errorf("probe: source %s is not of the socket's address family", src)
 		}
 		if err := unix.Bind(fd, sockaddr(src)); err != nil {
-			return fmt.Errorf("probe: bind %s: %w", src, err)
+			return bindError("Source", src, err)
 		}
 	}
 	return nil
+}
+
+// bindError says which field of the configuration the kernel refused when
+// it names something this host does not have; other failures stay errors
+// of the socket.
+func bindError(field string, v any, err error) error {
+	switch {
+	case errors.Is(err, unix.ENODEV):
+		return &ConfigError{Field: field, Value: v, Reason: "no such interface", Err: err}
+	case errors.Is(err, unix.EADDRNOTAVAIL):
+		return &ConfigError{Field: field, Value: v, Reason: "not an address of this host", Err: err}
+	}
+	return fmt.Errorf("probe: bind %s %v: %w", strings.ToLower(field), v, err)
 }
 
 func sockaddr(a netip.Addr) unix.Sockaddr {

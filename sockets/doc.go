@@ -18,6 +18,10 @@
 // ParseTimeWaitSysctls) take bytes and are fuzzed; Cleartext and
 // CheckGateways are pure.
 //
+// Config.Validate (which List runs again) refuses what cannot mean
+// anything — a pid of 0, an unknown state, a pile-up threshold of
+// ExplicitZero — with a *ConfigError naming the field.
+//
 // Privileges: listing sockets needs none; entering another namespace
 // (Config.NetNS) needs CAP_SYS_ADMIN; seeing the owners of other users'
 // sockets needs root (or CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH). Without

@@ -88,21 +88,22 @@ type Table struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 }
 
-// ErrBadFilter is returned for a filter List cannot apply.
+// ErrBadFilter is returned (as a *ConfigError) for a filter List cannot
+// apply.
 var ErrBadFilter = errors.New("sockets: bad filter")
 
 // List reads the socket table of cfg's namespace over sock_diag.
 func List(ctx context.Context, cfg Config) (Table, error) {
 	r := tableReader{cfg: cfg, t: &Table{States: map[string]map[string]int{}}}
-	protos := []string{"tcp", "udp"}
-	switch cfg.Proto {
-	case "":
-	case "tcp", "udp":
-		protos = []string{cfg.Proto}
-	default:
-		return *r.t, fmt.Errorf("%w: protocol %q (tcp or udp)", ErrBadFilter, cfg.Proto)
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return *r.t, err
 	}
-	var err error
+	r.cfg = cfg
+	protos := []string{"tcp", "udp"}
+	if cfg.Proto != "" {
+		protos = []string{cfg.Proto}
+	}
 	if r.keep, err = stateFilter(cfg); err != nil {
 		return *r.t, err
 	}

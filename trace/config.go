@@ -3,7 +3,9 @@ package trace
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
+	"strings"
 	"time"
 
 	"netdx/probe"
@@ -31,7 +33,7 @@ type Config struct {
 	// also the deadline for retries to rate-limited hops.
 	Wait time.Duration
 	// PPS caps the probes sent per second (default 1000, after a burst
-	// of 16); negative: no cap.
+	// of 16).
 	PPS int
 	// Retries is how often a missing probe of a hop that answered others
 	// is sent again (default 2); negative: never, and no polling of a
@@ -64,17 +66,65 @@ type Config struct {
 	target netip.Addr
 }
 
+// ExplicitZero, put in a numeric field of Config, asks for zero itself
+// rather than the field's default (which is what a zero field means). A
+// command line passes it for a flag given as 0 ("-m 0"), so that this
+// package, not the caller, decides whether zero means anything; in a
+// trace's Config it never does, and validation refuses it (and says 0).
+const ExplicitZero = math.MinInt64
+
+// ConfigError is a Config field (or a report's parameter) that cannot be
+// run. It names the field, not any command-line flag: callers map Field to
+// their own spelling. Every ConfigError matches ErrConfig.
+type ConfigError struct {
+	Field  string // the field at fault, e.g. "MaxTTL"
+	Value  any    // the value refused (0 for ExplicitZero)
+	Reason string // what is wrong, for a human
+	Err    error  // the error behind it, if any (a bind that failed)
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("trace: %s %v: %s", e.Field, e.Value, e.Reason)
+}
+
+// Unwrap returns the error behind the refusal, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Is makes every ConfigError match ErrConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// ConfigField, ConfigValue and ConfigReason let callers handle the
+// configuration errors of every engine alike.
+func (e *ConfigError) ConfigField() string  { return e.Field }
+func (e *ConfigError) ConfigValue() any     { return e.Value }
+func (e *ConfigError) ConfigReason() string { return e.Reason }
+
+// Bounds of Config.Wait.
+const (
+	MinWait = time.Millisecond
+	MaxWait = time.Minute
+)
+
+// Bounds of a report (RunReport's rounds and interval).
+const (
+	MaxRounds         = 100000
+	MaxReportInterval = time.Hour
+)
+
 func (c Config) withDefaults(target netip.Addr) (Config, error) {
 	c.target = target.Unmap()
 	if !c.target.IsValid() {
 		return c, fmt.Errorf("%w: no target address", ErrConfig)
 	}
-	switch c.Protocol {
-	case "":
+	if err := c.check(); err != nil {
+		return c, err
+	}
+	if c.Source.IsValid() && c.Source.Unmap().Is4() != c.target.Is4() {
+		return c, &ConfigError{Field: "Source", Value: c.Source,
+			Reason: fmt.Sprintf("an IPv%d source cannot reach %s", ipVersion(c.Source.Unmap()), c.target)}
+	}
+	if c.Protocol == "" {
 		c.Protocol = "udp"
-	case "udp", "icmp", "tcp":
-	default:
-		return c, fmt.Errorf("%w: protocol %q (want icmp, udp or tcp)", ErrConfig, c.Protocol)
 	}
 	if c.Port == 0 {
 		c.Port = 33434
@@ -110,36 +160,123 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 		c.Size = 32
 	}
 	switch {
-	case c.Port < 1 || c.Port > 65535:
-		return c, fmt.Errorf("%w: port %d", ErrConfig, c.Port)
-	case c.FirstTTL < 1 || c.MaxTTL > 255 || c.FirstTTL > c.MaxTTL:
-		return c, fmt.Errorf("%w: ttl range %d..%d (want 1 <= first <= max <= 255)", ErrConfig, c.FirstTTL, c.MaxTTL)
-	case c.Queries < 1 || c.Queries > 10:
-		return c, fmt.Errorf("%w: %d probes per hop (want 1..10)", ErrConfig, c.Queries)
-	case c.Flows < 1 || c.Flows > 64:
-		return c, fmt.Errorf("%w: %d flows (want 1..64)", ErrConfig, c.Flows)
-	case c.Retries > 3:
-		return c, fmt.Errorf("%w: %d retries (want at most 3)", ErrConfig, c.Retries)
-	case c.Wait < 0:
-		return c, fmt.Errorf("%w: negative wait", ErrConfig)
-	case c.Size < minPayload || c.Size > 65000:
-		return c, fmt.Errorf("%w: probe size %d (want %d..65000)", ErrConfig, c.Size, minPayload)
+	case c.FirstTTL > c.MaxTTL:
+		return c, &ConfigError{Field: "FirstTTL", Value: c.FirstTTL, Reason: fmt.Sprintf("first TTL above the max TTL (%d)", c.MaxTTL)}
 	case (c.MaxTTL-c.FirstTTL+1)*c.Queries*c.Flows > maxSlots:
 		// Every probe of a trace, retries included, needs its own
 		// 16-bit token.
-		return c, fmt.Errorf("%w: %d TTLs x %d probes x %d flows is more than %d probes a trace", ErrConfig,
-			c.MaxTTL-c.FirstTTL+1, c.Queries, c.Flows, maxSlots)
-	case c.MTU && c.Protocol == "tcp":
-		return c, fmt.Errorf("%w: --mtu works with udp and icmp probes", ErrConfig)
+		return c, &ConfigError{Field: "Flows", Value: c.Flows, Reason: fmt.Sprintf("%d TTLs x %d probes x %d flows is more than %d probes a trace",
+			c.MaxTTL-c.FirstTTL+1, c.Queries, c.Flows, maxSlots)}
 	}
 	return c, nil
 }
 
-// Validate reports (wrapping ErrConfig) what makes c unfit to trace
-// target, before any socket is opened.
+// check refuses, field by field, what cannot be run whatever the target.
+func (c Config) check() error {
+	bad := func(field string, v any, format string, a ...any) error {
+		return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+	}
+	switch c.Protocol {
+	case "", "udp", "icmp", "tcp":
+	default:
+		return bad("Protocol", c.Protocol, "want icmp, udp or tcp")
+	}
+	ints := []struct {
+		field  string
+		v      int
+		lo, hi int
+		reason string
+	}{
+		{"Port", c.Port, 1, 65535, "want a port of 1..65535"},
+		{"FirstTTL", c.FirstTTL, 1, 255, "want a first TTL of 1..255"},
+		{"MaxTTL", c.MaxTTL, 1, 255, "want a max TTL of 1..255"},
+		{"Queries", c.Queries, 1, 10, "want 1..10 probes per hop"},
+		{"Flows", c.Flows, 1, 64, "want 1..64 flows"},
+		{"PPS", c.PPS, 1, 1e9, "want at least 1 probe a second"},
+		{"Size", c.Size, minPayload, 65000, fmt.Sprintf("want a probe payload of %d..65000 bytes", minPayload)},
+	}
+	for _, f := range ints {
+		if f.v == ExplicitZero || f.v != 0 && (f.v < f.lo || f.v > f.hi) {
+			return bad(f.field, shown(f.v), "%s", f.reason)
+		}
+	}
+	if c.Retries > 3 {
+		return bad("Retries", c.Retries, "want at most 3 retries")
+	}
+	switch w := c.Wait; {
+	case w == 0:
+	case w == ExplicitZero:
+		return bad("Wait", 0, "wait must be at least %v", MinWait)
+	case w < 0:
+		return bad("Wait", w, "wait must be positive")
+	case w < MinWait:
+		return bad("Wait", w, "wait below %v, the shortest netdx schedules", MinWait)
+	case w > MaxWait:
+		return bad("Wait", w, "wait above %v", MaxWait)
+	}
+	if c.MTU && c.Protocol == "tcp" {
+		return bad("MTU", true, "path MTU discovery works with udp and icmp probes")
+	}
+	if c.Protocol == "tcp" && c.Mode == probe.ModeDatagram {
+		return bad("Mode", "datagram", "tcp probes need a raw socket (CAP_NET_RAW)")
+	}
+	switch c.Mode {
+	case probe.ModeAuto, probe.ModeRaw, probe.ModeDatagram:
+	default:
+		return bad("Mode", int(c.Mode), "unknown socket mode")
+	}
+	switch {
+	case len(c.Interface) > 15:
+		return bad("Interface", c.Interface, "interface names are at most 15 bytes")
+	case strings.ContainsAny(c.Interface, "/ \t\n:") || c.Interface == "." || c.Interface == "..":
+		return bad("Interface", c.Interface, "not an interface name")
+	}
+	return nil
+}
+
+// Validate reports (as a *ConfigError, matching ErrConfig) what makes c
+// unfit to trace target, before any socket is opened. With an invalid
+// (zero) target it checks only what does not depend on the target.
 func (c Config) Validate(target netip.Addr) error {
+	if !target.IsValid() {
+		return c.check()
+	}
 	_, err := c.withDefaults(target)
 	return err
+}
+
+// WithDefaults returns c as Run would trace target with it: every zero
+// field set to its default, or the *ConfigError Validate would report.
+func (c Config) WithDefaults(target netip.Addr) (Config, error) {
+	return c.withDefaults(target)
+}
+
+// ValidateReport reports (as a *ConfigError) report parameters that cannot
+// be run: rounds must be 1..MaxRounds, the interval between them
+// 0..MaxReportInterval.
+func ValidateReport(rounds int, interval time.Duration) error {
+	if rounds < 1 || rounds > MaxRounds {
+		return &ConfigError{Field: "Rounds", Value: shown(rounds), Reason: fmt.Sprintf("want 1..%d rounds", MaxRounds)}
+	}
+	if interval < 0 || interval > MaxReportInterval {
+		return &ConfigError{Field: "Interval", Value: interval, Reason: fmt.Sprintf("want an interval between rounds of 0..%v", MaxReportInterval)}
+	}
+	return nil
+}
+
+func ipVersion(a netip.Addr) int {
+	if a.Is4() {
+		return 4
+	}
+	return 6
+}
+
+// shown is the value a refused int field was given: 0 for ExplicitZero.
+func shown(v int) int {
+	if v == ExplicitZero {
+		return 0
+	}
+	return v
 }
 
 func (c Config) payload() int { return c.Size }

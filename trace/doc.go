@@ -29,6 +29,15 @@
 // the IPv6 mapping is documented there). RunReport runs mtr-style rounds
 // and Summarize turns them into per-hop loss and RTT statistics.
 //
+// Config's zero value is traceroute's defaults; ExplicitZero asks for zero
+// itself. Config.Validate (which Run and RunReport run again; with a zero
+// target it checks the fields alone) and ValidateReport refuse what cannot
+// mean anything with a *ConfigError naming the field (errors.Is
+// ErrConfig); so does Run for a source address or interface the host does
+// not have. When the context ends, Run returns what it measured — the hops
+// complete and those beyond a hop still waited for — with EndCanceled and
+// the context's error.
+//
 // Privileges: ICMP and TCP probes need CAP_NET_RAW (trace uses probe's ICMP
 // socket, which in raw mode also receives the errors quoting UDP and TCP
 // probes). Without it, UDP probes read their errors from the sockets' error

@@ -37,6 +37,32 @@ func (s *sched) complete() []Hop {
 
 func (s *sched) done() bool { return s.emitNext > s.last }
 
+// interrupted returns, once the trace is cut short, the hops not yet
+// complete up to the last one that answered anything: what was measured.
+// Probes still waiting for an answer are shown as timed out.
+func (s *sched) interrupted() []Hop {
+	last := 0
+	for ttl := s.emitNext; ttl <= s.last; ttl++ {
+		for _, sl := range s.hop(ttl).slots {
+			if sl.state == answered {
+				last = ttl
+			}
+		}
+	}
+	var out []Hop
+	for ; s.emitNext <= last; s.emitNext++ {
+		h := s.hop(s.emitNext)
+		for _, sl := range h.slots {
+			if sl.state == pending {
+				sl.state = lost
+			}
+		}
+		h.emitted = true
+		out = append(out, s.hopResult(h))
+	}
+	return out
+}
+
 func (s *sched) hopResult(h *hop) Hop {
 	r := Hop{TTL: h.ttl}
 	for _, sl := range h.slots {

@@ -156,6 +156,16 @@ func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
 			}
 		case <-timer.C:
 		case <-ctx.Done():
+			// What has arrived counts, and so do the hops beyond one
+			// still waited for.
+			settle(s, m, replies, tr)
+			for _, h := range append(s.complete(), s.interrupted()...) {
+				res.Hops = append(res.Hops, h)
+				if cfg.OnHop != nil {
+					cfg.OnHop(h)
+				}
+			}
+			res.Reached = s.reached
 			res.EndReason = EndCanceled
 			res.Sent = s.sent
 			return res, fmt.Errorf("trace: %w", ctx.Err())

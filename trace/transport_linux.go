@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -79,6 +80,9 @@ func open(ctx context.Context, cfg Config) (transport, Config, error) {
 		s.icmp = c
 	case errors.Is(err, probe.ErrPermission) && cfg.Protocol == "udp":
 		// Unprivileged UDP trace: errors come on the UDP sockets.
+	case errors.Is(err, probe.ErrPermission) && cfg.Protocol == "tcp":
+		// An ICMP datagram socket would not help: name the one fix.
+		return nil, cfg, fmt.Errorf("%w: tcp probes need a raw socket, which needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep $(which netdx)`", ErrPermission)
 	default:
 		return nil, cfg, fmt.Errorf("trace: %w", err)
 	}
@@ -135,12 +139,12 @@ func route(cfg Config) (netip.Addr, int, error) {
 	defer unix.Close(fd)
 	if cfg.Interface != "" {
 		if err := unix.BindToDevice(fd, cfg.Interface); err != nil {
-			return netip.Addr{}, 0, fmt.Errorf("trace: bind to interface %q: %w", cfg.Interface, err)
+			return netip.Addr{}, 0, bindError("Interface", cfg.Interface, err)
 		}
 	}
 	if cfg.Source.IsValid() {
 		if err := unix.Bind(fd, sockaddr(cfg.Source, 0)); err != nil {
-			return netip.Addr{}, 0, fmt.Errorf("trace: bind %s: %w", cfg.Source, err)
+			return netip.Addr{}, 0, bindError("Source", cfg.Source, err)
 		}
 	}
 	if err := unix.Connect(fd, sockaddr(cfg.target, cfg.Port)); err != nil {
@@ -159,6 +163,18 @@ func route(cfg Config) (netip.Addr, int, error) {
 		mtu = m
 	}
 	return addrOf(sa), mtu, nil
+}
+
+// bindError says which field of the configuration the kernel refused when
+// it names something this host does not have.
+func bindError(field string, v any, err error) error {
+	switch {
+	case errors.Is(err, unix.ENODEV):
+		return &ConfigError{Field: field, Value: v, Reason: "no such interface", Err: err}
+	case errors.Is(err, unix.EADDRNOTAVAIL):
+		return &ConfigError{Field: field, Value: v, Reason: "not an address of this host", Err: err}
+	}
+	return fmt.Errorf("trace: bind %s %v: %w", strings.ToLower(field), v, err)
 }
 
 func family(a netip.Addr) int {

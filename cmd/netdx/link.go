@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -45,20 +44,27 @@ func linkAction(c *cli.Context) error {
 	cfg := link.Config{
 		NetNS:      netnsPath(c.String("netns")),
 		Interfaces: c.Args().Slice(),
-		Interval:   c.Duration("interval"),
+		Interval:   durationField(c, "interval"),
 		Top:        c.Int("top"),
 		NoCaptures: c.Bool("no-captures"),
 	}
-	if cfg.Interval < 0 || cfg.Top < 0 {
-		return usageError("netdx link: --interval and --top must not be negative")
+	flags := configFlags["link"]
+	watch := c.Bool("watch")
+	if err := cfg.Validate(watch); err != nil {
+		return failure(c, flags, err)
 	}
-	rules := diagnose.Config{MaxRetransPct: c.Float64("max-retrans"), AllowedCapture: c.StringSlice("allow-capture")}
-	if c.Bool("watch") {
+	rules := diagnose.Config{MaxRetransPct: floatField(c, "max-retrans"), AllowedCapture: c.StringSlice("allow-capture")}
+	if err := rules.Validate(); err != nil {
+		return failure(c, flags, err)
+	}
+	if watch {
 		return linkWatch(c, cfg, rules)
 	}
+	// Interrupted during --interval, Collect samples at once: the rates
+	// cover the time sampled.
 	snap, err := link.Collect(c.Context, cfg)
 	if err != nil {
-		return linkError(err)
+		return linkError(c, err)
 	}
 	rep := readLink(snap, rules)
 	if wantJSON(c) {
@@ -71,10 +77,9 @@ func linkAction(c *cli.Context) error {
 	return withCode(diagnose.ExitCode(rep.Status), nil)
 }
 
+// linkWatch prints a sample every interval until interrupted, then exits
+// by the worst sample.
 func linkWatch(c *cli.Context, cfg link.Config, rules diagnose.Config) error {
-	if cfg.Interval == 0 {
-		cfg.Interval = time.Second
-	}
 	code := exitOK
 	err := link.Watch(c.Context, cfg, func(s link.Snapshot) error {
 		rep := readLink(s, rules)
@@ -87,16 +92,13 @@ func linkWatch(c *cli.Context, cfg link.Config, rules diagnose.Config) error {
 		return nil
 	})
 	if err != nil {
-		return linkError(err)
+		return linkError(c, err)
 	}
 	return withCode(code, nil)
 }
 
-func linkError(err error) error {
-	if errors.Is(err, link.ErrNoInterface) {
-		return usageError("netdx link: %v", err)
-	}
-	return withCode(exitUnknown, err)
+func linkError(c *cli.Context, err error) error {
+	return failure(c, configFlags["link"], err)
 }
 
 // linkReport is what "netdx link" shows: the snapshot, and diagnose's

@@ -10,6 +10,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal ends the run, which then prints what it
+		// measured; a second one (Ctrl-C again while names resolve for
+		// the last lines, say) kills netdx the default way.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/urfave/cli/v2"
+
 	"netdx/probe"
 )
 
@@ -17,6 +19,34 @@ type threshold struct {
 }
 
 type thresholds struct{ warn, crit threshold }
+
+// thresholdFlags reads check_ping's -w RTA,LOSS% -c RTA,LOSS%: nil
+// without thresholds (-c and -w are then a count and a deadline). -p, the
+// packets of threshold mode, is refused without them.
+func thresholdFlags(c *cli.Context) (*thresholds, error) {
+	w, cr := c.String("w"), c.String("c")
+	switch wt, ct := isThreshold(w), isThreshold(cr); {
+	case !wt && !ct:
+		if c.IsSet("p") {
+			return nil, usageError("netdx ping: -p is for threshold mode (-w RTA,LOSS%% -c RTA,LOSS%%); use -c for a count")
+		}
+		return nil, nil
+	case wt != ct:
+		return nil, usageError("netdx ping: thresholds need both -w RTA,LOSS%% and -c RTA,LOSS%%")
+	}
+	warn, err := parseThreshold(w)
+	if err != nil {
+		return nil, usageError("netdx ping: -w %s: %v", w, err)
+	}
+	crit, err := parseThreshold(cr)
+	if err != nil {
+		return nil, usageError("netdx ping: -c %s: %v", cr, err)
+	}
+	if warn.rta > crit.rta || warn.loss > crit.loss {
+		return nil, usageError("netdx ping: the warning threshold (-w %s) must not exceed the critical one (-c %s)", w, cr)
+	}
+	return &thresholds{warn: warn, crit: crit}, nil
+}
 
 // isThreshold tells a threshold ("100,20%") from a count or seconds.
 func isThreshold(s string) bool { return strings.ContainsAny(s, ",:%") }

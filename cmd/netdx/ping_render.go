@@ -17,6 +17,70 @@ type pingDoc struct {
 	Interrupted bool           `json:"interrupted,omitempty"` // Ctrl-C: statistics so far
 }
 
+// pingView is how a run is shown: like iputils ping (one target), like
+// fping -c (several), as check_ping's line (thresholds) or as one JSON
+// document. Send errors go to stderr in every view.
+type pingView struct {
+	w, ew  io.Writer
+	json   bool
+	nagios *thresholds
+	quiet  bool
+	single bool
+}
+
+// text reports whether replies are shown as they come.
+func (v pingView) text() bool { return !v.json && v.nagios == nil }
+
+// hook sets the engine's callbacks: drop privileges once the sockets are
+// open (then iputils' header), and live lines for each event.
+func (v pingView) hook(cfg *probe.Config, targets []probe.Target, drop func()) {
+	cfg.OnReady = drop
+	if v.text() && v.single {
+		size := cfg.Size
+		if size == 0 {
+			size = probe.DefaultPayload
+		}
+		cfg.OnReady = func() {
+			drop()
+			printHeader(v.w, targets[0], size)
+		}
+	}
+	live := liveOutput(v.w, v.ew, targets, v.single)
+	cfg.OnEvent = func(ev probe.Event) {
+		if ev.Kind == probe.EventSendError || (v.text() && !v.quiet) {
+			live(ev)
+		}
+	}
+}
+
+// summary prints the end of a run (also when interrupted: the statistics
+// so far).
+func (v pingView) summary(all []probe.Result, code int, elapsed time.Duration, interrupted bool) error {
+	switch {
+	case v.json:
+		return writeJSON(v.w, pingDoc{Status: statusName(code), Targets: all, Interrupted: interrupted})
+	case v.nagios != nil:
+		for _, r := range all {
+			fmt.Fprintln(v.w, nagiosLine(r, *v.nagios))
+		}
+	case v.single && all[0].Error == "":
+		printSummary(v.w, all[0], elapsed)
+	case !v.single && anyPinged(all):
+		printFpingSummary(v.w, all)
+	}
+	// Otherwise every name failed and was reported on stderr.
+	return nil
+}
+
+func anyPinged(all []probe.Result) bool {
+	for _, r := range all {
+		if r.Error == "" {
+			return true
+		}
+	}
+	return false
+}
+
 func statusName(code int) string {
 	return [...]string{"ok", "warning", "critical", "unknown"}[code]
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -58,29 +59,39 @@ func socketsAction(c *cli.Context) error {
 		Routes:  c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0,
 		Capture: c.Bool("capture"),
 	}
-	rules := diagnose.Config{TimeWaitPileup: c.Int("time-wait-pileup")}
+	if c.IsSet("proto") && cfg.Proto == "" {
+		cfg.Proto = "none" // refused by the engine, not taken for both
+	}
+	rules := diagnose.Config{TimeWaitPileup: intField(c, "time-wait-pileup")}
 	for _, p := range c.IntSlice("port") {
 		if p < 0 || p > 65535 {
-			return usageError("netdx sockets: --port %d out of range 0-65535", p)
+			return usageError("netdx sockets: --port %d: not a port number (0..65535)", p)
 		}
 		cfg.Ports = append(cfg.Ports, uint16(p))
 	}
 	for _, g := range c.StringSlice("allow-gateway") {
 		a, err := netip.ParseAddr(g)
 		if err != nil {
-			return usageError("netdx sockets: --allow-gateway %q is not an IP address", g)
+			return usageError("netdx sockets: --allow-gateway %s: not an IP address", g)
 		}
 		cfg.AllowedGateways = append(cfg.AllowedGateways, a)
 	}
 	if len(cfg.States) > 0 {
 		cfg.All = true
 	}
-	t, err := sockets.List(c.Context, cfg)
+	flags := configFlags["sockets"]
+	if err := cfg.Validate(); err != nil {
+		return failure(c, flags, err)
+	}
+	if err := rules.Validate(); err != nil {
+		return failure(c, flags, err)
+	}
+	// The table is one snapshot: a signal while the kernel dumps it lets
+	// the dump finish (it takes a fraction of a second), then netdx prints
+	// it and exits by what it shows.
+	t, err := sockets.List(context.WithoutCancel(c.Context), cfg)
 	if err != nil {
-		if isBadFilter(err) {
-			return usageError("netdx sockets: %v", err)
-		}
-		return withCode(exitUnknown, err)
+		return failure(c, flags, err)
 	}
 	rep := readSockets(t, rules)
 	code := diagnose.ExitCode(rep.Status)
@@ -126,12 +137,4 @@ func upper(ss []string) []string {
 		out[i] = strings.ToUpper(strings.ReplaceAll(s, "-", "_"))
 	}
 	return out
-}
-
-// netnsPath turns a --netns value into a namespace file path.
-func netnsPath(v string) string {
-	if v == "" || strings.Contains(v, "/") {
-		return v
-	}
-	return "/run/netns/" + v
 }

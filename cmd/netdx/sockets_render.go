@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -11,8 +10,6 @@ import (
 
 	"netdx/sockets"
 )
-
-func isBadFilter(err error) bool { return errors.Is(err, sockets.ErrBadFilter) }
 
 // renderSockets prints the table like ss, then diagnose's findings as "!"
 // lines; the rows, capture sockets and routes a finding is about are

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"math"
 	"net/netip"
 	"time"
 
@@ -23,18 +21,19 @@ func traceCommand() *cli.Command {
 			"by the quoted packet. Marks: !N !H !P !F-<mtu> !S !X !U !W !I !A !Z !Q !T !V !C, !<code>.\n" +
 			"A probe shown as rate-limited got no answer from a hop that answered others.\n" +
 			"--report -c N prints mtr-style statistics over N rounds.\n" +
+			"Ctrl-C (or SIGTERM) prints the hops measured so far.\n" +
 			"Exit: 0 the target answered, 2 it did not (unreachable or max TTL), 3 bad input or no permission.",
 		Flags: []cli.Flag{
 			jsonFlag,
-			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: "udp", Usage: "probe `PROTOCOL`: udp, icmp or tcp"},
-			&cli.IntFlag{Name: "p", Aliases: []string{"port"}, Usage: "destination `PORT` (udp 33434, tcp 443)"},
-			&cli.IntFlag{Name: "q", Aliases: []string{"queries"}, Usage: "`N` probes per hop (default 3; 1 with --report)"},
-			&cli.IntFlag{Name: "f", Aliases: []string{"first-ttl"}, Value: 1, Usage: "first `TTL`"},
-			&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Value: 30, Usage: "max `TTL`"},
-			&cli.Float64Flag{Name: "w", Aliases: []string{"wait"}, Value: 5, Usage: "wait at most `SECONDS` for an answer"},
-			&cli.IntFlag{Name: "pps", Value: 1000, Usage: "send at most `N` probes a second (after a burst of 16)"},
-			&cli.IntFlag{Name: "flows", Value: 1, Usage: "explore `N` flows (Paris-style: each keeps its ports/checksum)"},
-			&cli.IntFlag{Name: "size", Usage: "probe payload `BYTES` (default 32)"},
+			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Usage: "probe `PROTOCOL`: udp, icmp or tcp", DefaultText: "udp"},
+			&cli.IntFlag{Name: "p", Aliases: []string{"port"}, Usage: "destination `PORT`", DefaultText: "udp 33434, tcp 443"},
+			&cli.IntFlag{Name: "q", Aliases: []string{"queries"}, Usage: "`N` probes per hop", DefaultText: "3; 1 with --report"},
+			&cli.IntFlag{Name: "f", Aliases: []string{"first-ttl"}, Usage: "first `TTL`", DefaultText: "1"},
+			&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Usage: "max `TTL`", DefaultText: "30"},
+			&cli.Float64Flag{Name: "w", Aliases: []string{"wait"}, Usage: "wait at most `SECONDS` for an answer", DefaultText: "5"},
+			&cli.IntFlag{Name: "pps", Usage: "send at most `N` probes a second (after a burst of 16)", DefaultText: "1000"},
+			&cli.IntFlag{Name: "flows", Usage: "explore `N` flows (Paris-style: each keeps its ports/checksum)", DefaultText: "1"},
+			&cli.IntFlag{Name: "size", Usage: "probe payload `BYTES`", DefaultText: "32"},
 			&cli.BoolFlag{Name: "mtu", Usage: "discover the path MTU (tracepath-style) and show the reply TTL"},
 			&cli.BoolFlag{Name: "n", Usage: "numeric output: no reverse DNS"},
 			&cli.BoolFlag{Name: "4", Usage: "IPv4 only"},
@@ -50,146 +49,134 @@ func traceCommand() *cli.Command {
 	}
 }
 
-type traceOpts struct {
-	cfg      trace.Config
-	name     string
-	family   string
-	numeric  bool
-	report   bool
-	rounds   int
-	interval time.Duration
-}
-
-func traceOptions(c *cli.Context) (traceOpts, error) {
-	o := traceOpts{numeric: c.Bool("n"), report: c.Bool("report"), rounds: c.Int("c"), family: "ip"}
-	if c.NArg() != 1 {
-		return o, usageError("netdx trace: want one TARGET (see netdx trace --help)")
+// traceConfig turns trace's flags into the engine's config (and a
+// report's rounds and interval). It parses; the engine validates.
+func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Duration, err error) {
+	cfg = trace.Config{
+		Protocol: c.String("P"), Port: intField(c, "p"), Queries: intField(c, "q"),
+		FirstTTL: intField(c, "f"), MaxTTL: intField(c, "m"), PPS: intField(c, "pps"),
+		Flows: intField(c, "flows"), Size: intField(c, "size"), MTU: c.Bool("mtu"), Interface: c.String("i"),
 	}
-	o.name = c.Args().First()
-	switch {
-	case c.Bool("4") && c.Bool("6"):
-		return o, usageError("netdx trace: -4 and -6 exclude each other")
-	case c.Bool("4"):
-		o.family = "ip4"
-	case c.Bool("6"):
-		o.family = "ip6"
+	if c.IsSet("P") && cfg.Protocol == "" {
+		cfg.Protocol = "none" // refused by the engine, not taken for the default
 	}
-	w := c.Float64("w")
-	if w <= 0 || w > 60 || math.IsNaN(w) {
-		return o, usageError("netdx trace: -w %v: want seconds in (0, 60]", w)
-	}
-	iv := c.Float64("interval")
-	if iv < 0 || iv > 3600 || math.IsNaN(iv) {
-		return o, usageError("netdx trace: --interval %v: want seconds in [0, 3600]", iv)
-	}
-	o.interval = time.Duration(iv * float64(time.Second))
-	if o.report && (o.rounds < 1 || o.rounds > 100000) {
-		return o, usageError("netdx trace: -c %d: want 1..100000 rounds", o.rounds)
-	}
-	pps := c.Int("pps")
-	if pps < 1 {
-		return o, usageError("netdx trace: --pps %d: want at least 1", pps)
-	}
-	o.cfg = trace.Config{
-		Protocol: c.String("P"), Port: c.Int("p"), Queries: c.Int("q"),
-		FirstTTL: c.Int("f"), MaxTTL: c.Int("m"), Wait: time.Duration(w * float64(time.Second)),
-		PPS: pps, Flows: c.Int("flows"), Size: c.Int("size"), MTU: c.Bool("mtu"), Interface: c.String("i"),
-	}
-	if c.IsSet("p") && o.cfg.Port == 0 {
-		return o, usageError("netdx trace: -p 0: want a port in 1..65535")
-	}
-	if c.IsSet("q") && o.cfg.Queries == 0 {
-		return o, usageError("netdx trace: -q 0: want 1..10 probes per hop")
-	}
-	if c.IsSet("size") && o.cfg.Size == 0 {
-		return o, usageError("netdx trace: --size 0: want at least 8 bytes")
+	if cfg.Wait, err = secondsField(c, "w"); err != nil {
+		return
 	}
 	if c.Bool("unprivileged") {
-		o.cfg.Mode = probe.ModeDatagram
+		cfg.Mode = probe.ModeDatagram
 	}
 	if s := c.String("s"); s != "" {
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return o, usageError("netdx trace: -s %q: not an IP address", s)
+		a, perr := netip.ParseAddr(s)
+		if perr != nil {
+			err = usageError("netdx trace: -s %s: not an IP address", s)
+			return
 		}
-		o.cfg.Source = a.Unmap()
+		cfg.Source = a.Unmap()
 	}
-	return o, nil
+	if !c.Bool("report") {
+		for _, f := range []string{"c", "interval"} {
+			if c.IsSet(f) {
+				err = usageError("netdx trace: %s is for --report", dashed(f))
+				return
+			}
+		}
+		return
+	}
+	rounds = c.Int("c")
+	interval, err = fromSeconds(c, "interval", c.Float64("interval"))
+	if interval == explicitZero {
+		interval = 0 // RunReport takes it as it is: no pause between rounds
+	}
+	return
 }
 
+// traceAction: flags → trace.Config → trace.Run (or RunReport) → text or
+// JSON → exit code. Bad input fails before anything is printed: the
+// header waits until the sockets are open.
 func traceAction(c *cli.Context) error {
-	o, err := traceOptions(c)
+	if c.NArg() != 1 {
+		return usageError("netdx trace: want one TARGET (see netdx trace --help)")
+	}
+	name := c.Args().First()
+	cfg, rounds, interval, err := traceConfig(c)
 	if err != nil {
 		return err
 	}
-	addr, err := resolve(c.Context, o.name, o.family)
+	flags := configFlags["trace"]
+	if err := cfg.Validate(netip.Addr{}); err != nil {
+		return failure(c, flags, err)
+	}
+	if c.Bool("report") {
+		if err := trace.ValidateReport(rounds, interval); err != nil {
+			return failure(c, flags, err)
+		}
+	}
+	family, err := addrFamily(c)
 	if err != nil {
-		return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", o.name, err))
+		return err
 	}
-	if o.cfg.Source.IsValid() && o.cfg.Source.Is4() != addr.Is4() {
-		return usageError("netdx trace: source %s and target %s are of different families", o.cfg.Source, addr)
+	addr, err := resolve(c.Context, name, family)
+	if err != nil {
+		return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", name, err))
 	}
-	if err := o.cfg.Validate(addr); err != nil {
-		return usageError("netdx %v", err)
+	eff, err := cfg.WithDefaults(addr)
+	if err != nil {
+		return failure(c, flags, err)
 	}
 	names := &trace.Names{}
 	defer names.Close()
-	if !o.numeric {
-		o.cfg.OnAnswer = names.Prefetch
+	numeric := c.Bool("n")
+	if !numeric {
+		cfg.OnAnswer = names.Prefetch
 	}
-	o.cfg.OnReady = dropCaps(c.App.ErrWriter, "trace")
+	drop := dropCaps(c.App.ErrWriter, "trace")
+	cfg.OnReady = drop
 	text := !wantJSON(c)
-	r := &traceRenderer{w: c.App.Writer, numeric: o.numeric, names: names, mtu: o.cfg.MTU}
-	if o.report {
-		rep, err := trace.RunReport(c.Context, addr, o.cfg, o.rounds, o.interval)
-		rep.Target = o.name
-		if err = traceErr(err); err != nil && len(rep.Hops) == 0 {
-			return err
+	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names, mtu: cfg.MTU}
+	if c.Bool("report") {
+		rep, err := trace.RunReport(c.Context, addr, cfg, rounds, interval)
+		rep.Target = name
+		if err != nil && !partial(c, err) {
+			return failure(c, flags, err)
+		}
+		if err != nil && rep.Rounds == 0 {
+			// Interrupted in the first round: no round to summarize.
+			rep.Addr, rep.Protocol, rep.EndReason, rep.Hops = addr, eff.Protocol, trace.EndCanceled, []trace.ReportHop{}
 		}
 		if text {
 			r.report(rep)
-		} else if jerr := writeJSON(c.App.Writer, rep); jerr != nil {
-			return jerr
+		} else if err := writeJSON(c.App.Writer, rep); err != nil {
+			return err
 		}
-		return withCode(traceCode(rep.Reached, err), err)
+		return withCode(traceCode(rep.Reached), nil)
 	}
 	if text {
-		r.header(o.name, addr, o.cfg)
-		r.start()
-		o.cfg.OnHop = r.hop
+		cfg.OnReady = func() {
+			drop()
+			r.header(name, addr, eff)
+			r.start()
+		}
+		cfg.OnHop = r.hop
 	}
-	res, err := trace.Run(c.Context, addr, o.cfg)
-	res.Target = o.name
-	if err = traceErr(err); err != nil && len(res.Hops) == 0 {
-		r.close()
-		return err
+	res, err := trace.Run(c.Context, addr, cfg)
+	res.Target = name
+	r.close()
+	if err != nil && !partial(c, err) {
+		return failure(c, flags, err)
 	}
 	if text {
 		r.footer(res)
-	} else if jerr := writeJSON(c.App.Writer, res); jerr != nil {
-		return jerr
+	} else if err := writeJSON(c.App.Writer, res); err != nil {
+		return err
 	}
-	return withCode(traceCode(res.Reached, err), err)
+	return withCode(traceCode(res.Reached), nil)
 }
 
-// traceErr adds the fix to permission errors.
-func traceErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, trace.ErrConfig):
-		return usageError("netdx %v", err)
-	case errors.Is(err, probe.ErrPermission), errors.Is(err, trace.ErrPermission):
-		return withCode(exitUnknown, fmt.Errorf("netdx %w", err))
-	}
-	return withCode(exitUnknown, fmt.Errorf("netdx %w", err))
-}
-
-func traceCode(reached bool, err error) int {
-	switch {
-	case err != nil:
-		return exitUnknown
-	case reached:
+// traceCode is the exit code of what was measured: 0 the target answered,
+// 2 it did not (unreachable, max TTL, or not before an interrupt).
+func traceCode(reached bool) int {
+	if reached {
 		return exitOK
 	}
 	return exitCritical

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"net/netip"
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+
+	"netdx/probe"
+)
+
+// pingConfig turns ping's iputils-style flags into the engine's config.
+// It parses; the engine validates (probe.Config.Validate). In threshold
+// mode -c and -w are check_ping's (thresholdFlags) and the count is -p.
+func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
+	cfg := probe.Config{Size: intField(c, "s"), TTL: intField(c, "t"), Rate: floatField(c, "rate")}
+	var err error
+	if thresholdMode {
+		cfg.Count = 5 // check_ping's
+		if c.IsSet("p") {
+			cfg.Count = intField(c, "p")
+		}
+	} else {
+		if c.IsSet("c") {
+			n, err := strconv.Atoi(c.String("c"))
+			if err != nil {
+				return cfg, usageError("netdx ping: -c %s: want a count or RTA,LOSS%% (with -w RTA,LOSS%%)", c.String("c"))
+			}
+			cfg.Count = orExplicitZero(n)
+		}
+		if c.IsSet("w") {
+			if cfg.Deadline, err = parseSeconds(c, "w", c.String("w")); err != nil {
+				return cfg, err
+			}
+		}
+	}
+	if c.IsSet("i") {
+		if cfg.Interval, err = parseSeconds(c, "i", c.String("i")); err != nil {
+			return cfg, err
+		}
+	}
+	if c.IsSet("W") {
+		if cfg.Timeout, err = parseSeconds(c, "W", c.String("W")); err != nil {
+			return cfg, err
+		}
+	}
+	if c.IsSet("Q") {
+		v, err := strconv.ParseInt(c.String("Q"), 0, 32)
+		if err != nil {
+			return cfg, usageError("netdx ping: -Q %s: want a TOS number (decimal or 0x hex)", c.String("Q"))
+		}
+		cfg.TOS = orExplicitZero(int(v))
+	}
+	switch m := c.String("M"); m {
+	case "":
+	case "do":
+		cfg.DontFragment = true
+	case "dont":
+		cfg.AllowFragment = true
+	default:
+		return cfg, usageError("netdx ping: -M %s: want do or dont", m)
+	}
+	if s := c.String("I"); s != "" {
+		if a, err := netip.ParseAddr(s); err == nil {
+			cfg.Source = a
+		} else {
+			cfg.Interface = s
+		}
+	}
+	switch {
+	case c.Bool("privileged") && c.Bool("unprivileged"):
+		return cfg, usageError("netdx ping: --privileged and --unprivileged exclude each other")
+	case c.Bool("privileged"):
+		cfg.Mode = probe.ModeRaw
+	case c.Bool("unprivileged"):
+		cfg.Mode = probe.ModeDatagram
+	}
+	return cfg, nil
+}
+
+// orExplicitZero is n for a config field, with 0 meaning zero itself.
+func orExplicitZero(n int) int {
+	if n == 0 {
+		return explicitZero
+	}
+	return n
+}

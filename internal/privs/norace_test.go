@@ -1,0 +1,5 @@
+//go:build !race
+
+package privs
+
+const raceBuild = false

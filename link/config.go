@@ -1,0 +1,93 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"strings"
+	"time"
+)
+
+// ExplicitZero, put in a numeric field of Config, asks for zero itself
+// rather than the field's default (which is what a zero field means). A
+// command line passes it for a flag given as 0, so that this package, not
+// the caller, decides whether zero means anything: an Interval or Top of
+// zero is zero for Collect, but Watch cannot sample every 0 s.
+const ExplicitZero = math.MinInt64
+
+// MinInterval is the shortest sampling interval: rates over less cannot be
+// told from the time it takes to read the counters.
+const MinInterval = time.Millisecond
+
+// ErrConfig matches every *ConfigError.
+var ErrConfig = errors.New("link: bad configuration")
+
+// ConfigError is a Config field that cannot be run. It names the field, not
+// any command-line flag: callers map Field to their own spelling.
+type ConfigError struct {
+	Field  string // the field at fault, e.g. "Interval"
+	Value  any    // the value refused (0 for ExplicitZero)
+	Reason string // what is wrong, for a human
+	Err    error  // the error behind it, if any
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("link: %s %v: %s", e.Field, e.Value, e.Reason)
+}
+
+// Unwrap returns the error behind the refusal, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Is makes every ConfigError match ErrConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// ConfigField, ConfigValue and ConfigReason let callers handle the
+// configuration errors of every engine alike.
+func (e *ConfigError) ConfigField() string  { return e.Field }
+func (e *ConfigError) ConfigValue() any     { return e.Value }
+func (e *ConfigError) ConfigReason() string { return e.Reason }
+
+// Validate reports the first field of c that Collect (watch false) or
+// Watch (watch true) cannot run, as a *ConfigError, before anything is
+// read. Collect and Watch run the same checks.
+func (c Config) Validate(watch bool) error {
+	_, err := c.withDefaults(watch)
+	return err
+}
+
+func (c Config) withDefaults(watch bool) (Config, error) {
+	bad := func(field string, v any, format string, a ...any) (Config, error) {
+		return c, &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+	}
+	switch iv := c.Interval; {
+	case iv == ExplicitZero && watch:
+		return bad("Interval", 0, "interval must be at least %v to watch", MinInterval)
+	case iv == ExplicitZero:
+		c.Interval = 0
+	case iv == 0 && watch:
+		c.Interval = time.Second
+	case iv < 0:
+		return bad("Interval", iv, "interval must not be negative")
+	case iv > 0 && iv < MinInterval:
+		return bad("Interval", iv, "interval below %v: rates over less mean nothing", MinInterval)
+	}
+	switch {
+	case c.Top == ExplicitZero:
+		c.Top = 0
+	case c.Top < 0:
+		return bad("Top", c.Top, "want 0 or more connections")
+	}
+	for _, name := range c.Interfaces {
+		if name == "" || len(name) > 15 || strings.ContainsAny(name, "/ \t\n:") {
+			return bad("Interfaces", name, "not an interface name")
+		}
+	}
+	if c.NetNS != "" {
+		if _, err := os.Stat(c.NetNS); errors.Is(err, fs.ErrNotExist) {
+			return c, &ConfigError{Field: "NetNS", Value: c.NetNS, Reason: "no such network namespace", Err: err}
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,88 @@
+package sockets
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+)
+
+// ExplicitZero, put in a numeric field of Config, asks for zero itself
+// rather than the field's default (which is what a zero field means). A
+// command line passes it for a flag given as 0, so that this package, not
+// the caller, decides whether zero means anything; a field of
+// zero does not, and validation refuses it (and says 0).
+const ExplicitZero = math.MinInt64
+
+// MaxPID is the kernel's largest process id (PID_MAX_LIMIT on 64-bit
+// systems): no process can have a higher one.
+const MaxPID = 1 << 22
+
+// ErrConfig matches every *ConfigError.
+var ErrConfig = errors.New("sockets: bad configuration")
+
+// ConfigError is a Config field that cannot be run. It names the field, not
+// any command-line flag: callers map Field to their own spelling. Every
+// ConfigError matches ErrConfig and ErrBadFilter.
+type ConfigError struct {
+	Field  string // the field at fault, e.g. "PIDs"
+	Value  any    // the value refused (0 for ExplicitZero; one element of a list)
+	Reason string // what is wrong, for a human
+	Err    error  // the error behind it, if any
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("sockets: %s %v: %s", e.Field, e.Value, e.Reason)
+}
+
+// Unwrap returns the error behind the refusal, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Is makes every ConfigError match ErrConfig and ErrBadFilter.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig || target == ErrBadFilter }
+
+// ConfigField, ConfigValue and ConfigReason let callers handle the
+// configuration errors of every engine alike.
+func (e *ConfigError) ConfigField() string  { return e.Field }
+func (e *ConfigError) ConfigValue() any     { return e.Value }
+func (e *ConfigError) ConfigReason() string { return e.Reason }
+
+// Validate reports the first field of c that List cannot run, as a
+// *ConfigError, before anything is read. List runs the same checks.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
+func (c Config) withDefaults() (Config, error) {
+	bad := func(field string, v any, format string, a ...any) (Config, error) {
+		return c, &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+	}
+	switch c.Proto {
+	case "", "tcp", "udp":
+	default:
+		return bad("Proto", c.Proto, "want tcp or udp")
+	}
+	for _, name := range c.States {
+		if _, ok := stateNumber(name); !ok {
+			return bad("States", name, "not a socket state (LISTEN, ESTABLISHED, TIME_WAIT, UNCONN, …)")
+		}
+	}
+	for _, pid := range c.PIDs {
+		if pid < 1 || pid > MaxPID {
+			return bad("PIDs", pid, "not a process id (1..%d)", MaxPID)
+		}
+	}
+	for _, gw := range c.AllowedGateways {
+		if !gw.IsValid() {
+			return bad("AllowedGateways", gw, "not an IP address")
+		}
+	}
+	if c.NetNS != "" {
+		if _, err := os.Stat(c.NetNS); errors.Is(err, fs.ErrNotExist) {
+			return c, &ConfigError{Field: "NetNS", Value: c.NetNS, Reason: "no such network namespace", Err: err}
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,83 @@
+package trace
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"netdx/probe"
+)
+
+// TestConfigRefusals: every value that cannot mean anything is refused
+// with a ConfigError naming its field, never replaced by a default.
+func TestConfigRefusals(t *testing.T) {
+	v4 := netip.MustParseAddr("198.18.4.2")
+	for _, tc := range []struct {
+		field string
+		cfg   Config
+	}{
+		{"Protocol", Config{Protocol: "sctp"}},
+		{"Port", Config{Port: ExplicitZero}},
+		{"Port", Config{Port: 65536}},
+		{"FirstTTL", Config{FirstTTL: ExplicitZero}},
+		{"FirstTTL", Config{FirstTTL: 5, MaxTTL: 3}},
+		{"MaxTTL", Config{MaxTTL: ExplicitZero}},
+		{"MaxTTL", Config{MaxTTL: 256}},
+		{"Queries", Config{Queries: ExplicitZero}},
+		{"Queries", Config{Queries: 11}},
+		{"Flows", Config{Flows: ExplicitZero}},
+		{"Flows", Config{Flows: 65}},
+		{"Flows", Config{MaxTTL: 255, Queries: 10, Flows: 64}},
+		{"Wait", Config{Wait: ExplicitZero}},
+		{"Wait", Config{Wait: time.Nanosecond}}, // -w 1e-12
+		{"Wait", Config{Wait: -time.Second}},
+		{"Wait", Config{Wait: time.Hour}},
+		{"PPS", Config{PPS: ExplicitZero}},
+		{"PPS", Config{PPS: -5}},
+		{"Size", Config{Size: ExplicitZero}},
+		{"Size", Config{Size: 70000}},
+		{"Retries", Config{Retries: 4}},
+		{"MTU", Config{MTU: true, Protocol: "tcp"}},
+		{"Mode", Config{Protocol: "tcp", Mode: probe.ModeDatagram}},
+		{"Mode", Config{Mode: probe.Mode(9)}},
+		{"Interface", Config{Interface: "a-name-longer-than-15"}},
+		{"Source", Config{Source: netip.MustParseAddr("2001:db8::1")}},
+	} {
+		for _, target := range []netip.Addr{v4, {}} {
+			err := tc.cfg.Validate(target)
+			if !target.IsValid() && (tc.field == "Source" || tc.cfg.FirstTTL == 5 || tc.cfg.Flows == 64) {
+				// Checks that need the target or the defaults.
+				continue
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Field != tc.field || !errors.Is(err, ErrConfig) || ce.Reason == "" {
+				t.Errorf("%+v (target %v): %v, want a ConfigError for %s", tc.cfg, target, err, tc.field)
+			}
+			if ce != nil && ce.Value == ExplicitZero {
+				t.Errorf("%s: the error shows ExplicitZero, not 0", tc.field)
+			}
+		}
+	}
+	if err := (Config{}).Validate(v4); err != nil {
+		t.Errorf("zero config: %v", err)
+	}
+}
+
+func TestValidateReport(t *testing.T) {
+	for _, tc := range []struct {
+		rounds   int
+		interval time.Duration
+		field    string
+	}{
+		{0, time.Second, "Rounds"}, {MaxRounds + 1, 0, "Rounds"}, {1, -1, "Interval"}, {1, 2 * time.Hour, "Interval"},
+	} {
+		var ce *ConfigError
+		if err := ValidateReport(tc.rounds, tc.interval); !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("%d rounds every %v: %v, want a ConfigError for %s", tc.rounds, tc.interval, err, tc.field)
+		}
+	}
+	if err := ValidateReport(10, 0); err != nil {
+		t.Errorf("10 rounds back to back: %v", err)
+	}
+}
