@@ -62,6 +62,9 @@ type Config struct {
 	OnAnswer func(netip.Addr)
 
 	target netip.Addr
+	// horizon, if positive, holds back probes more than horizon TTLs
+	// past the last hop that answered or timed out (report rounds).
+	horizon int
 }
 
 func (c Config) withDefaults(target netip.Addr) (Config, error) {

@@ -141,7 +141,7 @@ func traceAction(c *cli.Context) error {
 	text := !wantJSON(c)
 	r := &traceRenderer{w: c.App.Writer, numeric: o.numeric, names: names, mtu: o.cfg.MTU}
 	if o.report {
-		rep, err := trace.RunReport(c.Context, addr, o.cfg, o.rounds, o.interval)
+		rep, err := trace.RunReport(c.Context, addr, o.cfg, trace.Rounds{Count: o.rounds, Interval: o.interval})
 		rep.Target = o.name
 		if err = traceErr(err); err != nil && len(rep.Hops) == 0 {
 			return err
