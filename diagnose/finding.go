@@ -77,6 +77,10 @@ type Finding struct {
 	Process string `json:"process,omitempty"`
 	// Evidence holds the numbers the finding rests on.
 	Evidence map[string]any `json:"evidence"`
+	// Inconclusive marks a finding whose sample cannot decide its
+	// threshold (also "inconclusive": true in Evidence): the status is
+	// then UNKNOWN unless something worse was found, never OK.
+	Inconclusive bool `json:"-"`
 }
 
 // Status is the overall answer of a diagnosis: "ok" when nothing is above
@@ -86,6 +90,7 @@ func Status(findings []Finding, incomplete bool) string {
 	worst := Info
 	for _, f := range findings {
 		worst = max(worst, f.Severity)
+		incomplete = incomplete || f.Inconclusive
 	}
 	switch {
 	case worst > Info:
