@@ -227,6 +227,14 @@ func TestPathRules(t *testing.T) {
 			return p
 		},
 		want: []string{"path_loss@0/warning"}, status: "warning",
+	}, {
+		name: "loss traced with udp to a target that rate-limits its port unreachables: confident, place unknown",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.proto, p.limited[3], p.linkLoss[2] = "udp", true, 0.15
+			return p
+		},
+		want: []string{"path_loss@0/warning", "hop_icmp_ratelimit@4/info"}, status: "warning",
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

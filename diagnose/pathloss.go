@@ -108,6 +108,21 @@ func (l location) evidence() map[string]any {
 // target's, and carried by everything after it; and the last hop before it
 // that is clearly below the target's loss. Exact when they are neighbours.
 func (r *reading) locate(tl Sample, source string) (location, string) {
+	if source == "echo requests" {
+		// The hops' samples place the echo stream's loss only if the
+		// trace's probes to the target saw the same loss.
+		t, ok := r.targetHop()
+		switch {
+		case !ok:
+			return location{}, fmt.Sprintf("the trace's %s probes never reached the target, so where it starts cannot be told", r.protocol)
+		case t.loss.LessThan(tl):
+			return location{}, fmt.Sprintf("the trace's %s probes reached the target without that loss (%d of %d lost): "+
+				"the loss hits echo requests only (a filter or policer on the way); trace with -P icmp to find where", r.protocol, t.loss.K, t.loss.N)
+		case tl.LessThan(t.loss):
+			return location{}, fmt.Sprintf("the target answers too few of the trace's %s probes (%d of %d lost: its ICMP rate limit) to show where; trace with -P icmp to find where",
+				r.protocol, t.loss.K, t.loss.N)
+		}
+	}
 	startIdx := -1
 	for i, h := range r.hops {
 		if h.isTarget || !h.loss.Above(0) || h.loss.LessThan(tl) {
@@ -123,18 +138,11 @@ func (r *reading) locate(tl Sample, source string) (location, string) {
 		}
 	}
 	var loc location
-	switch {
-	case startIdx >= 0:
+	if startIdx >= 0 {
 		loc.ttl, loc.addr = r.hops[startIdx].ttl, r.hops[startIdx].addr
-	case r.rep.TargetTTL > 0:
+	} else {
 		t, _ := r.targetHop()
-		if source == "echo requests" && t.loss.LessThan(tl) {
-			return location{}, fmt.Sprintf("the trace's %s probes reached the target without that loss (%d of %d lost): "+
-				"the loss hits echo requests only (a filter or policer on the way); trace with -P icmp to find where", r.protocol, t.loss.K, t.loss.N)
-		}
 		loc.ttl, loc.addr = t.ttl, t.addr
-	default:
-		return location{}, fmt.Sprintf("the trace's %s probes never reached the target, so where it starts cannot be told", r.protocol)
 	}
 	for _, h := range r.hops {
 		if h.ttl < loc.ttl && h.loss.LessThan(tl) {
