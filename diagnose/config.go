@@ -5,12 +5,14 @@ import "time"
 // Config holds the thresholds of the rules. The zero value is the default
 // for each.
 type Config struct {
-	// MaxRTT makes a latency jump a warning when the target's average RTT
-	// is above it; unset, jumps are reported as information (a jump may be
-	// distance, not congestion).
+	// MaxRTT makes latency a warning when the target's median RTT is
+	// above it with 95 % confidence; unset, jumps are reported as
+	// information (a jump may be distance, not congestion).
 	MaxRTT time.Duration
-	// MaxLossPct is the loss to the target (in %) above which real loss on
-	// the path is a warning; 0 means any real loss.
+	// MaxLossPct is the loss to the target (in %) above which loss on the
+	// path is a warning, when the 95 % interval of the loss is above it
+	// (default 2: the smallest loss a 300-probe sample tells from none —
+	// with 0 or 1 of 300 lost the interval ends below 2 %).
 	MaxLossPct float64
 	// Jump is the smallest latency step between two hops reported (default
 	// 10 ms).
@@ -62,6 +64,16 @@ func (c Config) timeWaitPileup() int {
 		return c.TimeWaitPileup
 	}
 	return 1000
+}
+
+// DefaultMaxLossPct is MaxLossPct's default.
+const DefaultMaxLossPct = 2
+
+func (c Config) maxLossPct() float64 {
+	if c.MaxLossPct > 0 {
+		return c.MaxLossPct
+	}
+	return DefaultMaxLossPct
 }
 
 func (c Config) jump() time.Duration {

@@ -80,6 +80,10 @@ type Finding struct {
 	Process string `json:"process,omitempty"`
 	// Evidence holds the numbers the finding rests on.
 	Evidence map[string]any `json:"evidence"`
+	// Inconclusive marks a finding whose sample cannot decide its
+	// threshold (also "inconclusive": true in Evidence): the status is
+	// then UNKNOWN unless something worse was found, never OK.
+	Inconclusive bool `json:"-"`
 }
 
 // Sort orders findings most severe first, keeping the rules' order within
@@ -101,12 +105,20 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 // line.
 func Counts(fs []Finding) string {
 	var n [3]int
+	inconclusive := 0
 	for _, f := range fs {
 		if f.Severity >= Info && f.Severity <= Critical {
 			n[f.Severity]++
 		}
+		if f.Inconclusive {
+			inconclusive++
+		}
 	}
-	return fmt.Sprintf("%d critical, %d warning, %d info", n[Critical], n[Warning], n[Info])
+	s := fmt.Sprintf("%d critical, %d warning, %d info", n[Critical], n[Warning], n[Info])
+	if inconclusive > 0 {
+		s += fmt.Sprintf(", %d inconclusive", inconclusive)
+	}
+	return s
 }
 
 func boolp(b bool) *bool { return &b }

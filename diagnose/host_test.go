@@ -1,16 +1,12 @@
 package diagnose
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"netdx/link"
 	"netdx/sockets"
-	"netdx/trace"
 )
 
 func hostKinds(fs []Finding) []string {
@@ -107,47 +103,5 @@ func TestRetransmitThresholds(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("case %d: %+v gave %q, want %q", i, tc.tcp, got, tc.want)
 		}
-	}
-}
-
-func TestRunStatusAndChecks(t *testing.T) {
-	ctx := context.Background()
-	okLink := func(context.Context) (link.Snapshot, error) { return link.Snapshot{}, nil }
-	badSockets := func(context.Context) (sockets.Table, error) { return sockets.Table{}, errors.New("sockets: denied") }
-	unreach := func(_ context.Context, target string) (trace.Report, error) {
-		r := report(false, hop(1, "198.18.1.2", 3, 3, 0.1))
-		r.Target = target
-		r.Hops[0].Annotation = "!H"
-		return r, nil
-	}
-
-	rep := Run(ctx, Config{}, Sources{Link: okLink}, nil)
-	if rep.Status != StatusOK || ExitCode(rep.Status) != 0 || len(rep.Checks) != 1 {
-		t.Errorf("clean host: %+v", rep)
-	}
-	rep = Run(ctx, Config{}, Sources{Link: okLink, Sockets: badSockets}, nil)
-	if rep.Status != StatusUnknown || ExitCode(rep.Status) != 3 {
-		t.Errorf("a failed check with nothing found must be unknown: %+v", rep)
-	}
-	rep = Run(ctx, Config{}, Sources{Link: okLink, Sockets: badSockets, Trace: unreach}, []string{"a", "b"})
-	if rep.Status != StatusCritical || ExitCode(rep.Status) != 2 || len(rep.Findings) != 2 || len(rep.Checks) != 4 {
-		t.Errorf("unreachable targets: %+v", rep)
-	}
-	b, err := json.Marshal(rep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back map[string]any
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	f := back["findings"].([]any)[0].(map[string]any)
-	for _, k := range []string{"kind", "severity", "summary", "hop", "addr", "evidence"} {
-		if _, ok := f[k]; !ok {
-			t.Errorf("finding JSON lacks %q: %s", k, b)
-		}
-	}
-	if f["severity"] != "critical" || back["status"] != "critical" {
-		t.Errorf("severity/status not names: %s", b)
 	}
 }

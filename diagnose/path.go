@@ -2,177 +2,136 @@ package diagnose
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"netdx/trace"
 )
 
-// Path reads mtr-style rounds of a trace into findings, the way an
-// engineer reads them:
-//   - an unreachable (!H !N !X …) on the way is critical; it names the hop;
-//   - a target that never answered is critical;
-//   - loss or a latency step at a hop is real only when it carries on to
-//     every later answering hop and to the target; otherwise that router is
-//     rate-limiting or deprioritising its own ICMP (hop_icmp_ratelimit);
-//   - a real latency step is reported where it is added, with the numbers;
-//     thresholds (Config.MaxRTT, MaxLossPct) decide its severity.
-func Path(r trace.Report, cfg Config) []Finding {
+// Path applies the design's path rules to one target's evidence:
+//
+//   - an unreachable (!H !N !X …) on the way is critical and names the hop
+//     that sent it; a target that answered nothing at all is critical;
+//   - loss to the target is read from the echo stream, with its 95 %
+//     Wilson interval: above --max-loss only when the whole interval is,
+//     below only when the whole interval is; otherwise the finding says it
+//     is inconclusive and how many probes would decide;
+//   - loss at a hop is the path's only if it carries on to every later
+//     answering hop and to the target; a hop that loses clearly more than
+//     what comes after it rate-limits its own ICMP (hop_icmp_ratelimit);
+//     where the path's loss starts is the first hop with clear loss that
+//     carries on, after the last hop clearly below it — a range when the
+//     hops in between cannot tell;
+//   - latency is located with the best RTT of each hop; a step that later
+//     hops keep is latency_jump, one they do not is the hop's slow ICMP;
+//     --max-rtt judges the target's median RTT by its interval.
+func Path(ev PathEvidence, cfg Config) []Finding {
+	r := newReading(ev)
 	var out []Finding
-	hops := answering(r.Hops)
-	for _, h := range r.Hops {
+	for _, h := range r.rep.Hops {
 		if h.Annotation == "" {
 			continue
 		}
-		out = append(out, Finding{Kind: KindUnreachable, Severity: Critical, Target: r.Target, Hop: h.TTL, Addr: addr(h),
+		a := hopAddr(h)
+		out = append(out, Finding{Kind: KindUnreachable, Severity: Critical, Target: r.target, Hop: h.TTL, Addr: a,
 			Summary: fmt.Sprintf("hop %d (%s) answers %s for %s (%s): the path ends there",
-				h.TTL, addr(h), h.Annotation, r.Target, annotationMeaning(h.Annotation)),
+				h.TTL, a, h.Annotation, r.target, annotationMeaning(h.Annotation)),
 			Evidence: map[string]any{"annotation": h.Annotation, "received": h.Received, "sent": h.Sent}})
 	}
-	if !r.Reached {
+	if !r.answered() {
 		if len(out) == 0 {
-			last := "no hop answered"
-			if len(hops) > 0 {
-				h := hops[len(hops)-1]
-				last = fmt.Sprintf("the last answer came from hop %d (%s)", h.TTL, addr(h))
-			}
-			out = append(out, Finding{Kind: KindTargetUnreachable, Severity: Critical, Target: r.Target,
-				Summary:  fmt.Sprintf("%s (%s) never answered over %d rounds; %s", r.Target, r.Addr, r.Rounds, last),
-				Evidence: map[string]any{"end_reason": r.EndReason, "rounds": r.Rounds}})
+			out = append(out, r.unreachable())
 		}
-		// Without the target there is no reference for loss or latency.
 		return out
 	}
-	out = append(out, lossFindings(r, hops, cfg)...)
-	out = append(out, latencyFindings(r, hops, cfg)...)
+	out = append(out, r.lossFindings(cfg)...)
+	out = append(out, r.latencyFindings(cfg)...)
 	return out
 }
 
-// answering keeps the hops that answered at least once, in TTL order.
-func answering(all []trace.ReportHop) []trace.ReportHop {
-	var out []trace.ReportHop
-	for _, h := range all {
-		if h.Received > 0 {
-			out = append(out, h)
-		}
-	}
-	return out
+// reading is one target's evidence, prepared for the rules.
+type reading struct {
+	target   string
+	addr     netip.Addr
+	protocol string
+	rep      trace.Report
+	echo     *Echo
+	// hops are the answering hops in TTL order; the target's, if it
+	// answered the trace, is last.
+	hops []hopReading
 }
 
-func lossFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Finding {
-	if len(hops) == 0 {
-		return nil
-	}
-	target := hops[len(hops)-1]
-	var out []Finding
-	realFound := false
-	for i, h := range hops {
-		loss := lossPct(h)
-		if loss == 0 {
-			continue
-		}
-		// Real loss shows again, at least half as much, at every later
-		// answering hop including the target.
-		persists := true
-		for _, later := range hops[i+1:] {
-			if lossPct(later) < loss/2 {
-				persists = false
-				break
-			}
-		}
-		ev := map[string]any{"loss_pct": loss, "sent": h.Sent, "received": h.Received, "rate_limited": h.RateLimited,
-			"target_loss_pct": lossPct(target)}
-		if !persists {
-			out = append(out, Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.Target, Hop: h.TTL, Addr: addr(h), Persists: boolp(false),
-				Summary: fmt.Sprintf("hop %d (%s) drops %.0f%% of its own answers but later hops do not: it rate-limits ICMP, the path is fine",
-					h.TTL, addr(h), loss),
-				Evidence: ev})
-			continue
-		}
-		if realFound {
-			continue // reported at the hop where it starts
-		}
-		realFound = true
-		sev := Info
-		if lossPct(target) > cfg.MaxLossPct {
-			sev = Warning
-		}
-		where := fmt.Sprintf("starts at hop %d (%s) and carries on to the target", h.TTL, addr(h))
-		if h.TTL == target.TTL {
-			where = fmt.Sprintf("at the target %s itself", addr(h))
-		}
-		out = append(out, Finding{Kind: KindPathLoss, Severity: sev, Target: r.Target, Hop: h.TTL, Addr: addr(h), Persists: boolp(true),
-			Summary:  fmt.Sprintf("%.0f%% loss to %s %s", lossPct(target), r.Target, where),
-			Evidence: ev})
-	}
-	return out
+type hopReading struct {
+	ttl      int
+	addr     string
+	isTarget bool
+	loss     Sample // probes lost, rate-limited ones apart
+	fwd      Sample // probes lost with every later probe of their round
+	rtt      rttSummary
 }
 
-func latencyFindings(r trace.Report, hops []trace.ReportHop, cfg Config) []Finding {
-	if len(hops) < 2 {
-		return nil
+func newReading(ev PathEvidence) *reading {
+	rep := trace.Summarize(ev.Rounds)
+	rep.Target = ev.Target
+	if !rep.Addr.IsValid() {
+		rep.Addr = ev.Addr
 	}
-	target := hops[len(hops)-1]
-	var out []Finding
-	for i := 1; i < len(hops); i++ {
-		// The best RTT locates added latency: a single outlier (a first
-		// probe waiting for neighbour resolution, a queueing spike) moves
-		// the average but not the best.
-		prev, h := hops[i-1], hops[i]
-		delta := h.Best - prev.Best
-		if delta < cfg.jump() {
+	if rep.Protocol == "" {
+		rep.Protocol = ev.Protocol
+	}
+	r := &reading{target: ev.Target, addr: rep.Addr, protocol: rep.Protocol, rep: rep, echo: ev.Echo}
+	for _, h := range rep.Hops {
+		if h.Received == 0 {
 			continue
 		}
-		// A real step lifts every later hop too (by at least half).
-		persists := true
-		for _, later := range hops[i+1:] {
-			if later.Best-prev.Best < delta/2 {
-				persists = false
-				break
-			}
-		}
-		ev := map[string]any{"from_hop": prev.TTL, "from_best_ms": trace.Millis(prev.Best), "from_avg_ms": trace.Millis(prev.Avg),
-			"best_ms": trace.Millis(h.Best), "avg_ms": trace.Millis(h.Avg), "worst_ms": trace.Millis(h.Worst),
-			"target_best_ms": trace.Millis(target.Best), "target_avg_ms": trace.Millis(target.Avg)}
-		if !persists {
-			out = append(out, Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.Target, Hop: h.TTL, Addr: addr(h),
-				DeltaMS: trace.Millis(delta), Persists: boolp(false),
-				Summary: fmt.Sprintf("hop %d (%s) answers %.1f ms slower than hop %d but later hops do not: it deprioritises its own ICMP, the path is fine",
-					h.TTL, addr(h), ms(delta), prev.TTL),
-				Evidence: ev})
-			continue
-		}
-		sev := Info
-		if cfg.MaxRTT > 0 && target.Avg > cfg.MaxRTT {
-			sev = Warning
-			ev["max_rtt_ms"] = trace.Millis(cfg.MaxRTT)
-		}
-		out = append(out, Finding{Kind: KindLatencyJump, Severity: sev, Target: r.Target, Hop: h.TTL, Addr: addr(h),
-			DeltaMS: trace.Millis(delta), Persists: boolp(true),
-			Summary: fmt.Sprintf("%.1f ms added between hop %d (%s, best %.1f ms) and hop %d (%s, best %.1f ms), kept to the target (best %.1f, avg %.1f ms)",
-				ms(delta), prev.TTL, addr(prev), ms(prev.Best), h.TTL, addr(h), ms(h.Best), ms(target.Best), ms(target.Avg)),
-			Evidence: ev})
+		r.hops = append(r.hops, hopReading{ttl: h.TTL, addr: hopAddr(h), isTarget: h.TTL == rep.TargetTTL,
+			loss: Sample{K: h.Lost(), N: h.Sent - h.RateLimited}, fwd: Sample{K: h.ForwardLost, N: h.Sent},
+			rtt: summarizeRTTs(h.RTTs)})
 	}
-	return out
+	return r
 }
 
-// lossPct counts every unanswered probe as lost, rate-limited or not: the
-// persistence rule, not the hop's own guess, tells ICMP rate limiting from
-// real loss.
-func lossPct(h trace.ReportHop) float64 {
-	if h.Sent == 0 {
-		return 0
-	}
-	return round(100*float64(h.Sent-h.Received)/float64(h.Sent), 1)
+// answered reports whether the target answered anything: the echo stream
+// or a trace probe.
+func (r *reading) answered() bool {
+	return r.rep.TargetTTL > 0 || (r.echo != nil && r.echo.Received > 0)
 }
 
-func addr(h trace.ReportHop) string {
+// targetHop is the trace's reading of the target, if it answered the
+// trace.
+func (r *reading) targetHop() (hopReading, bool) {
+	if n := len(r.hops); n > 0 && r.hops[n-1].isTarget {
+		return r.hops[n-1], true
+	}
+	return hopReading{}, false
+}
+
+// unreachable is the finding for a target that answered nothing.
+func (r *reading) unreachable() Finding {
+	last := "no hop answered"
+	if n := len(r.hops); n > 0 {
+		h := r.hops[n-1]
+		last = fmt.Sprintf("the last answer came from hop %d (%s)", h.ttl, h.addr)
+	}
+	ev := map[string]any{"end_reason": r.rep.EndReason, "rounds": r.rep.Rounds}
+	probes := fmt.Sprintf("%d rounds of %s probes", r.rep.Rounds, r.protocol)
+	if r.echo != nil {
+		ev["echo_sent"] = r.echo.Sent
+		probes += fmt.Sprintf(" and %d echo requests", r.echo.Sent)
+	}
+	return Finding{Kind: KindTargetUnreachable, Severity: Critical, Target: r.target,
+		Summary:  fmt.Sprintf("%s (%s) never answered %s; %s", r.target, r.addr, probes, last),
+		Evidence: ev}
+}
+
+func hopAddr(h trace.ReportHop) string {
 	if len(h.Addrs) == 0 {
 		return "*"
 	}
 	return h.Addrs[0].String()
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // annotationMeaning says in words what a traceroute mark means.
 func annotationMeaning(a string) string {

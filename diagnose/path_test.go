@@ -1,122 +1,284 @@
 package diagnose
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"netdx/trace"
 )
 
-// hop builds a report hop: sent/received probes and an average RTT in ms.
-func hop(ttl int, addr string, sent, received int, avgMS float64) trace.ReportHop {
-	h := trace.ReportHop{TTL: ttl, Sent: sent, Received: received}
-	if received > 0 {
-		d := time.Duration(avgMS * float64(time.Millisecond))
-		h.Addrs = []netip.Addr{netip.MustParseAddr(addr)}
-		h.Avg, h.Best, h.Worst, h.Last = d, d, d, d
-	}
-	return h
+// synthPath is a path of routers and a target for rule tests: each link
+// may drop packets (both ways, at random from a fixed seed), each router
+// may drop a share of its own ICMP, answer only a rate-limited few, be
+// silent, or be slow to send its ICMP.
+type synthPath struct {
+	rtt      []time.Duration // RTT to hop k (index k-1); the last is the target
+	linkLoss []float64       // drop probability of link k (index k-1), each way
+	icmpDrop []float64       // share of its own answers hop k drops
+	limited  []bool          // hop k answers 6 at once then one a second (rounds 30 ms apart)
+	silent   []bool
+	slowICMP []time.Duration // added to hop k's own answers only
+	proto    string
+	echoOnly float64 // extra loss of echo requests only, on link 3
 }
 
-func report(reached bool, hops ...trace.ReportHop) trace.Report {
-	return trace.Report{Target: "dst", Addr: netip.MustParseAddr("198.18.4.2"), Protocol: "udp", Rounds: 10,
-		Reached: reached, EndReason: map[bool]string{true: "reached", false: "max_ttl"}[reached], Hops: hops}
+func newSynth(rtts ...time.Duration) *synthPath {
+	n := len(rtts)
+	return &synthPath{rtt: rtts, linkLoss: make([]float64, n), icmpDrop: make([]float64, n), limited: make([]bool, n),
+		silent: make([]bool, n), slowICMP: make([]time.Duration, n), proto: "icmp"}
+}
+
+func (p *synthPath) addr(k int) netip.Addr { return netip.AddrFrom4([4]byte{198, 18, byte(k), 2}) }
+
+// crosses reports whether a packet to hop k and its answer survive the
+// links (and, for echo requests, the echo-only filter).
+func (p *synthPath) crosses(rng *rand.Rand, k int, echoReq bool) bool {
+	for j := 0; j < k; j++ {
+		if rng.Float64() < p.linkLoss[j] || rng.Float64() < p.linkLoss[j] {
+			return false
+		}
+		if echoReq && j == 2 && rng.Float64() < p.echoOnly {
+			return false
+		}
+	}
+	return true
+}
+
+// evidence makes rounds trace rounds (30 ms apart) and an echo stream of
+// echoes requests, with a target that is hop len(rtt).
+func (p *synthPath) evidence(rounds, echoes int, phantomTTL bool) PathEvidence {
+	rng := rand.New(rand.NewPCG(7, 11))
+	n := len(p.rtt)
+	target := p.addr(n)
+	ev := PathEvidence{Target: "dst", Addr: target, Protocol: p.proto}
+	for r := 0; r < rounds; r++ {
+		res := trace.Result{Addr: target, Protocol: p.proto, EndReason: trace.EndMaxTTL}
+		maxTTL := n
+		if phantomTTL && r == 0 {
+			maxTTL = n + 1
+		}
+		for ttl := 1; ttl <= maxTTL; ttl++ {
+			k := min(ttl, n)
+			pr := trace.Probe{Timeout: true, ICMPType: -1, ICMPCode: -1}
+			answers := !p.silent[k-1] && rng.Float64() >= p.icmpDrop[k-1] &&
+				(!p.limited[k-1] || r < 6 || r%33 == 0) && p.crosses(rng, k, p.proto == "icmp")
+			if phantomTTL && r == 0 && ttl == n {
+				answers = false // the round's TTL-n probe is lost, TTL n+1 reaches
+			}
+			if answers {
+				pr = trace.Probe{Addr: p.addr(k), RTT: p.rtt[k-1] + p.slowICMP[k-1], ICMPType: 11, ICMPCode: 0}
+				if k == n {
+					pr.ICMPType = 0
+					res.Reached, res.EndReason = true, trace.EndReached
+				}
+			}
+			res.Hops = append(res.Hops, trace.Hop{TTL: ttl, Probes: []trace.Probe{pr}})
+		}
+		ev.Rounds = append(ev.Rounds, res)
+	}
+	if echoes > 0 {
+		e := &Echo{Sent: echoes, Interval: 10 * time.Millisecond}
+		for i := 0; i < echoes; i++ {
+			if p.crosses(rng, n, true) {
+				e.Received++
+				e.RTTs = append(e.RTTs, p.rtt[n-1]+time.Duration(rng.IntN(200))*time.Microsecond)
+			}
+		}
+		ev.Echo = e
+	}
+	return ev
 }
 
 func kinds(fs []Finding) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, f.Kind+"@"+string(rune('0'+f.Hop))+"/"+f.Severity.String())
+		s := fmt.Sprintf("%s@%d/%s", f.Kind, f.Hop, f.Severity)
+		if f.Inconclusive {
+			s += "?"
+		}
+		out = append(out, s)
 	}
 	return out
 }
 
+var ms4 = []time.Duration{100 * time.Microsecond, 200 * time.Microsecond, 300 * time.Microsecond, 400 * time.Microsecond}
+
 func TestPathRules(t *testing.T) {
 	cases := []struct {
 		name string
-		r    trace.Report
+		p    func() *synthPath
 		cfg  Config
-		want []string
+		// phantom: the first round's TTL-4 probe is lost and TTL 5
+		// reaches the target.
+		phantom bool
+		want    []string
+		status  string
 	}{{
 		name: "clean path",
-		r:    report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 10, 0.2), hop(3, "198.18.4.2", 10, 10, 0.3)),
-		want: nil,
+		p:    func() *synthPath { return newSynth(ms4...) },
+		want: nil, status: "ok",
 	}, {
-		name: "80 ms added at hop 2 and kept: distance, info without a threshold",
-		r:    report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 10, 80.2), hop(3, "198.18.4.2", 10, 10, 80.3)),
-		want: []string{"latency_jump@2/info"},
+		name:    "the target answering past a lost probe is one hop, not two",
+		p:       func() *synthPath { return newSynth(ms4...) },
+		phantom: true,
+		want:    nil, status: "ok",
+	}, {
+		name: "30% loss on link 3 starts at hop 3",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.linkLoss[2] = 0.15
+			return p
+		},
+		want: []string{"path_loss@3/warning"}, status: "warning",
+	}, {
+		name: "10% loss on link 3 starts at hop 3",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.linkLoss[2] = 0.05
+			return p
+		},
+		want: []string{"path_loss@3/warning"}, status: "warning",
+	}, {
+		name: "loss on the last link is at the target",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.linkLoss[3] = 0.15
+			return p
+		},
+		want: []string{"path_loss@4/warning"}, status: "warning",
+	}, {
+		name: "a router dropping 60% of its own ICMP is rate limiting, never path loss",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.icmpDrop[1] = 0.6
+			return p
+		},
+		want: []string{"hop_icmp_ratelimit@2/info"}, status: "ok",
+	}, {
+		name: "a silent router is no loss",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.silent[1] = true
+			return p
+		},
+		want: nil, status: "ok",
+	}, {
+		name: "loss behind rate-limited routers: confident, placed no closer than the evidence allows",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.limited[0], p.limited[1], p.limited[2] = true, true, true
+			p.linkLoss[2] = 0.15
+			return p
+		},
+		want:   []string{"path_loss@0/warning", "hop_icmp_ratelimit@1/info", "hop_icmp_ratelimit@2/info", "hop_icmp_ratelimit@3/info"},
+		status: "warning",
+	}, {
+		name: "loss near the threshold is inconclusive, never OK",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.linkLoss[3] = 0.01
+			return p
+		},
+		want: []string{"path_loss@0/info?"}, status: "unknown",
+	}, {
+		name: "a black-holed target is critical",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.linkLoss[3] = 1
+			return p
+		},
+		want: []string{"target_unreachable@0/critical"}, status: "critical",
+	}, {
+		name: "80 ms added at hop 2 and kept: distance, information",
+		p: func() *synthPath {
+			return newSynth(100*time.Microsecond, 80*time.Millisecond, 80100*time.Microsecond, 80200*time.Microsecond)
+		},
+		want: []string{"latency_jump@2/info"}, status: "ok",
 	}, {
 		name: "the same jump over --max-rtt is a warning",
-		r:    report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 10, 80.2), hop(3, "198.18.4.2", 10, 10, 80.3)),
+		p: func() *synthPath {
+			return newSynth(100*time.Microsecond, 80*time.Millisecond, 80100*time.Microsecond, 80200*time.Microsecond)
+		},
 		cfg:  Config{MaxRTT: 50 * time.Millisecond},
-		want: []string{"latency_jump@2/warning"},
+		want: []string{"latency_jump@2/warning"}, status: "warning",
 	}, {
-		name: "a slow hop whose later hops are fast deprioritises its ICMP",
-		r:    report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 10, 40), hop(3, "198.18.4.2", 10, 10, 0.4)),
-		want: []string{"hop_icmp_ratelimit@2/info"},
+		name: "latency on the first link is added at hop 1",
+		p: func() *synthPath {
+			return newSynth(20*time.Millisecond, 20100*time.Microsecond, 20200*time.Microsecond, 20300*time.Microsecond)
+		},
+		want: []string{"latency_jump@1/info"}, status: "ok",
 	}, {
-		name: "loss at one hop only is its ICMP rate limit",
-		r:    report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 4, 0.2), hop(3, "198.18.4.2", 10, 10, 0.3)),
-		want: []string{"hop_icmp_ratelimit@2/info"},
+		name: "a router slow to send its own ICMP is not a jump",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.slowICMP[1] = 50 * time.Millisecond
+			return p
+		},
+		want: []string{"hop_icmp_ratelimit@2/info"}, status: "ok",
 	}, {
-		name: "loss that starts at hop 2 and carries on is real, reported once where it starts",
-		r:    report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 7, 0.2), hop(3, "198.18.3.2", 10, 6, 0.2), hop(4, "198.18.4.2", 10, 7, 0.3)),
-		want: []string{"path_loss@2/warning"},
+		name: "loss of echo requests only, traced with udp: confident, place unknown",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.proto, p.echoOnly = "udp", 0.3
+			return p
+		},
+		want: []string{"path_loss@0/warning"}, status: "warning",
 	}, {
-		name: "loss under --max-loss is information",
-		r:    report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.4.2", 10, 9, 0.3)),
-		cfg:  Config{MaxLossPct: 20},
-		want: []string{"path_loss@2/info"},
-	}, {
-		name: "an unreachable names the hop and is critical",
-		r: func() trace.Report {
-			r := report(false, hop(1, "198.18.1.2", 3, 3, 0.1), hop(2, "198.18.2.2", 3, 3, 0.2))
-			r.Hops[1].Annotation = "!X"
-			r.EndReason = "unreachable"
-			return r
-		}(),
-		want: []string{"unreachable@2/critical"},
-	}, {
-		name: "a target that never answered is critical, nothing else is judged",
-		r:    report(false, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 5, 30), hop(3, "", 10, 0, 0)),
-		want: []string{"target_unreachable@0/critical"},
+		name: "loss traced with udp to a target that rate-limits its port unreachables: confident, place unknown",
+		p: func() *synthPath {
+			p := newSynth(ms4...)
+			p.proto, p.limited[3], p.linkLoss[2] = "udp", true, 0.15
+			return p
+		},
+		want: []string{"path_loss@0/warning", "hop_icmp_ratelimit@4/info"}, status: "warning",
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := kinds(Path(tc.r, tc.cfg))
-			if len(got) != len(tc.want) {
-				t.Fatalf("findings %v, want %v", got, tc.want)
-			}
-			for i := range got {
-				if got[i] != tc.want[i] {
-					t.Errorf("findings %v, want %v", got, tc.want)
+			ev := tc.p().evidence(100, 300, tc.phantom)
+			fs := Path(ev, tc.cfg)
+			Sort(fs)
+			got := kinds(fs)
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("findings %v, want %v", got, tc.want)
+				for _, f := range fs {
+					t.Logf("%s", f.Summary)
 				}
+			}
+			if st := Overall(fs, false).String(); st != tc.status {
+				t.Errorf("status %s, want %s", st, tc.status)
+			}
+			rep := trace.Summarize(ev.Rounds)
+			if last := rep.Hops[len(rep.Hops)-1].TTL; rep.TargetTTL > 0 && last != rep.TargetTTL {
+				t.Errorf("a hop %d after the target's hop %d", last, rep.TargetTTL)
 			}
 		})
 	}
 }
 
-// One slow first probe (neighbour resolution across the slow link) lifts
-// the target's average by 16 ms but not its best: no second jump.
-func TestLatencyOutlierIsNoJump(t *testing.T) {
-	target := hop(3, "198.18.3.2", 5, 5, 97.5)
-	target.Best = 80500 * time.Microsecond
-	r := report(true, hop(1, "198.18.1.2", 5, 5, 0.03), hop(2, "198.18.2.2", 5, 5, 80.4), target)
-	got := kinds(Path(r, Config{}))
-	if len(got) != 1 || got[0] != "latency_jump@2/info" {
-		t.Errorf("findings %v, want only the jump at hop 2", got)
+func TestWilson(t *testing.T) {
+	cases := []struct {
+		k, n   int
+		lo, hi float64
+	}{
+		{0, 10, 0, 27.75}, {0, 300, 0, 1.26}, {1, 300, 0.06, 1.86}, {30, 300, 7.10, 13.92}, {10, 10, 72.25, 100},
 	}
-}
-
-func TestLatencyJumpEvidence(t *testing.T) {
-	r := report(true, hop(1, "198.18.1.2", 10, 10, 0.1), hop(2, "198.18.2.2", 10, 10, 80.2), hop(3, "198.18.4.2", 10, 10, 80.3))
-	fs := Path(r, Config{})
-	if len(fs) != 1 {
-		t.Fatalf("findings: %+v", fs)
+	for _, c := range cases {
+		lo, hi := Sample{K: c.k, N: c.n}.Interval()
+		if d := lo - c.lo; d > 0.01 || d < -0.01 {
+			t.Errorf("%d of %d: low %.3f, want %.2f", c.k, c.n, lo, c.lo)
+		}
+		if d := hi - c.hi; d > 0.01 || d < -0.01 {
+			t.Errorf("%d of %d: high %.3f, want %.2f", c.k, c.n, hi, c.hi)
+		}
 	}
-	f := fs[0]
-	if f.Addr != "198.18.2.2" || f.DeltaMS != 80.1 || f.Persists == nil || !*f.Persists {
-		t.Errorf("finding %+v: want addr 198.18.2.2, delta 80.1 ms, persists", f)
+	if !(Sample{K: 0, N: 300}).Below(2) || !(Sample{K: 1, N: 300}).Below(2) || (Sample{K: 2, N: 300}).Below(2) {
+		t.Error("with 300 probes, 0 or 1 lost must be below 2 % and 2 lost must not")
+	}
+	if !(Sample{K: 11, N: 300}).Above(2) {
+		t.Error("11 of 300 lost must be above 2 %")
 	}
 }

@@ -63,11 +63,13 @@ func ExitCode(s Status) int {
 
 // Overall is the status of a set of findings: OK when nothing is above
 // info, else the highest severity's; UNKNOWN when a check could not run
-// (incomplete) and nothing worse was found.
+// (incomplete) or a finding's sample could not decide (inconclusive), and
+// nothing worse was found.
 func Overall(findings []Finding, incomplete bool) Status {
 	worst := Info
 	for _, f := range findings {
 		worst = max(worst, f.Severity)
+		incomplete = incomplete || f.Inconclusive
 	}
 	switch {
 	case worst >= Critical:

@@ -17,13 +17,13 @@ const (
 	// requests of 84 bytes are under 1 Mbit/s, safe on any LAN.
 	DefaultRate = 1000
 	// MinUserInterval is the shortest interval a datagram (unprivileged)
-	// socket may use, as iputils ping allows its users.
-	MinUserInterval = 200 * time.Millisecond
+	// socket may use, as iputils ping allows its users (20221126, Debian 12).
+	MinUserInterval = 2 * time.Millisecond
 )
 
 // ErrInterval is returned when an interval below MinUserInterval is asked
 // of a datagram socket.
-var ErrInterval = errors.New("probe: an interval below 200ms needs raw socket privileges (CAP_NET_RAW)")
+var ErrInterval = errors.New("probe: an interval below 2ms needs raw socket privileges (CAP_NET_RAW)")
 
 // Config configures a ping run. The zero value pings each target once a
 // second until the context ends, with iputils' 56-byte payload.

@@ -219,7 +219,7 @@ func TestPingRate(t *testing.T) {
 
 func TestPingIntervalNeedsRaw(t *testing.T) {
 	h := newFakeHost(false, false, time.Millisecond, nil)
-	_, err := run(context.Background(), Config{Count: 1, Interval: 10 * time.Millisecond}, []Target{{"t", netip.MustParseAddr("198.18.2.1")}}, fakeListen(h))
+	_, err := run(context.Background(), Config{Count: 1, Interval: time.Millisecond}, []Target{{"t", netip.MustParseAddr("198.18.2.1")}}, fakeListen(h))
 	if !errors.Is(err, ErrInterval) {
 		t.Errorf("err = %v, want ErrInterval", err)
 	}

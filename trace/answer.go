@@ -144,6 +144,7 @@ func (s *sched) record(sl *slot, h *hop, p Probe) {
 	sl.state, sl.probe, sl.queued = answered, p, false
 	h.answers++
 	h.maxRTT = max(h.maxRTT, p.RTT)
+	s.budget.learn(h.ttl, p.RTT)
 	if s.cfg.OnAnswer != nil {
 		s.cfg.OnAnswer(p.Addr)
 	}

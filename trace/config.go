@@ -64,6 +64,9 @@ type Config struct {
 	OnAnswer func(netip.Addr)
 
 	target netip.Addr
+	// horizon, if positive, holds back probes more than horizon TTLs
+	// past the last hop that answered or timed out (report rounds).
+	horizon int
 }
 
 // ExplicitZero, put in a numeric field of Config, asks for zero itself

@@ -25,6 +25,9 @@ type fakePath struct {
 	once   sync.Once
 	sent   []int    // TTL of every probe sent
 	held   []*reply // stalled answers (fakeHop.stall)
+	// lose, if set, is asked for every link j (1-based: link j leads to
+	// hop j) a probe crosses: true drops the probe there.
+	lose func(j int) bool
 }
 
 type fakeHop struct {
@@ -221,6 +224,11 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 		if p.hops[j-1].reject >= 0 {
 			k = j
 			break
+		}
+	}
+	for j := 1; j <= k && p.lose != nil; j++ {
+		if p.lose(j) {
+			return now, nil
 		}
 	}
 	h := p.hops[k-1]

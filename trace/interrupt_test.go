@@ -32,7 +32,7 @@ func TestSchedInterrupted(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 		defer cancel()
 		sess := newSession(p)
-		res, err = drive(ctx, newSched(c, time.Now(), 0x100), sess)
+		_, err = drive(ctx, c, sess, Rounds{Count: 1, OnRound: func(_ int, r Result) { res = r }})
 		sess.close()
 	})
 	if !errors.Is(err, context.DeadlineExceeded) {
@@ -62,7 +62,7 @@ func TestSchedInterruptedBeforeAnswers(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 		defer cancel()
 		sess := newSession(p)
-		res, _ = drive(ctx, newSched(c, time.Now(), 0x100), sess)
+		_, _ = drive(ctx, c, sess, Rounds{Count: 1, OnRound: func(_ int, r Result) { res = r }})
 		sess.close()
 	})
 	if len(res.Hops) != 0 || res.Reached || res.EndReason != EndCanceled {

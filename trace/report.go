@@ -1,22 +1,24 @@
 package trace
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"net/netip"
-	"sort"
 	"time"
 )
 
-// Report is mtr-style statistics over several rounds of the same trace.
+// Report is mtr-style statistics over several rounds of the same trace,
+// read the way the design's path rules ask (see Summarize).
 type Report struct {
-	Target    string      `json:"target"`
-	Addr      netip.Addr  `json:"addr"`
-	Protocol  string      `json:"protocol"`
-	Rounds    int         `json:"rounds"`
-	Reached   bool        `json:"reached"`
-	EndReason string      `json:"end_reason"`
+	Target    string     `json:"target"`
+	Addr      netip.Addr `json:"addr"`
+	Protocol  string     `json:"protocol"`
+	Rounds    int        `json:"rounds"`
+	Reached   bool       `json:"reached"`
+	EndReason string     `json:"end_reason"`
+	// TargetTTL is the hop of the target: the smallest TTL at which it
+	// answered in any round (0 if it never did). No hop follows it.
+	TargetTTL int         `json:"target_ttl,omitempty"`
 	Hops      []ReportHop `json:"hops"`
 }
 
@@ -25,22 +27,38 @@ type ReportHop struct {
 	TTL int
 	// Addrs are the addresses that answered, most frequent first.
 	Addrs []netip.Addr
-	// Sent counts probes; Received answers; RateLimited the probes
-	// a target (or router) that answers others left unanswered.
+	// Sent counts probes (for the target: one per probe position and
+	// round, whatever TTLs it was probed at); Received answers;
+	// RateLimited the probes a target (or router) that answered others of
+	// the same round left unanswered.
 	Sent, Received, RateLimited int
+	// ForwardLost counts the lost probes after which every higher-TTL
+	// probe of the same round was lost too: loss on the way forward, from
+	// this hop on. A lost probe with a later answer in its round is only
+	// this hop not answering (rate limiting, ICMP deprioritised).
+	ForwardLost int
 	// Annotation is the last unreachable mark seen ("!H"), if any.
 	Annotation                    string
 	Last, Avg, Best, Worst, StDev time.Duration
+	// RTTs are the answered probes' round-trip times, in round order.
+	RTTs []time.Duration
 }
+
+// Lost counts the probes that got no answer, rate-limited ones excluded.
+func (h ReportHop) Lost() int { return h.Sent - h.Received - h.RateLimited }
 
 // LossPct is the share of probes lost, rate-limited ones not counted as
 // lost.
-func (h ReportHop) LossPct() float64 {
-	if h.Sent == 0 {
+func (h ReportHop) LossPct() float64 { return pct(h.Lost(), h.Sent) }
+
+// FwdLossPct is the share of probes lost forward (see ForwardLost).
+func (h ReportHop) FwdLossPct() float64 { return pct(h.ForwardLost, h.Sent) }
+
+func pct(n, of int) float64 {
+	if of == 0 {
 		return 0
 	}
-	lost := h.Sent - h.Received - h.RateLimited
-	return math.Round(float64(lost)*1000/float64(h.Sent)) / 10
+	return math.Round(float64(n)*1000/float64(of)) / 10
 }
 
 // MarshalJSON writes times in milliseconds.
@@ -59,10 +77,14 @@ func (h ReportHop) MarshalJSON() ([]byte, error) {
 		Sent        int          `json:"sent"`
 		Received    int          `json:"received"`
 		RateLimited int          `json:"rate_limited"`
+		Lost        int          `json:"lost"`
+		ForwardLost int          `json:"forward_lost"`
 		LossPct     float64      `json:"loss_pct"`
+		FwdLossPct  float64      `json:"fwd_loss_pct"`
 		Annotation  string       `json:"annotation,omitempty"`
 		RTT         *rtt         `json:"rtt_ms,omitempty"`
-	}{TTL: h.TTL, Sent: h.Sent, Received: h.Received, RateLimited: h.RateLimited, LossPct: h.LossPct(), Annotation: h.Annotation}
+	}{TTL: h.TTL, Sent: h.Sent, Received: h.Received, RateLimited: h.RateLimited, Lost: h.Lost(),
+		ForwardLost: h.ForwardLost, LossPct: h.LossPct(), FwdLossPct: h.FwdLossPct(), Annotation: h.Annotation}
 	if len(h.Addrs) > 0 {
 		v.Addr = h.Addrs[0].String()
 		if len(h.Addrs) > 1 {
@@ -73,71 +95,6 @@ func (h ReportHop) MarshalJSON() ([]byte, error) {
 		v.RTT = &rtt{Millis(h.Last), Millis(h.Avg), Millis(h.Best), Millis(h.Worst), Millis(h.StDev)}
 	}
 	return json.Marshal(v)
-}
-
-// Summarize folds the rounds of a report into per-hop statistics. Every
-// round's hops count; a TTL missing from a round (past that round's end)
-// adds nothing.
-func Summarize(rounds []Result) Report {
-	var r Report
-	r.Rounds = len(rounds)
-	type acc struct {
-		h     ReportHop
-		count map[netip.Addr]int
-		rtts  []time.Duration
-	}
-	byTTL := map[int]*acc{}
-	maxTTL := 0
-	for _, res := range rounds {
-		r.Target, r.Addr, r.Protocol = res.Target, res.Addr, res.Protocol
-		r.Reached = r.Reached || res.Reached
-		r.EndReason = res.EndReason
-		if res.Reached {
-			r.EndReason = EndReached
-		}
-		for _, h := range res.Hops {
-			a := byTTL[h.TTL]
-			if a == nil {
-				a = &acc{h: ReportHop{TTL: h.TTL}, count: map[netip.Addr]int{}}
-				byTTL[h.TTL] = a
-			}
-			maxTTL = max(maxTTL, h.TTL)
-			for _, p := range h.Probes {
-				a.h.Sent++
-				switch {
-				case p.Answered():
-					a.h.Received++
-					a.count[p.Addr]++
-					a.rtts = append(a.rtts, p.RTT)
-					a.h.Last = p.RTT
-					if p.Annotation != "" {
-						a.h.Annotation = p.Annotation
-					}
-				case p.RateLimited:
-					a.h.RateLimited++
-				}
-			}
-		}
-	}
-	for ttl := 1; ttl <= maxTTL; ttl++ {
-		a := byTTL[ttl]
-		if a == nil {
-			continue
-		}
-		for addr := range a.count {
-			a.h.Addrs = append(a.h.Addrs, addr)
-		}
-		sort.Slice(a.h.Addrs, func(i, j int) bool {
-			ci, cj := a.count[a.h.Addrs[i]], a.count[a.h.Addrs[j]]
-			if ci != cj {
-				return ci > cj
-			}
-			return a.h.Addrs[i].Less(a.h.Addrs[j])
-		})
-		a.h.Avg, a.h.Best, a.h.Worst, a.h.StDev = stats(a.rtts)
-		r.Hops = append(r.Hops, a.h)
-	}
-	return r
 }
 
 // stats returns mean, min, max and the population standard deviation.
@@ -157,59 +114,4 @@ func stats(d []time.Duration) (avg, best, worst, sd time.Duration) {
 		v += (float64(x) - mean) * (float64(x) - mean)
 	}
 	return time.Duration(mean), best, worst, time.Duration(math.Sqrt(v / float64(len(d))))
-}
-
-// RunReport runs rounds traces to target on the same sockets (so the
-// flows stay the same), starting one every interval, and summarizes them.
-// Unless cfg says otherwise a round sends one probe per hop and retries
-// nothing, like mtr; once a round has reached the target, later rounds
-// probe no TTL past it. OnHop is called for the hops of every round.
-func RunReport(ctx context.Context, target netip.Addr, cfg Config, rounds int, interval time.Duration) (Report, error) {
-	if cfg.Queries == 0 {
-		cfg.Queries = 1
-	}
-	if cfg.Retries == 0 {
-		cfg.Retries = -1
-	}
-	cfg, err := cfg.withDefaults(target)
-	if err != nil {
-		return Report{}, err
-	}
-	tr, cfg, err := open(ctx, cfg)
-	if err != nil {
-		return Report{}, err
-	}
-	if cfg.OnReady != nil {
-		cfg.OnReady()
-	}
-	sess := newSession(tr)
-	defer sess.close()
-	var all []Result
-	for i := 0; i < rounds; i++ {
-		start := time.Now()
-		res, err := runOn(ctx, cfg, sess)
-		if err != nil {
-			if ctx.Err() != nil && len(all) > 0 {
-				break
-			}
-			return Summarize(all), err
-		}
-		all = append(all, res)
-		if res.Reached && len(res.Hops) > 0 {
-			// Later rounds stop at the target: nothing is gained by
-			// spending its ICMP rate limit on TTLs past it.
-			cfg.MaxTTL = min(cfg.MaxTTL, res.Hops[len(res.Hops)-1].TTL)
-		}
-		if i == rounds-1 {
-			break
-		}
-		select {
-		case <-time.After(time.Until(start.Add(interval))):
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return Summarize(all), nil
 }

@@ -2,10 +2,7 @@ package trace
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -45,16 +42,9 @@ func Run(ctx context.Context, target netip.Addr, cfg Config) (Result, error) {
 	}
 	sess := newSession(tr)
 	defer sess.close()
-	return runOn(ctx, cfg, sess)
-}
-
-// runOn runs one trace on an open session. It closes nothing.
-func runOn(ctx context.Context, cfg Config, sess *session) (Result, error) {
-	var b [2]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return Result{}, fmt.Errorf("trace: random token: %w", err)
-	}
-	return drive(ctx, newSched(cfg, time.Now(), binary.BigEndian.Uint16(b[:])), sess)
+	var res Result
+	_, err = drive(ctx, cfg, sess, Rounds{Count: 1, OnRound: func(_ int, r Result) { res = r }})
+	return res, err
 }
 
 // session reads a transport's answers from one goroutine per socket for
@@ -98,104 +88,19 @@ func (s *session) close() {
 	s.wg.Wait()
 }
 
-// drive runs s over the session until the trace is complete or ctx ends.
-func drive(ctx context.Context, s *sched, sess *session) (Result, error) {
-	cfg, m, tr, replies := s.cfg, sess.tr.matcher(), sess.tr, sess.replies
-	res := Result{Addr: cfg.target, Protocol: cfg.Protocol}
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	var sendErr error
-	failed := 0
-	for {
-		now := time.Now()
-		if s.overdue(now) {
-			// A probe times out now: first take in what has arrived.
-			settle(s, m, replies, tr)
-			now = time.Now()
-		}
-		out, wake := s.due(now)
-		for _, a := range out {
-			at, err := tr.send(a)
-			if err != nil {
-				sendErr = err
-				failed++
-				at = time.Now()
-			}
-			s.sentAt(a, at, err)
-		}
-		for _, h := range s.complete() {
-			res.Hops = append(res.Hops, h)
-			if cfg.OnHop != nil {
-				cfg.OnHop(h)
-			}
-		}
-		if s.done() {
-			break
-		}
-		if len(out) > 0 {
-			continue
-		}
-		if failed > 0 && failed == s.sent {
-			return res, fmt.Errorf("trace: send probes to %s: %w", cfg.target, sendErr)
-		}
-		d := time.Hour
-		if !wake.IsZero() {
-			d = max(wake.Sub(now), 0)
-		}
-		timer.Reset(d)
-		select {
-		case r := <-replies:
-			s.handle(r, m)
-			for more := true; more; {
-				select {
-				case r := <-replies:
-					s.handle(r, m)
-				default:
-					more = false
-				}
-			}
-		case <-timer.C:
-		case <-ctx.Done():
-			// What has arrived counts, and so do the hops beyond one
-			// still waited for.
-			settle(s, m, replies, tr)
-			for _, h := range append(s.complete(), s.interrupted()...) {
-				res.Hops = append(res.Hops, h)
-				if cfg.OnHop != nil {
-					cfg.OnHop(h)
-				}
-			}
-			res.Reached = s.reached
-			res.EndReason = EndCanceled
-			res.Sent = s.sent
-			return res, fmt.Errorf("trace: %w", ctx.Err())
-		}
-	}
-	res.Reached = s.reached
-	res.EndReason = s.endReason
-	if res.EndReason == "" {
-		res.EndReason = EndMaxTTL
-	}
-	if cfg.MTU {
-		res.PathMTU = s.ipSize(s.size)
-	}
-	res.Sent = s.sent
-	return res, nil
-}
-
 // settleFor bounds how long settle waits for the readers.
 const settleFor = 20 * time.Millisecond
 
-// settle handles every answer the kernel already holds before any probe
-// may time out. After a stall (the process descheduled for longer than a
-// wait, on a busy machine) the timer can fire before the reader
+// settle hands every answer the kernel already holds to handle before any
+// probe may time out. After a stall (the process descheduled for longer
+// than a wait, on a busy machine) the timer can fire before the reader
 // goroutines have run, and a probe answered in time would count as lost.
-func settle(s *sched, m *matcher, replies <-chan reply, tr transport) {
+func settle(handle func(reply), replies <-chan reply, tr transport) {
 	var deadline <-chan time.Time
 	for {
 		select {
 		case r := <-replies:
-			s.handle(r, m)
+			handle(r)
 			continue
 		default:
 		}
@@ -209,7 +114,7 @@ func settle(s *sched, m *matcher, replies <-chan reply, tr transport) {
 		}
 		select {
 		case r := <-replies:
-			s.handle(r, m)
+			handle(r)
 		case <-deadline:
 			return
 		}

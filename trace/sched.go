@@ -70,8 +70,8 @@ type sched struct {
 	wave  []*slot
 	retry []*slot
 
-	byToken   map[uint16]*attempt
-	nextToken uint16
+	byToken map[uint16]*attempt
+	budget  *budget
 
 	last      int // highest TTL that matters
 	reached   bool
@@ -79,16 +79,14 @@ type sched struct {
 	size      int // probe size (payload bytes); shrinks with --mtu
 	pmtu      int // path MTU learnt, 0 if none
 
-	tokens   float64 // pps bucket
-	tokensAt time.Time
 	emitNext int
 	sent     int
 }
 
-func newSched(cfg Config, start time.Time, firstToken uint16) *sched {
+func newSched(cfg Config, start time.Time, b *budget) *sched {
 	s := &sched{
-		cfg: cfg, start: start, byToken: map[uint16]*attempt{}, nextToken: firstToken,
-		last: cfg.MaxTTL, size: cfg.payload(), tokens: defaultBurst, tokensAt: start, emitNext: cfg.FirstTTL,
+		cfg: cfg, start: start, byToken: map[uint16]*attempt{}, budget: b,
+		last: cfg.MaxTTL, size: cfg.payload(), emitNext: cfg.FirstTTL,
 	}
 	for ttl := cfg.FirstTTL; ttl <= cfg.MaxTTL; ttl++ {
 		h := &hop{ttl: ttl}
@@ -106,35 +104,24 @@ func newSched(cfg Config, start time.Time, firstToken uint16) *sched {
 
 func (s *sched) hop(ttl int) *hop { return s.hops[ttl-s.cfg.FirstTTL] }
 
-// token hands out the next probe token; 0 and 0xffff are not valid UDP
-// checksums.
-// Config bounds the probes of a trace well below the 65534 tokens; should
-// they run out anyway, the oldest are reused.
-func (s *sched) token() uint16 {
-	for range 1 << 16 {
-		t := s.nextToken
-		s.nextToken++
-		if t != 0 && t != 0xffff && s.byToken[t] == nil {
-			return t
+// decided reports whether no slot of h is pending any more.
+func (h *hop) decided() bool {
+	for _, sl := range h.slots {
+		if sl.state == pending {
+			return false
 		}
 	}
-	s.nextToken++
-	return max(s.nextToken&0x7fff, 1)
+	return true
 }
 
 // due returns the probes to send now, in order, and when to call again.
 func (s *sched) due(now time.Time) (out []*attempt, wake time.Time) {
 	s.expire(now)
-	if s.cfg.PPS > 0 {
-		s.tokens += now.Sub(s.tokensAt).Seconds() * float64(s.cfg.PPS)
-		s.tokens = min(s.tokens, defaultBurst)
-	}
-	s.tokensAt = now
+	s.budget.refill(now)
 	take := func(sl *slot) bool {
-		if s.cfg.PPS > 0 && s.tokens < 1 {
+		if !s.budget.takePacket() {
 			return false
 		}
-		s.tokens--
 		out = append(out, s.newAttempt(sl))
 		return true
 	}
@@ -153,12 +140,16 @@ func (s *sched) due(now time.Time) (out []*attempt, wake time.Time) {
 		}
 	}
 	s.retry = keep
+	horizon := s.horizonTTL()
 	for len(s.wave) > 0 && !blocked {
 		sl := s.wave[0]
 		if sl.state != pending || sl.ttl > s.last {
 			sl.queued = false
 			s.wave = s.wave[1:]
 			continue
+		}
+		if sl.ttl > horizon {
+			break // sent once the hops before it are known
 		}
 		if !take(sl) {
 			blocked = true
@@ -170,7 +161,7 @@ func (s *sched) due(now time.Time) (out []*attempt, wake time.Time) {
 }
 
 func (s *sched) newAttempt(sl *slot) *attempt {
-	a := &attempt{slot: sl, token: s.token(), ttl: sl.ttl, size: s.size}
+	a := &attempt{slot: sl, token: s.budget.token(), ttl: sl.ttl, size: s.size}
 	sl.queued = false
 	sl.attempts++
 	sl.last = a
@@ -201,7 +192,8 @@ func (s *sched) sentAt(a *attempt, t time.Time, err error) {
 
 // wait is how long to wait for an answer to a probe at ttl: a few times
 // the RTT of the hops at or beyond it (or of any hop), bounded by
-// Config.Wait; Config.Wait until anything answered.
+// Config.Wait; Config.Wait until anything answered, in this trace or in an
+// earlier round of the same report.
 func (s *sched) wait(ttl int) time.Duration {
 	var ref, any time.Duration
 	for _, h := range s.hops {
@@ -211,7 +203,11 @@ func (s *sched) wait(ttl int) time.Duration {
 		}
 	}
 	if ref == 0 {
-		ref = any
+		beyond, all := s.budget.slowest(ttl)
+		ref = max(beyond, any)
+		if ref == 0 {
+			ref = all
+		}
 	}
 	if ref == 0 {
 		return s.cfg.Wait
@@ -232,6 +228,33 @@ func (s *sched) frontier() int {
 		}
 	}
 	return f
+}
+
+// pollEnd is when the frontier stops being polled, and the probes past it
+// that were left waiting for it are lost: Config.Wait after the start when
+// retries are on; never for report rounds, which retry nothing: a poll that
+// finds the target after a lost probe would hide loss.
+func (s *sched) pollEnd() time.Time {
+	if s.cfg.Retries > 0 {
+		return s.start.Add(s.cfg.Wait)
+	}
+	return s.start
+}
+
+// horizonTTL is the highest TTL the first wave may probe now (see
+// Config.horizon): horizon TTLs past the highest hop that answered or is
+// decided.
+func (s *sched) horizonTTL() int {
+	if s.cfg.horizon <= 0 {
+		return s.cfg.MaxTTL
+	}
+	known := s.cfg.FirstTTL - 1
+	for _, h := range s.hops {
+		if h.answers > 0 || h.decided() {
+			known = h.ttl
+		}
+	}
+	return known + s.cfg.horizon
 }
 
 // expire decides about every slot whose latest attempt has timed out.
@@ -277,7 +300,7 @@ func (s *sched) timedOut(now time.Time, fn func(*slot, *hop) bool) {
 // waiting longest first, without waiting for the previous one to time
 // out: a drained target answers as soon as its bucket has a token.
 func (s *sched) poll(front int, now time.Time) {
-	if front == 0 || front > s.last || !now.Before(s.start.Add(s.cfg.Wait)) {
+	if front == 0 || front > s.last || !now.Before(s.pollEnd()) {
 		return
 	}
 	h := s.hop(front)
@@ -317,9 +340,9 @@ func (s *sched) decide(sl *slot, h *hop, front int, now time.Time) {
 		retry()
 	case h.answers > 0:
 		sl.state = limited
-	case sl.ttl == front && s.cfg.Retries > 0 && now.Before(s.start.Add(s.cfg.Wait)):
+	case sl.ttl == front && now.Before(s.pollEnd()):
 		sl.polling = true
-	case front != 0 && sl.ttl > front && now.Before(s.start.Add(s.cfg.Wait)):
+	case front != 0 && sl.ttl > front && now.Before(s.pollEnd()):
 		// Past the frontier: wait and see whether the frontier is a
 		// rate-limited target before calling these lost.
 	default:
@@ -336,8 +359,8 @@ func (s *sched) wake(now time.Time, blocked bool) time.Time {
 			w = t
 		}
 	}
-	if blocked && s.cfg.PPS > 0 {
-		soon(now.Add(time.Duration((1 - s.tokens) / float64(s.cfg.PPS) * float64(time.Second))))
+	if blocked {
+		soon(s.budget.nextPacket(now))
 	}
 	for _, sl := range s.retry {
 		soon(sl.notBefore)
@@ -361,9 +384,9 @@ func (s *sched) wake(now time.Time, blocked bool) time.Time {
 		}
 	}
 	if parked {
-		soon(s.start.Add(s.cfg.Wait))
+		soon(s.pollEnd())
 	}
-	if f := s.frontier(); f != 0 && f <= s.last && now.Before(s.start.Add(s.cfg.Wait)) {
+	if f := s.frontier(); f != 0 && f <= s.last && now.Before(s.pollEnd()) {
 		for _, sl := range s.hop(f).slots {
 			if sl.state == pending && sl.polling && !sl.queued {
 				soon(maxTime(s.hop(f).next, now))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"netdx/check"
 	"netdx/diagnose"
 	"netdx/internal/netlab"
 	"netdx/link"
@@ -47,7 +48,7 @@ func TestCommandsAgree(t *testing.T) {
 		}
 		rules := diagnose.Config{}
 		lr, sr := readLink(fx.Snapshot, rules), readSockets(fx.Table, rules)
-		dr := diagnose.Run(context.Background(), rules, diagnose.Sources{
+		dr := check.Run(context.Background(), rules, check.Sources{
 			Link:    func(context.Context) (link.Snapshot, error) { return fx.Snapshot, nil },
 			Sockets: func(context.Context) (sockets.Table, error) { return fx.Table, nil },
 		}, nil)

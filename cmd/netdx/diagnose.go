@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/check"
 	"netdx/diagnose"
 	"netdx/link"
 	"netdx/sockets"
@@ -22,20 +23,22 @@ func diagnoseCommand() *cli.Command {
 		Usage:     "correlate path, interface, sniffer and retransmit evidence into findings",
 		ArgsUsage: "[TARGET...]",
 		Description: "Checks this host (interfaces sampled over --interval, TCP retransmits, sniffers,\n" +
-			"cleartext listeners, gateways) and, for each TARGET, the path to it (mtr-style rounds):\n" +
-			"loss or latency at a hop counts only if it carries on to the target; otherwise the hop\n" +
-			"rate-limits its own ICMP. Findings carry their evidence.\n" +
+			"cleartext listeners, gateways) and, for each TARGET at once, the path to it: trace rounds\n" +
+			"every --round-interval and an echo stream every --echo-interval for --duration. Loss is\n" +
+			"judged with its 95% confidence interval; loss or latency at a hop counts only if it carries\n" +
+			"on to the target, otherwise the hop rate-limits its own ICMP. Findings carry their evidence.\n" +
 			"Exit: the highest severity found: 0 OK (info only), 1 WARNING, 2 CRITICAL,\n" +
-			"3 UNKNOWN (a check could not run, bad input).",
+			"3 UNKNOWN (a check could not run, a sample too small to decide, bad input).",
 		Flags: []cli.Flag{
 			jsonFlag,
 			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "sample interface and TCP counters this far apart (0: counters since boot)"},
-			&cli.IntFlag{Name: "c", Aliases: []string{"rounds"}, Value: 10, Usage: "`N` trace rounds per target"},
-			&cli.DurationFlag{Name: "round-interval", Value: 200 * time.Millisecond, Usage: "time between trace rounds"},
+			&cli.DurationFlag{Name: "duration", Value: check.DefaultDuration, Usage: "probe each path this long"},
+			&cli.DurationFlag{Name: "round-interval", Value: check.DefaultRoundInterval, Usage: "time between trace rounds"},
+			&cli.DurationFlag{Name: "echo-interval", Value: check.DefaultEchoInterval, Usage: "time between echo requests of the loss stream"},
 			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: "icmp", Usage: "trace `PROTOCOL`: icmp (targets do not rate-limit echo replies), udp or tcp"},
 			&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Value: 30, Usage: "max `TTL`"},
-			&cli.DurationFlag{Name: "max-rtt", Usage: "a latency jump is a WARNING when the target's RTT is above this"},
-			&cli.Float64Flag{Name: "max-loss", Usage: "real loss to a target above this `PERCENT` is a WARNING (default: any)"},
+			&cli.DurationFlag{Name: "max-rtt", Usage: "latency is a WARNING when the target's median RTT is above this"},
+			&cli.Float64Flag{Name: "max-loss", Value: diagnose.DefaultMaxLossPct, Usage: "loss to a target above this `PERCENT` (with 95% confidence) is a WARNING"},
 			&cli.DurationFlag{Name: "jump", Value: 10 * time.Millisecond, Usage: "smallest latency step between hops reported"},
 			&cli.Float64Flag{Name: "max-retrans", Value: 2, Usage: "TCP retransmit `PERCENT` above which it is a WARNING"},
 			&cli.StringSliceFlag{Name: "allow-capture", Usage: "process name whose promiscuous capture is expected, e.g. dhclient (repeatable)"},
@@ -60,9 +63,6 @@ func diagnoseAction(c *cli.Context) error {
 	if cfg.MaxRTT < 0 || cfg.MaxLossPct < 0 || cfg.Jump < 0 || cfg.MaxRetransPct < 0 || c.Duration("interval") < 0 {
 		return usageError("netdx diagnose: thresholds and intervals must not be negative")
 	}
-	if c.Int("c") < 1 {
-		return usageError("netdx diagnose: -c must be at least 1")
-	}
 	var gws []netip.Addr
 	for _, g := range c.StringSlice("allow-gateway") {
 		a, err := netip.ParseAddr(g)
@@ -80,22 +80,31 @@ func diagnoseAction(c *cli.Context) error {
 	case c.Bool("6"):
 		family = "ip6"
 	}
+	pcfg := check.PathConfig{
+		Trace:         trace.Config{Protocol: c.String("P"), MaxTTL: c.Int("m"), Wait: 2 * time.Second},
+		Duration:      c.Duration("duration"),
+		RoundInterval: c.Duration("round-interval"),
+		EchoInterval:  c.Duration("echo-interval"),
+	}
 	// Names resolve once, up front: one that does not is bad input.
-	names := c.Args().Slice()
-	addrs := map[string]netip.Addr{}
-	for _, n := range names {
+	var targets []check.Target
+	for _, n := range c.Args().Slice() {
 		a, err := resolve(c.Context, n, family)
 		if err != nil {
 			return usageError("netdx diagnose: %s: %v", n, err)
 		}
-		addrs[n] = a
+		t := check.Target{Name: n, Addr: a}
+		if err := pcfg.Validate(t); err != nil {
+			return usageError("netdx diagnose: %v", err)
+		}
+		targets = append(targets, t)
 	}
-	if c.Bool("no-host") && len(names) == 0 {
+	if c.Bool("no-host") && len(targets) == 0 {
 		return usageError("netdx diagnose: --no-host needs at least one TARGET")
 	}
 
 	ns := netnsPath(c.String("netns"))
-	var src diagnose.Sources
+	var src check.Sources
 	if !c.Bool("no-host") {
 		src.Link = func(ctx context.Context) (link.Snapshot, error) {
 			return link.Collect(ctx, link.Config{NetNS: ns, Interval: c.Duration("interval")})
@@ -104,18 +113,15 @@ func diagnoseAction(c *cli.Context) error {
 			return sockets.List(ctx, sockets.Config{NetNS: ns, Owners: true, Routes: true, AllowedGateways: gws})
 		}
 	}
-	if len(names) > 0 {
+	if len(targets) > 0 {
 		if ns != "" {
 			return usageError("netdx diagnose: --netns checks the host only; run the path checks with ip netns exec")
 		}
-		tcfg := trace.Config{Protocol: c.String("P"), MaxTTL: c.Int("m"), Wait: 2 * time.Second}
-		src.Trace = func(ctx context.Context, name string) (trace.Report, error) {
-			rep, err := trace.RunReport(ctx, addrs[name], tcfg, c.Int("c"), c.Duration("round-interval"))
-			rep.Target = name
-			return rep, err
+		src.Path = func(ctx context.Context, t check.Target) (diagnose.PathEvidence, error) {
+			return check.Path(ctx, t, pcfg)
 		}
 	}
-	rep := diagnose.Run(c.Context, cfg, src, names)
+	rep := check.Run(c.Context, cfg, src, targets)
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
 		if err := writeJSON(c.App.Writer, rep); err != nil {
@@ -141,7 +147,11 @@ func renderDiagnosis(w io.Writer, rep diagnose.Report) {
 		if where != "" {
 			where = " [" + where + "]"
 		}
-		fmt.Fprintf(w, "%-8s %s%s: %s\n", strings.ToUpper(f.Severity.String()), f.Kind, where, f.Summary)
+		sev := strings.ToUpper(f.Severity.String())
+		if f.Inconclusive {
+			sev = "UNKNOWN"
+		}
+		fmt.Fprintf(w, "%-8s %s%s: %s\n", sev, f.Kind, where, f.Summary)
 	}
 	for _, ch := range rep.Checks {
 		what := ch.Name

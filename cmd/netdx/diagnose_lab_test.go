@@ -63,8 +63,7 @@ func TestIntegrationDiagnose(t *testing.T) {
 	})
 
 	target := p.Target4().String()
-	cmd := src.Command(context.Background(), bin, "diagnose", "--json", "--interval", "0",
-		"-c", "5", "--round-interval", "100ms", target, blocked.String())
+	cmd := src.Command(context.Background(), bin, "diagnose", "--json", "--interval", "0", target, blocked.String())
 	out, err := cmd.Output()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != exitCritical {
@@ -129,12 +128,12 @@ func TestIntegrationDiagnoseClean(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 1})
 	p.Routers[0].NoICMPRateLimit()
-	out, err := p.Src.Command(context.Background(), bin, "diagnose", "--interval", "200ms", "-c", "3",
-		"--round-interval", "50ms", p.Target4().String(), p.Target6().String()).CombinedOutput()
+	out, err := p.Src.Command(context.Background(), bin, "diagnose", "--interval", "200ms",
+		p.Target4().String(), p.Target6().String()).CombinedOutput()
 	if err != nil {
 		t.Fatalf("exit: %v\n%s", err, out)
 	}
-	if !strings.HasPrefix(string(out), "netdx diagnose: OK") || !strings.Contains(string(out), "checked  trace "+p.Target6().String()) {
+	if !strings.HasPrefix(string(out), "netdx diagnose: OK") || !strings.Contains(string(out), "checked  path "+p.Target6().String()) {
 		t.Errorf("output:\n%s", out)
 	}
 }

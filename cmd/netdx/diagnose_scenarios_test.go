@@ -55,6 +55,9 @@ type wantFinding struct {
 	// evidence lists values the finding's evidence must hold (compared
 	// as printed: JSON numbers are float64).
 	evidence map[string]any
+	// check, if set, must accept the finding too (what a field compare
+	// cannot say, such as a range).
+	check func(f finding) error
 }
 
 func (w wantFinding) String() string {
@@ -101,7 +104,7 @@ func (w wantFinding) matches(f finding, pids map[string]int) bool {
 			return false
 		}
 	}
-	return true
+	return w.check == nil || w.check(f) == nil
 }
 
 var statusOf = map[int]string{exitOK: "ok", exitWarning: "warning", exitCritical: "critical", exitUnknown: "unknown"}

@@ -25,7 +25,7 @@ func pingCommand() *cli.Command {
 		Flags: []cli.Flag{
 			jsonFlag,
 			&cli.StringFlag{Name: "c", Usage: "stop after `COUNT` echo requests per target; or RTA,LOSS% critical threshold"},
-			&cli.StringFlag{Name: "i", Usage: "`SECONDS` between requests to a target (default 1; below 0.2 needs raw privileges)"},
+			&cli.StringFlag{Name: "i", Usage: "`SECONDS` between requests to a target (default 1; below 0.002 needs raw privileges)"},
 			&cli.StringFlag{Name: "W", Usage: "`SECONDS` to wait for each reply (default 2)"},
 			&cli.StringFlag{Name: "w", Usage: "stop after `SECONDS` in all; or RTA,LOSS% warning threshold"},
 			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` per target in threshold (check_ping) mode", DefaultText: "5"},

@@ -135,14 +135,10 @@ func traceAction(c *cli.Context) error {
 	text := !wantJSON(c)
 	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names, mtu: cfg.MTU}
 	if c.Bool("report") {
-		rep, err := trace.RunReport(c.Context, addr, cfg, rounds, interval)
+		rep, err := trace.RunReport(c.Context, addr, cfg, trace.Rounds{Count: rounds, Interval: interval})
 		rep.Target = name
 		if err != nil && !partial(c, err) {
 			return failure(c, flags, err)
-		}
-		if err != nil && rep.Rounds == 0 {
-			// Interrupted in the first round: no round to summarize.
-			rep.Addr, rep.Protocol, rep.EndReason, rep.Hops = addr, eff.Protocol, trace.EndCanceled, []trace.ReportHop{}
 		}
 		if text {
 			r.report(rep)

@@ -186,10 +186,13 @@ func extensionText(e *trace.Extensions) string {
 	return b.String()
 }
 
-// report prints mtr's report table.
+// report prints mtr's report table, mtr's columns first (scripts read
+// them by position), then netdx's: Fwd% is forward loss (lost with every
+// later probe of its round: the path, not the hop's ICMP), Lim the probes
+// a rate-limited hop left unanswered.
 func (r *traceRenderer) report(rep trace.Report) {
 	fmt.Fprintf(r.w, "netdx trace --report to %s (%s), %s probes, %d rounds\n", rep.Target, rep.Addr, rep.Protocol, rep.Rounds)
-	fmt.Fprintf(r.w, "%-36s %6s %5s %4s %7s %7s %7s %7s %7s\n", "HOST", "Loss%", "Snt", "Lim", "Last", "Avg", "Best", "Wrst", "StDev")
+	fmt.Fprintf(r.w, "%-36s %6s %5s %7s %7s %7s %7s %7s %6s %4s\n", "HOST", "Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev", "Fwd%", "Lim")
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	for _, h := range rep.Hops {
 		host := "???"
@@ -197,8 +200,8 @@ func (r *traceRenderer) report(rep trace.Report) {
 			host = r.host(h.Addrs[0])
 		}
 		host = fmt.Sprintf("%3d.|-- %s", h.TTL, host)
-		fmt.Fprintf(r.w, "%-36s %5.1f%% %5d %4d %7.1f %7.1f %7.1f %7.1f %7.1f", host, h.LossPct(), h.Sent, h.RateLimited,
-			ms(h.Last), ms(h.Avg), ms(h.Best), ms(h.Worst), ms(h.StDev))
+		fmt.Fprintf(r.w, "%-36s %5.1f%% %5d %7.1f %7.1f %7.1f %7.1f %7.1f %5.1f%% %4d", host, h.LossPct(), h.Sent,
+			ms(h.Last), ms(h.Avg), ms(h.Best), ms(h.Worst), ms(h.StDev), h.FwdLossPct(), h.RateLimited)
 		if h.Annotation != "" {
 			fmt.Fprintf(r.w, " %s", h.Annotation)
 		}

@@ -82,6 +82,33 @@ func TestIntegrationChainDelay(t *testing.T) {
 	}
 }
 
+// TestIntegrationSlowICMP delays only r2's own ICMP on the link between r1
+// and r2: a ping to r2 takes the wire's delay (its echo replies are its own
+// ICMP), one to the target behind it does not, and neither does
+// traceroute's answer from the target.
+func TestIntegrationSlowICMP(t *testing.T) {
+	l := New(t)
+	const delay = 30 * time.Millisecond
+	p := l.Chain(PathConfig{Routers: 2, Delays: []time.Duration{0, delay},
+		DelayOnly: []func([]byte) bool{nil, ICMPFrom(linkAddr4(1, 2), linkAddr6(1, 2))}})
+	for _, c := range []struct {
+		to   netip.Addr
+		slow bool
+	}{{p.Hop4(2), true}, {p.Hop6(2), true}, {p.Target4(), false}, {p.Target6(), false}} {
+		pingStats(t, p.Src, "-n", "-c", "1", "-W", "2", c.to.String())
+		loss, minRTT, _ := pingStats(t, p.Src, "-n", "-c", "10", "-i", "0.05", "-W", "2", c.to.String())
+		ms := float64(delay) / float64(time.Millisecond)
+		switch {
+		case loss != 0:
+			t.Errorf("%s: %.0f%% loss", c.to, loss)
+		case c.slow && minRTT < ms:
+			t.Errorf("%s: min RTT %.3f ms, want at least the wire's %.0f ms for the router's own echo replies", c.to, minRTT, ms)
+		case !c.slow && minRTT >= ms:
+			t.Errorf("%s: min RTT %.3f ms: traffic the router forwards must cross at once", c.to, minRTT)
+		}
+	}
+}
+
 // TestIntegrationReject checks that each nftables reject kind on a router
 // reaches the sender as the right ICMP type and code, from that router.
 func TestIntegrationReject(t *testing.T) {

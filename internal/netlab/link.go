@@ -1,8 +1,10 @@
 package netlab
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -15,6 +17,10 @@ type LinkConfig struct {
 	// Delay is the one-way delay in each direction. Non-zero puts a slow
 	// wire in the link (RTT over the link grows by twice Delay).
 	Delay time.Duration
+	// DelayOnly, when set with Delay, limits the delay to the frames it
+	// accepts (Ethernet frames, either direction); the others cross at
+	// once. ICMPFrom makes one for a router slow to send its own ICMP.
+	DelayOnly func(frame []byte) bool
 	// MTU of both ends; 0 leaves the kernel's default (1500).
 	MTU int
 }
@@ -36,6 +42,7 @@ type Link struct {
 	IfA, IfB     string // interface names inside A and B
 	AddrA, AddrB []netip.Prefix
 	wire         *slowWire
+	wireNode     *Node
 }
 
 // Wire returns the link's slow wire statistics, or zero values for a plain
@@ -50,7 +57,53 @@ func (lk *Link) Wire() WireStats {
 // Connect joins a and b. Without delay it is one veth pair; with delay each
 // node gets a veth whose peer is bridged to a TAP device of a hidden wire
 // namespace, and netlab forwards frames between the two TAPs after the delay.
+// It returns once the link carries traffic (see waitUp).
 func (l *Lab) Connect(a, b *Node, cfg LinkConfig) *Link {
+	l.tb.Helper()
+	lk := l.connect(a, b, cfg)
+	l.waitUp(lk)
+	return lk
+}
+
+// waitUp waits until the kernel has brought every veth of the links up.
+// "ip link set up" returns before the kernel's link watcher has processed
+// the carrier: until it has, the device drops what it is asked to send, and
+// Linux batches that work at most once a second. A test starting at once
+// would lose its first IPv6 neighbour solicitation and wait a second for
+// the retry (the first ping over a fresh lab took 1 s).
+func (l *Lab) waitUp(links ...*Link) {
+	l.tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, lk := range links {
+		ends := []struct {
+			n   *Node
+			dev string
+		}{{lk.A, lk.IfA}, {lk.B, lk.IfB}}
+		if lk.wireNode != nil {
+			ends = append(ends, struct {
+				n   *Node
+				dev string
+			}{lk.wireNode, "va"}, struct {
+				n   *Node
+				dev string
+			}{lk.wireNode, "vb"})
+		}
+		for _, e := range ends {
+			for {
+				out, _ := e.n.Run(context.Background(), "cat", "/sys/class/net/"+e.dev+"/operstate")
+				if strings.TrimSpace(out) == "up" {
+					break
+				}
+				if time.Now().After(deadline) {
+					l.tb.Fatalf("netlab: %s %s is %q, not up, after 5 s", e.n.name, e.dev, strings.TrimSpace(out))
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}
+}
+
+func (l *Lab) connect(a, b *Node, cfg LinkConfig) *Link {
 	l.tb.Helper()
 	lk := &Link{A: a, B: b, IfA: a.newIfName(), IfB: b.newIfName(), AddrA: cfg.A, AddrB: cfg.B}
 	if cfg.Delay <= 0 {
@@ -65,14 +118,14 @@ func (l *Lab) Connect(a, b *Node, cfg LinkConfig) *Link {
 		w.Sysctl("net.ipv6.conf.default.disable_ipv6", "1")
 		a.MustRun("ip", "link", "add", lk.IfA, "type", "veth", "peer", "name", "va", "netns", w.ns)
 		b.MustRun("ip", "link", "add", lk.IfB, "type", "veth", "peer", "name", "vb", "netns", w.ns)
-		wire, err := newSlowWire(w, cfg.Delay)
+		wire, err := newSlowWire(w, cfg.Delay, cfg.DelayOnly)
 		if err != nil {
 			l.tb.Fatal(err)
 		}
 		l.mu.Lock()
 		l.wires = append(l.wires, wire)
 		l.mu.Unlock()
-		lk.wire = wire
+		lk.wire, lk.wireNode = wire, w
 		for _, side := range []string{"a", "b"} {
 			w.MustRun("ip", "link", "add", "br"+side, "type", "bridge", "stp_state", "0", "forward_delay", "0")
 			w.MustRun("ip", "link", "set", "v"+side, "master", "br"+side)

@@ -29,6 +29,7 @@ const queueLen = 16384
 // from one to the other after a fixed delay.
 type slowWire struct {
 	delay  time.Duration
+	only   func([]byte) bool // frames to delay; nil: all
 	taps   [2]*os.File
 	wg     sync.WaitGroup
 	closed atomic.Bool
@@ -44,8 +45,8 @@ type frame struct {
 
 // newSlowWire opens TAP devices "tapa" and "tapb" inside node w and starts
 // carrying frames between them.
-func newSlowWire(w *Node, delay time.Duration) (*slowWire, error) {
-	sw := &slowWire{delay: delay}
+func newSlowWire(w *Node, delay time.Duration, only func([]byte) bool) (*slowWire, error) {
+	sw := &slowWire{delay: delay, only: only}
 	err := w.Do(func() error {
 		for i, name := range []string{"tapa", "tapb"} {
 			f, err := openTAP(name)
@@ -104,6 +105,12 @@ func (sw *slowWire) start(src, dst *os.File) {
 			n, err := src.Read(buf)
 			if err != nil {
 				return
+			}
+			if sw.only != nil && !sw.only(buf[:n]) {
+				if _, err := dst.Write(buf[:n]); err == nil {
+					sw.frames.Add(1)
+				}
+				continue
 			}
 			f := frame{due: time.Now().Add(sw.delay), data: append([]byte(nil), buf[:n]...)}
 			select {

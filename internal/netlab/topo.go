@@ -15,6 +15,9 @@ type PathConfig struct {
 	// Delays gives the one-way delay of each link, from the src side (link
 	// 0 joins src and r1). Missing entries mean no delay.
 	Delays []time.Duration
+	// DelayOnly, when it has an entry for a link with a delay, limits the
+	// delay to the frames the entry accepts (see LinkConfig.DelayOnly).
+	DelayOnly []func(frame []byte) bool
 }
 
 // Path is a linear topology built by Chain. Link i (0-based from src) uses
@@ -69,10 +72,15 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 		if i < len(cfg.Delays) {
 			d = cfg.Delays[i]
 		}
-		lk := l.Connect(nodes[i], nodes[i+1], LinkConfig{
-			A:     []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 1), 24), netip.PrefixFrom(linkAddr6(i, 1), 64)},
-			B:     []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 2), 24), netip.PrefixFrom(linkAddr6(i, 2), 64)},
-			Delay: d,
+		var only func([]byte) bool
+		if i < len(cfg.DelayOnly) {
+			only = cfg.DelayOnly[i]
+		}
+		lk := l.connect(nodes[i], nodes[i+1], LinkConfig{
+			A:         []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 1), 24), netip.PrefixFrom(linkAddr6(i, 1), 64)},
+			B:         []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 2), 24), netip.PrefixFrom(linkAddr6(i, 2), 64)},
+			Delay:     d,
+			DelayOnly: only,
 		})
 		p.Links = append(p.Links, lk)
 	}
@@ -91,5 +99,6 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 	last := len(nodes) - 1
 	p.Dst.DefaultRoute(linkAddr4(last-1, 1))
 	p.Dst.DefaultRoute(linkAddr6(last-1, 1))
+	l.waitUp(p.Links...)
 	return p
 }

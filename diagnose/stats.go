@@ -1,0 +1,107 @@
+package diagnose
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// z95 is the standard normal quantile of a two-sided 95 % interval.
+const z95 = 1.959964
+
+// Sample is k events (lost probes) out of n trials, with the 95 % Wilson
+// score interval of the rate. Wilson's interval stays inside [0, 1] and
+// keeps its coverage for rates near 0 and small n, where the normal
+// approximation claims certainty it does not have (0 of 10 lost is not
+// "0 % loss": it is 0 to 28 %).
+type Sample struct {
+	K, N int
+}
+
+// Rate is K/N in percent (0 without trials).
+func (s Sample) Rate() float64 {
+	if s.N == 0 {
+		return 0
+	}
+	return 100 * float64(s.K) / float64(s.N)
+}
+
+// Interval is the 95 % Wilson score interval of the rate, in percent;
+// [0, 100] without trials.
+func (s Sample) Interval() (lo, hi float64) {
+	if s.N == 0 {
+		return 0, 100
+	}
+	n, p := float64(s.N), float64(s.K)/float64(s.N)
+	z2 := z95 * z95
+	den := 1 + z2/n
+	mid := (p + z2/(2*n)) / den
+	half := z95 * math.Sqrt(p*(1-p)/n+z2/(4*n*n)) / den
+	lo, hi = max(0, mid-half), min(1, mid+half)
+	// At K = 0 or K = N the interval touches the bound exactly.
+	if s.K == 0 {
+		lo = 0
+	}
+	if s.K == s.N {
+		hi = 1
+	}
+	return 100 * lo, 100 * hi
+}
+
+// Above reports whether the rate is above pct with 95 % confidence.
+func (s Sample) Above(pct float64) bool {
+	lo, _ := s.Interval()
+	return lo > pct
+}
+
+// Below reports whether the rate is at or below pct with 95 % confidence.
+func (s Sample) Below(pct float64) bool {
+	_, hi := s.Interval()
+	return hi <= pct
+}
+
+// LessThan reports whether s's rate is below o's with 95 % confidence on
+// each (their intervals do not overlap): a conservative test, so a hop is
+// called different from the path only on clear evidence.
+func (s Sample) LessThan(o Sample) bool {
+	_, hi := s.Interval()
+	lo, _ := o.Interval()
+	return hi < lo
+}
+
+// trialsToDecide estimates how many trials, at the rate seen, would put
+// the interval clear of pct (0 when the rate is pct itself: no number of
+// trials decides that).
+func (s Sample) trialsToDecide(pct float64) int {
+	p, t := s.Rate()/100, pct/100
+	d := math.Abs(p - t)
+	if s.N == 0 || d < 1e-9 {
+		return 0
+	}
+	pp := max(p, 1/float64(2*s.N)) // a rate of 0 still has a variance
+	n := z95 * z95 * pp * (1 - pp) / (d * d)
+	return int(math.Ceil(n*1.1/10)) * 10 // 10 % margin, rounded up to tens
+}
+
+// rttSummary is a hop's or target's RTTs: the best, and the median with
+// the 95 % interval of order statistics around it (distribution-free: no
+// assumption that RTTs are normal, which they are not).
+type rttSummary struct {
+	N                    int
+	Best, Median, Lo, Hi time.Duration
+	P95                  time.Duration
+}
+
+func summarizeRTTs(rtts []time.Duration) rttSummary {
+	n := len(rtts)
+	if n == 0 {
+		return rttSummary{}
+	}
+	d := slices.Clone(rtts)
+	slices.Sort(d)
+	s := rttSummary{N: n, Best: d[0], Median: d[n/2], P95: d[min(n-1, int(math.Ceil(0.95*float64(n)))-1)]}
+	// Ranks n/2 -+ z*sqrt(n)/2 bound the median with ~95 % confidence.
+	half := int(math.Ceil(z95 * math.Sqrt(float64(n)) / 2))
+	s.Lo, s.Hi = d[max(0, n/2-half)], d[min(n-1, n/2+half)]
+	return s
+}

@@ -1,0 +1,165 @@
+package trace
+
+import (
+	"net/netip"
+	"sort"
+)
+
+// Summarize folds the rounds of a report into per-hop statistics, reading
+// the path as the design's rules say:
+//
+//   - The target is one hop. Every probe at a TTL at or above the smallest
+//     TTL at which the target ever answered (Report.TargetTTL) was a probe
+//     to the target: in each round, the probes of one position (flow and
+//     query) at those TTLs fold into one probe of the target's hop,
+//     answered if any of them was. No hop follows the target, however
+//     many TTLs a round probed before it knew where the target was.
+//   - Loss is read per round: a lost probe is forward loss only if every
+//     higher-TTL probe of its round was lost too (trippy's forward and
+//     backward reading); otherwise the hop merely did not answer.
+func Summarize(rounds []Result) Report {
+	r := Report{Rounds: len(rounds)}
+	for _, res := range rounds {
+		r.Target, r.Addr, r.Protocol = res.Target, res.Addr, res.Protocol
+		r.Reached = r.Reached || res.Reached
+		r.EndReason = res.EndReason
+	}
+	if r.Reached {
+		r.EndReason = EndReached
+	}
+	r.TargetTTL = targetTTL(rounds)
+	type acc struct {
+		h     ReportHop
+		count map[netip.Addr]int
+	}
+	byTTL := map[int]*acc{}
+	maxTTL := 0
+	for _, res := range rounds {
+		hops := foldRound(res, r.TargetTTL)
+		for i, h := range hops {
+			a := byTTL[h.TTL]
+			if a == nil {
+				a = &acc{h: ReportHop{TTL: h.TTL}, count: map[netip.Addr]int{}}
+				byTTL[h.TTL] = a
+			}
+			maxTTL = max(maxTTL, h.TTL)
+			later := answeredAfter(hops, i)
+			for _, p := range h.Probes {
+				a.h.Sent++
+				switch {
+				case p.Answered():
+					a.h.Received++
+					a.count[p.Addr]++
+					a.h.RTTs = append(a.h.RTTs, p.RTT)
+					a.h.Last = p.RTT
+					if p.Annotation != "" {
+						a.h.Annotation = p.Annotation
+					}
+				case p.RateLimited:
+					a.h.RateLimited++
+				case !later:
+					a.h.ForwardLost++
+				}
+			}
+		}
+	}
+	for ttl := 1; ttl <= maxTTL; ttl++ {
+		a := byTTL[ttl]
+		if a == nil {
+			continue
+		}
+		for addr := range a.count {
+			a.h.Addrs = append(a.h.Addrs, addr)
+		}
+		sort.Slice(a.h.Addrs, func(i, j int) bool {
+			ci, cj := a.count[a.h.Addrs[i]], a.count[a.h.Addrs[j]]
+			if ci != cj {
+				return ci > cj
+			}
+			return a.h.Addrs[i].Less(a.h.Addrs[j])
+		})
+		a.h.Avg, a.h.Best, a.h.Worst, a.h.StDev = stats(a.h.RTTs)
+		r.Hops = append(r.Hops, a.h)
+	}
+	return r
+}
+
+// targetTTL is the smallest TTL at which the target answered in any of the
+// rounds, 0 if it never did. An answer from the target's address means
+// the probe reached it, whatever the message.
+func targetTTL(rounds []Result) int {
+	k := 0
+	for _, res := range rounds {
+		for _, h := range res.Hops {
+			if k != 0 && h.TTL >= k {
+				break
+			}
+			for _, p := range h.Probes {
+				if fromTarget(p, res.Addr) {
+					k = h.TTL
+					break
+				}
+			}
+		}
+	}
+	return k
+}
+
+func fromTarget(p Probe, target netip.Addr) bool {
+	return p.Answered() && p.Addr.WithZone("") == target.WithZone("")
+}
+
+// foldRound returns the round's hops up to the target's hop k, the probes
+// at TTLs k and beyond folded into hop k: position i is the first answer
+// among the probes at position i of those TTLs (the lowest TTL first);
+// without an answer, rate-limited if any of them was, lost otherwise.
+func foldRound(res Result, k int) []Hop {
+	if k == 0 {
+		return res.Hops
+	}
+	var out []Hop
+	var target *Hop
+	for _, h := range res.Hops {
+		if h.TTL < k {
+			out = append(out, h)
+			continue
+		}
+		if target == nil {
+			target = &Hop{TTL: k, Probes: append([]Probe(nil), h.Probes...)}
+			continue
+		}
+		for i, p := range h.Probes {
+			if i >= len(target.Probes) {
+				break
+			}
+			cur := &target.Probes[i]
+			switch {
+			case cur.Answered():
+			case p.Answered():
+				*cur = p
+				if cur.SentTTL == 0 {
+					cur.SentTTL = h.TTL
+				}
+			case p.RateLimited:
+				cur.RateLimited, cur.Timeout = true, false
+			}
+		}
+	}
+	if target != nil {
+		out = append(out, *target)
+	}
+	return out
+}
+
+// answeredAfter reports whether any probe of the hops after hops[i] was
+// answered.
+func answeredAfter(hops []Hop, i int) bool {
+	for _, h := range hops[i+1:] {
+		for _, p := range h.Probes {
+			if p.Answered() {
+				return true
+			}
+		}
+	}
+	return false
+}
