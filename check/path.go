@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -50,8 +51,8 @@ type PathConfig struct {
 	OnRound func(i int, r trace.Result)
 }
 
-// ErrConfig is returned (wrapped) for a PathConfig that cannot run.
-var ErrConfig = errors.New("check: bad configuration")
+// MaxDuration bounds a path check: longer is a watch, not a diagnosis.
+const MaxDuration = time.Hour
 
 func (c PathConfig) withDefaults() (PathConfig, error) {
 	if c.Trace.Protocol == "" {
@@ -70,28 +71,29 @@ func (c PathConfig) withDefaults() (PathConfig, error) {
 		c.EchoTimeout = DefaultEchoTimeout
 	}
 	switch {
-	case c.Duration < time.Millisecond:
-		return c, fmt.Errorf("%w: duration %v (want at least 1ms)", ErrConfig, c.Duration)
+	case c.Duration < time.Millisecond || c.Duration > MaxDuration:
+		return c, bad("Duration", c.Duration, "want 1ms..%v", MaxDuration)
 	case c.RoundInterval < time.Millisecond || c.RoundInterval > c.Duration:
-		return c, fmt.Errorf("%w: round interval %v (want 1ms to the duration, %v)", ErrConfig, c.RoundInterval, c.Duration)
+		return c, bad("RoundInterval", c.RoundInterval, "want 1ms up to the duration (%v)", c.Duration)
+	case c.EchoInterval == ExplicitZero || (c.EchoInterval > 0 && c.EchoInterval < time.Millisecond):
+		return c, bad("EchoInterval", c.EchoInterval, "want at least 1ms (negative: no echo stream)")
 	case c.EchoInterval > c.Duration:
-		return c, fmt.Errorf("%w: echo interval %v is longer than the duration %v", ErrConfig, c.EchoInterval, c.Duration)
-	case c.EchoInterval > 0 && c.EchoInterval < time.Millisecond:
-		return c, fmt.Errorf("%w: echo interval %v (want at least 1ms)", ErrConfig, c.EchoInterval)
+		return c, bad("EchoInterval", c.EchoInterval, "longer than the duration (%v)", c.Duration)
 	case c.EchoTimeout < time.Millisecond:
-		return c, fmt.Errorf("%w: echo timeout %v (want at least 1ms)", ErrConfig, c.EchoTimeout)
+		return c, bad("EchoTimeout", c.EchoTimeout, "want at least 1ms")
 	}
 	return c, nil
 }
 
-// Validate reports (wrapping ErrConfig, or trace.ErrConfig) what makes c
-// unfit to check the path to t, before any socket is opened.
-func (c PathConfig) Validate(t Target) error {
+// Validate reports what makes c unfit to run, before any socket is opened
+// and whatever the target: a *ConfigError for its own fields, the trace's
+// *trace.ConfigError for Trace's.
+func (c PathConfig) Validate() error {
 	c, err := c.withDefaults()
 	if err != nil {
 		return err
 	}
-	return c.Trace.Validate(t.Addr)
+	return c.Trace.Validate(netip.Addr{})
 }
 
 // Path checks the path to t: report rounds of traces (where loss and

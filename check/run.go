@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"strings"
@@ -41,6 +42,14 @@ func Run(ctx context.Context, cfg diagnose.Config, src Sources, targets []Target
 	record := func(c diagnose.Check, err error) {
 		mu.Lock()
 		defer mu.Unlock()
+		if ctx.Err() != nil {
+			// Interrupted: what the engine measured so far is the
+			// evidence, and the rules judge its sample as it is.
+			c.Summary += " (interrupted)"
+			if errors.Is(err, ctx.Err()) {
+				err = nil
+			}
+		}
 		c.OK = err == nil
 		if err != nil {
 			c.Error = err.Error()
@@ -56,7 +65,7 @@ func Run(ctx context.Context, cfg diagnose.Config, src Sources, targets []Target
 				p, err := src.Path(ctx, t)
 				p.Target = t.Name
 				c := diagnose.Check{Name: "path", Target: t.Name}
-				if err == nil || len(p.Rounds) > 0 || p.Echo != nil {
+				if len(p.Rounds) > 0 || p.Echo != nil {
 					paths[i] = &p
 					c.Summary = diagnose.PathSummary(p)
 				}

@@ -81,7 +81,13 @@ func LinkSummary(s link.Snapshot) string {
 
 // SocketsSummary says in a few words what the sockets check saw.
 func SocketsSummary(t sockets.Table) string {
-	return fmt.Sprintf("%d listening sockets, %d routes via gateways", len(t.Sockets), len(t.Routes))
+	listeners := 0
+	for _, s := range t.Sockets {
+		if listening(s) {
+			listeners++
+		}
+	}
+	return fmt.Sprintf("%d listening sockets, %d others, %d routes via gateways", listeners, len(t.Sockets)-listeners, len(t.Routes))
 }
 
 // PathSummary says in a few words what a path check saw.

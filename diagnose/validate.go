@@ -62,6 +62,10 @@ func (c Config) Validate() error {
 	switch {
 	case c.MaxRTT == ExplicitZero || c.MaxRTT < 0:
 		return bad("MaxRTT", c.MaxRTT, "want a positive RTT (unset: latency is information)")
+	case c.MaxLossPct == ExplicitZero:
+		return bad("MaxLossPct", c.MaxLossPct, "no sample tells a loss of exactly 0 from a small one: give a small positive threshold (0.5) and a longer --duration")
+	case math.IsNaN(c.MaxLossPct) || c.MaxLossPct < 0 || c.MaxLossPct > 100:
+		return bad("MaxLossPct", c.MaxLossPct, "want a percentage above 0, up to 100")
 	case c.Jump == ExplicitZero || c.Jump < 0:
 		return bad("Jump", c.Jump, "want a positive latency step")
 	case math.IsNaN(c.MaxRetransPct) || !pct(c.MaxRetransPct):

@@ -10,6 +10,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/check"
+	"netdx/diagnose"
 	"netdx/link"
 	"netdx/probe"
 	"netdx/sockets"
@@ -59,6 +61,14 @@ var configFlags = map[string]fieldFlags{
 		"Proto": "--proto", "States": "--state", "PIDs": "--pid", "AllowedGateways": "--allow-gateway",
 		"TimeWaitPileup": "--time-wait-pileup", "NetNS": "--netns",
 	},
+	// diagnose builds diagnose's, check's, trace's, link's and sockets'
+	// configs.
+	"diagnose": {
+		"MaxRTT": "--max-rtt", "MaxLossPct": "--max-loss", "Jump": "--jump", "MaxRetransPct": "--max-retrans",
+		"AllowedCapture": "--allow-capture", "TimeWaitPileup": "--time-wait-pileup", "AllowedGateways": "--allow-gateway",
+		"NetNS": "--netns", "Interval": "--interval", "Duration": "--duration", "RoundInterval": "--round-interval",
+		"EchoInterval": "--echo-interval", "Protocol": "-P", "MaxTTL": "-m",
+	},
 }
 
 // configError is what the engines' ConfigErrors offer (probe, trace, link,
@@ -75,6 +85,8 @@ var (
 	_ configError = (*trace.ConfigError)(nil)
 	_ configError = (*link.ConfigError)(nil)
 	_ configError = (*sockets.ConfigError)(nil)
+	_ configError = (*diagnose.ConfigError)(nil)
+	_ configError = (*check.ConfigError)(nil)
 )
 
 // failure turns an engine's error into the command's: a refused field

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -12,8 +11,6 @@ import (
 
 	"netdx/check"
 	"netdx/diagnose"
-	"netdx/link"
-	"netdx/sockets"
 	"netdx/trace"
 )
 
@@ -43,6 +40,7 @@ func diagnoseCommand() *cli.Command {
 			&cli.Float64Flag{Name: "max-retrans", Value: 2, Usage: "TCP retransmit `PERCENT` above which it is a WARNING"},
 			&cli.StringSliceFlag{Name: "allow-capture", Usage: "process name whose promiscuous capture is expected, e.g. dhclient (repeatable)"},
 			&cli.StringSliceFlag{Name: "allow-gateway", Usage: "an expected gateway; routes via others are flagged (repeatable)"},
+			&cli.IntFlag{Name: "time-wait-pileup", Value: 1000, Usage: "TIME_WAIT count named as a pile-up"},
 			&cli.BoolFlag{Name: "no-host", Usage: "check only the paths to the targets"},
 			&cli.BoolFlag{Name: "4", Usage: "resolve targets to IPv4"},
 			&cli.BoolFlag{Name: "6", Usage: "resolve targets to IPv6"},
@@ -53,38 +51,41 @@ func diagnoseCommand() *cli.Command {
 }
 
 func diagnoseAction(c *cli.Context) error {
-	cfg := diagnose.Config{
-		MaxRTT:        c.Duration("max-rtt"),
-		MaxLossPct:    c.Float64("max-loss"),
-		Jump:          c.Duration("jump"),
-		MaxRetransPct: c.Float64("max-retrans"),
+	flags := configFlags["diagnose"]
+	rules := diagnose.Config{
+		MaxRTT:         durationField(c, "max-rtt"),
+		MaxLossPct:     floatField(c, "max-loss"),
+		Jump:           durationField(c, "jump"),
+		MaxRetransPct:  floatField(c, "max-retrans"),
+		AllowedCapture: c.StringSlice("allow-capture"),
+		TimeWaitPileup: intField(c, "time-wait-pileup"),
 	}
-	cfg.AllowedCapture = c.StringSlice("allow-capture")
-	if cfg.MaxRTT < 0 || cfg.MaxLossPct < 0 || cfg.Jump < 0 || cfg.MaxRetransPct < 0 || c.Duration("interval") < 0 {
-		return usageError("netdx diagnose: thresholds and intervals must not be negative")
+	if err := rules.Validate(); err != nil {
+		return failure(c, flags, err)
 	}
-	var gws []netip.Addr
-	for _, g := range c.StringSlice("allow-gateway") {
-		a, err := netip.ParseAddr(g)
-		if err != nil {
-			return usageError("netdx diagnose: --allow-gateway %q is not an address", g)
-		}
-		gws = append(gws, a)
+	gws, err := addrsFlag(c, "allow-gateway")
+	if err != nil {
+		return err
 	}
-	family := "ip"
-	switch {
-	case c.Bool("4") && c.Bool("6"):
-		return usageError("netdx diagnose: -4 and -6 exclude each other")
-	case c.Bool("4"):
-		family = "ip4"
-	case c.Bool("6"):
-		family = "ip6"
+	host := check.HostConfig{NetNS: netnsPath(c.String("netns")), Interval: durationField(c, "interval"), AllowedGateways: gws}
+	if err := host.Validate(); err != nil {
+		return failure(c, flags, err)
 	}
-	pcfg := check.PathConfig{
-		Trace:         trace.Config{Protocol: c.String("P"), MaxTTL: c.Int("m"), Wait: 2 * time.Second},
-		Duration:      c.Duration("duration"),
-		RoundInterval: c.Duration("round-interval"),
-		EchoInterval:  c.Duration("echo-interval"),
+	path := check.PathConfig{
+		Trace:         trace.Config{Protocol: c.String("P"), MaxTTL: intField(c, "m"), Wait: 2 * time.Second},
+		Duration:      durationField(c, "duration"),
+		RoundInterval: durationField(c, "round-interval"),
+		EchoInterval:  durationField(c, "echo-interval"),
+	}
+	if c.IsSet("P") && path.Trace.Protocol == "" {
+		path.Trace.Protocol = "none" // refused by the engine, not taken for the default
+	}
+	if err := path.Validate(); err != nil {
+		return failure(c, flags, err)
+	}
+	family, err := addrFamily(c)
+	if err != nil {
+		return err
 	}
 	// Names resolve once, up front: one that does not is bad input.
 	var targets []check.Target
@@ -93,35 +94,25 @@ func diagnoseAction(c *cli.Context) error {
 		if err != nil {
 			return usageError("netdx diagnose: %s: %v", n, err)
 		}
-		t := check.Target{Name: n, Addr: a}
-		if err := pcfg.Validate(t); err != nil {
-			return usageError("netdx diagnose: %v", err)
-		}
-		targets = append(targets, t)
+		targets = append(targets, check.Target{Name: n, Addr: a})
 	}
-	if c.Bool("no-host") && len(targets) == 0 {
-		return usageError("netdx diagnose: --no-host needs at least one TARGET")
-	}
-
-	ns := netnsPath(c.String("netns"))
 	var src check.Sources
-	if !c.Bool("no-host") {
-		src.Link = func(ctx context.Context) (link.Snapshot, error) {
-			return link.Collect(ctx, link.Config{NetNS: ns, Interval: c.Duration("interval")})
-		}
-		src.Sockets = func(ctx context.Context) (sockets.Table, error) {
-			return sockets.List(ctx, sockets.Config{NetNS: ns, Owners: true, Routes: true, AllowedGateways: gws})
-		}
+	switch {
+	case c.Bool("no-host") && len(targets) == 0:
+		return usageError("netdx diagnose: --no-host needs at least one TARGET")
+	case host.NetNS != "" && len(targets) > 0:
+		return usageError("netdx diagnose: --netns checks the host only; run the path checks with ip netns exec")
+	case !c.Bool("no-host"):
+		src = check.HostSources(host)
 	}
 	if len(targets) > 0 {
-		if ns != "" {
-			return usageError("netdx diagnose: --netns checks the host only; run the path checks with ip netns exec")
-		}
 		src.Path = func(ctx context.Context, t check.Target) (diagnose.PathEvidence, error) {
-			return check.Path(ctx, t, pcfg)
+			return check.Path(ctx, t, path)
 		}
 	}
-	rep := check.Run(c.Context, cfg, src, targets)
+	// On SIGINT or SIGTERM the engines return what they measured, and the
+	// rules judge that (smaller samples decide less).
+	rep := check.Run(c.Context, rules, src, targets)
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
 		if err := writeJSON(c.App.Writer, rep); err != nil {

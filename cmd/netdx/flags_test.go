@@ -116,6 +116,23 @@ var badFlags = []struct {
 	{[]string{"sockets", "--port", "70000"}, "--port 70000:"},
 	{[]string{"sockets", "--port", "-1"}, "--port -1:"},
 	{[]string{"sockets", "--allow-gateway", "gw"}, "--allow-gateway gw:"},
+
+	{[]string{"diagnose", "--max-loss", "101", "198.18.0.9"}, "--max-loss 101:"}, // exited 0
+	{[]string{"diagnose", "--max-loss", "NaN", "198.18.0.9"}, "--max-loss NaN:"},
+	{[]string{"diagnose", "--max-loss", "0", "198.18.0.9"}, "--max-loss 0: no sample tells"},
+	{[]string{"diagnose", "--max-loss", "-1", "198.18.0.9"}, "--max-loss -1:"},
+	{[]string{"diagnose", "--max-retrans", "NaN"}, "--max-retrans NaN:"},
+	{[]string{"diagnose", "--max-rtt", "0", "198.18.0.9"}, "--max-rtt 0s:"},
+	{[]string{"diagnose", "--jump", "0", "198.18.0.9"}, "--jump 0s:"},
+	{[]string{"diagnose", "-m", "0", "198.18.0.9"}, "-m 0:"},     // became 30
+	{[]string{"diagnose", "-P", "foo", "198.18.0.9"}, "-P foo:"}, // explained itself only on stdout
+	{[]string{"diagnose", "--duration", "0", "198.18.0.9"}, "--duration 0s:"},
+	{[]string{"diagnose", "--round-interval", "1h", "198.18.0.9"}, "--round-interval 1h0m0s:"},
+	{[]string{"diagnose", "--echo-interval", "0", "198.18.0.9"}, "--echo-interval 0s:"},
+	{[]string{"diagnose", "--interval", "-1s"}, "--interval -1s:"},
+	{[]string{"diagnose", "--allow-capture", "NetworkManager-dispatcher"}, "--allow-capture NetworkManager-dispatcher:"},
+	{[]string{"diagnose", "--allow-gateway", "gw"}, "--allow-gateway gw:"},
+	{[]string{"diagnose", "--time-wait-pileup", "0"}, "--time-wait-pileup 0:"},
 }
 
 // TestBadFlags: every value in badFlags is refused as the project's rules

@@ -74,3 +74,16 @@ func resolveAll(ctx context.Context, names []string, family string) []resolved {
 	}
 	return out
 }
+
+// addrsFlag reads a repeatable flag of IP addresses (--allow-gateway).
+func addrsFlag(c *cli.Context, name string) ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, v := range c.StringSlice(name) {
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, usageError("netdx %s: --%s %s: not an IP address", c.Command.Name, name, v)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strconv"
@@ -339,6 +340,43 @@ func TestIntegrationRefusedAtRuntime(t *testing.T) {
 		code, out, errOut := netdxIn(t, p.Src, nil, tc.args...)
 		if code != exitUnknown || out != "" || errOut != tc.want {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 3, nothing, %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+}
+
+// TestIntegrationSignalDiagnose interrupts a long diagnose of a lossy path:
+// it judges what it measured (a loss this large is certain from the echo
+// replies so far), prints one whole report and exits by it, never
+// "context canceled".
+func TestIntegrationSignalDiagnose(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	p.Routers[0].NoICMPRateLimit()
+	p.Dst.NoICMPRateLimit()
+	p.Routers[0].Loss(netlab.Forward, netip.Prefix{}, 30)
+	dst := p.Target4().String()
+	for _, asJSON := range []bool{true, false} {
+		args := []string{"diagnose", "--no-host", "--duration", "60s", dst}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		before := icmpIn(t, p.Src, "InEchoReps")
+		r := startNetdx(t, p.Src, args...)
+		waitICMP(t, p.Src, "InEchoReps", before+60)
+		code, out, errOut := r.stop(t, syscall.SIGINT)
+		if !asJSON {
+			if code != exitWarning || errOut != "" || !strings.HasPrefix(out, "netdx diagnose: WARNING") ||
+				!strings.Contains(out, "path_loss") || !strings.Contains(out, "(interrupted)") {
+				t.Errorf("text after SIGINT: exit %d, stderr %q:\n%s", code, errOut, out)
+			}
+			continue
+		}
+		var d diagnosis
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatalf("json after SIGINT: %v\n%s%s", err, out, errOut)
+		}
+		if code != exitWarning || errOut != "" || d.Status != "warning" || len(d.Checks) != 1 || !d.Checks[0].OK {
+			t.Errorf("json after SIGINT: exit %d, stderr %q, %+v", code, errOut, d)
 		}
 	}
 }

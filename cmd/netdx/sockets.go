@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"os"
 	"strings"
 
@@ -69,13 +68,11 @@ func socketsAction(c *cli.Context) error {
 		}
 		cfg.Ports = append(cfg.Ports, uint16(p))
 	}
-	for _, g := range c.StringSlice("allow-gateway") {
-		a, err := netip.ParseAddr(g)
-		if err != nil {
-			return usageError("netdx sockets: --allow-gateway %s: not an IP address", g)
-		}
-		cfg.AllowedGateways = append(cfg.AllowedGateways, a)
+	gws, err := addrsFlag(c, "allow-gateway")
+	if err != nil {
+		return err
 	}
+	cfg.AllowedGateways = gws
 	if len(cfg.States) > 0 {
 		cfg.All = true
 	}
