@@ -153,3 +153,27 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 	}
 }
+
+// slowFS is the real file system with writes that wait for the test.
+type slowFS struct {
+	osFS
+	gate chan struct{} // a write proceeds when the test sends on it
+}
+
+func (fs *slowFS) OpenAppend(path string) (file, error) {
+	f, err := fs.osFS.OpenAppend(path)
+	if err != nil {
+		return nil, err
+	}
+	return &slowFile{file: f, gate: fs.gate}, nil
+}
+
+type slowFile struct {
+	file
+	gate chan struct{}
+}
+
+func (f *slowFile) Write(p []byte) (int, error) {
+	<-f.gate
+	return f.file.Write(p)
+}

@@ -28,13 +28,13 @@ type Stats struct {
 	Backlog     int    `json:"backlog"`      // records waiting now
 	Purged      uint64 `json:"purged"`       // dropped oldest (purge-oldest)
 	Ignored     uint64 `json:"ignored"`      // dropped new (ignore-new)
-	Refused     uint64 `json:"refused"`      // refused (stop), too large or after Close
-	WriteErrors uint64 `json:"write_errors"` // failed writes (each retried)
-	Syncs       uint64 `json:"syncs"`        // fsyncs
-	SyncErrors  uint64 `json:"sync_errors"`  //
-	Rotations   uint64 `json:"rotations"`    //
+	Refused     uint64 `json:"refused"`      // refused: stopped, too large, closed
+	WriteErrors uint64 `json:"write_errors"` // failed writes, each retried
+	Syncs       uint64 `json:"syncs"`        // fsyncs done
+	SyncErrors  uint64 `json:"sync_errors"`  // fsyncs failed
+	Rotations   uint64 `json:"rotations"`    // files rotated
 	Repairs     uint64 `json:"repairs"`      // torn or corrupt tails cut
-	CutBytes    uint64 `json:"cut_bytes"`    // their bytes
+	CutBytes    uint64 `json:"cut_bytes"`    // bytes those cuts removed
 	Stopped     bool   `json:"stopped"`      // --on-full stop acted
 	Failing     bool   `json:"failing"`      // the last write failed
 	LastError   string `json:"last_error,omitempty"`

@@ -289,3 +289,47 @@ func TestWriteErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowDisk: a write that hangs never blocks Write; the backlog takes
+// the records, its bound applies, and they reach the disk once it moves.
+func TestSlowDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	fs := &slowFS{gate: make(chan struct{})}
+	log := &logBuf{}
+	j, err := open(Config{Path: path, Backlog: 10, Logger: log.logger()}, fs, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Write(rec("s", 0)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the writer to take record 0", func() bool { return j.Stats().Backlog == 0 })
+	for i := 1; i <= 20; i++ { // the writer is stuck in record 0's write
+		if err := j.Write(rec("s", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := j.Stats(); s.Backlog != 10 || s.Purged != 10 || log.count("purged the oldest") != 1 {
+		t.Errorf("stats %+v, log %s", s, log.String())
+	}
+	close(fs.gate) // the disk moves again
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := append([]int{0}, seq(11, 20)...)
+	rs := readJournal(t, path)
+	if got := seqs(rs, "s"); !slices.Equal(got, want) {
+		t.Errorf("on disk %v, want %v", got, want)
+	}
+	if n := notices(rs, "records_dropped"); len(n) != 1 || n[0].Count != 10 {
+		t.Errorf("notices %+v", n)
+	}
+}
+
+func seq(from, to int) []int {
+	var s []int
+	for i := from; i <= to; i++ {
+		s = append(s, i)
+	}
+	return s
+}
