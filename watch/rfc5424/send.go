@@ -95,8 +95,12 @@ func (w *Writer) run() {
 			failures = 0
 		}
 		var dead <-chan struct{}
+		var ackTick <-chan time.Time // only while bytes wait for an ACK
 		if l != nil {
 			dead = l.dead
+			if len(l.unacked) > 0 {
+				ackTick = tick.C
+			}
 		}
 		if msg == nil || l == nil || len(l.unacked) >= w.cfg.Backlog {
 			select {
@@ -104,8 +108,8 @@ func (w *Writer) run() {
 			case <-dead:
 				w.lost(l, errPeerClosed)
 				l, nextDial = nil, time.Now().Add(jitter(backoff))
-			case <-tick.C:
-				if l != nil && l.prune() {
+			case <-ackTick:
+				if l.prune() {
 					backoff = w.cfg.BackoffMin
 				}
 				w.setUnacked(l)
