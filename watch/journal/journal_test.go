@@ -333,3 +333,36 @@ func seq(from, to int) []int {
 	}
 	return s
 }
+
+// TestRetry: a failing disk is tried again every Retry on its own, however
+// often fsync ticks and records arrive meanwhile.
+func TestRetry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	fs := &faultFS{room: 0}
+	log := &logBuf{}
+	j, err := open(Config{Path: path, Flush: time.Millisecond, Retry: 20 * time.Millisecond, Logger: log.logger()}, fs, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	j.Write(rec("r", 0))
+	waitFor(t, "a failed write", func() bool { return j.Stats().Failing })
+	stop := make(chan struct{})
+	go func() { // records keep coming
+		for i := 1; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+				j.Write(rec("r", i))
+			}
+		}
+	}()
+	waitFor(t, "a retry", func() bool { return j.Stats().WriteErrors >= 3 })
+	fs.setRoom(-1)
+	waitFor(t, "the backlog to drain on its own", func() bool { s := j.Stats(); return !s.Failing && s.Written > 0 })
+	close(stop)
+	if log.count("takes writes again") != 1 {
+		t.Errorf("log: %s", log.String())
+	}
+}

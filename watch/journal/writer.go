@@ -34,6 +34,7 @@ func (w *writer) run() {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
+	armed := false // retry runs: a failed write waits for it
 	for {
 		select {
 		case <-j.wake:
@@ -43,6 +44,7 @@ func (w *writer) run() {
 		case <-tick:
 			w.sync()
 		case <-retry.C:
+			armed = false
 			w.drain()
 		case r := <-j.reqs:
 			var err error
@@ -59,10 +61,13 @@ func (w *writer) run() {
 			}
 			return
 		}
-		if w.failing {
+		switch {
+		case w.failing && !armed:
 			retry.Reset(j.cfg.Retry)
-		} else {
+			armed = true
+		case !w.failing && armed:
 			retry.Stop()
+			armed = false
 		}
 	}
 }
