@@ -8,7 +8,9 @@
 // keeps every valid line up to the first torn or corrupt one, truncates
 // the rest, logs that it did, and writes a "repaired" notice record. A
 // short write at run time is cut back at once. After a crash only whole
-// lines remain; a reader never needs to skip garbage.
+// lines remain; a reader never needs to skip garbage. The file is locked
+// (flock) while open: a second writer is refused with ErrLocked rather
+// than have the two cut each other's lines.
 //
 // Records go through a bounded in-memory backlog to one writer goroutine,
 // so a slow or full disk never blocks the watch. When the backlog is full

@@ -1,9 +1,12 @@
 package journal
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // file is an open journal file: appended to, read back for recovery,
@@ -32,10 +35,21 @@ type osFS struct{}
 
 type osFile struct{ *os.File }
 
+// ErrLocked is returned by Open when another process (or journal) writes
+// the file: two writers would cut each other's lines on recovery.
+var ErrLocked = errors.New("journal: the file is in use by another writer")
+
 func (osFS) OpenAppend(path string) (file, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o640)
 	if err != nil {
 		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return osFile{f}, nil
 }

@@ -366,3 +366,22 @@ func TestRetry(t *testing.T) {
 		t.Errorf("log: %s", log.String())
 	}
 }
+
+// TestOneWriter: a second journal on the same file is refused while the
+// first is open, and accepted once it is closed.
+func TestOneWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := Open(Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(Config{Path: path}); !errors.Is(err, ErrLocked) {
+		t.Errorf("second writer: %v", err)
+	}
+	j.Close()
+	j, err = Open(Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+}

@@ -210,6 +210,9 @@ func (w *writer) sync() error {
 func (w *writer) openFile() error {
 	j := w.j
 	f, err := j.fs.OpenAppend(j.cfg.Path)
+	if errors.Is(err, ErrLocked) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("journal: open %s: %w", j.cfg.Path, err)
 	}
