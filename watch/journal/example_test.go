@@ -1,0 +1,28 @@
+package journal_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"netdx/watch/journal"
+	"netdx/watch/record"
+)
+
+func Example() {
+	dir, _ := os.MkdirTemp("", "journal")
+	defer os.RemoveAll(dir)
+	j, err := journal.Open(journal.Config{Path: filepath.Join(dir, "watch.jsonl"), OnFull: journal.IgnoreNew})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	j.Write(record.Record{Time: time.Date(2025, 3, 1, 2, 3, 4, 0, time.UTC), Host: "h1", Kind: record.KindAudit,
+		Audit: &record.Audit{Event: record.EventListener, Proto: "tcp", Local: "0.0.0.0:23", PID: 42, Process: "inetd", Cleartext: "telnet"}})
+	j.Close()
+	b, _ := os.ReadFile(filepath.Join(dir, "watch.jsonl"))
+	fmt.Print(string(b))
+	// Output:
+	// {"time":"2025-03-01T02:03:04Z","host":"h1","kind":"audit","audit":{"event":"listener","proto":"tcp","local":"0.0.0.0:23","pid":42,"process":"inetd","uid":0,"cleartext":"telnet"}}
+}

@@ -1,0 +1,273 @@
+package rfc5424
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"netdx/watch/record"
+)
+
+func seq(from, to int) []int {
+	var s []int
+	for i := from; i <= to; i++ {
+		s = append(s, i)
+	}
+	return s
+}
+
+// TestTCPFraming: messages arrive whole, in order, one frame each.
+func TestTCPFraming(t *testing.T) {
+	srv := listenTCP(t, "127.0.0.1:0")
+	w, err := New(Config{URL: "tcp://" + srv.addr(), Logger: (&logBuf{}).logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := w.Write(audit(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := receive(t, srv.msgs, 5)
+	if p := ports(got); !slices.Equal(p, seq(0, 4)) {
+		t.Errorf("ports %v", p)
+	}
+	for i, m := range got {
+		if m.sd["meta"]["sequenceId"] != strconv.Itoa(i+1) {
+			t.Errorf("message %d: sequenceId %q", i, m.sd["meta"]["sequenceId"])
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s := w.Stats(); s.Sent != 5 || s.Connects != 1 || s.Dropped != 0 || s.Backlog != 0 || s.Unacked != 0 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestTCPReconnect: the receiver goes away (its connections closed, its
+// port refusing); records written meanwhile wait in the backlog and arrive,
+// in order and once, when it is back.
+func TestTCPReconnect(t *testing.T) {
+	srv := listenTCP(t, "127.0.0.1:0")
+	addr := srv.addr()
+	log := &logBuf{}
+	w, err := New(Config{URL: "tcp://" + addr, BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond, Logger: log.logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for i := range 3 {
+		w.Write(audit(i))
+	}
+	receive(t, srv.msgs, 3)
+	srv.stop()
+	waitFor(t, "the writer to see the connection close", func() bool { return w.Stats().Disconnects == 1 })
+	for i := 3; i < 10; i++ {
+		w.Write(audit(i))
+	}
+	waitFor(t, "failed reconnections", func() bool { return w.Stats().DialErrors >= 2 })
+	if s := w.Stats(); s.Backlog != 7 || s.Dropped != 0 {
+		t.Errorf("while away: stats %+v", s)
+	}
+	srv = listenTCP(t, addr)
+	got := receive(t, srv.msgs, 7)
+	quiet(t, srv.msgs)
+	if p := ports(got); !slices.Equal(p, seq(3, 9)) {
+		t.Errorf("after the reconnection: %v", p)
+	}
+	if !strings.Contains(log.String(), "connection lost") || !strings.Contains(log.String(), "cannot reach") ||
+		!strings.Contains(log.String(), "connected") || strings.Count(log.String(), "cannot reach") != 1 {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if s := w.Stats(); s.Connects != 2 || s.Sent != 10 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+// TestBacklogDropsOldest: with nobody listening, a backlog of 3 keeps the
+// newest three and counts the rest; they arrive once a receiver listens.
+func TestBacklogDropsOldest(t *testing.T) {
+	srv := listenTCP(t, "127.0.0.1:0")
+	addr := srv.addr()
+	srv.stop()
+	log := &logBuf{}
+	w, err := New(Config{URL: "tcp://" + addr, Backlog: 3, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Logger: log.logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for i := range 5 {
+		w.Write(audit(i))
+	}
+	if s := w.Stats(); s.Dropped != 2 || s.Backlog != 3 {
+		t.Errorf("stats %+v", s)
+	}
+	if strings.Count(log.String(), "backlog full") != 1 {
+		t.Errorf("log:\n%s", log.String())
+	}
+	srv = listenTCP(t, addr)
+	if p := ports(receive(t, srv.msgs, 3)); !slices.Equal(p, seq(2, 4)) {
+		t.Errorf("delivered %v", p)
+	}
+}
+
+// TestUDP: one datagram a message; sends refused by the receiver's host
+// (ICMP port unreachable) are counted as dropped, not retried.
+func TestUDP(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	w, err := New(Config{URL: "udp://" + addr, Logger: (&logBuf{}).logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for i := range 3 {
+		w.Write(audit(i))
+	}
+	buf := make([]byte, 4096)
+	var got []message
+	pc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for range 3 {
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := parse(buf[:n])
+		if err != nil {
+			t.Fatalf("%q: %v", buf[:n], err)
+		}
+		got = append(got, m)
+	}
+	if p := ports(got); !slices.Equal(p, seq(0, 2)) {
+		t.Errorf("ports %v", p)
+	}
+	pc.Close()
+	for i := 3; i < 8; i++ {
+		w.Write(audit(i))
+		waitFor(t, "the send", func() bool { s := w.Stats(); return s.Sent+s.Dropped == uint64(i+1) })
+	}
+	if s := w.Stats(); s.Dropped == 0 || s.Backlog != 0 {
+		t.Errorf("stats %+v: sends to a closed port should fail and be dropped", s)
+	}
+}
+
+// TestUnixgram: a local syslog socket that goes away keeps messages in the
+// backlog until it is back.
+func TestUnixgram(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log")
+	listen := func() *net.UnixConn {
+		c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	read := func(c *net.UnixConn, n int) []message {
+		var out []message
+		buf := make([]byte, 8192)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for range n {
+			k, err := c.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := parse(buf[:k])
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	srv := listen()
+	w, err := New(Config{URL: "unix://" + path, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Logger: (&logBuf{}).logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Write(audit(0))
+	read(srv, 1)
+	srv.Close()
+	os.Remove(path)
+	w.Write(audit(1))
+	w.Write(audit(2))
+	waitFor(t, "failed sends", func() bool { return w.Stats().DialErrors >= 1 })
+	if s := w.Stats(); s.Dropped != 0 || s.Backlog != 2 {
+		t.Errorf("stats %+v", s)
+	}
+	srv = listen()
+	defer srv.Close()
+	if p := ports(read(srv, 2)); !slices.Equal(p, []int{1, 2}) {
+		t.Errorf("ports %v", p)
+	}
+}
+
+// TestClose: Close delivers the backlog when it can, says what it lost
+// when it cannot, and leaves no goroutine behind.
+func TestClose(t *testing.T) {
+	before := runtime.NumGoroutine()
+	srv := listenTCP(t, "127.0.0.1:0")
+	addr := srv.addr()
+	w, _ := New(Config{URL: "tcp://" + addr, Logger: (&logBuf{}).logger()})
+	for i := range 50 {
+		w.Write(audit(i))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, srv.msgs, 50)
+	if err := w.Write(audit(0)); !errors.Is(err, ErrClosed) {
+		t.Errorf("write after close: %v", err)
+	}
+	srv.stop()
+	w, _ = New(Config{URL: "tcp://" + addr, DrainTimeout: 50 * time.Millisecond, BackoffMin: 10 * time.Millisecond, Logger: (&logBuf{}).logger()})
+	w.Write(audit(1))
+	w.Write(audit(2))
+	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "2 messages") {
+		t.Errorf("close with the receiver away: %v", err)
+	}
+	if s := w.Stats(); s.Dropped != 2 {
+		t.Errorf("stats %+v", s)
+	}
+	waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
+}
+
+// TestKinds: rounds are not sent unless asked for; bad records are refused.
+func TestKinds(t *testing.T) {
+	srv := listenTCP(t, "127.0.0.1:0")
+	w, _ := New(Config{URL: "tcp://" + srv.addr(), Logger: (&logBuf{}).logger()})
+	defer w.Close()
+	round := record.Record{Kind: record.KindRound, Round: &record.Round{Seq: 1}}
+	w.Write(round)
+	w.Write(audit(0))
+	if m := receive(t, srv.msgs, 1); m[0].msgid != "audit" {
+		t.Errorf("got %+v", m)
+	}
+	quiet(t, srv.msgs)
+	if err := w.Write(record.Record{Kind: record.KindAudit}); err == nil {
+		t.Error("a record without payload was taken")
+	}
+	w2, _ := New(Config{URL: "tcp://" + srv.addr(), Kinds: []record.Kind{record.KindRound}, Logger: (&logBuf{}).logger()})
+	defer w2.Close()
+	w2.Write(audit(0))
+	w2.Write(round)
+	if m := receive(t, srv.msgs, 1); m[0].msgid != "round" {
+		t.Errorf("got %+v", m)
+	}
+	for _, c := range []Config{{URL: "tcp://h", Kinds: []record.Kind{"x"}}, {URL: "tcp://h", MaxSize: 100}, {URL: "tcp://h", Facility: "nope"}, {URL: "ftp://h"}} {
+		if _, err := New(c); !errors.Is(err, ErrBadConfig) {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+}
