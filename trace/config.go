@@ -67,6 +67,8 @@ type Config struct {
 	// horizon, if positive, holds back probes more than horizon TTLs
 	// past the last hop that answered or timed out (report rounds).
 	horizon int
+	// report marks the rounds of a report (see sched.wait).
+	report bool
 }
 
 // ExplicitZero, put in a numeric field of Config, asks for zero itself

@@ -56,7 +56,7 @@ func RunReport(ctx context.Context, target netip.Addr, cfg Config, rc Rounds) (R
 	if err != nil {
 		return Report{}, err
 	}
-	cfg.horizon = reportHorizon
+	cfg.horizon, cfg.report = reportHorizon, true
 	tr, cfg, err := open(ctx, cfg)
 	if err != nil {
 		return Report{}, err
