@@ -19,7 +19,7 @@ type synthPath struct {
 	rtt      []time.Duration // RTT to hop k (index k-1); the last is the target
 	linkLoss []float64       // drop probability of link k (index k-1), each way
 	icmpDrop []float64       // share of its own answers hop k drops
-	limited  []bool          // hop k answers 6 at once then one a second (rounds 30 ms apart)
+	limited  []bool          // hop k answers 6 at once then one a second (rounds 15 ms apart)
 	silent   []bool
 	slowICMP []time.Duration // added to hop k's own answers only
 	proto    string
@@ -48,7 +48,7 @@ func (p *synthPath) crosses(rng *rand.Rand, k int, echoReq bool) bool {
 	return true
 }
 
-// evidence makes rounds trace rounds (30 ms apart) and an echo stream of
+// evidence makes rounds trace rounds (15 ms apart) and an echo stream of
 // echoes requests, with a target that is hop len(rtt).
 func (p *synthPath) evidence(rounds, echoes int, phantomTTL bool) PathEvidence {
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -65,7 +65,7 @@ func (p *synthPath) evidence(rounds, echoes int, phantomTTL bool) PathEvidence {
 			k := min(ttl, n)
 			pr := trace.Probe{Timeout: true, ICMPType: -1, ICMPCode: -1}
 			answers := !p.silent[k-1] && rng.Float64() >= p.icmpDrop[k-1] &&
-				(!p.limited[k-1] || r < 6 || r%33 == 0) && p.crosses(rng, k, p.proto == "icmp")
+				(!p.limited[k-1] || r < 6 || r%67 == 0) && p.crosses(rng, k, p.proto == "icmp")
 			if phantomTTL && r == 0 && ttl == n {
 				answers = false // the round's TTL-n probe is lost, TTL n+1 reaches
 			}
@@ -238,7 +238,7 @@ func TestPathRules(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := tc.p().evidence(100, 300, tc.phantom)
+			ev := tc.p().evidence(200, 300, tc.phantom)
 			fs := Path(ev, tc.cfg)
 			Sort(fs)
 			got := kinds(fs)

@@ -37,7 +37,7 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 			continue
 		}
 		for _, g := range r.laterThan(i, tl) {
-			if g.LessThan(h.loss) {
+			if g.ClearlyBelow(h.loss) {
 				out = append(out, r.hopDrops(h, g, tl.N > 0 && tl.Above(cfg.maxLossPct())))
 				break
 			}
@@ -115,22 +115,22 @@ func (r *reading) locate(tl Sample, source string) (location, string) {
 		switch {
 		case !ok:
 			return location{}, fmt.Sprintf("the trace's %s probes never reached the target, so where it starts cannot be told", r.protocol)
-		case t.loss.LessThan(tl):
+		case t.loss.ClearlyBelow(tl):
 			return location{}, fmt.Sprintf("the trace's %s probes reached the target without that loss (%d of %d lost): "+
 				"the loss hits echo requests only (a filter or policer on the way); trace with -P icmp to find where", r.protocol, t.loss.K, t.loss.N)
-		case tl.LessThan(t.loss):
+		case tl.ClearlyBelow(t.loss):
 			return location{}, fmt.Sprintf("the target answers too few of the trace's %s probes (%d of %d lost: its ICMP rate limit) to show where; trace with -P icmp to find where",
 				r.protocol, t.loss.K, t.loss.N)
 		}
 	}
 	startIdx := -1
 	for i, h := range r.hops {
-		if h.isTarget || !h.loss.Above(0) || h.loss.LessThan(tl) {
+		if h.isTarget || !h.loss.Above(0) || h.loss.ClearlyBelow(tl) {
 			continue
 		}
 		carried := true
 		for _, g := range r.laterThan(i, tl) {
-			carried = carried && !g.LessThan(h.loss)
+			carried = carried && !g.ClearlyBelow(h.loss)
 		}
 		if carried {
 			startIdx = i
@@ -145,7 +145,7 @@ func (r *reading) locate(tl Sample, source string) (location, string) {
 		loc.ttl, loc.addr = t.ttl, t.addr
 	}
 	for _, h := range r.hops {
-		if h.ttl < loc.ttl && h.loss.LessThan(tl) {
+		if h.ttl < loc.ttl && h.loss.ClearlyBelow(tl) {
 			loc.after = h.ttl
 		}
 	}

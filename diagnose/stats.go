@@ -60,13 +60,27 @@ func (s Sample) Below(pct float64) bool {
 	return hi <= pct
 }
 
-// LessThan reports whether s's rate is below o's with 95 % confidence on
-// each (their intervals do not overlap): a conservative test, so a hop is
-// called different from the path only on clear evidence.
-func (s Sample) LessThan(o Sample) bool {
-	_, hi := s.Interval()
-	lo, _ := o.Interval()
-	return hi < lo
+// zClear is the bar for "clearly below" between two samples: a one-sided
+// two-proportion z-test at z >= 4 (p < 3e-5). The comparisons decide where
+// loss starts and which router rate-limits, several per target and run; a
+// 95 % bar would call equal rates different in one run of a few hundred.
+const zClear = 4
+
+// ClearlyBelow reports whether s's rate is below o's beyond chance (a
+// pooled two-proportion z-test, z >= zClear). A hop that loses clearly
+// less than the target has not seen the path's loss yet; a hop that loses
+// clearly more than what follows it rate-limits its own ICMP.
+func (s Sample) ClearlyBelow(o Sample) bool {
+	if s.N == 0 || o.N == 0 {
+		return false
+	}
+	p1, p2 := float64(s.K)/float64(s.N), float64(o.K)/float64(o.N)
+	if p1 >= p2 {
+		return false
+	}
+	p := float64(s.K+o.K) / float64(s.N+o.N)
+	se := math.Sqrt(p * (1 - p) * (1/float64(s.N) + 1/float64(o.N)))
+	return se > 0 && (p2-p1)/se >= zClear
 }
 
 // trialsToDecide estimates how many trials, at the rate seen, would put

@@ -66,9 +66,11 @@ func TestSummarizeReadsThePath(t *testing.T) {
 	}{{
 		// The phantom: TTL 4 lost in a round whose TTL 5 probe
 		// reached the target. The target is hop 4 in both rounds.
-		name:   "target answering past a lost probe folds into its hop",
+		// Its answer at TTL 5 only says where the target is: counted, it
+		// would hide the loss at TTL 4 (TTL 5 was probed because of it).
+		name:   "target answering past a lost probe is one hop, that probe lost",
 		rounds: []Result{mkRound(t4, r1, r2, r3, "*", t4+"@5"), mkRound(t4, r1, r2, r3, t4+"@4")},
-		want:   "1:198.18.1.2 2/2/0/0 2:198.18.2.2 2/2/0/0 3:198.18.3.2 2/2/0/0 4:198.18.4.2 2/2/0/0",
+		want:   "1:198.18.1.2 2/2/0/0 2:198.18.2.2 2/2/0/0 3:198.18.3.2 2/2/0/0 4:198.18.4.2 2/1/0/1",
 		k:      4,
 	}, {
 		// A first round that never saw the target probed TTLs up to the
@@ -89,7 +91,7 @@ func TestSummarizeReadsThePath(t *testing.T) {
 		want: "1:198.18.1.2 3/3/0/0 2:198.18.2.2 3/1/0/1 3:198.18.3.2 3/1/0/1 4:198.18.4.2 3/2/0/1",
 		k:    4,
 	}, {
-		name:   "a rate-limited target probe stays rate-limited when folded",
+		name:   "a rate-limited target probe stays rate-limited",
 		rounds: []Result{mkRound(t4, r1, r2, r3, t4+"@4"), mkRound(t4, r1, r2, r3, "RL", "*")},
 		want:   "1:198.18.1.2 2/2/0/0 2:198.18.2.2 2/2/0/0 3:198.18.3.2 2/2/0/0 4:198.18.4.2 2/1/1/0",
 		k:      4,
