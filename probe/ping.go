@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // conn is what the engine needs of a socket; *Conn is one.
@@ -19,6 +22,9 @@ type conn interface {
 	ReadPacket(buf []byte) (Packet, error)
 	Raw() bool
 	ID() int
+	// ZoneIndex is the index of the interface an IPv6 zone names, in the
+	// socket's network namespace.
+	ZoneIndex(zone string) (int, error)
 	Close() error
 }
 
@@ -68,6 +74,7 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		}
 		e.trk = append(e.trk, newTracker(a.Is6(), cfg.Timeout))
 	}
+	e.dst = make([]netip.Addr, len(e.targets))
 	defer e.closeConns()
 	for f := range 2 {
 		if !need[f] {
@@ -88,12 +95,32 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		if cfg.Interval < MinUserInterval && !c.Raw() {
 			return nil, fmt.Errorf("%w (interval %v on a datagram socket)", ErrInterval, cfg.Interval)
 		}
-		e.exp[f] = Expect{V6: f == 1, ID: c.ID(), Datagram: !c.Raw(), Token: e.token, Size: cfg.Size}
+		e.exp[f] = icmpmsg.Expect{V6: f == 1, ID: c.ID(), Datagram: !c.Raw(), Token: e.token, Size: cfg.Size}
+	}
+	for i, t := range e.targets {
+		if e.dst[i], err = sendAddr(e.conns[fam(t.Addr)], t.Addr); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.OnReady != nil {
 		cfg.OnReady()
 	}
 	return e.loop(ctx), nil
+}
+
+// sendAddr is a as WriteTo takes it: a zone becomes the index of the
+// interface it names, looked up once on the socket (in its namespace). An
+// unknown zone is an error naming it.
+func sendAddr(c conn, a netip.Addr) (netip.Addr, error) {
+	z := a.Zone()
+	if z == "" {
+		return a, nil
+	}
+	i, err := c.ZoneIndex(z)
+	if err != nil {
+		return a, fmt.Errorf("%w (target %s)", err, a)
+	}
+	return a.WithZone(strconv.Itoa(i)), nil
 }
 
 func fam(a netip.Addr) int {
@@ -109,9 +136,10 @@ type engine struct {
 	targets []Target
 	trk     []*tracker
 	byAddr  map[netip.Addr]int
-	token   Token
+	dst     []netip.Addr // targets' addresses to send to (zones as interface indexes)
+	token   icmpmsg.Token
 	conns   [2]conn
-	exp     [2]Expect
+	exp     [2]icmpmsg.Expect
 	sendQ   sendHeap
 	toQ     timeoutHeap
 	lim     limiter
@@ -280,7 +308,7 @@ func (e *engine) send(i int) {
 	sentNS := time.Now().UnixNano()
 	b := Echo{V6: f == 1, ID: e.exp[f].ID, Seq: seq, Token: e.token, Target: i, SentNS: sentNS, Size: e.cfg.Size}.Marshal()
 	opts := WriteOptions{TTL: e.cfg.TTL, TOS: e.cfg.TOS, DontFragment: e.cfg.DontFragment, AllowFragment: e.cfg.AllowFragment}
-	at, err := e.conns[f].WriteTo(b, t.Addr, opts)
+	at, err := e.conns[f].WriteTo(b, e.dst[i], opts)
 	if err != nil {
 		trk.sendFailed(at)
 		e.emit(Event{Kind: EventSendError, Target: i, Seq: seq, Reason: err.Error()})
@@ -293,7 +321,11 @@ func (e *engine) send(i int) {
 func (e *engine) expireDue(now time.Time) {
 	for len(e.toQ) > 0 && !e.toQ[0].at.After(now) {
 		it := heap.Pop(&e.toQ).(timeoutItem)
-		if e.trk[it.target].expire(it.n) {
+		switch expired, claim := e.trk[it.target].expire(it.n); {
+		case claim != nil:
+			// An unverified error nothing contradicted: it stands.
+			e.emit(Event{Kind: EventError, Target: it.target, Seq: wireSeq(it.n), From: claim.from, ErrType: claim.typ, ErrCode: claim.code})
+		case expired:
 			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n)})
 		}
 	}
@@ -305,7 +337,8 @@ func (e *engine) emit(ev Event) {
 	}
 }
 
-// handle matches one packet and applies it to its target.
+// handle matches one packet (icmpmsg.Match, the check trace makes too)
+// and applies it to its target.
 func (e *engine) handle(m inbound) {
 	if m.err != nil {
 		// A reader stopped on an unexpected error: nothing more will
@@ -313,67 +346,97 @@ func (e *engine) handle(m inbound) {
 		return
 	}
 	p := m.pkt
-	v := Match(e.exp[m.fam], p.Data, p.Queued)
+	v := verdict(e.exp[m.fam], p)
 	src := p.Src.Unmap().WithZone("")
 	switch v.Kind {
-	case Foreign:
-		return
-	case Invalid:
-		e.invalid(src, v, p, "")
-	case Reply:
-		i := v.Target
-		if i >= len(e.targets) || e.targets[i].Addr.WithZone("") != src.WithZone("") {
-			e.invalid(src, v, p, "reply from "+src.String()+", not the target's address")
-			return
+	case icmpmsg.Invalid:
+		i, ok := e.byAddr[src]
+		if !ok {
+			i, ok = e.target(v.Index, m.fam)
 		}
-		out, _, rtt := e.trk[i].reply(v, p.At, p.KernelTime)
-		trk := e.trk[i]
-		ev := Event{Target: i, Seq: v.Seq, RTT: rtt, TTL: p.TTL, From: src, Bytes: len(p.Data), KernelTime: p.KernelTime,
-			Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()}
-		switch out {
-		case Received:
-			ev.Kind = EventReply
-		case Duplicate:
-			ev.Kind = EventDuplicate
-		case Late:
-			ev.Kind = EventLate
-		default:
-			ev.Kind, ev.Reason = EventInvalid, "no probe with this sequence and send time"
+		if ok {
+			e.invalid(i, v.Cause, v.Reason, src, v, p)
 		}
-		e.emit(ev)
-	case Error:
-		i := v.Target
-		if i < 0 {
-			dst := p.To
-			if p.Queued == nil {
-				dst, _ = QuotedDst(e.exp[m.fam].V6, p.Data)
-			}
-			j, ok := e.byAddr[dst.Unmap().WithZone("")]
-			if !ok {
-				return
-			}
-			i = j
-		}
-		if i >= len(e.targets) || fam(e.targets[i].Addr) != m.fam {
-			return
-		}
-		if out, _ := e.trk[i].icmpError(v, src); out == Errored {
-			e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode})
-		}
+	case icmpmsg.Reply:
+		e.reply(m.fam, src, v, p)
+	case icmpmsg.Error:
+		e.icmpError(m.fam, src, v)
 	}
 }
 
-// invalid counts a message for us that failed validation against the
-// target it came from; one from no target of ours is dropped.
-func (e *engine) invalid(src netip.Addr, v Verdict, p Packet, reason string) {
-	i, ok := e.byAddr[src]
+// verdict is what packet p, read from a Conn, is to a run that expects e:
+// icmpmsg.Match of the message, or icmpmsg.MatchQueued of a queued error
+// (its Dst set to the destination the kernel reports).
+func verdict(e icmpmsg.Expect, p Packet) icmpmsg.Verdict {
+	if q := p.Queued; q != nil {
+		v := icmpmsg.MatchQueued(e, p.Data, q.Type, q.Code, q.Info)
+		v.Dst = p.To
+		return v
+	}
+	return icmpmsg.Match(e, p.Data)
+}
+
+// target returns the target at index i of the run if it is one of family
+// f.
+func (e *engine) target(i, f int) (int, bool) {
+	if i < 0 || i >= len(e.targets) || fam(e.targets[i].Addr) != f {
+		return -1, false
+	}
+	return i, true
+}
+
+// reply applies a valid echo reply: it must come from the target its
+// payload names, and answer a probe sent to it.
+func (e *engine) reply(f int, src netip.Addr, v icmpmsg.Verdict, p Packet) {
+	i, ok := e.target(v.Index, f)
 	if !ok {
+		if j, ok := e.byAddr[src]; ok {
+			e.invalid(j, icmpmsg.UnknownProbe, "no target of this run has this index", src, v, p)
+		}
 		return
 	}
-	if reason == "" {
-		reason = v.Reason
+	if e.targets[i].Addr.WithZone("") != src {
+		e.invalid(i, icmpmsg.WrongSource, "reply from "+src.String()+", not the target's address", src, v, p)
+		return
 	}
-	e.trk[i].reject()
+	trk := e.trk[i]
+	out, _, rtt := trk.reply(v, p.At, p.KernelTime)
+	ev := Event{Target: i, Seq: v.Seq, RTT: rtt, TTL: p.TTL, From: src, Bytes: len(p.Data), KernelTime: p.KernelTime,
+		Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()}
+	switch out {
+	case Received:
+		ev.Kind = EventReply
+	case Duplicate:
+		ev.Kind = EventDuplicate
+	case Late:
+		ev.Kind = EventLate
+	default:
+		ev.Kind, ev.Reason = EventInvalid, "no probe with this sequence and send time"
+	}
+	e.emit(ev)
+}
+
+// icmpError applies an ICMP error quoting one of our probes, to the target
+// the quote's payload names or, for a quote too short to hold it, the
+// target the quoted probe was sent to.
+func (e *engine) icmpError(f int, src netip.Addr, v icmpmsg.Verdict) {
+	i, ok := e.target(v.Index, f)
+	if !ok {
+		if i, ok = e.byAddr[v.Dst.Unmap().WithZone("")]; !ok || fam(e.targets[i].Addr) != f {
+			return
+		}
+	}
+	switch out, _ := e.trk[i].icmpError(v, src); out {
+	case Errored:
+		e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode})
+	case Rejected:
+		e.emit(Event{Kind: EventInvalid, Target: i, Seq: v.Seq, From: src, Reason: "an ICMP error that the probe's reply or state shows false"})
+	}
+}
+
+// invalid counts a message for target i that failed a check.
+func (e *engine) invalid(i int, c icmpmsg.Cause, reason string, src netip.Addr, v icmpmsg.Verdict, p Packet) {
+	e.trk[i].reject(c)
 	e.emit(Event{Kind: EventInvalid, Target: i, Seq: v.Seq, From: src, Bytes: len(p.Data), Reason: reason})
 }
 

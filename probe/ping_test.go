@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // fakeHost answers echo requests like a host behind a path of rtt, with
@@ -34,7 +37,15 @@ func newFakeHost(v6, raw bool, rtt time.Duration, behave map[netip.Addr]string) 
 }
 
 func (f *fakeHost) Raw() bool { return f.raw }
-func (f *fakeHost) ID() int   { return 0x5151 }
+
+// ZoneIndex knows one interface, "eth0", index 2.
+func (f *fakeHost) ZoneIndex(zone string) (int, error) {
+	if zone == "eth0" || zone == "2" {
+		return 2, nil
+	}
+	return 0, fmt.Errorf("%w %q: no such interface", ErrZone, zone)
+}
+func (f *fakeHost) ID() int { return 0x5151 }
 func (f *fakeHost) Close() error {
 	f.closed.Do(func() { close(f.done) })
 	return nil
@@ -65,7 +76,7 @@ func (f *fakeHost) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time,
 	}
 	reply[2], reply[3] = 0, 0
 	if !f.v6 {
-		binary.BigEndian.PutUint16(reply[2:], checksum(reply))
+		binary.BigEndian.PutUint16(reply[2:], icmpmsg.Checksum(reply))
 	}
 	p := Packet{Src: dst, Data: reply, TTL: 63}
 	switch f.behave[dst] {

@@ -15,7 +15,7 @@ import (
 	"netdx/internal/netlab"
 )
 
-var updateFlag = flag.Bool("update", false, "capture the ICMP fixtures in testdata/icmp again (needs root)")
+var updateFlag = flag.Bool("update", false, "capture the ICMP fixtures in ../icmpmsg/testdata/captured again (needs root)")
 
 // captureCase is one lab set-up whose ICMP traffic becomes a fixture.
 type captureCase struct {
@@ -57,7 +57,7 @@ func captureCases() []captureCase {
 // TestIntegrationCaptureFixtures captures, with tcpdump in the lab, the
 // ICMP errors that netdx's own probes draw from a Linux router (nftables
 // rejects with every code, a 1280-byte link) and target, into
-// testdata/icmp/*.txt: the tcpdump lines above the bytes. It runs only
+// ../icmpmsg/testdata/captured/*.txt: the tcpdump lines above the bytes. It runs only
 // with -update; TestFixtures reads what it wrote.
 func TestIntegrationCaptureFixtures(t *testing.T) {
 	if !*updateFlag {
@@ -67,7 +67,7 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 	p := l.Chain(netlab.PathConfig{Routers: 2})
 	fastRouters(p, true)
 	r1 := p.Routers[0]
-	if err := os.MkdirAll("testdata/icmp", 0o755); err != nil {
+	if err := os.MkdirAll(capturedDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range captureCases() {
@@ -103,7 +103,7 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 			})
 			text := "# captured by TestIntegrationCaptureFixtures (go test ./trace -run TestIntegrationCaptureFixtures -update): " + desc + "\n" +
 				"# tcpdump --immediate-mode -n -U -i eth0 -w capture.pcap '(icmp or icmp6) and not (icmp6 and ip6[40] >= 133)'\n# tcpdump -n -v -x -r capture.pcap\n" + out
-			if err := os.WriteFile(filepath.Join("testdata/icmp", c.file), []byte(text), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(capturedDir, c.file), []byte(text), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		})

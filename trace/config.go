@@ -3,7 +3,9 @@ package trace
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"netdx/probe"
@@ -62,12 +64,20 @@ type Config struct {
 	OnAnswer func(netip.Addr)
 
 	target netip.Addr
+	zone   int // the interface index of target's zone, 0 without one
 }
 
 func (c Config) withDefaults(target netip.Addr) (Config, error) {
 	c.target = target.Unmap()
 	if !c.target.IsValid() {
 		return c, fmt.Errorf("%w: no target address", ErrConfig)
+	}
+	if z := c.target.Zone(); z != "" {
+		ifi, err := zoneInterface(z)
+		if err != nil {
+			return c, fmt.Errorf("%w: zone %q of %s names no interface: %v", ErrConfig, z, c.target, err)
+		}
+		c.zone = ifi.Index
 	}
 	switch c.Protocol {
 	case "":
@@ -122,8 +132,8 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 		return c, fmt.Errorf("%w: %d retries (want at most 3)", ErrConfig, c.Retries)
 	case c.Wait < 0:
 		return c, fmt.Errorf("%w: negative wait", ErrConfig)
-	case c.Size < minPayload || c.Size > 65000:
-		return c, fmt.Errorf("%w: probe size %d (want %d..65000)", ErrConfig, c.Size, minPayload)
+	case c.Size < minSize(c.Protocol) || c.Size > 65000:
+		return c, fmt.Errorf("%w: probe size %d (want %d..65000 for %s probes)", ErrConfig, c.Size, minSize(c.Protocol), c.Protocol)
 	case (c.MaxTTL-c.FirstTTL+1)*c.Queries*c.Flows > maxSlots:
 		// Every probe of a trace, retries included, needs its own
 		// 16-bit token.
@@ -143,6 +153,25 @@ func (c Config) Validate(target netip.Addr) error {
 }
 
 func (c Config) payload() int { return c.Size }
+
+// zoneInterface is the interface a zone names, by name or index, in the
+// calling thread's network namespace.
+func zoneInterface(z string) (*net.Interface, error) {
+	if i, err := strconv.Atoi(z); err == nil {
+		return net.InterfaceByIndex(i)
+	}
+	return net.InterfaceByName(z)
+}
+
+// dst is the target to send to: with its zone as an interface index, which
+// the kernel reads as the scope of a link-local address, and which needs
+// no lookup by name from a thread in another namespace.
+func (c Config) dst() netip.Addr {
+	if c.zone == 0 {
+		return c.target
+	}
+	return c.target.WithZone(strconv.Itoa(c.zone))
+}
 
 // maxSlots bounds the probes of a trace so that they and their retries
 // (at most Retries+1 each, and the polling of one TTL) fit in 16-bit

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // fakePath is a user-space path of routers and a target for scheduler
@@ -73,7 +75,8 @@ func newFakePath(proto string, v6 bool, rtts ...time.Duration) *fakePath {
 		p.hops = append(p.hops, &fakeHop{addr: a, rtt: rtt, reject: -1})
 	}
 	p.target = p.hops[len(p.hops)-1].addr
-	p.m = &matcher{proto: proto, target: p.target, src: p.src, icmpID: 0x4242, cookie: 0x7a7a}
+	p.m = &matcher{proto: proto, target: p.target, src: p.src, icmpID: 0x4242, cookie: 0x7a7a,
+		token: icmpmsg.Token{0xde, 0xad, 0xbe, 0xef, 0x01, 0x02}}
 	return p
 }
 
@@ -173,7 +176,8 @@ func (p *fakePath) packet(a *attempt) []byte {
 		if p.v6 {
 			proto = protoICMPv6
 		}
-		l4 = echoRequest(p.v6, a.size, p.src, p.target, p.m.icmpID, a.token, f.sum)
+		a.stamp = time.Now().UnixNano()
+		l4 = echoRequest(p.v6, a.size, p.src, p.target, p.m.icmpID, a.token, f.sum, icmpmsg.Payload{Token: p.m.token, SentNS: a.stamp})
 		if p.v6 { // the kernel fills the ICMPv6 checksum
 			s := pseudoSum(p.src, p.target, protoICMPv6, len(l4))
 			binary.BigEndian.PutUint16(l4[2:], ^fold(sum16(s, l4)))
@@ -204,7 +208,7 @@ func ipPacket(v6 bool, src, dst netip.Addr, proto, ttl int, l4 []byte) []byte {
 	b[8], b[9] = byte(ttl), byte(proto)
 	copy(b[12:], src.AsSlice())
 	copy(b[16:], dst.AsSlice())
-	binary.BigEndian.PutUint16(b[10:], checksum(b))
+	binary.BigEndian.PutUint16(b[10:], icmpmsg.Checksum(b))
 	return append(b, l4...)
 }
 
@@ -248,9 +252,12 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 			l4 = pkt[40:]
 		}
 		msg = append([]byte(nil), l4...)
-		msg[0] = icmp4EchoReply
+		msg[0] = icmpmsg.TypeEchoReply
 		if p.v6 {
-			msg[0] = icmp6EchoReply
+			msg[0] = icmpmsg.Type6EchoReply
+		} else {
+			msg[2], msg[3] = 0, 0
+			binary.BigEndian.PutUint16(msg[2:], icmpmsg.Checksum(msg))
 		}
 	case p.proto == "tcp":
 		syn := pkt[20:]
@@ -268,7 +275,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	if h.silent && (k < n || p.proto == "udp") {
 		return now, nil
 	}
-	if msg[0] != icmp4EchoReply && msg[0] != icmp6EchoReply && !h.allow(arrive) {
+	if msg[0] != icmpmsg.TypeEchoReply && msg[0] != icmpmsg.Type6EchoReply && !h.allow(arrive) {
 		return now, nil
 	}
 	p.arrive(h, reply{src: h.addr, ttl: 64 - k + 1, v6: p.v6, icmp: msg})
@@ -293,7 +300,7 @@ func (p *fakePath) icmpError(t4, t6, code int, q []byte, left int, labels []uint
 	} else {
 		q[8] = byte(left)
 		binary.BigEndian.PutUint16(q[10:], 0)
-		binary.BigEndian.PutUint16(q[10:], checksum(q[:20]))
+		binary.BigEndian.PutUint16(q[10:], icmpmsg.Checksum(q[:20]))
 	}
 	b := []byte{byte(typ), byte(code), 0, 0, 0, 0, 0, 0}
 	if len(labels) > 0 {
@@ -314,7 +321,7 @@ func (p *fakePath) icmpError(t4, t6, code int, q []byte, left int, labels []uint
 		b = append(b, q...)
 	}
 	if !p.v6 {
-		binary.BigEndian.PutUint16(b[2:], checksum(b))
+		binary.BigEndian.PutUint16(b[2:], icmpmsg.Checksum(b))
 	}
 	return b
 }
@@ -325,7 +332,7 @@ func mplsExtension(labels []uint32) []byte {
 	e := []byte{0x20, 0, 0, 0}
 	obj := make([]byte, 4, 4+4*len(labels))
 	binary.BigEndian.PutUint16(obj, uint16(4+4*len(labels)))
-	obj[2], obj[3] = classMPLS, 1
+	obj[2], obj[3] = 1, 1 // class MPLS (RFC 4950), c-type 1
 	for i, l := range labels {
 		v := l<<12 | 1
 		if i == len(labels)-1 {
@@ -334,7 +341,7 @@ func mplsExtension(labels []uint32) []byte {
 		obj = binary.BigEndian.AppendUint32(obj, v)
 	}
 	e = append(e, obj...)
-	binary.BigEndian.PutUint16(e[2:], checksum(e))
+	binary.BigEndian.PutUint16(e[2:], icmpmsg.Checksum(e))
 	return e
 }
 

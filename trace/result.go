@@ -5,6 +5,15 @@ import (
 	"math"
 	"net/netip"
 	"time"
+
+	"netdx/icmpmsg"
+)
+
+// The RFC 4884 extensions of an answer, as icmpmsg decodes them.
+type (
+	Extensions    = icmpmsg.Extensions
+	MPLSLabel     = icmpmsg.MPLSLabel
+	InterfaceInfo = icmpmsg.InterfaceInfo
 )
 
 // End reasons of a trace (Result.EndReason).
@@ -46,7 +55,7 @@ type Probe struct {
 	// target (or router) that answered other probes of the trace, most
 	// likely because of its ICMP rate limit.
 	Timeout, RateLimited bool
-	Annotation           string // "!H", "!F-1400", … (see Annotation)
+	Annotation           string // "!H", "!F-1400", … (see icmpmsg.MarkOf)
 	// ICMPType and ICMPCode are the raw type and code of an ICMP answer,
 	// -1 for a TCP answer or no answer.
 	ICMPType, ICMPCode int

@@ -1,32 +1,15 @@
-package trace
+package icmpmsg
 
 import (
 	"errors"
 	"net"
 	"net/netip"
-	"os"
 	"testing"
 
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 )
-
-// quoteBytes is the start of a captured probe quote (IP + UDP + payload).
-func quoteBytes(t testing.TB, v6 bool) []byte {
-	t.Helper()
-	file := "testdata/icmp/v4-udp-reached.txt"
-	if v6 {
-		file = "testdata/icmp/v6-udp-reached.txt"
-	}
-	for _, pk := range readCapture(t, file) {
-		if _, b, _ := icmpOf(pk.ip); b[0] == icmp4TimeExceeded || b[0] == icmp6TimeExceeded {
-			return append([]byte(nil), b[8:]...)
-		}
-	}
-	t.Fatal("no time exceeded in fixture")
-	return nil
-}
 
 // TestExtensionsFromXNet decodes Time Exceeded messages with RFC 4950 and
 // RFC 5837 objects marshalled by golang.org/x/net/icmp, an independent
@@ -122,31 +105,35 @@ func TestExtensionErrors(t *testing.T) {
 }
 
 // FuzzParseMessage feeds ICMP messages (seeded with the captured ones) to
-// every parser of bytes from the network.
+// every parser of bytes from the network and to Match, for a raw and a
+// datagram socket: nothing may panic, and what Match accepts as a reply
+// must carry the token.
 func FuzzParseMessage(f *testing.F) {
-	files, _ := os.ReadDir("testdata/icmp")
-	for _, fi := range files {
-		for _, pk := range readCapture(f, "testdata/icmp/"+fi.Name()) {
-			_, b, v6 := icmpOf(pk.ip)
-			f.Add(v6, b)
-		}
+	for _, c := range capturedMessages(f) {
+		f.Add(c.v6, c.msg)
 	}
+	f.Add(false, replyTo(request(false, 7, 3, 1), false, -1))
+	f.Add(true, replyTo(request(true, 7, 3, 1), true, -1))
 	f.Fuzz(func(t *testing.T, v6 bool, b []byte) {
+		for _, dg := range []bool{false, true} {
+			e := Expect{V6: v6, ID: 0x4242, Datagram: dg, Token: testToken, Size: testSize}
+			v := Match(e, b)
+			if v.Kind == Reply && (len(b) != 8+testSize || Token(b[8:14]) != testToken || v.Index < 0) {
+				t.Fatalf("accepted a reply without our token: %x", b)
+			}
+			if v.Kind == Error && !v.Unverified && !containsToken(b) {
+				t.Fatalf("verified an error without our token: %x", b)
+			}
+			_ = MatchQueued(e, b, 11, 0, 0)
+		}
 		m, err := ParseMessage(v6, b)
-		if err != nil {
+		if err != nil && m.Quote == nil {
 			return
 		}
-		_ = Annotation(&m, true)
-		q, err := ParseQuote(m.Quote)
-		if err != nil {
-			return
-		}
-		for _, proto := range []string{"udp", "icmp", "tcp"} {
-			mt, tok := quoteMatcher(&q, proto)
-			mt.fromQuote(&q, func(x uint16, _ int) bool { return x == tok })
-			mt.fromEcho(&m, b, func(uint16, int) bool { return true })
-			mt.fromQueued(b, func(uint16, int) bool { return true })
-			mt.fromTCP(q.Src, q.Transport, func(uint16, int) bool { return true })
+		_ = m.Mark(true)
+		if q, err := ParseQuote(m.Quote); err == nil {
+			_, _ = q.Ports()
+			_ = MatchQuotedEcho(Expect{V6: v6, ID: 0x4242, Token: testToken}, q.Transport)
 		}
 	})
 }
