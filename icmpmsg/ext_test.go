@@ -149,3 +149,50 @@ func FuzzParseExtensions(f *testing.F) {
 		}
 	})
 }
+
+// TestExtensionsAfterShortLength reads the layout of trippy issue 804: the
+// RFC 4884 length counts only the quote (68 bytes), the quote is padded to
+// 128 and the structure follows there. A valid structure at 128 is read,
+// the quote kept at the length given; without a valid one (a bad checksum)
+// the padding after the length is what the router said and is rejected as
+// before.
+func TestExtensionsAfterShortLength(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		q := quoteBytes(t, v6)
+		n := 64 // a multiple of both word sizes
+		body := append(append([]byte(nil), q[:n]...), make([]byte, 128-n)...)
+		typ := byte(TypeTimeExceeded)
+		hdr := []byte{typ, 0, 0, 0, 0, byte(n / 4), 0, 0}
+		if v6 {
+			typ = Type6TimeExceeded
+			hdr = []byte{typ, 0, 0, 0, byte(n / 8), 0, 0, 0}
+		}
+		msg := append(append(hdr, body...), mplsExtension([]uint32{416240})...)
+		m, err := ParseMessage(v6, msg)
+		if err != nil || m.Extensions == nil || len(m.Extensions.MPLS) != 1 || m.Extensions.MPLS[0].Label != 416240 || len(m.Quote) != n {
+			t.Errorf("v6=%v: ext %+v quote %d err %v, want label 416240 and a %d-byte quote", v6, m.Extensions, len(m.Quote), err, n)
+		}
+		if _, err := ParseQuote(m.Quote); err != nil {
+			t.Errorf("v6=%v: quote: %v", v6, err)
+		}
+		bad := append([]byte(nil), msg...)
+		bad[len(bad)-1] ^= 1 // the structure's checksum no longer checks
+		if m, err := ParseMessage(v6, bad); !errors.Is(err, ErrBadExtension) || m.Extensions != nil || len(m.Quote) != n {
+			t.Errorf("v6=%v, bad checksum at 128: ext %+v quote %d err %v, want ErrBadExtension for the padding", v6, m.Extensions, len(m.Quote), err)
+		}
+	}
+}
+
+// TestReassemblyAndQuench: Time Exceeded code 1 parses as an error that is
+// no hop's answer; Source Quench quotes the datagram after the unused word.
+func TestReassemblyAndQuench(t *testing.T) {
+	q := quoteBytes(t, false)
+	m, err := ParseMessage(false, append([]byte{TypeTimeExceeded, 1, 0, 0, 0, 0, 0, 0}, q...))
+	if err != nil || !m.Reassembly() || m.TimeExceeded() || m.Mark(false) != "" {
+		t.Errorf("reassembly: %+v %v", m, err)
+	}
+	m, err = ParseMessage(false, append([]byte{TypeSourceQuench, 0, 0, 0, 0, 0, 0, 0}, q...))
+	if err != nil || !m.SourceQuench() || len(m.Quote) != len(q) {
+		t.Errorf("source quench: %+v %v", m, err)
+	}
+}

@@ -2,7 +2,9 @@ package probe
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +173,109 @@ func TestTrackerWrap(t *testing.T) {
 	}
 	if out, n := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 0, ErrType: 11}, netip.MustParseAddr("198.18.1.2")); out != Errored || n != 65535 {
 		t.Errorf("short-quoted error for seq 0: %v probe %d", out, n)
+	}
+}
+
+// TestTrackerClaims checks how unverified errors (quotes too short to hold
+// the token) count: a reply in time shows them false; with no reply, the
+// first stands as the probe's error at the timeout and the rest were
+// repeats; verified errors fail a probe at once, yet a reply in time still
+// counts as received.
+func TestTrackerClaims(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	ms := time.Millisecond
+	r1, forged := netip.MustParseAddr("198.18.1.2"), netip.MustParseAddr("198.18.66.6")
+	tr := newTracker(false, time.Second)
+	for n := range 4 {
+		tr.sent(t0.Add(time.Duration(n)*100*ms), int64(n+1))
+	}
+	claim := func(seq int, from netip.Addr) Outcome {
+		out, _ := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: seq, ErrType: 3, ErrCode: 1, Unverified: true}, from)
+		return out
+	}
+	reply := func(n int, after time.Duration) Outcome {
+		out, _, _ := tr.reply(icmpmsg.Verdict{Kind: icmpmsg.Reply, Seq: n + 1, SentNS: int64(n + 1)}, t0.Add(time.Duration(n)*100*ms+after), true)
+		return out
+	}
+	// Probe 0: three forged claims, then the real reply.
+	for range 3 {
+		if out := claim(1, forged); out != Claimed {
+			t.Fatalf("claim on a pending probe: %v", out)
+		}
+	}
+	if out := reply(0, 5*ms); out != Received {
+		t.Errorf("reply after claims: %v, want received", out)
+	}
+	if out := claim(1, forged); out != Rejected {
+		t.Errorf("claim on an answered probe: %v, want invalid", out)
+	}
+	// Probe 1: a claim, no reply: at the timeout it is the probe's error,
+	// and a second claim was a repeat.
+	claim(2, r1)
+	claim(2, forged)
+	if ok, k := tr.expire(1); !ok || k == nil || k.from != r1 || k.typ != 3 || k.code != 1 {
+		t.Errorf("expire with a claim: %v %+v, want the first claim", ok, k)
+	}
+	// Probe 2: a verified error fails it at once; its reply in time still
+	// counts.
+	if out, n := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 3, SentNS: 3, ErrType: 11}, r1); out != Errored || n != 2 || tr.pending != 1 {
+		t.Errorf("verified error: %v probe %d pending %d", out, n, tr.pending)
+	}
+	if out := reply(2, 30*ms); out != Received {
+		t.Errorf("reply in time after a verified error: %v, want received", out)
+	}
+	// Probe 3: times out; a claim then is the error that explains it.
+	tr.expire(3)
+	if out := claim(4, r1); out != Errored {
+		t.Errorf("claim after the timeout: %v, want error", out)
+	}
+	r := tr.result(Target{Name: "x", Addr: netip.MustParseAddr("198.18.2.2")})
+	want := map[string]int{"contradicted_error": 4, "repeated_error": 1}
+	if r.Received != 2 || r.Invalid != 5 || len(r.InvalidByCause) != 2 || r.InvalidByCause["contradicted_error"] != 4 || r.InvalidByCause["repeated_error"] != 1 {
+		t.Errorf("received %d invalid %d %v, want 2 received, invalid %v", r.Received, r.Invalid, r.InvalidByCause, want)
+	}
+	var errs []string
+	for _, e := range r.ICMPErrors {
+		errs = append(errs, fmt.Sprintf("%d/%d %s x%d", e.Type, e.Code, e.From, e.Count))
+	}
+	if got := strings.Join(errs, ", "); got != "3/1 198.18.1.2 x2, 11/0 198.18.1.2 x1" {
+		t.Errorf("icmp errors %s", got)
+	}
+	// A reply stamped in time but handled after the timeout took back a
+	// claim already counted as the error.
+	tr2 := newTracker(false, time.Second)
+	tr2.sent(t0, 1)
+	tr2.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 1, ErrType: 3, ErrCode: 1, Unverified: true}, forged)
+	tr2.expire(0)
+	if out, _, _ := tr2.reply(icmpmsg.Verdict{Kind: icmpmsg.Reply, Seq: 1, SentNS: 1}, t0.Add(900*ms), true); out != Received {
+		t.Errorf("in-time reply after a claim stood: %v", out)
+	}
+	if r := tr2.result(Target{Addr: netip.MustParseAddr("198.18.2.2")}); len(r.ICMPErrors) != 0 || r.InvalidByCause["contradicted_error"] != 1 {
+		t.Errorf("after the reply: errors %+v invalid %v, want none and one contradicted", r.ICMPErrors, r.InvalidByCause)
+	}
+}
+
+// TestTrackerErrorBound floods a target with verified errors from 10000
+// senders: the first MaxErrorKinds are itemised, the rest counted in one
+// entry.
+func TestTrackerErrorBound(t *testing.T) {
+	tr := newTracker(false, time.Second)
+	tr.sent(time.Unix(1700000000, 0), 1)
+	for i := range 10000 {
+		from := netip.AddrFrom4([4]byte{198, 19, byte(i >> 8), byte(i)})
+		tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 1, SentNS: 1, ErrType: 3, ErrCode: 1}, from)
+	}
+	tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 1, SentNS: 1, ErrType: 3, ErrCode: 1}, netip.AddrFrom4([4]byte{198, 19, 0, 0}))
+	r := tr.result(Target{Addr: netip.MustParseAddr("198.18.2.2")})
+	if len(tr.errs) != MaxErrorKinds || len(r.ICMPErrors) != MaxErrorKinds+1 {
+		t.Fatalf("%d kinds kept, %d entries, want %d and one more", len(tr.errs), len(r.ICMPErrors), MaxErrorKinds)
+	}
+	total := 0
+	for _, e := range r.ICMPErrors {
+		total += e.Count
+	}
+	last := r.ICMPErrors[len(r.ICMPErrors)-1]
+	if total != 10001 || last.From != OtherSenders || last.Count != 10000-MaxErrorKinds || r.ICMPErrors[0].Count != 2 {
+		t.Errorf("total %d, overflow %+v, first %+v", total, last, r.ICMPErrors[0])
 	}
 }

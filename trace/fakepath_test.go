@@ -27,6 +27,9 @@ type fakePath struct {
 	once   sync.Once
 	sent   []int    // TTL of every probe sent
 	held   []*reply // stalled answers (fakeHop.stall)
+	// forger, if set, answers every ICMP probe first, as an on-path host
+	// would (see forge_test.go).
+	forger bool
 }
 
 type fakeHop struct {
@@ -44,6 +47,8 @@ type fakeHop struct {
 	lastTick time.Time
 	// mpls labels added to Time Exceeded as an RFC 4950 extension.
 	mpls []uint32
+	// short: the hop quotes only the IP header and 8 bytes (RFC 792).
+	short bool
 	// stallAnswer (1-based) picks one answer of this hop that arrives in
 	// time but waits in the "socket" for stall, as when the process is
 	// descheduled: it reaches the reader at once only if the run asks
@@ -218,6 +223,9 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	p.mu.Lock()
 	p.sent = append(p.sent, a.ttl)
 	p.mu.Unlock()
+	if p.forger && p.proto == "icmp" {
+		p.forge(pkt)
+	}
 	n := len(p.hops)
 	k := min(a.ttl, n)
 	// A rejecting router before hop k answers instead.
@@ -239,6 +247,9 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 		left--
 		msg = p.icmpError(3, 1, h.reject, q, left, nil)
 	case k < n:
+		if h.short {
+			q = q[:len(q)-len(pkt)+ipHeaderLen(p.v6)+8]
+		}
 		msg = p.icmpError(11, 3, 0, q, 1, h.mpls)
 	case p.proto == "udp":
 		code := 3
