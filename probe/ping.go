@@ -426,12 +426,19 @@ func (e *engine) icmpError(f int, src netip.Addr, v icmpmsg.Verdict) {
 			return
 		}
 	}
-	switch out, _ := e.trk[i].icmpError(v, src); out {
+	switch out, _, cause := e.trk[i].icmpError(v, src); out {
 	case Errored:
 		e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode})
 	case Rejected:
-		e.emit(Event{Kind: EventInvalid, Target: i, Seq: v.Seq, From: src, Reason: "an ICMP error that the probe's reply or state shows false"})
+		e.emit(Event{Kind: EventInvalid, Target: i, Seq: v.Seq, From: src, Reason: errorReasons[cause]})
 	}
+}
+
+// errorReasons say why an ICMP error is invalid, for live output.
+var errorReasons = map[icmpmsg.Cause]string{
+	icmpmsg.UnknownProbe:      "ICMP error quoting no probe of this run",
+	icmpmsg.ContradictedError: "ICMP error for a probe that was answered",
+	icmpmsg.RepeatedError:     "another ICMP error for the same probe",
 }
 
 // invalid counts a message for target i that failed a check.

@@ -209,7 +209,7 @@ func TestPingEngine(t *testing.T) {
 				badSum, token = 0, 8
 			}
 			if r := get("forged"); r.Received != 4 || r.Late != 0 || r.LossPct != 0 || len(r.ICMPErrors) != 0 ||
-				r.InvalidByCause["contradicted_error"] != 20 || r.InvalidByCause["bad_checksum"] != badSum ||
+				r.InvalidByCause["contradicted_error"] != 4 || r.InvalidByCause["repeated_error"] != 16 || r.InvalidByCause["bad_checksum"] != badSum ||
 				r.InvalidByCause["wrong_token"] != token || r.InvalidByCause["wrong_source"] != 4 || r.Invalid != 32 {
 				t.Errorf("raw=%v forged: %+v", raw, r)
 			}

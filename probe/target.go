@@ -25,13 +25,15 @@ type sentProbe struct {
 	sentNS int64     // send time written into the payload
 	state  probeState
 	rtt    time.Duration
-	// claims counts the unverified errors (quotes too short to hold the
-	// token) received for the probe while it was pending; claim is the
-	// first one's kind and sender. They count only if the probe times
-	// out unanswered (claimed is then set).
-	claims  int
-	claim   errKey
-	claimed bool
+	// errs counts the ICMP errors received for the probe; err is the
+	// one that speaks for it (the first, or the first verified), counted
+	// in the tracker's errors once counted is set: at once when verified,
+	// at the timeout for an unverified claim. A reply in time takes it
+	// back.
+	errs     int
+	err      errKey
+	verified bool
+	counted  bool
 }
 
 // Outcome is what a message did to a target's statistics.
@@ -44,7 +46,7 @@ const (
 	Late                     // a valid reply after the probe timed out
 	Rejected                 // failed validation: counted as invalid
 	Errored                  // an ICMP error for a probe
-	Claimed                  // an unverified ICMP error, held until the probe times out
+	Claimed                  // an unverified ICMP error, held until the probe times out or is answered
 )
 
 func (o Outcome) String() string {
@@ -172,19 +174,17 @@ func (t *tracker) reply(v icmpmsg.Verdict, at time.Time, kernel bool) (Outcome, 
 	return Received, n, p.rtt
 }
 
-// contradict turns the unverified errors of p, now answered, into invalid
-// messages; one already counted as an error at the timeout is taken back.
+// contradict takes back the error counted for p, now answered: it was
+// false.
 func (t *tracker) contradict(p *sentProbe) {
-	if p.claims == 0 {
+	if p.errs == 0 {
 		return
 	}
-	if p.claimed {
-		t.dropErr(p.claim)
-		t.reject(icmpmsg.ContradictedError)
-	} else {
-		t.rejected.Add(icmpmsg.ContradictedError, p.claims)
+	if p.counted {
+		t.dropErr(p.err)
 	}
-	p.claims, p.claimed = 0, false
+	t.reject(icmpmsg.ContradictedError)
+	p.errs, p.counted, p.verified = 0, false, false
 }
 
 // sendFailed records a probe whose send call failed at at.
@@ -207,11 +207,16 @@ func (t *tracker) reject(c icmpmsg.Cause) { t.rejected.Add(c, 1) }
 
 // icmpError applies an ICMP error (Verdict kind Error) sent by from. A
 // quote with the send time names its probe; one without (too short) is
-// matched on the sequence alone, to the latest probe that carries it. A
-// verified error (the quote holds our token) fails a pending probe at
-// once. An unverified one is held as a claim while the probe waits, and
-// counts only if no reply proves it false before the timeout.
-func (t *tracker) icmpError(v icmpmsg.Verdict, from netip.Addr) (Outcome, int) {
+// matched on the sequence alone, to the latest probe that carries it.
+//
+// One error speaks for a probe: a router sends one per probe, so others
+// are counted invalid (repeated_error), and an error for a probe already
+// answered is false (contradicted_error). A verified error (the quote holds
+// our token) counts at once and stops the wait; an unverified one is held
+// as a claim while the probe waits, and counts if it times out unanswered.
+// A verified error replaces a claim. A reply in time still counts, and
+// takes the error back (Tracker.reply).
+func (t *tracker) icmpError(v icmpmsg.Verdict, from netip.Addr) (Outcome, int, icmpmsg.Cause) {
 	key := errKey{v.ErrType, v.ErrCode, from}
 	n := t.latest(v.Seq)
 	if v.SentNS != 0 {
@@ -219,31 +224,36 @@ func (t *tracker) icmpError(v icmpmsg.Verdict, from netip.Addr) (Outcome, int) {
 	}
 	if n < 0 {
 		t.reject(icmpmsg.UnknownProbe)
-		return Rejected, -1
+		return Rejected, -1, icmpmsg.UnknownProbe
 	}
 	p := &t.probes[n]
-	if !v.Unverified {
-		t.addErr(key)
-		if p.state == pending {
-			p.state = failed
-			t.pending--
-		}
-		return Errored, n
-	}
-	switch p.state {
-	case answered:
+	switch {
+	case p.state == answered:
 		t.reject(icmpmsg.ContradictedError)
-		return Rejected, n
-	case pending:
-		if p.claims == 0 {
-			p.claim = key
+		return Rejected, n, icmpmsg.ContradictedError
+	case p.errs > 0 && (v.Unverified || p.verified):
+		p.errs++
+		t.reject(icmpmsg.RepeatedError)
+		return Rejected, n, icmpmsg.RepeatedError
+	case p.errs > 0:
+		// A verified error after a claim: the claim was the repeat.
+		if p.counted {
+			t.dropErr(p.err)
 		}
-		p.claims++
-		return Claimed, n
+		t.reject(icmpmsg.RepeatedError)
 	}
-	// The probe was already given up: the error says why.
+	p.errs++
+	p.err, p.verified, p.counted = key, !v.Unverified, false
+	if v.Unverified && p.state == pending {
+		return Claimed, n, icmpmsg.CauseNone
+	}
 	t.addErr(key)
-	return Errored, n
+	p.counted = true
+	if p.state == pending {
+		p.state = failed
+		t.pending--
+	}
+	return Errored, n, icmpmsg.CauseNone
 }
 
 // addErr counts an error of kind k, itemised while there is room.
@@ -275,17 +285,14 @@ func (t *tracker) expire(n int) (bool, *errKey) {
 		return false, nil
 	}
 	t.pending--
-	if p.claims == 0 {
+	if p.errs == 0 {
 		p.state = expired
 		return true, nil
 	}
-	// Unanswered: the first claim is the probe's error. A router sends
-	// one error per probe; the others were made up or duplicated.
-	p.state, p.claimed = failed, true
-	t.addErr(p.claim)
-	t.rejected.Add(icmpmsg.RepeatedError, p.claims-1)
-	p.claims = 1
-	k := p.claim
+	// Unanswered: the claim is the probe's error.
+	p.state, p.counted = failed, true
+	t.addErr(p.err)
+	k := p.err
 	return true, &k
 }
 

@@ -3,6 +3,7 @@ package probe
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"net/netip"
 	"strings"
 	"testing"
@@ -171,36 +172,43 @@ func TestTrackerWrap(t *testing.T) {
 	if out, n, _ := tr.reply(icmpmsg.Verdict{Kind: icmpmsg.Reply, Seq: 1, SentNS: 65537}, at, true); out != Received || n != 65536 {
 		t.Errorf("seq 1 after the wrap: %v probe %d, want probe 65536", out, n)
 	}
-	if out, n := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 0, ErrType: 11}, netip.MustParseAddr("198.18.1.2")); out != Errored || n != 65535 {
-		t.Errorf("short-quoted error for seq 0: %v probe %d", out, n)
+	if out, n, _ := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 0, ErrType: 11}, netip.MustParseAddr("198.18.1.2")); out != Rejected || n != 65535 {
+		t.Errorf("error without send time for seq 0, answered: %v probe %d, want probe 65535 (and invalid)", out, n)
+	}
+	if out, n, _ := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 3, ErrType: 11, Unverified: true}, netip.MustParseAddr("198.18.1.2")); out != Claimed || n != 2 {
+		t.Errorf("short-quoted error for seq 3: %v probe %d, want a claim on probe 2", out, n)
 	}
 }
 
-// TestTrackerClaims checks how unverified errors (quotes too short to hold
-// the token) count: a reply in time shows them false; with no reply, the
-// first stands as the probe's error at the timeout and the rest were
-// repeats; verified errors fail a probe at once, yet a reply in time still
-// counts as received.
+// TestTrackerClaims checks how ICMP errors count. One speaks for a probe,
+// the others are repeats; a reply in time shows it false and still counts.
+// An unverified one (a quote too short for the token) is a claim, counted
+// only when the probe times out unanswered; a verified one counts at once,
+// and replaces a claim.
 func TestTrackerClaims(t *testing.T) {
 	t0 := time.Unix(1700000000, 0)
 	ms := time.Millisecond
 	r1, forged := netip.MustParseAddr("198.18.1.2"), netip.MustParseAddr("198.18.66.6")
 	tr := newTracker(false, time.Second)
-	for n := range 4 {
+	for n := range 5 {
 		tr.sent(t0.Add(time.Duration(n)*100*ms), int64(n+1))
 	}
 	claim := func(seq int, from netip.Addr) Outcome {
-		out, _ := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: seq, ErrType: 3, ErrCode: 1, Unverified: true}, from)
+		out, _, _ := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: seq, ErrType: 3, ErrCode: 1, Unverified: true}, from)
+		return out
+	}
+	verified := func(seq int, from netip.Addr) Outcome {
+		out, _, _ := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: seq, SentNS: int64(seq), ErrType: 11}, from)
 		return out
 	}
 	reply := func(n int, after time.Duration) Outcome {
 		out, _, _ := tr.reply(icmpmsg.Verdict{Kind: icmpmsg.Reply, Seq: n + 1, SentNS: int64(n + 1)}, t0.Add(time.Duration(n)*100*ms+after), true)
 		return out
 	}
-	// Probe 0: three forged claims, then the real reply.
-	for range 3 {
-		if out := claim(1, forged); out != Claimed {
-			t.Fatalf("claim on a pending probe: %v", out)
+	// Probe 0: three forged claims (two repeats), then the real reply.
+	for i, want := range []Outcome{Claimed, Rejected, Rejected} {
+		if out := claim(1, forged); out != want {
+			t.Fatalf("claim %d on a pending probe: %v, want %v", i, out, want)
 		}
 	}
 	if out := reply(0, 5*ms); out != Received {
@@ -209,29 +217,35 @@ func TestTrackerClaims(t *testing.T) {
 	if out := claim(1, forged); out != Rejected {
 		t.Errorf("claim on an answered probe: %v, want invalid", out)
 	}
-	// Probe 1: a claim, no reply: at the timeout it is the probe's error,
-	// and a second claim was a repeat.
+	// Probe 1: a claim and no reply: at the timeout it is the probe's
+	// error.
 	claim(2, r1)
-	claim(2, forged)
 	if ok, k := tr.expire(1); !ok || k == nil || k.from != r1 || k.typ != 3 || k.code != 1 {
-		t.Errorf("expire with a claim: %v %+v, want the first claim", ok, k)
+		t.Errorf("expire with a claim: %v %+v, want the claim", ok, k)
 	}
-	// Probe 2: a verified error fails it at once; its reply in time still
-	// counts.
-	if out, n := tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 3, SentNS: 3, ErrType: 11}, r1); out != Errored || n != 2 || tr.pending != 1 {
-		t.Errorf("verified error: %v probe %d pending %d", out, n, tr.pending)
+	// Probe 2: a forged claim, then the router's verified error replaces
+	// it and stops the wait; a second verified one is a repeat; a reply
+	// in time still counts and takes the error back.
+	claim(3, forged)
+	if out := verified(3, r1); out != Errored || tr.pending != 2 {
+		t.Errorf("verified error after a claim: %v pending %d", out, tr.pending)
+	}
+	if out := verified(3, forged); out != Rejected {
+		t.Errorf("second verified error: %v, want invalid", out)
 	}
 	if out := reply(2, 30*ms); out != Received {
 		t.Errorf("reply in time after a verified error: %v, want received", out)
 	}
-	// Probe 3: times out; a claim then is the error that explains it.
-	tr.expire(3)
-	if out := claim(4, r1); out != Errored {
+	// Probe 3: a verified error, no reply: it stands.
+	verified(4, r1)
+	// Probe 4: times out; a claim then is the error that explains it.
+	tr.expire(4)
+	if out := claim(5, r1); out != Errored {
 		t.Errorf("claim after the timeout: %v, want error", out)
 	}
 	r := tr.result(Target{Name: "x", Addr: netip.MustParseAddr("198.18.2.2")})
-	want := map[string]int{"contradicted_error": 4, "repeated_error": 1}
-	if r.Received != 2 || r.Invalid != 5 || len(r.InvalidByCause) != 2 || r.InvalidByCause["contradicted_error"] != 4 || r.InvalidByCause["repeated_error"] != 1 {
+	want := map[string]int{"contradicted_error": 3, "repeated_error": 4}
+	if r.Received != 2 || r.Invalid != 7 || !maps.Equal(r.InvalidByCause, want) {
 		t.Errorf("received %d invalid %d %v, want 2 received, invalid %v", r.Received, r.Invalid, r.InvalidByCause, want)
 	}
 	var errs []string
@@ -241,7 +255,7 @@ func TestTrackerClaims(t *testing.T) {
 	if got := strings.Join(errs, ", "); got != "3/1 198.18.1.2 x2, 11/0 198.18.1.2 x1" {
 		t.Errorf("icmp errors %s", got)
 	}
-	// A reply stamped in time but handled after the timeout took back a
+	// A reply stamped in time but handled after the timeout takes back a
 	// claim already counted as the error.
 	tr2 := newTracker(false, time.Second)
 	tr2.sent(t0, 1)
@@ -255,17 +269,16 @@ func TestTrackerClaims(t *testing.T) {
 	}
 }
 
-// TestTrackerErrorBound floods a target with verified errors from 10000
-// senders: the first MaxErrorKinds are itemised, the rest counted in one
-// entry.
+// TestTrackerErrorBound: 10000 probes of a target that never answers, each
+// drawing a verified error from another sender: the first MaxErrorKinds
+// kinds are itemised, the rest counted in one entry.
 func TestTrackerErrorBound(t *testing.T) {
 	tr := newTracker(false, time.Second)
-	tr.sent(time.Unix(1700000000, 0), 1)
 	for i := range 10000 {
+		tr.sent(time.Unix(1700000000, 0), int64(i+1))
 		from := netip.AddrFrom4([4]byte{198, 19, byte(i >> 8), byte(i)})
-		tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 1, SentNS: 1, ErrType: 3, ErrCode: 1}, from)
+		tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: wireSeq(i), SentNS: int64(i + 1), ErrType: 3, ErrCode: 1}, from)
 	}
-	tr.icmpError(icmpmsg.Verdict{Kind: icmpmsg.Error, Seq: 1, SentNS: 1, ErrType: 3, ErrCode: 1}, netip.AddrFrom4([4]byte{198, 19, 0, 0}))
 	r := tr.result(Target{Addr: netip.MustParseAddr("198.18.2.2")})
 	if len(tr.errs) != MaxErrorKinds || len(r.ICMPErrors) != MaxErrorKinds+1 {
 		t.Fatalf("%d kinds kept, %d entries, want %d and one more", len(tr.errs), len(r.ICMPErrors), MaxErrorKinds)
@@ -275,7 +288,7 @@ func TestTrackerErrorBound(t *testing.T) {
 		total += e.Count
 	}
 	last := r.ICMPErrors[len(r.ICMPErrors)-1]
-	if total != 10001 || last.From != OtherSenders || last.Count != 10000-MaxErrorKinds || r.ICMPErrors[0].Count != 2 {
-		t.Errorf("total %d, overflow %+v, first %+v", total, last, r.ICMPErrors[0])
+	if total != 10000 || last.From != OtherSenders || last.Count != 10000-MaxErrorKinds || last.Type != -1 {
+		t.Errorf("total %d, overflow %+v", total, last)
 	}
 }

@@ -106,7 +106,13 @@ func (s *sched) handle(r reply, m *matcher) bool {
 		return true
 	}
 	if sl.claim != nil {
-		s.rejected.Add(icmpmsg.ContradictedError, 1)
+		// As ping counts it: an answer from the target shows the claim
+		// false; a verified error makes it the repeat.
+		cause := icmpmsg.RepeatedError
+		if x.reached {
+			cause = icmpmsg.ContradictedError
+		}
+		s.rejected.Add(cause, 1)
 		sl.claim = nil
 	}
 	s.apply(x)
