@@ -5,7 +5,8 @@
 // wire" (two TAP devices joined by goroutines that hold frames, each TAP
 // bridged to a veth; these kernels have no netem), random loss, ICMP rejects
 // of every kind, routers that never answer TTL expiry and routers that
-// rate-limit or drop a share of their ICMP.
+// rate-limit or drop a share of their ICMP, and an on-path forger
+// (StartForger) that answers every echo request it sees with forged ICMP.
 //
 // Everything lives in namespaces the lab created, named after the test
 // process, and is removed when the test ends — even when it fails. A test

@@ -33,6 +33,7 @@ type Lab struct {
 	mu      sync.Mutex
 	nodes   []*Node
 	wires   []*slowWire
+	forgers []*Forger
 	procs   []*exec.Cmd
 	cleaned bool
 	nlinks  int
@@ -102,11 +103,14 @@ func (l *Lab) teardown(report func(ns string, err error)) {
 		return
 	}
 	l.cleaned = true
-	wires, procs, nodes := l.wires, l.procs, l.nodes
+	wires, forgers, procs, nodes := l.wires, l.forgers, l.procs, l.nodes
 	l.mu.Unlock()
 
 	for _, w := range wires {
 		w.close()
+	}
+	for _, f := range forgers {
+		f.Stop()
 	}
 	for _, c := range procs {
 		killProc(c)
