@@ -2,9 +2,10 @@ package icmpmsg
 
 // The parsers as they were before they moved onto golang.org/x/net,
 // kept as the oracle of FuzzXNetEquivalence: the x/net-based parsers
-// must give the same results and the same error sentinels. Two deliberate
+// must give the same results and the same error sentinels. Deliberate
 // changes since are marked in oldParseMessage: Source Quench (which ping
-// reads), and a structure at byte 128 after a shorter RFC 4884 length.
+// reads), and a structure at byte 128 when the RFC 4884 length announced
+// one elsewhere (shorter, or past the end).
 
 import (
 	"encoding/binary"
@@ -56,21 +57,33 @@ func oldParseMessage(v6 bool, b []byte) (Message, error) {
 	m.Quote = data
 	if lenField > 0 {
 		n := lenField * unit
+		// Deliberate change: the length field announces a structure; when
+		// it points past the end (trippy issue 1561), or what follows a
+		// length under 128 is not one (trippy issue 804), a structure at
+		// 128 whose checksum is right or zero is read.
+		at128 := func() bool {
+			if len(data) > 128+4 && (m.TimeExceeded() || m.Unreachable()) {
+				if ext, err := oldParseExtensions(data[128:]); err == nil && (ext.checksumOK || ext.unsummed) {
+					m.Extensions = ext
+					return true
+				}
+			}
+			return false
+		}
 		if n > len(data) {
+			if at128() {
+				m.Quote = data[:128]
+				return m, nil
+			}
 			return m, fmt.Errorf("%w: rfc 4884 length %d bytes, %d present", ErrTruncated, n, len(data))
 		}
 		m.Quote = data[:n]
-		// Deliberate change: a valid structure at 128 after a shorter
-		// length (trippy issue 804).
-		if n < 128 && len(data) > 128+4 && (m.TimeExceeded() || m.Unreachable()) {
-			if ext, err := oldParseExtensions(data[128:]); err == nil && ext.checksumOK {
-				m.Extensions = ext
-				return m, nil
-			}
-		}
 		if n < len(data) {
 			ext, err := oldParseExtensions(data[n:])
 			if err != nil {
+				if n < 128 && at128() {
+					return m, nil
+				}
 				return m, err
 			}
 			m.Extensions = ext
@@ -102,6 +115,7 @@ func oldParseExtensions(b []byte) (*Extensions, error) {
 	sum := binary.BigEndian.Uint16(b[2:])
 	// A zero checksum means the sender did not compute one.
 	e.checksumOK = sum != 0 && Checksum(b) == 0
+	e.unsummed = sum == 0
 	for rest := b[4:]; len(rest) > 0; {
 		if len(rest) < 4 {
 			return nil, fmt.Errorf("%w: object header of %d bytes", ErrTruncated, len(rest))

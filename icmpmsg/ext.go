@@ -22,7 +22,8 @@ type Extensions struct {
 	// Unknown lists the class/c-type of objects icmpmsg does not decode.
 	Unknown []ObjectType `json:"unknown_objects,omitempty"`
 
-	checksumOK bool
+	checksumOK bool // the structure's checksum is there, and right
+	unsummed   bool // its checksum field is zero: none computed
 }
 
 // MPLSLabel is one entry of an MPLS label stack.
@@ -190,6 +191,7 @@ func frameExtensions(b []byte) (*Extensions, []object, error) {
 	sum := binary.BigEndian.Uint16(b[2:])
 	// A zero checksum means the sender did not compute one.
 	e.checksumOK = sum != 0 && Checksum(b) == 0
+	e.unsummed = sum == 0
 	var objs []object
 	for rest := b[4:]; len(rest) > 0; {
 		if len(rest) < 4 {

@@ -196,3 +196,34 @@ func TestReassemblyAndQuench(t *testing.T) {
 		t.Errorf("source quench: %+v %v", m, err)
 	}
 }
+
+// TestExtensionsAnnounced: after a length field that announces a structure
+// but not where it is (past the end, trippy issue 1561; or shorter, with
+// padding after it), one at 128 counts also without checksum; without an
+// announcement a checksum is needed.
+func TestExtensionsAnnounced(t *testing.T) {
+	q := append(quoteBytes(t, false), make([]byte, 128)...)[:128]
+	unsummed := mplsExtension([]uint32{84016})
+	unsummed[2], unsummed[3] = 0, 0
+	for _, tc := range []struct {
+		name   string
+		length byte // 32-bit words
+		labels int
+		quote  int
+		err    error
+	}{
+		{"past the end", 128, 1, 128, nil},
+		{"shorter, padding after it", 17, 1, 68, nil},
+		{"none announced", 0, 0, 128 + len(unsummed), nil},
+	} {
+		msg := append(append([]byte{TypeTimeExceeded, 0, 0, 0, 0, tc.length, 0, 0}, q...), unsummed...)
+		m, err := ParseMessage(false, msg)
+		n := 0
+		if m.Extensions != nil {
+			n = len(m.Extensions.MPLS)
+		}
+		if n != tc.labels || len(m.Quote) != tc.quote || !errors.Is(err, tc.err) {
+			t.Errorf("%s: %d labels, quote %d, err %v; want %d, %d, %v", tc.name, n, len(m.Quote), err, tc.labels, tc.quote, tc.err)
+		}
+	}
+}

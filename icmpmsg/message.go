@@ -227,32 +227,39 @@ func (m *Message) split(raw []byte, n int, data []byte, xs []icmp.Extension) err
 	}
 	m.Quote = prefix(len(raw))
 	if n > 0 {
+		// The length field announces a structure after n bytes.
 		if n > len(raw) {
+			// It points past the end (trippy issue 1561: 128, as if
+			// counted in bytes): a structure at 128 is the one meant.
+			if m.compat(raw, ours(compatAt), true) {
+				m.Quote = prefix(compatAt)
+				return nil
+			}
 			return fmt.Errorf("%w: rfc 4884 length %d bytes, %d present", ErrTruncated, n, len(raw))
 		}
 		m.Quote = prefix(n)
 		if n == len(raw) {
 			return nil
 		}
+		ext, err := parseExtensions(raw[n:], ours(n))
+		if err == nil {
+			m.Extensions = ext
+			return nil
+		}
 		// RFC 4884 pads the original datagram to 128 bytes when a
 		// structure follows, and counts the padding in the length. Some
 		// routers pad and put the structure at 128 but count only the
 		// datagram (trippy issue 804; tcpdump, scapy and x/net read their
-		// labels): after a shorter length, read a valid structure at 128
-		// before taking the padding for one.
-		if n < compatAt && m.compat(raw, ours(compatAt)) {
+		// labels): what follows a shorter length is then padding, and the
+		// structure is at 128.
+		if n < compatAt && m.compat(raw, ours(compatAt), true) {
 			return nil
 		}
-		ext, err := parseExtensions(raw[n:], ours(n))
-		if err != nil {
-			return err
-		}
-		m.Extensions = ext
-		return nil
+		return err
 	}
 	// Routers that predate RFC 4884 put the extensions after a 128-byte
 	// original datagram and leave the length zero (RFC 4884 section 5.5).
-	if m.compat(raw, ours(compatAt)) {
+	if m.compat(raw, ours(compatAt), false) {
 		m.Quote = prefix(compatAt)
 	}
 	return nil
@@ -260,14 +267,16 @@ func (m *Message) split(raw []byte, n int, data []byte, xs []icmp.Extension) err
 
 // compat reads an extension structure at byte 128 of raw when one is there
 // and sets m.Extensions. x/net accepts such structures also without a
-// checksum, which plain payload or padding can pass for: they count only
-// when the structure's version and checksum check.
-func (m *Message) compat(raw []byte, xs []icmp.Extension) bool {
+// checksum, which plain payload or padding can pass for: unless the length
+// field announced a structure, one counts only when its version and
+// checksum check. After an announcement a structure whose checksum field
+// is zero (none computed) counts too; tcpdump reads those as well.
+func (m *Message) compat(raw []byte, xs []icmp.Extension, announced bool) bool {
 	if len(raw) <= compatAt+4 || !(m.TimeExceeded() || m.Unreachable()) {
 		return false
 	}
 	ext, err := parseExtensions(raw[compatAt:], xs)
-	if err != nil || !ext.checksumOK {
+	if err != nil || !(ext.checksumOK || announced && ext.unsummed) {
 		return false
 	}
 	m.Extensions = ext

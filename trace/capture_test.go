@@ -1,14 +1,10 @@
 package trace
 
 import (
-	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -67,6 +63,9 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 	p := l.Chain(netlab.PathConfig{Routers: 2})
 	fastRouters(p, true)
 	r1 := p.Routers[0]
+	for _, dst := range []string{p.Target4().String(), p.Target6().String()} {
+		p.Src.MustRun("ping", "-n", "-c", "1", "-W", "2", dst) // neighbours, before any capture
+	}
 	if err := os.MkdirAll(capturedDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -114,41 +113,5 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 // returns tcpdump's reading of the capture.
 func captureICMP(t *testing.T, p *netlab.Path, fn func()) string {
 	t.Helper()
-	pcap := filepath.Join(t.TempDir(), "capture.pcap")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	filter := "(icmp or icmp6) and not (icmp6 and ip6[40] >= 133)"
-	cmd := p.Src.Command(ctx, "tcpdump", "--immediate-mode", "-n", "-U", "-i", p.Links[0].IfA, "-w", pcap, filter)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Src.Start(cmd); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "listening on") {
-			break
-		}
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	fn()
-	time.Sleep(300 * time.Millisecond)
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
-	_ = cmd.Wait()
-	out, err := p.Src.Run(context.Background(), "tcpdump", "-n", "-v", "-x", "-r", pcap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keep []string
-	for _, line := range strings.Split(out, "\n") {
-		if !strings.HasPrefix(line, "reading from file") {
-			keep = append(keep, line)
-		}
-	}
-	return strings.Join(keep, "\n")
+	return p.Src.Capture(p.Links[0].IfA, "(icmp or icmp6) and not (icmp6 and ip6[40] >= 133)", fn)
 }
