@@ -84,7 +84,7 @@ func Match(e Expect, data []byte) Verdict {
 	}
 	m, err := ParseMessage(e.V6, data)
 	if err == nil && m.EchoReply() {
-		return matchReply(e, &m, data)
+		return MatchReply(e, &m, data)
 	}
 	if m.Quote == nil {
 		if errors.Is(err, ErrNotError) {
@@ -136,8 +136,9 @@ func invalid(v Verdict, c Cause, reason string) Verdict {
 	return v
 }
 
-// matchReply checks an echo reply m (data its bytes) against e.
-func matchReply(e Expect, m *Message, data []byte) Verdict {
+// MatchReply checks an echo reply already parsed (m, by ParseMessage; data
+// its bytes) against e, as Match does.
+func MatchReply(e Expect, m *Message, data []byte) Verdict {
 	v := Verdict{Kind: Invalid, Index: -1, Seq: m.Seq, ID: m.ID, Len: len(m.Data)}
 	if !e.Datagram && m.ID != e.ID {
 		v.Kind, v.Reason = Foreign, "another echo id"

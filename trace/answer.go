@@ -72,7 +72,7 @@ func (s *sched) handle(r reply, m *matcher) bool {
 		x.msg = msg
 		x.p.ICMPType, x.p.ICMPCode, x.p.Extensions = msg.Type, msg.Code, msg.Extensions
 		if msg.EchoReply() {
-			c = m.fromEcho(r.v6, r.icmp, r.src, ok)
+			c = m.fromEcho(&msg, r.icmp, r.src, ok)
 			x.reached = true
 			break
 		}

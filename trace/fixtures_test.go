@@ -3,6 +3,7 @@ package trace
 import (
 	"encoding/binary"
 	"errors"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -148,9 +149,18 @@ func FuzzMatcher(f *testing.F) {
 			f.Add(v6, b)
 		}
 	}
+	f.Add(false, []byte{0, 0, 0, 0, 0x42, 0x42, 0, 1, 1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
 	f.Fuzz(func(t *testing.T, v6 bool, b []byte) {
 		m, err := icmpmsg.ParseMessage(v6, b)
 		if err != nil && m.Quote == nil {
+			return
+		}
+		if m.EchoReply() {
+			mt := &matcher{proto: "icmp", target: netip.MustParseAddr("198.18.2.2"), icmpID: 0x4242, token: icmpmsg.Token{1, 2, 3, 4, 5, 6}}
+			c := mt.fromEcho(&m, b, mt.target, func(uint16, int) bool { return true })
+			if c.found && c.cause == icmpmsg.CauseNone && (len(b) < 8+icmpmsg.MinPayload || icmpmsg.Token(b[8:]) != mt.token || m.ID != 0x4242) {
+				t.Fatalf("echo reply without the id and token taken: %x", b)
+			}
 			return
 		}
 		q, err := icmpmsg.ParseQuote(m.Quote)
@@ -160,10 +170,6 @@ func FuzzMatcher(f *testing.F) {
 		for _, proto := range []string{"udp", "icmp", "tcp"} {
 			mt, tok := quoteMatcher(&q, proto)
 			mt.fromQuote(&q, func(x uint16, _ int) bool { return x == tok })
-			c := mt.fromEcho(v6, b, q.Dst, func(uint16, int) bool { return true })
-			if c.found && c.cause == icmpmsg.CauseNone && (len(b) < 8+icmpmsg.MinPayload || icmpmsg.Token(b[8:]) != mt.token) {
-				t.Fatalf("echo reply without the token taken: %x", b)
-			}
 			mt.fromQueued(v6, b, func(uint16, int) bool { return true })
 			mt.fromTCP(q.Src, q.Transport, func(uint16, int) bool { return true })
 		}

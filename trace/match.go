@@ -136,15 +136,16 @@ func (m *matcher) fromQuote(q *icmpmsg.Quote, ok known) claim {
 	return none
 }
 
-// fromEcho returns the probe an echo reply (data, from src) answers,
-// checked as ping checks its replies (icmpmsg.Match): our id, the
-// checksum, the run's token and fill; the reply must come from the target.
+// fromEcho returns the probe an echo reply (msg, parsed from data; from
+// src) answers, checked as ping checks its replies (icmpmsg.MatchReply):
+// our id, the checksum, the run's token and fill; the reply must come from
+// the target.
 // An answer that is ours but fails a check has found set and a cause.
-func (m *matcher) fromEcho(v6 bool, data []byte, src netip.Addr, ok known) claim {
-	if m.proto != "icmp" {
+func (m *matcher) fromEcho(msg *icmpmsg.Message, data []byte, src netip.Addr, ok known) claim {
+	if m.proto != "icmp" || !msg.EchoReply() {
 		return claim{flow: -1}
 	}
-	v := icmpmsg.Match(m.expect(v6), data)
+	v := icmpmsg.MatchReply(m.expect(msg.IPv6), msg, data)
 	tok := uint16(v.Seq)
 	switch v.Kind {
 	case icmpmsg.Invalid:
