@@ -76,8 +76,9 @@ func TestIntegrationZones(t *testing.T) {
 			}
 		}
 	}
-	for _, cmd := range []string{"ping", "trace"} {
-		code, out, errOut := netdxIn(t, p.Src, nil, cmd, "fe80::1%nosuch")
+	for _, args := range [][]string{{"ping", "-c", "1", "-W", "1"}, {"trace", "-w", "1", "-m", "2"}} {
+		cmd := args[0]
+		code, out, errOut := netdxIn(t, p.Src, nil, append(args, "fe80::1%nosuch")...)
 		if code != exitUnknown || out != "" || !strings.Contains(errOut, `"nosuch"`) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%s fe80::1%%nosuch: exit %d, stdout %q, stderr %q; want 3 and one line naming the zone", cmd, code, out, errOut)
 		}
