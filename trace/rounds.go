@@ -240,6 +240,7 @@ func drive(ctx context.Context, cfg Config, sess *session, rc Rounds) (int, erro
 				rd.res.Reached = rd.s.reached
 				rd.res.EndReason = EndCanceled
 				rd.res.Sent = rd.s.sent
+				rd.res.Invalid, rd.res.InvalidByCause = rd.s.rejected.Total(), rd.s.rejected.Map()
 				bud.release(rd.s.byToken)
 				if rc.OnRound != nil {
 					rc.OnRound(rd.i, rd.res)
@@ -262,4 +263,5 @@ func (rd *round) finish() {
 		res.PathMTU = s.ipSize(s.size)
 	}
 	res.Sent = s.sent
+	res.Invalid, res.InvalidByCause = s.rejected.Total(), s.rejected.Map()
 }

@@ -2,6 +2,8 @@ package trace
 
 import (
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // Pacing of retries to the same hop: a hop that answered some probes (a
@@ -39,6 +41,10 @@ type slot struct {
 	polling   bool      // at the frontier: sent again every frontierGap
 	notBefore time.Time // for a queued retry
 	probe     Probe
+	// claim is an unverified answer (an ICMP error quoting too little of
+	// an ICMP probe to hold its token), held until the slot's wait ends
+	// unless a verified answer comes first.
+	claim *answer
 }
 
 // attempt is one packet sent for a slot.
@@ -49,6 +55,9 @@ type attempt struct {
 	size  int
 	sent  time.Time
 	ok    bool // sent without error
+	// stamp is the send time an ICMP probe's payload carries, set by
+	// the transport that built it; answers must carry it back.
+	stamp int64
 }
 
 type hop struct {
@@ -81,6 +90,8 @@ type sched struct {
 
 	emitNext int
 	sent     int
+	// rejected counts the answers to our probes that failed a check.
+	rejected icmpmsg.Counts
 }
 
 func newSched(cfg Config, start time.Time, b *budget) *sched {
@@ -339,6 +350,12 @@ func (s *sched) decide(sl *slot, h *hop, front int, now time.Time) {
 		sl.queued = true
 		sl.notBefore = maxTime(now, h.next)
 		s.retry = append(s.retry, sl)
+	}
+	if x := sl.claim; x != nil {
+		// Nothing verified came in the wait: the claim stands.
+		sl.claim = nil
+		s.apply(*x)
+		return
 	}
 	switch {
 	case s.reached && sl.ttl == s.last:

@@ -24,6 +24,13 @@ func Summarize(rounds []Result) Report {
 		r.Target, r.Addr, r.Protocol = res.Target, res.Addr, res.Protocol
 		r.Reached = r.Reached || res.Reached
 		r.EndReason = res.EndReason
+		r.Invalid += res.Invalid
+		for cause, n := range res.InvalidByCause {
+			if r.InvalidByCause == nil {
+				r.InvalidByCause = map[string]int{}
+			}
+			r.InvalidByCause[cause] += n
+		}
 	}
 	if r.Reached {
 		r.EndReason = EndReached

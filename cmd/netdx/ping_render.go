@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -162,7 +164,7 @@ func liveOutput(w, ew io.Writer, targets []probe.Target, single bool) func(probe
 		case probe.EventInvalid:
 			fmt.Fprintf(w, "%s : invalid reply from %s for [%d]: %s (not counted)\n", name, ev.From, ev.Seq-1, ev.Reason)
 		case probe.EventError:
-			fmt.Fprintf(w, "%s from %s for ICMP Echo [%d] sent to %s\n", probe.ICMPErrorName(t.Addr.Is6(), ev.ErrType, ev.ErrCode), ev.From, ev.Seq-1, t.Addr)
+			fmt.Fprintf(w, "%s from %s for ICMP Echo [%d] sent to %s\n", icmpmsg.Name(t.Addr.Is6(), ev.ErrType, ev.ErrCode), ev.From, ev.Seq-1, t.Addr)
 		}
 	}
 }
@@ -185,7 +187,7 @@ func printIputilsEvent(w io.Writer, t probe.Target, ev probe.Event) {
 	case probe.EventInvalid:
 		fmt.Fprintf(w, "From %s icmp_seq=%d invalid reply: %s (not counted)\n", ev.From, ev.Seq, ev.Reason)
 	case probe.EventError:
-		fmt.Fprintf(w, "From %s icmp_seq=%d %s\n", ev.From, ev.Seq, probe.ICMPErrorName(t.Addr.Is6(), ev.ErrType, ev.ErrCode))
+		fmt.Fprintf(w, "From %s icmp_seq=%d %s\n", ev.From, ev.Seq, icmpmsg.Name(t.Addr.Is6(), ev.ErrType, ev.ErrCode))
 	}
 }
 
@@ -223,10 +225,19 @@ func printSummary(w io.Writer, r probe.Result, elapsed time.Duration) {
 // printExtras prints the counts iputils does not have, when not zero.
 func printExtras(w io.Writer, r probe.Result, indent string) {
 	var parts []string
+	invalid := "invalid"
+	if len(r.InvalidByCause) > 0 {
+		var causes []string
+		for c, n := range r.InvalidByCause {
+			causes = append(causes, fmt.Sprintf("%s %d", c, n))
+		}
+		slices.Sort(causes)
+		invalid += " (" + strings.Join(causes, ", ") + ")"
+	}
 	for _, x := range []struct {
 		n    int
 		what string
-	}{{r.Invalid, "invalid"}, {r.Late, "late"}, {r.Reordered, "reordered"}, {r.SendErrors, "send errors"}} {
+	}{{r.Invalid, invalid}, {r.Late, "late"}, {r.Reordered, "reordered"}, {r.SendErrors, "send errors"}} {
 		if x.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.what))
 		}

@@ -1,4 +1,4 @@
-package trace
+package icmpmsg
 
 import (
 	"encoding/binary"
@@ -11,7 +11,7 @@ import (
 
 // ErrBadExtension is returned (wrapped) for an RFC 4884 extension
 // structure that cannot be decoded.
-var ErrBadExtension = errors.New("trace: bad icmp extension")
+var ErrBadExtension = errors.New("icmpmsg: bad icmp extension")
 
 // Extensions are the RFC 4884 extension objects of an ICMP error.
 type Extensions struct {
@@ -19,10 +19,11 @@ type Extensions struct {
 	MPLS []MPLSLabel `json:"mpls,omitempty"`
 	// Interfaces is the interface information (RFC 5837).
 	Interfaces []InterfaceInfo `json:"interfaces,omitempty"`
-	// Unknown lists the class/c-type of objects trace does not decode.
+	// Unknown lists the class/c-type of objects icmpmsg does not decode.
 	Unknown []ObjectType `json:"unknown_objects,omitempty"`
 
-	checksumOK bool
+	checksumOK bool // the structure's checksum is there, and right
+	unsummed   bool // its checksum field is zero: none computed
 }
 
 // MPLSLabel is one entry of an MPLS label stack.
@@ -61,11 +62,11 @@ var interfaceRoles = [4]string{"incoming", "sub-ip", "outgoing", "next-hop"}
 // ParseExtensions decodes an RFC 4884 extension structure: a 4-byte
 // header (version 2, checksum) and objects of length, class and c-type.
 //
-// golang.org/x/net/icmp decodes the objects trace reads (RFC 4950 label
+// golang.org/x/net/icmp decodes the objects icmpmsg reads (RFC 4950 label
 // stacks, RFC 5837 interface information). The structure is checked here
 // first, because x/net has no parser for a structure on its own and,
 // inside a message, silently stops at a malformed object or folds the
-// whole structure into the quote, where trace reports ErrBadExtension or
+// whole structure into the quote, where icmpmsg reports ErrBadExtension or
 // ErrTruncated and keeps the quote (see ParseMessage).
 func ParseExtensions(b []byte) (*Extensions, error) {
 	return parseExtensions(b, nil)
@@ -77,13 +78,13 @@ type object struct {
 	raw          []byte // header included
 	// name is the RFC 5837 interface name without its NUL padding; it is
 	// read here because x/net also strips leading NULs and rejects name
-	// sub-objects over 64 bytes (RFC 5837's limit) that trace has always
+	// sub-objects over 64 bytes (RFC 5837's limit) that netdx has always
 	// shown. nameAt and nameLen locate the sub-object in raw.
 	name            string
 	nameAt, nameLen int
 }
 
-// viaXNet reports whether x/net decodes o; trace lists other objects by
+// viaXNet reports whether x/net decodes o; other objects are listed by
 // class and c-type only.
 func (o *object) viaXNet() bool {
 	return o.class == classMPLS && o.ctype == 1 || o.class == classInterface
@@ -132,11 +133,11 @@ func parseExtensions(b []byte, xs []icmp.Extension) (*Extensions, error) {
 // decodeObjects has x/net decode the objects of objs it knows: they are
 // put after a 128-byte original datagram in a Time Exceeded, the only
 // form icmp.ParseMessage reads extensions from. The result has one entry
-// per object, nil for those left to trace.
+// per object, nil for those left to icmpmsg.
 func decodeObjects(objs []object) ([]icmp.Extension, error) {
 	msg := make([]byte, 8+128, 8+128+4+128)
-	msg[0], msg[5] = icmp4TimeExceeded, 128/4
-	// Checksum zero: trace has checked the real one.
+	msg[0], msg[5] = TypeTimeExceeded, 128/4
+	// Checksum zero: the real one is checked in frameExtensions.
 	msg = append(msg, 2<<4, 0, 0, 0)
 	n := 0
 	for i := range objs {
@@ -149,7 +150,7 @@ func decodeObjects(objs []object) ([]icmp.Extension, error) {
 			msg = append(msg, o.raw...)
 			continue
 		}
-		// Leave the oversized name out (trace has read it), so that x/net
+		// Leave the oversized name out (frameInterfaceInfo read it), so that x/net
 		// decodes the rest.
 		at := len(msg)
 		msg = append(msg, o.raw[:o.nameAt]...)
@@ -161,7 +162,7 @@ func decodeObjects(objs []object) ([]icmp.Extension, error) {
 	if n == 0 {
 		return xs, nil
 	}
-	m, err := icmp.ParseMessage(protoICMP, msg)
+	m, err := icmp.ParseMessage(ProtoICMP, msg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: x/net: %v", ErrBadExtension, err)
 	}
@@ -178,7 +179,7 @@ func decodeObjects(objs []object) ([]icmp.Extension, error) {
 }
 
 // frameExtensions checks the structure b: its header, the length of each
-// object, and the layout of the objects trace decodes.
+// object, and the layout of the objects icmpmsg decodes.
 func frameExtensions(b []byte) (*Extensions, []object, error) {
 	if len(b) < 4 {
 		return nil, nil, fmt.Errorf("%w: %d bytes", ErrTruncated, len(b))
@@ -189,7 +190,8 @@ func frameExtensions(b []byte) (*Extensions, []object, error) {
 	e := &Extensions{}
 	sum := binary.BigEndian.Uint16(b[2:])
 	// A zero checksum means the sender did not compute one.
-	e.checksumOK = sum != 0 && checksum(b) == 0
+	e.checksumOK = sum != 0 && Checksum(b) == 0
+	e.unsummed = sum == 0
 	var objs []object
 	for rest := b[4:]; len(rest) > 0; {
 		if len(rest) < 4 {
@@ -267,29 +269,4 @@ func (o *object) frameInterfaceInfo(b []byte) error {
 		return short("mtu")
 	}
 	return nil
-}
-
-// checksum is the Internet checksum of b (RFC 1071).
-func checksum(b []byte) uint16 {
-	return ^fold(sum16(0, b))
-}
-
-// sum16 adds b to s as 16-bit big-endian words, without folding.
-func sum16(s uint32, b []byte) uint32 {
-	for len(b) >= 2 {
-		s += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint32(b[0]) << 8
-	}
-	return s
-}
-
-// fold folds the carries of s into 16 bits.
-func fold(s uint32) uint16 {
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return uint16(s)
 }

@@ -1,4 +1,4 @@
-package trace
+package icmpmsg
 
 import (
 	"encoding/binary"
@@ -9,15 +9,7 @@ import (
 	"golang.org/x/net/ipv6"
 )
 
-// Transport protocol numbers.
-const (
-	protoICMP   = 1
-	protoTCP    = 6
-	protoUDP    = 17
-	protoICMPv6 = 58
-)
-
-// Quote is the start of one of our probes as an ICMP error quoted it: the
+// Quote is the start of a probe as an ICMP error quoted it: the
 // IP header and at least the first 8 bytes of the transport header, which
 // is all RFC 792 promises.
 type Quote struct {

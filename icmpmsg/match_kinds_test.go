@@ -1,20 +1,9 @@
-package probe
+package icmpmsg
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"testing"
 )
-
-// ipv6Header is a 40-byte IPv6 header from src to dst carrying next.
-func ipv6Header(src, dst netip.Addr, next byte, payload int) []byte {
-	h := make([]byte, 40)
-	h[0], h[6], h[7] = 0x60, next, 1
-	binary.BigEndian.PutUint16(h[4:], uint16(payload))
-	copy(h[8:], src.AsSlice())
-	copy(h[24:], dst.AsSlice())
-	return h
-}
 
 // TestMatchErrorKinds covers every ICMP error kind Match accepts, as x/net
 // parses them: the quoted probe is found whatever the body's layout.
@@ -52,41 +41,41 @@ func TestMatchErrorKinds(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := Expect{V6: tc.v6, ID: 0x4242, Token: testToken, Size: DefaultPayload}
-			v := Match(e, tc.data, nil)
-			if v.Kind != Error || v.Target != 2 || v.Seq != 5 || v.SentNS != sent || v.ErrType != tc.typ || v.ErrCode != tc.code {
+			e := Expect{V6: tc.v6, ID: 0x4242, Token: testToken, Size: testSize}
+			v := Match(e, tc.data)
+			if v.Kind != Error || v.Index != 2 || v.Dst != tc.dst || v.Unverified || v.Seq != 5 || v.SentNS != sent || v.ErrType != tc.typ || v.ErrCode != tc.code {
 				t.Errorf("Match = %+v, want error type %d code %d for target 2 seq 5", v, tc.typ, tc.code)
-			}
-			if a, ok := QuotedDst(tc.v6, tc.data); !ok || a != tc.dst {
-				t.Errorf("QuotedDst = %v %v, want %v", a, ok, tc.dst)
 			}
 		})
 	}
 	// Not errors: a redirect and a v6 error quoting UDP are not ours.
-	if v := Match(Expect{ID: 0x4242, Token: testToken}, msg(5, 1, [4]byte{198, 18, 1, 254}, quote4), nil); v.Kind != Foreign || v.Reason != "ICMP redirect (type 5)" {
+	if v := Match(Expect{ID: 0x4242, Token: testToken}, msg(5, 1, [4]byte{198, 18, 1, 254}, quote4)); v.Kind != Foreign || v.Reason != "ICMP redirect (type 5)" {
 		t.Errorf("redirect: %+v", v)
 	}
 	udp6 := append(ipv6Header(src6, dst6, 17, 8), make([]byte, 8)...)
-	if v := Match(Expect{V6: true, ID: 0x4242, Token: testToken}, msg(3, 0, [4]byte{}, udp6), nil); v.Kind != Foreign {
+	if v := Match(Expect{V6: true, ID: 0x4242, Token: testToken}, msg(3, 0, [4]byte{}, udp6)); v.Kind != Foreign {
 		t.Errorf("v6 error quoting UDP: %+v", v)
 	}
 }
 
-func TestICMPErrorName(t *testing.T) {
+func TestName(t *testing.T) {
 	for _, tc := range []struct {
 		v6        bool
 		typ, code int
 		want      string
 	}{
 		{false, 11, 0, "Time to live exceeded"},
+		{false, 11, 1, "Frag reassembly time exceeded"},
 		{false, 3, 4, "Frag needed and DF set"},
+		{false, 3, 99, "Dest Unreachable, Bad Code: 99"},
 		{true, 1, 3, "Destination unreachable: Address unreachable"},
+		{true, 3, 1, "Time exceeded: Fragment reassembly time exceeded"},
 		{false, 5, 1, "ICMP redirect (type 5) code 1"},
 		{true, 137, 0, "ICMPv6 redirect message (type 137) code 0"},
 		{false, 99, 2, "ICMP type 99 code 2"},
 	} {
-		if got := ICMPErrorName(tc.v6, tc.typ, tc.code); got != tc.want {
-			t.Errorf("ICMPErrorName(%v, %d, %d) = %q, want %q", tc.v6, tc.typ, tc.code, got, tc.want)
+		if got := Name(tc.v6, tc.typ, tc.code); got != tc.want {
+			t.Errorf("Name(%v, %d, %d) = %q, want %q", tc.v6, tc.typ, tc.code, got, tc.want)
 		}
 	}
 }
