@@ -294,8 +294,9 @@ func (e *engine) send(i int) {
 func (e *engine) expireDue(now time.Time) {
 	for len(e.toQ) > 0 && !e.toQ[0].at.After(now) {
 		it := heap.Pop(&e.toQ).(timeoutItem)
-		if e.trk[it.target].expire(it.n) {
-			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n)})
+		if trk := e.trk[it.target]; trk.expire(it.n) {
+			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n),
+				Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()})
 		}
 	}
 }
@@ -358,8 +359,10 @@ func (e *engine) handle(m inbound) {
 		if i >= len(e.targets) || fam(e.targets[i].Addr) != m.fam {
 			return
 		}
-		if out, _ := e.trk[i].icmpError(v, src); out == Errored {
-			e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode})
+		trk := e.trk[i]
+		if out, _ := trk.icmpError(v, src); out == Errored {
+			e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode,
+				Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()})
 		}
 	}
 }
