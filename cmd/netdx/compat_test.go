@@ -16,11 +16,11 @@ import (
 func TestPersonality(t *testing.T) {
 	for in, want := range map[string]string{
 		"/usr/lib/nagios/plugins/check_ping -H h": "/usr/lib/nagios/plugins/check_ping check_ping -H h",
-		"check_icmp h":                            "check_icmp check_icmp h",
-		"/opt/netdx/fping -C 5 -q h":              "/opt/netdx/fping ping --fping -C 5 -q h",
-		"fping6 -c 1 h":                           "fping6 ping --fping -6 -c 1 h",
-		"/usr/bin/netdx ping h":                   "/usr/bin/netdx ping h",
-		"netdx-fping -c 1 h":                      "netdx-fping -c 1 h",
+		"check_icmp h":               "check_icmp check_icmp h",
+		"/opt/netdx/fping -C 5 -q h": "/opt/netdx/fping ping --fping -C 5 -q h",
+		"fping6 -c 1 h":              "fping6 ping --fping -6 -c 1 h",
+		"/usr/bin/netdx ping h":      "/usr/bin/netdx ping h",
+		"netdx-fping -c 1 h":         "netdx-fping -c 1 h",
 	} {
 		if got := strings.Join(personality(strings.Fields(in)), " "); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
