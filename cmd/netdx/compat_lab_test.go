@@ -189,7 +189,6 @@ func fpingView(out, errOut string) map[string]string {
 	return v
 }
 
-
 // TestIntegrationCompatFping: several targets print as fping 5.1 prints
 // them (stdout and stderr placement, per-probe timeouts, ICMP errors,
 // summaries), and SmokePing's FPing probe reads the same from netdx as
