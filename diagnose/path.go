@@ -132,5 +132,4 @@ func hopAddr(h trace.ReportHop) string {
 	return h.Addrs[0].String()
 }
 
-
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -290,7 +290,8 @@ type Event struct {
 	ErrType    int
 	ErrCode    int
 	Reason     string // EventInvalid, EventSendError: why
-	// The target's counts so far, for replies (fping prints them).
+	// The target's counts so far, for replies, timeouts and errors
+	// (fping prints them).
 	Sent, Received int
 	AvgRTT         time.Duration
 }

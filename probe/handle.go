@@ -95,9 +95,11 @@ func (e *engine) icmpError(f int, src netip.Addr, v icmpmsg.Verdict) {
 			return
 		}
 	}
-	switch out, _, cause := e.trk[i].icmpError(v, src); out {
+	trk := e.trk[i]
+	switch out, _, cause := trk.icmpError(v, src); out {
 	case Errored:
-		e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode})
+		e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode,
+			Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()})
 	case Rejected:
 		e.emit(Event{Kind: EventInvalid, Target: i, Seq: v.Seq, From: src, Reason: errorReasons[cause]})
 	}

@@ -322,12 +322,15 @@ func (e *engine) send(i int) {
 func (e *engine) expireDue(now time.Time) {
 	for len(e.toQ) > 0 && !e.toQ[0].at.After(now) {
 		it := heap.Pop(&e.toQ).(timeoutItem)
-		switch expired, claim := e.trk[it.target].expire(it.n); {
+		trk := e.trk[it.target]
+		switch expired, claim := trk.expire(it.n); {
 		case claim != nil:
 			// An unverified error nothing contradicted: it stands.
-			e.emit(Event{Kind: EventError, Target: it.target, Seq: wireSeq(it.n), From: claim.from, ErrType: claim.typ, ErrCode: claim.code})
+			e.emit(Event{Kind: EventError, Target: it.target, Seq: wireSeq(it.n), From: claim.from, ErrType: claim.typ, ErrCode: claim.code,
+				Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()})
 		case expired:
-			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n)})
+			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n),
+				Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()})
 		}
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
