@@ -21,6 +21,10 @@ type Snapshot struct {
 	Evidence diagnose.PathEvidence
 	Rounds   int
 	Echoes   int
+	// Resets counts the resets before the snapshot was taken, so that a
+	// consumer can tell a snapshot taken before a reset it asked for
+	// from one taken after.
+	Resets int
 }
 
 // Stream checks the path to one target continuously: trace rounds (where
@@ -43,6 +47,7 @@ type Stream struct {
 	mu     sync.Mutex
 	win    window
 	paused bool
+	resets int
 }
 
 // NewStream returns a stream of the path to t, or the error Validate
@@ -115,7 +120,7 @@ func (s *Stream) Run(ctx context.Context, on func(Snapshot)) error {
 			return
 		}
 		s.win.addRound(r)
-		snap := s.win.snapshot(s.target, s.cfg.Trace.Protocol)
+		snap := s.snapshotLocked()
 		s.mu.Unlock()
 		if on != nil {
 			on(snap)
@@ -163,7 +168,13 @@ func (s *Stream) echo(ctx context.Context, ready func()) error {
 func (s *Stream) Snapshot() Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.win.snapshot(s.target, s.cfg.Trace.Protocol)
+	return s.snapshotLocked()
+}
+
+func (s *Stream) snapshotLocked() Snapshot {
+	sn := s.win.snapshot(s.target, s.cfg.Trace.Protocol)
+	sn.Resets = s.resets
+	return sn
 }
 
 // Reset forgets the evidence so far: the next snapshot holds only what
@@ -172,6 +183,7 @@ func (s *Stream) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.win.reset()
+	s.resets++
 }
 
 // Pause stops (true) or resumes (false) recording evidence: while paused,

@@ -203,7 +203,10 @@ func TestStreamResetAndPause(t *testing.T) {
 		}
 		f.round(round(3))
 		got := snaps()
-		if sn := got[len(got)-1]; sn.Rounds != 1 || len(sn.Evidence.Rounds) != 1 || sn.Evidence.Rounds[0].Sent != 3 || sn.Evidence.Echo.Sent != 0 {
+		if got[len(got)-2].Resets != 0 {
+			t.Errorf("a snapshot before the reset says %d resets", got[len(got)-2].Resets)
+		}
+		if sn := got[len(got)-1]; sn.Rounds != 1 || sn.Resets != 1 || len(sn.Evidence.Rounds) != 1 || sn.Evidence.Rounds[0].Sent != 3 || sn.Evidence.Echo.Sent != 0 {
 			t.Errorf("first round after Reset: %d rounds %+v, echo %+v", sn.Rounds, sn.Evidence.Rounds, sn.Evidence.Echo)
 		}
 		n := len(got)
