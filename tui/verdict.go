@@ -107,17 +107,27 @@ func lossHeadline(f diagnose.Finding, targetTTL int) string {
 			where = fmt.Sprintf("loss starts after hop %d and by hop %d; the hops between cannot place it", after, by)
 		}
 	}
+	limit := fnum(ev, "max_loss_pct")
 	switch {
+	case f.Inconclusive && num(ev, "lost") == 0:
+		s := fmt.Sprintf("no loss so far, but too few requests to rule out --max-loss %g%%: inconclusive so far, 0 of %d %s lost (95%%: %.1f–%.1f%%)",
+			limit, num(ev, "sample"), source, lo, hi)
+		return s + decide(ev)
 	case f.Inconclusive:
-		s := fmt.Sprintf("%s: inconclusive so far, %s", where, amount)
-		if n := num(ev, "decide_with_probes"); n > 0 {
-			s += fmt.Sprintf("; about %d would decide", n)
-		}
-		return s
+		return fmt.Sprintf("%s: inconclusive so far, %s", where, amount) + decide(ev)
 	case f.Severity >= diagnose.Warning:
-		return fmt.Sprintf("%s: %s, above --max-loss %g%%", where, amount, fnum(ev, "max_loss_pct"))
+		return fmt.Sprintf("%s: %s, above --max-loss %g%%", where, amount, limit)
 	}
-	return fmt.Sprintf("%s: %s, below --max-loss %g%%", where, amount, fnum(ev, "max_loss_pct"))
+	return fmt.Sprintf("%s: %s, below --max-loss %g%%", where, amount, limit)
+}
+
+// decide says how many probes would decide, when diagnose's estimate is
+// more than the sample already has.
+func decide(ev map[string]any) string {
+	if n := num(ev, "decide_with_probes"); n > num(ev, "sample") {
+		return fmt.Sprintf("; about %d would decide", n)
+	}
+	return ""
 }
 
 // num and fnum read a number of the evidence as diagnose put it (an int

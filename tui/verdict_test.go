@@ -18,6 +18,8 @@ import (
 func TestVerdictFromEvidence(t *testing.T) {
 	few := clean4
 	few.echoSent, few.echoLost = 40, func(i int) bool { return i == 7 }
+	quiet := clean4
+	quiet.echoSent = 150
 	dead := path{rtt: clean4.rtt, fwdLoss: func(int) int { return 1 }, echoSent: 50, echoLost: func(int) bool { return true }}
 	cases := []struct {
 		name string
@@ -39,6 +41,9 @@ func TestVerdictFromEvidence(t *testing.T) {
 		}},
 		{"too few echo requests", few, diagnose.Config{}, []string{
 			"UNKNOWN  loss starts by hop 4; the hops before it cannot place it: inconclusive so far, 2.5% lost (95%: 0.4–12.9%, 1 of 40 echo requests); about",
+		}},
+		{"no loss yet, too few to tell", quiet, diagnose.Config{}, []string{
+			"UNKNOWN  no loss so far, but too few requests to rule out --max-loss 2%: inconclusive so far, 0 of 150 echo requests lost (95%: 0.0–2.5%)   ",
 		}},
 		{"clean", clean4, diagnose.Config{}, []string{
 			"OK       no loss or latency step found so far: 0 of 400 echo requests lost (95%: 0.0–1.0%)",

@@ -123,9 +123,9 @@ func (m Model) targetLine(t *tab) string {
 		s += fmt.Sprintf(" (the last %d read)", n)
 	}
 	if e := t.echo; e != nil {
-		s += fmt.Sprintf(", %d echo requests", e.Sent)
+		s += fmt.Sprintf(", %d echo requests", sn.Echoes)
 		if sn.Echoes > e.Sent {
-			s += " (the last)"
+			s += fmt.Sprintf(" (the last %d read)", e.Sent)
 		}
 	}
 	if t.err != "" {
