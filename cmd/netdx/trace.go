@@ -41,6 +41,7 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "s", Aliases: []string{"source"}, Usage: "source `ADDRESS`"},
 			&cli.StringFlag{Name: "i", Aliases: []string{"interface"}, Usage: "send through `INTERFACE`"},
 			&cli.BoolFlag{Name: "report", Aliases: []string{"r"}, Usage: "mtr-style report over -c rounds"},
+			liveFlag,
 			&cli.IntFlag{Name: "c", Aliases: []string{"count"}, Value: 10, Usage: "`N` rounds with --report"},
 			&cli.Float64Flag{Name: "interval", Value: 1, Usage: "`SECONDS` between report rounds"},
 			&cli.BoolFlag{Name: "unprivileged", Usage: "use no raw socket (UDP with IP_RECVERR, ICMP datagram sockets)"},
@@ -74,7 +75,7 @@ func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Du
 		}
 		cfg.Source = a.Unmap()
 	}
-	if !c.Bool("report") {
+	if !c.Bool("report") && !c.Bool("live") {
 		for _, f := range []string{"c", "interval"} {
 			if c.IsSet(f) {
 				err = usageError("netdx trace: %s is for --report", dashed(f))
@@ -95,6 +96,9 @@ func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Du
 // JSON → exit code. Bad input fails before anything is printed: the
 // header waits until the sockets are open.
 func traceAction(c *cli.Context) error {
+	if c.Bool("live") {
+		return traceLive(c)
+	}
 	if c.NArg() != 1 {
 		return usageError("netdx trace: want one TARGET (see netdx trace --help)")
 	}
