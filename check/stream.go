@@ -30,9 +30,12 @@ type Snapshot struct {
 // Stream checks the path to one target continuously: trace rounds (where
 // loss and latency start) and an echo stream to the target (how much
 // loss), both until the context ends, keeping the last rounds and echo
-// requests in a sliding window (StreamConfig.Window, EchoWindow) so that
-// its memory stays bounded however long it runs. After every round it
-// hands a snapshot of the window to its caller (a live view, watch).
+// requests in a sliding window (StreamConfig.Window, EchoWindow): the
+// evidence stays the same size however long it runs, and so do the trace
+// rounds (trace.Rounds.Keep). The echo engine is the exception: probe.Ping
+// with Count 0 keeps a small record of every request it sent (about 50
+// bytes each), until the stream ends. After every round it hands a
+// snapshot of the window to its caller (a live view, watch).
 //
 // Its methods are safe for concurrent use; Run runs once.
 type Stream struct {
