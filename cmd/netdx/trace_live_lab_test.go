@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -253,4 +254,36 @@ func TestIntegrationTraceLive(t *testing.T) {
 	if !strings.Contains(s, "EXIT3=0") || !strings.Contains(s, "  2.|-- "+other) {
 		t.Errorf("q: the report and the exit code:\n%s", s)
 	}
+
+	// SIGTERM from outside ends it as Ctrl-C does.
+	pane.typeLine("clear")
+	pane.typeLine(fmt.Sprintf("%s trace --live -n --interval 0.05 %s; echo EXIT4=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e -icanon -e icanon -e -echo -e echo | tr '\\n' ' '; echo STTY-''DONE", bin, other))
+	pane.waitText("  2. " + other)
+	pid := childOf(t, strings.TrimSpace(pane.tmux("display-message", "-p", "-t", "live", "#{pane_pid}")), bin)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	s = pane.waitRE(`(?m)STTY-DONE$`)
+	if !strings.Contains(s, "EXIT4=0") || !strings.Contains(s, "  2.|-- "+other) || !regexp.MustCompile(`(?m)^icanon echo STTY-DONE$`).MatchString(s) {
+		t.Errorf("SIGTERM: the report, the exit code and the terminal in cooked mode:\n%s", s)
+	}
+}
+
+// childOf is the pid of the child of process ppid that runs bin.
+func childOf(t *testing.T, ppid, bin string) int {
+	t.Helper()
+	for deadline := time.Now().Add(labGuard); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		tasks, _ := filepath.Glob("/proc/" + ppid + "/task/*/children")
+		for _, f := range tasks {
+			b, _ := os.ReadFile(f)
+			for _, c := range strings.Fields(string(b)) {
+				if exe, _ := os.Readlink("/proc/" + c + "/exe"); exe == bin {
+					n, _ := strconv.Atoi(c)
+					return n
+				}
+			}
+		}
+	}
+	t.Fatalf("no child of %s runs %s", ppid, bin)
+	return 0
 }
