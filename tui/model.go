@@ -34,7 +34,8 @@ type Config struct {
 	// Diagnose holds the thresholds of the verdict.
 	Diagnose diagnose.Config
 	Control  Control
-	// Numeric starts with addresses only (mtr's -n); n toggles.
+	// Numeric shows addresses only, for good (mtr's -n: nothing is looked
+	// up); otherwise n toggles names.
 	Numeric bool
 	// Protocol and Interval say how the rounds probe, for the header.
 	Protocol string
@@ -189,7 +190,9 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.control(func(c Control) { c.Reset() })
 	case "n":
-		m.numeric = !m.numeric
+		if !m.cfg.Numeric { // started with -n, nothing was looked up (mtr's way)
+			m.numeric = !m.numeric
+		}
 	case "d":
 		m.mode = (m.mode + 1) % modes
 	case "j":

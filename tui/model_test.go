@@ -159,9 +159,13 @@ func TestNamesToggle(t *testing.T) {
 	}
 	cfg := one(clean4)
 	cfg.Numeric = true
-	m = feed(t, New(cfg), SnapshotMsg{Snapshot: clean4.snapshot(5)}, NameMsg{Addr: hop(1), Name: "r1.lab.example"})
-	if strings.Contains(screen(m), "r1.lab.example") {
-		t.Errorf("started numeric, a name shows")
+	m = feed(t, New(cfg), tea.WindowSizeMsg{Width: 140, Height: 30}, SnapshotMsg{Snapshot: clean4.snapshot(5)}, NameMsg{Addr: hop(1), Name: "r1.lab.example"})
+	if s := screen(m); strings.Contains(s, "r1.lab.example") || !strings.Contains(s, "numeric (-n)") {
+		t.Errorf("started numeric, a name shows:\n%s", s)
+	}
+	m = feed(t, m, key("n"))
+	if s := screen(m); strings.Contains(s, "r1.lab.example") || !strings.Contains(s, "numeric (-n)") {
+		t.Errorf("started numeric (-n), n turns names on, though none was looked up:\n%s", s)
 	}
 }
 

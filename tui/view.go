@@ -81,7 +81,10 @@ func (m Model) titleLine() string {
 		mode = "raw JSON"
 	}
 	names := "names"
-	if m.numeric {
+	switch {
+	case m.cfg.Numeric:
+		names = "numeric (-n)"
+	case m.numeric:
 		names = "numeric"
 	}
 	left := fmt.Sprintf("netdx trace --live  %s every %v  %s  %s", m.cfg.Protocol, m.cfg.Interval, names, mode)

@@ -148,7 +148,7 @@ func TestIntegrationTraceLive(t *testing.T) {
 
 	pane.typeLine("echo BEFORE-LIVE")
 	pane.waitText("BEFORE-LIVE")
-	pane.typeLine(fmt.Sprintf("%s trace --live -n --interval 0.05 %s %s; echo EXIT=$?", bin, target, other))
+	pane.typeLine(fmt.Sprintf("%s trace --live --interval 0.05 %s %s; echo EXIT=$?", bin, target, other))
 
 	s := pane.waitFor("the verdict's three lines", func(v string) bool {
 		return strings.Contains(v, "loss starts at hop 3 (198.18.3.2) and carries on to the target") &&
@@ -160,7 +160,7 @@ func TestIntegrationTraceLive(t *testing.T) {
 			t.Errorf("no row for hop %d (%s):\n%s", k, p.Hop4(k), s)
 		}
 	}
-	for _, want := range []string{"netdx trace --live  icmp every 50ms  numeric  statistics", " 1 " + target + " ", " 2 " + other + " ",
+	for _, want := range []string{"netdx trace --live  icmp every 50ms  names  statistics", " 1 " + target + " ", " 2 " + other + " ",
 		"Loss%   Snt   Last    Avg   Best   Wrst  StDev   Jttr History", "Verdict (diagnose over", " WARNING  loss starts at hop 3", "(95%: "} {
 		if !strings.Contains(s, want) {
 			t.Errorf("no %q on screen:\n%s", want, s)
@@ -183,9 +183,9 @@ func TestIntegrationTraceLive(t *testing.T) {
 	pane.keys("j")
 	pane.waitText("StDev")
 	pane.keys("n")
-	pane.waitText("  names  statistics")
-	pane.keys("n")
 	pane.waitText("  numeric  statistics")
+	pane.keys("n")
+	pane.waitText("  names  statistics")
 
 	pane.keys("Tab")
 	s = pane.waitFor("the second target's tab", func(v string) bool {
