@@ -15,6 +15,14 @@
 // verdict), and j shows the raw JSON of the current round; tab,
 // shift+tab, the arrows and 1-9 switch targets, the arrows scroll.
 //
-// Nothing here needs privileges or a terminal: tests drive Update and
+// Run is the shell around the model: it starts a check.Stream per target
+// (failing before anything is drawn when one cannot open its sockets),
+// feeds the program their snapshots and the hops' names (looked up aside,
+// never on the drawing path), and when the view ends — q, Ctrl-C, the
+// rounds asked for, or the context — restores the terminal and returns
+// each stream's last evidence for the caller's report.
+//
+// The model needs no privileges nor a terminal: tests drive Update and
 // read View. A Model is a value; use it from one goroutine (bubbletea's).
+// Run needs a terminal, and the privileges of the streams' sockets.
 package tui

@@ -146,11 +146,18 @@ func TestIntegrationTraceLive(t *testing.T) {
 	pane := startTmux(t, p.Src, 120, 40)
 	target, other := p.Target4().String(), p.Hop4(2).String()
 
+	// A stream that cannot open its sockets fails before any screen.
+	pane.typeLine(fmt.Sprintf("%s trace --live -s 198.18.99.1 %s; echo EXIT0=$?", bin, target))
+	s := pane.waitRE(`EXIT0=\d`)
+	if !strings.Contains(s, "EXIT0=3") || !regexp.MustCompile(`(?m)^netdx trace: -s 198\.18\.99\.1: .+$`).MatchString(s) {
+		t.Errorf("a source the host does not have: one line naming -s, exit 3:\n%s", s)
+	}
+	pane.typeLine("clear")
 	pane.typeLine("echo BEFORE-LIVE")
 	pane.waitText("BEFORE-LIVE")
 	pane.typeLine(fmt.Sprintf("%s trace --live --interval 0.05 %s %s; echo EXIT=$?", bin, target, other))
 
-	s := pane.waitFor("the verdict's three lines", func(v string) bool {
+	s = pane.waitFor("the verdict's three lines", func(v string) bool {
 		return strings.Contains(v, "loss starts at hop 3 (198.18.3.2) and carries on to the target") &&
 			strings.Contains(v, "hop 1 (198.18.1.2) only rate-limits its ICMP") &&
 			regexp.MustCompile(`INFO +4\d\.\d ms added at hop 2 \(198\.18\.2\.2\), kept to the target`).MatchString(v)
