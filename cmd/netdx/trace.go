@@ -42,6 +42,7 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "s", Aliases: []string{"source"}, Usage: "source `ADDRESS`"},
 			&cli.StringFlag{Name: "i", Aliases: []string{"interface"}, Usage: "send through `INTERFACE`"},
 			&cli.BoolFlag{Name: "report", Aliases: []string{"r"}, Usage: "mtr-style report over -c rounds"},
+			liveFlag,
 			&cli.IntFlag{Name: "c", Aliases: []string{"count"}, Value: 10, Usage: "`N` rounds with --report"},
 			&cli.BoolFlag{Name: "wide", Usage: "with --report: whole host names (mtr --report-wide) and netdx's columns after mtr's: Fwd% (forward loss), Lim (rate-limited), the unreachable mark"},
 			&cli.Float64Flag{Name: "interval", Value: 1, Usage: "`SECONDS` between report rounds"},
@@ -77,7 +78,7 @@ func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Du
 		}
 		cfg.Source = a.Unmap()
 	}
-	if !c.Bool("report") {
+	if !c.Bool("report") && !c.Bool("live") {
 		for _, f := range []string{"c", "interval", "wide"} {
 			if c.IsSet(f) {
 				err = usageError("netdx trace: %s is for --report", dashed(f))
@@ -98,6 +99,9 @@ func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Du
 // JSON → exit code. Bad input fails before anything is printed: the
 // header waits until the sockets are open.
 func traceAction(c *cli.Context) error {
+	if c.Bool("live") {
+		return traceLive(c)
+	}
 	if c.NArg() != 1 {
 		return usageError("netdx trace: want one TARGET (see netdx trace --help)")
 	}
