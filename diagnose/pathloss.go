@@ -106,7 +106,8 @@ func (l location) evidence() map[string]any {
 // locate finds where the loss that tl shows starts: the first hop whose
 // loss is clear (above zero with confidence), not clearly less than the
 // target's, and carried by everything after it; and the last hop before it
-// that is clearly below the target's loss. Exact when they are neighbours.
+// that is clearly below the loss from there on (the target's, pooled with
+// the hops that carry it). Exact when they are neighbours.
 func (r *reading) locate(tl Sample, source string) (location, string) {
 	if source == "echo requests" {
 		// The hops' samples place the echo stream's loss only if the
@@ -144,8 +145,18 @@ func (r *reading) locate(tl Sample, source string) (location, string) {
 		t, _ := r.targetHop()
 		loc.ttl, loc.addr = t.ttl, t.addr
 	}
+	// The loss the hops before are held against: the target's, pooled
+	// with the hops from the start on that carry it (not those that lose
+	// clearly more: their own ICMP limits would make the path's loss look
+	// larger than it is).
+	ref := tl
 	for _, h := range r.hops {
-		if h.ttl < loc.ttl && h.loss.ClearlyBelow(tl) {
+		if h.ttl >= loc.ttl && !tl.ClearlyBelow(h.loss) {
+			ref.K, ref.N = ref.K+h.loss.K, ref.N+h.loss.N
+		}
+	}
+	for _, h := range r.hops {
+		if h.ttl < loc.ttl && h.loss.below(ref, zClean) {
 			loc.after = h.ttl
 		}
 	}

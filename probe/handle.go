@@ -71,7 +71,7 @@ func (e *engine) reply(f int, src netip.Addr, v icmpmsg.Verdict, p Packet) {
 	trk := e.trk[i]
 	out, _, rtt := trk.reply(v, p.At, p.KernelTime)
 	ev := Event{Target: i, Seq: v.Seq, RTT: rtt, TTL: p.TTL, From: src, Bytes: len(p.Data), KernelTime: p.KernelTime,
-		Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()}
+		Sent: trk.total(), Received: trk.received, AvgRTT: trk.avg()}
 	switch out {
 	case Received:
 		ev.Kind = EventReply
@@ -99,7 +99,7 @@ func (e *engine) icmpError(f int, src netip.Addr, v icmpmsg.Verdict) {
 	switch out, _, cause := trk.icmpError(v, src); out {
 	case Errored:
 		e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode,
-			Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()})
+			Sent: trk.total(), Received: trk.received, AvgRTT: trk.avg()})
 	case Rejected:
 		e.emit(Event{Kind: EventInvalid, Target: i, Seq: v.Seq, From: src, Reason: errorReasons[cause]})
 	}

@@ -75,7 +75,12 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		if _, ok := e.byAddr[a.WithZone("")]; !ok {
 			e.byAddr[a.WithZone("")] = i
 		}
-		e.trk = append(e.trk, newTracker(a.Is6(), cfg.Timeout))
+		trk := newTracker(a.Is6(), cfg.Timeout)
+		if cfg.Count == 0 {
+			// A run without an end keeps only the last probes.
+			trk.keep = keepFor(cfg.Interval, cfg.Timeout)
+		}
+		e.trk = append(e.trk, trk)
 	}
 	e.dst = make([]netip.Addr, len(e.targets))
 	defer e.closeConns()
@@ -295,7 +300,7 @@ func (e *engine) sendDue(now time.Time) {
 		heap.Pop(&e.sendQ)
 		e.send(it.target)
 		e.lim.take(now)
-		if e.cfg.Count == 0 || len(e.trk[it.target].probes) < e.cfg.Count {
+		if e.cfg.Count == 0 || e.trk[it.target].total() < e.cfg.Count {
 			heap.Push(&e.sendQ, sendItem{due: it.due.Add(e.cfg.Interval), target: it.target})
 		}
 		now = time.Now()
@@ -305,7 +310,7 @@ func (e *engine) sendDue(now time.Time) {
 func (e *engine) send(i int) {
 	t, trk := e.targets[i], e.trk[i]
 	f := fam(t.Addr)
-	seq := wireSeq(len(trk.probes))
+	seq := wireSeq(trk.total())
 	sentNS := time.Now().UnixNano()
 	b := Echo{V6: f == 1, ID: e.exp[f].ID, Seq: seq, Token: e.token, Target: i, SentNS: sentNS, Size: e.cfg.Size}.Marshal()
 	opts := WriteOptions{TTL: e.cfg.TTL, TOS: e.cfg.TOS, DontFragment: e.cfg.DontFragment, AllowFragment: e.cfg.AllowFragment}
@@ -327,10 +332,10 @@ func (e *engine) expireDue(now time.Time) {
 		case claim != nil:
 			// An unverified error nothing contradicted: it stands.
 			e.emit(Event{Kind: EventError, Target: it.target, Seq: wireSeq(it.n), From: claim.from, ErrType: claim.typ, ErrCode: claim.code,
-				Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()})
+				Sent: trk.total(), Received: trk.received, AvgRTT: trk.avg()})
 		case expired:
 			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n),
-				Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()})
+				Sent: trk.total(), Received: trk.received, AvgRTT: trk.avg()})
 		}
 	}
 }

@@ -80,13 +80,23 @@ type errKey struct {
 // tracker is a target's statistics state. Its methods take every time as
 // an argument: it is driven by the engine's loop and by unit tests alike.
 // Everything in it is bounded by the probes sent, except errs, which the
-// network fills: MaxErrorKinds bounds it.
+// network fills: MaxErrorKinds bounds it. A run without a count (watch, a
+// live view, ping until Ctrl-C) keeps only the last probes (keep): older
+// ones, decided, leave their RTT to running figures (min, max, mean, mdev
+// of the whole run) and to the last recentRTTs replies (percentiles,
+// jitter).
 type tracker struct {
 	v6        bool
 	timeout   time.Duration // a reply stamped within it counts even if the loop expired the probe first
 	sendErrs  int
 	rttSum    time.Duration
-	probes    []sentProbe // probe n went out with wire sequence (n+1) mod 2^16
+	probes    []sentProbe // probe n (n >= base) went out with wire sequence (n+1) mod 2^16
+	base      int         // index of probes[0]: the probes before it were let go
+	keep      int         // probes kept at least; 0 keeps every probe
+	recent    []time.Duration
+	rttMin    time.Duration
+	rttMax    time.Duration
+	rttSq     float64 // sum of squared RTTs in ms², for mdev
 	pending   int
 	received  int
 	dups      int
@@ -104,21 +114,69 @@ func newTracker(v6 bool, timeout time.Duration) *tracker {
 	return &tracker{v6: v6, timeout: timeout, maxSeen: -1, errs: map[errKey]int{}}
 }
 
+// recentRTTs is how many of the last replies a tracker that lets probes go
+// keeps for percentiles and jitter.
+const recentRTTs = 1024
+
+// keepFor is how many probes a run without a count keeps: every probe that
+// can still be waited for, twice over, and never fewer than 64.
+func keepFor(interval, timeout time.Duration) int {
+	n := 64
+	if interval > 0 {
+		n = max(n, 2*int(timeout/interval)+16)
+	}
+	return n
+}
+
+// total is how many probes were sent (or failed to be).
+func (t *tracker) total() int { return t.base + len(t.probes) }
+
+// at returns probe n, or nil if it was let go (or not sent).
+func (t *tracker) at(n int) *sentProbe {
+	if n < t.base || n >= t.total() {
+		return nil
+	}
+	return &t.probes[n-t.base]
+}
+
+// add appends a probe and lets the oldest decided ones go, in batches,
+// when the tracker keeps only the last ones.
+func (t *tracker) add(p sentProbe) int {
+	t.probes = append(t.probes, p)
+	if t.keep > 0 && len(t.probes) >= 2*t.keep {
+		drop := 0
+		for drop < len(t.probes)-t.keep && t.probes[drop].state != pending {
+			drop++
+		}
+		t.probes = append(t.probes[:0], t.probes[drop:]...)
+		t.base += drop
+	}
+	return t.total() - 1
+}
+
+// first is the index of the oldest kept probe with wire sequence seq.
+func (t *tracker) first(seq int) int {
+	n := (seq - 1) & 0xffff
+	if n < t.base {
+		n += (t.base - n + 0xffff) >> 16 << 16
+	}
+	return n
+}
+
 // wireSeq is the sequence number probe n carries.
 func wireSeq(n int) int { return (n + 1) & 0xffff }
 
 // sent records probe n (the next one) sent at at with sentNS in its payload.
 func (t *tracker) sent(at time.Time, sentNS int64) int {
-	t.probes = append(t.probes, sentProbe{at: at, sentNS: sentNS})
 	t.pending++
-	return len(t.probes) - 1
+	return t.add(sentProbe{at: at, sentNS: sentNS})
 }
 
 // find returns the probe with wire sequence seq whose payload time is
 // sentNS, or -1.
 func (t *tracker) find(seq int, sentNS int64) int {
-	for n := (seq - 1) & 0xffff; n < len(t.probes); n += 1 << 16 {
-		if t.probes[n].sentNS == sentNS {
+	for n := t.first(seq); n < t.total(); n += 1 << 16 {
+		if t.at(n).sentNS == sentNS {
 			return n
 		}
 	}
@@ -128,7 +186,7 @@ func (t *tracker) find(seq int, sentNS int64) int {
 // latest returns the last probe sent with wire sequence seq, or -1.
 func (t *tracker) latest(seq int) int {
 	n := -1
-	for m := (seq - 1) & 0xffff; m < len(t.probes); m += 1 << 16 {
+	for m := t.first(seq); m < t.total(); m += 1 << 16 {
 		n = m
 	}
 	return n
@@ -143,7 +201,7 @@ func (t *tracker) reply(v icmpmsg.Verdict, at time.Time, kernel bool) (Outcome, 
 		t.reject(icmpmsg.UnknownProbe)
 		return Rejected, -1, 0
 	}
-	p := &t.probes[n]
+	p := t.at(n)
 	switch p.state {
 	case answered:
 		t.dups++
@@ -162,6 +220,9 @@ func (t *tracker) reply(v icmpmsg.Verdict, at time.Time, kernel bool) (Outcome, 
 	t.pending--
 	t.received++
 	t.rttSum += p.rtt
+	if t.keep > 0 {
+		t.runningRTT(p.rtt)
+	}
 	if kernel {
 		t.kernelTS++
 	} else {
@@ -189,9 +250,23 @@ func (t *tracker) contradict(p *sentProbe) {
 
 // sendFailed records a probe whose send call failed at at.
 func (t *tracker) sendFailed(at time.Time) int {
-	t.probes = append(t.probes, sentProbe{at: at, state: failed})
 	t.sendErrs++
-	return len(t.probes) - 1
+	return t.add(sentProbe{at: at, state: failed})
+}
+
+// runningRTT adds a reply's RTT to the whole run's figures and to the
+// last replies.
+func (t *tracker) runningRTT(d time.Duration) {
+	if t.received == 1 || d < t.rttMin {
+		t.rttMin = d
+	}
+	t.rttMax = max(t.rttMax, d)
+	ms := float64(d) / float64(time.Millisecond)
+	t.rttSq += ms * ms
+	if len(t.recent) == recentRTTs {
+		t.recent = append(t.recent[:0], t.recent[recentRTTs/2:]...)
+	}
+	t.recent = append(t.recent, d)
 }
 
 // avg is the mean RTT of the replies received so far.
@@ -226,7 +301,7 @@ func (t *tracker) icmpError(v icmpmsg.Verdict, from netip.Addr) (Outcome, int, i
 		t.reject(icmpmsg.UnknownProbe)
 		return Rejected, -1, icmpmsg.UnknownProbe
 	}
-	p := &t.probes[n]
+	p := t.at(n)
 	switch {
 	case p.state == answered:
 		t.reject(icmpmsg.ContradictedError)
@@ -280,8 +355,8 @@ func (t *tracker) dropErr(k errKey) {
 // expire times out probe n if it is still pending; it reports whether it
 // did, and the claim that then stands as the probe's error, if any.
 func (t *tracker) expire(n int) (bool, *errKey) {
-	p := &t.probes[n]
-	if p.state != pending {
+	p := t.at(n)
+	if p == nil || p.state != pending {
 		return false, nil
 	}
 	t.pending--
@@ -296,12 +371,36 @@ func (t *tracker) expire(n int) (bool, *errKey) {
 	return true, &k
 }
 
+// rttStats are the RTT figures: of every reply, or when probes were let
+// go, the whole run's min, max, mean and mdev with the percentiles and
+// jitter of the last replies.
+func (t *tracker) rttStats() *RTTStats {
+	if t.keep == 0 {
+		var rtts []time.Duration
+		for _, p := range t.probes {
+			if p.state == answered {
+				rtts = append(rtts, p.rtt)
+			}
+		}
+		return Summarise(rtts)
+	}
+	s := Summarise(t.recent)
+	if s == nil {
+		return nil
+	}
+	n := float64(t.received)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	s.Min, s.Max, s.Avg = ms(t.rttMin), ms(t.rttMax), ms(t.rttSum)/n
+	s.Mdev = math.Sqrt(max(t.rttSq/n-s.Avg*s.Avg, 0))
+	return s
+}
+
 // result summarises the tracker for target.
 func (t *tracker) result(target Target) Result {
 	r := Result{
 		Target:         target.Name,
 		Addr:           target.Addr.String(),
-		Sent:           len(t.probes),
+		Sent:           t.total(),
 		Received:       t.received,
 		Duplicates:     t.dups,
 		Invalid:        t.rejected.Total(),
@@ -314,13 +413,7 @@ func (t *tracker) result(target Target) Result {
 	if r.Sent > 0 {
 		r.LossPct = math.Round(float64(r.Sent-r.Received)*100/float64(r.Sent)*1000) / 1000
 	}
-	var rtts []time.Duration
-	for _, p := range t.probes {
-		if p.state == answered {
-			rtts = append(rtts, p.rtt)
-		}
-	}
-	r.RTT = Summarise(rtts).Round()
+	r.RTT = t.rttStats().Round()
 	switch {
 	case t.kernelTS > 0 && t.userTS == 0:
 		r.Timestamps = "kernel"

@@ -292,3 +292,48 @@ func TestTrackerErrorBound(t *testing.T) {
 		t.Errorf("total %d, overflow %+v", total, last)
 	}
 }
+
+// TestTrackerKeepsTheLastProbes: a run without a count (watch, a live
+// view) lets decided probes go, so its memory stays bounded however long
+// it runs, while its figures stay those of the whole run and replies past
+// the 16-bit sequence wrap still find their probe.
+func TestTrackerKeepsTheLastProbes(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	tr := newTracker(false, time.Second)
+	tr.keep = keepFor(10*time.Millisecond, time.Second)
+	const n = 200_000 // three sequence wraps
+	var lost int
+	for i := range n {
+		at := t0.Add(time.Duration(i) * 10 * time.Millisecond)
+		k := tr.sent(at, at.UnixNano())
+		if k != i {
+			t.Fatalf("probe %d got index %d", i, k)
+		}
+		if i%10 == 9 {
+			lost++
+			if ok, _ := tr.expire(i); !ok {
+				t.Fatalf("probe %d did not expire", i)
+			}
+			continue
+		}
+		rtt := time.Duration(1+i%5) * time.Millisecond
+		if out, _, _ := tr.reply(icmpmsg.Verdict{Kind: icmpmsg.Reply, Seq: wireSeq(i), SentNS: at.UnixNano()}, at.Add(rtt), true); out != Received {
+			t.Fatalf("reply to probe %d: %v", i, out)
+		}
+		if len(tr.probes) > 2*tr.keep || len(tr.recent) > recentRTTs {
+			t.Fatalf("after %d probes it holds %d probes and %d RTTs", i+1, len(tr.probes), len(tr.recent))
+		}
+	}
+	// A duplicate of a recent probe is still known as one.
+	last := t0.Add(time.Duration(n-2) * 10 * time.Millisecond)
+	if out, _, _ := tr.reply(icmpmsg.Verdict{Kind: icmpmsg.Reply, Seq: wireSeq(n - 2), SentNS: last.UnixNano()}, last.Add(time.Millisecond), true); out != Duplicate {
+		t.Errorf("a second reply to a recent probe: %v, want duplicate", out)
+	}
+	r := tr.result(Target{Name: "t", Addr: netip.MustParseAddr("198.18.0.9")})
+	if r.Sent != n || r.Received != n-lost || r.LossPct != 10 {
+		t.Errorf("sent %d received %d loss %.1f%%, want %d, %d, 10%%", r.Sent, r.Received, r.LossPct, n, n-lost)
+	}
+	if r.RTT == nil || r.RTT.Min != 1 || r.RTT.Max != 5 || r.RTT.Avg != 2.778 || r.RTT.P50 != 3 {
+		t.Errorf("RTT %+v, want min 1, max 5, avg 25/9, p50 3 ms", r.RTT)
+	}
+}
