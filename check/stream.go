@@ -132,10 +132,13 @@ func (s *Stream) Run(ctx context.Context, on func(Snapshot)) error {
 	_, traceErr := s.rounds(ctx, s.target.Addr, tc, rc)
 	cancel()
 	wg.Wait()
+	// One engine failing cancels the other: its error, not the other's
+	// "context canceled", is why the stream stopped.
+	ours := func(err error) bool { return err != nil && (parent.Err() != nil || !errors.Is(err, context.Canceled)) }
 	switch {
-	case echoErr != nil:
+	case ours(echoErr):
 		return echoErr
-	case traceErr != nil && parent.Err() == nil && !errors.Is(traceErr, context.Canceled):
+	case ours(traceErr) && parent.Err() == nil:
 		return fmt.Errorf("check: trace rounds to %s: %w", s.target.Name, traceErr)
 	}
 	return nil

@@ -43,7 +43,7 @@ func TestVerdictFromEvidence(t *testing.T) {
 			"UNKNOWN  loss starts by hop 4; the hops before it cannot place it: inconclusive so far, 2.5% lost (95%: 0.4–12.9%, 1 of 40 echo requests); about",
 		}},
 		{"no loss yet, too few to tell", quiet, diagnose.Config{}, []string{
-			"UNKNOWN  no loss so far, but too few requests to rule out --max-loss 2%: inconclusive so far, 0 of 150 echo requests lost (95%: 0.0–2.5%)   ",
+			"UNKNOWN  no loss so far, but too few requests to rule out --max-loss 2%: inconclusive so far, 0 of 150 echo requests lost (95%: 0.0–2.5%); about 190 would decide",
 		}},
 		{"clean", clean4, diagnose.Config{}, []string{
 			"OK       no loss or latency step found so far: 0 of 400 echo requests lost (95%: 0.0–1.0%)",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/urfave/cli/v2"
@@ -85,6 +86,7 @@ func traceLive(c *cli.Context) error {
 	if !numeric {
 		opt.Names = names
 	}
+	start := time.Now()
 	snaps, err := tui.Run(c.Context, targets, sc, opt)
 	if err != nil {
 		return failure(c, liveFlags, err)
@@ -92,13 +94,15 @@ func traceLive(c *cli.Context) error {
 	// The terminal is as it was: the rounds on screen, as --report prints
 	// them.
 	reached := true
-	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names}
+	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names,
+		layout: reportLayout{Start: start, Local: localName(), Wide: true}}
 	for i, sn := range snaps {
 		rep := trace.Summarize(sn.Evidence.Rounds)
 		rep.Target, rep.Addr, rep.Protocol = targets[i].Name, targets[i].Addr, sn.Evidence.Protocol
 		if rep.Hops == nil {
 			rep.Hops = []trace.ReportHop{}
 		}
+		fmt.Fprintf(c.App.Writer, "Target: %s (%s)\n", rep.Target, rep.Addr)
 		r.report(rep)
 		reached = reached && rep.Reached
 	}
