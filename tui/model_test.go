@@ -70,8 +70,8 @@ func TestQuitKeys(t *testing.T) {
 		if _, ok := cmd().(tea.QuitMsg); !ok {
 			t.Errorf("%s does not quit", k)
 		}
-		if m.(Model).View().Content != "" {
-			t.Errorf("%s: the last frame must be empty (the report follows on the terminal)", k)
+		if v := m.(Model).View(); v.Content != "" || !v.AltScreen {
+			t.Errorf("%s: the last frame must be empty, on the alternate screen (the report follows on the terminal's own)", k)
 		}
 	}
 }
