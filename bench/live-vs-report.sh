@@ -23,4 +23,4 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 CGO_ENABLED=0 go build -o "$WORK/netdx" ./cmd/netdx
 NETDX_BENCH_NETDX="$WORK/netdx" NETDX_BENCH_ROUNDS="$ROUNDS" NETDX_BENCH_RUNS="$RUNS" NETDX_LAB_REQUIRED=1 \
 	go test -count=1 -timeout 60m -run '^TestBenchLiveVsReport$' ./bench/livelab/ -v 2>&1 |
-	grep -v '^=== RUN\|^--- PASS\|^PASS$\|^ok '
+	grep -av '^=== RUN\|^--- PASS\|^PASS$\|^ok '

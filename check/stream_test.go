@@ -18,10 +18,13 @@ import (
 // them rounds and echo events, which they deliver as the engines would,
 // from their own goroutines, until the context ends.
 type fakeEngines struct {
-	rounds     chan trace.Result
-	events     chan probe.Event
-	traceErr   error // returned at once, before any round
-	echoErr    error // returned at once, before any request
+	rounds   chan trace.Result
+	events   chan probe.Event
+	traceErr error // returned at once, before any round
+	echoErr  error // returned at once, before any request
+	// echoLate makes the echo stream open its socket only once the
+	// context has ended, failing as probe.Listen then does.
+	echoLate   bool
 	traceReady atomic.Int32
 	echoReady  atomic.Int32
 	traceDone  atomic.Bool
@@ -52,6 +55,10 @@ func (f *fakeEngines) install(s *Stream) {
 	s.ping = func(ctx context.Context, cfg probe.Config, _ []probe.Target) ([]probe.Result, error) {
 		if f.echoErr != nil {
 			return nil, f.echoErr
+		}
+		if f.echoLate {
+			<-ctx.Done()
+			return nil, fmt.Errorf("probe: listen: %w", ctx.Err())
 		}
 		if cfg.Count != 0 {
 			return nil, fmt.Errorf("fake ping: count %d, want 0 (until the context ends)", cfg.Count)
@@ -312,6 +319,20 @@ func TestStreamEngineFails(t *testing.T) {
 		}
 		if err := s.Run(context.Background(), nil); err == nil {
 			t.Errorf("a second Run must fail")
+		}
+	})
+	// The trace fails before the echo stream has its socket: the echo
+	// stream is canceled, and the trace's error is the one told.
+	synctest.Test(t, func(t *testing.T) {
+		s, _ := NewStream(streamTarget, StreamConfig{})
+		f := newFakeEngines()
+		f.traceErr = &trace.ConfigError{Field: "Source", Value: "198.18.9.9", Reason: "not an address of this host"}
+		f.echoLate = true
+		f.install(s)
+		err := s.Run(context.Background(), nil)
+		var ce *trace.ConfigError
+		if !errors.As(err, &ce) || ce.Field != "Source" {
+			t.Errorf("trace failed, the echo stream canceled: Run returned %v, want the trace's error", err)
 		}
 	})
 }

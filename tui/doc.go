@@ -3,17 +3,21 @@
 // jitter, an RTT history strip, MPLS labels and unreachable marks inline)
 // with diagnose's verdict on it, one tab per target.
 //
-// It follows bubbletea's Elm architecture: a Model fed messages —
-// snapshots of check.Stream's evidence (SnapshotMsg), reverse lookups
-// (NameMsg), stream failures (ErrorMsg), keys and terminal sizes — whose
-// Update computes everything the screen shows (trace.Summarize and
-// diagnose.Path over the snapshot, once per round) and whose View is a
-// pure string drawn with lipgloss. The engines know nothing of it; it
-// asks the streams to pause and reset through the small Control
-// interface, from commands. Keys are mtr's: q quit, p pause (space
-// resumes), r reset, n names, d display mode (statistics, history,
-// verdict), and j shows the raw JSON of the current round; tab,
-// shift+tab, the arrows and 1-9 switch targets, the arrows scroll.
+// It follows Bubble Tea's Elm architecture (charm.land/bubbletea/v2): a
+// Model fed messages — snapshots of check.Stream's evidence
+// (SnapshotMsg), reverse lookups (NameMsg), stream failures (ErrorMsg),
+// keys and terminal sizes — whose Update computes everything the screen
+// shows (trace.Summarize and diagnose.Path over the snapshot, once per
+// round) and whose View is a pure function: a string styled with Lip
+// Gloss v2, on the alternate screen. Importing it asks the terminal
+// nothing (Bubble Tea v1's init queried its background colour in every
+// program that linked it); only Run's program talks to the terminal.
+// The engines know nothing of it; it asks the streams to pause and reset
+// through the small Control interface, from commands. Keys are mtr's: q
+// quit, p pause (space resumes), r reset, n names, d display mode
+// (statistics, history, verdict), and j shows the raw JSON of the current
+// round; tab, shift+tab, the arrows and 1-9 switch targets, the arrows
+// scroll.
 //
 // Run is the shell around the model: it starts a check.Stream per target
 // (failing before anything is drawn when one cannot open its sockets),

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
@@ -107,33 +107,36 @@ func feed(t *testing.T, m Model, msgs ...tea.Msg) Model {
 	return m
 }
 
-func key(s string) tea.KeyMsg {
+// key is the key press bubbletea hands the model for s (TestTerminalKeys
+// checks the same keys from the bytes a terminal sends).
+func key(s string) tea.KeyPressMsg {
 	switch s {
 	case "ctrl+c":
-		return tea.KeyMsg{Type: tea.KeyCtrlC}
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "tab":
-		return tea.KeyMsg{Type: tea.KeyTab}
+		return tea.KeyPressMsg{Code: tea.KeyTab}
 	case "shift+tab":
-		return tea.KeyMsg{Type: tea.KeyShiftTab}
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
 	case "esc":
-		return tea.KeyMsg{Type: tea.KeyEsc}
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
 	case "down":
-		return tea.KeyMsg{Type: tea.KeyDown}
+		return tea.KeyPressMsg{Code: tea.KeyDown}
 	case " ":
-		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+	r := []rune(s)
+	return tea.KeyPressMsg{Code: r[0], Text: s}
 }
 
 var ansiSeq = regexp.MustCompile("\x1b\\[[0-9;]*[a-zA-Z]")
 
 // screen is the view as text, without styling.
-func screen(m Model) string { return ansiSeq.ReplaceAllString(m.View(), "") }
+func screen(m Model) string { return ansiSeq.ReplaceAllString(m.View().Content, "") }
 
 // checkFits fails unless every line of the view fits the terminal.
 func checkFits(t *testing.T, m Model, w, h int) {
 	t.Helper()
-	lines := strings.Split(m.View(), "\n")
+	lines := strings.Split(m.View().Content, "\n")
 	if len(lines) > h {
 		t.Errorf("%d lines on a screen of %d", len(lines), h)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
@@ -114,7 +114,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = max(msg.Width, 20), max(msg.Height, 5)
-	case tea.KeyMsg:
+	case tea.KeyPressMsg:
 		return m.key(msg)
 	case SnapshotMsg:
 		return m.snapshot(msg)
@@ -168,13 +168,13 @@ func (m Model) allDone() bool {
 	return true
 }
 
-func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch s := k.String(); s {
 	case "q", "ctrl+c":
 		m.done = true
 		return m, tea.Quit
-	case "p", " ":
-		if s == " " && !m.paused {
+	case "p", "space":
+		if s == "space" && !m.paused {
 			break // space resumes, as in mtr
 		}
 		m.paused = !m.paused

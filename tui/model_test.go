@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"netdx/trace"
 )
@@ -70,8 +70,8 @@ func TestQuitKeys(t *testing.T) {
 		if _, ok := cmd().(tea.QuitMsg); !ok {
 			t.Errorf("%s does not quit", k)
 		}
-		if m.(Model).View() != "" {
-			t.Errorf("%s: the last frame must be empty (the report follows on the terminal)", k)
+		if v := m.(Model).View(); v.Content != "" || !v.AltScreen {
+			t.Errorf("%s: the last frame must be empty, on the alternate screen (the report follows on the terminal's own)", k)
 		}
 	}
 }
@@ -173,7 +173,7 @@ func TestNamesToggle(t *testing.T) {
 func TestHostileName(t *testing.T) {
 	m := feed(t, New(one(clean4)), tea.WindowSizeMsg{Width: 140, Height: 30}, SnapshotMsg{Snapshot: clean4.snapshot(5)},
 		NameMsg{Addr: hop(1), Name: "evil\x1b]0;owned\x07\x1b[2J.example"}, ErrorMsg{Tab: 0, Err: errString("bad\x1b[2Jthing")})
-	v := m.View()
+	v := m.View().Content
 	if strings.Contains(v, "owned\x07") || strings.Contains(v, "\x1b]") || strings.Contains(v, "\x1b[2J") {
 		t.Errorf("control sequences from the network reach the screen: %q", v)
 	}
@@ -332,9 +332,9 @@ func TestRoundsQuit(t *testing.T) {
 func TestUpdateLeavesTheOldModel(t *testing.T) {
 	m := feed(t, New(one(lossy)), tea.WindowSizeMsg{Width: 150, Height: 40}, SnapshotMsg{Snapshot: lossy.snapshot(30)},
 		NameMsg{Addr: hop(1), Name: "r1"})
-	before := m.View()
+	before := m.View().Content
 	feed(t, m, SnapshotMsg{Snapshot: clean4.snapshot(40)}, NameMsg{Addr: hop(2), Name: "r2"}, key("r"), key("d"), key("n"))
-	if m.View() != before {
+	if m.View().Content != before {
 		t.Errorf("Update changed the model it was called on")
 	}
 }

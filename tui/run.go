@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"netdx/check"
 	"netdx/trace"
@@ -61,7 +61,7 @@ func Run(ctx context.Context, targets []check.Target, sc check.StreamConfig, opt
 	for _, t := range targets {
 		vc.Targets = append(vc.Targets, Target{Name: t.Name, Addr: t.Addr})
 	}
-	prog := tea.NewProgram(New(vc), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithAltScreen(),
+	prog := tea.NewProgram(New(vc), tea.WithContext(ctx), tea.WithoutSignalHandler(),
 		tea.WithOutput(opt.Output), tea.WithFPS(fps))
 	if err := sh.start(ctx, prog); err != nil {
 		return nil, err

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 )
 
 // BenchmarkFullWindow is the view's work for one round once the window is
@@ -22,6 +22,6 @@ func BenchmarkFullWindow(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		nm, _ := m.Update(SnapshotMsg{Snapshot: snap})
-		_ = nm.(Model).View()
+		_ = nm.(Model).View().Content
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 )
 
 var (
@@ -27,8 +28,18 @@ var (
 
 const keysLine = "q quit  p pause  r reset  n names  d display  j json  tab target"
 
-// View draws the screen: a pure function of the model.
-func (m Model) View() string {
+// View is the screen, a pure function of the model, on the alternate
+// screen (bubbletea gives the terminal its own screen back when the view
+// ends). Nothing in it asks the terminal anything.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.draw())
+	v.AltScreen = true
+	return v
+}
+
+// draw is the text of the screen, styled; empty once the view is done (the
+// report follows on the terminal).
+func (m Model) draw() string {
 	if m.done {
 		return ""
 	}
