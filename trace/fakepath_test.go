@@ -188,7 +188,7 @@ func (p *fakePath) packet(a *attempt) []byte {
 		l4 = echoRequest(p.v6, a.size, p.src, p.target, p.m.icmpID, a.token, f.sum, icmpmsg.Payload{Token: p.m.token, SentNS: a.stamp})
 		if p.v6 { // the kernel fills the ICMPv6 checksum
 			s := pseudoSum(p.src, p.target, protoICMPv6, len(l4))
-			binary.BigEndian.PutUint16(l4[2:], ^fold(sum16(s, l4)))
+			binary.BigEndian.PutUint16(l4[2:], ^icmpmsg.Fold(icmpmsg.Sum16(s, l4)))
 		}
 	case "tcp":
 		proto = protoTCP

@@ -87,9 +87,9 @@ func (m *matcher) fromQuote(q *icmpmsg.Quote, ok known) claim {
 		// change for each of our flows. One that did not left the
 		// checksum itself.
 		for f, id := range m.flows {
-			before := sum16(uint32(sport), q.Src.AsSlice())
-			after := sum16(uint32(id.sport), m.src.AsSlice())
-			orig := ^onesSub(onesAdd(^cs, fold(after)), fold(before))
+			before := icmpmsg.Sum16(uint32(sport), q.Src.AsSlice())
+			after := icmpmsg.Sum16(uint32(id.sport), m.src.AsSlice())
+			orig := ^onesSub(onesAdd(^cs, icmpmsg.Fold(after)), icmpmsg.Fold(before))
 			if ok(orig, f) {
 				return claim{token: orig, flow: f, found: true}
 			}

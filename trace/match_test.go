@@ -44,7 +44,7 @@ func natRewrite(q []byte, src netip.Addr, off int, val uint16, csOff int, pseudo
 	for _, w := range words {
 		sum += uint32(^binary.BigEndian.Uint16(old[w[0]:w[1]])) + uint32(binary.BigEndian.Uint16(q[w[0]:w[1]]))
 	}
-	binary.BigEndian.PutUint16(q[20+csOff:], ^fold(sum))
+	binary.BigEndian.PutUint16(q[20+csOff:], ^icmpmsg.Fold(sum))
 }
 
 func TestMatchQuotes(t *testing.T) {
@@ -116,12 +116,12 @@ func TestPayloadChecksums(t *testing.T) {
 		}
 		b6 := echoRequest(true, 32, src6, dst6, 0x4242, tok, 0xbeef, pl)
 		s := pseudoSum(src6, dst6, protoICMPv6, len(b6))
-		if c := ^fold(sum16(s, b6)); c != 0xbeef {
+		if c := ^icmpmsg.Fold(icmpmsg.Sum16(s, b6)); c != 0xbeef {
 			t.Fatalf("icmp6 token %#x: kernel's checksum would be %#x", tok, c)
 		}
 	}
 	syn := tcpSYN(src, dst, 40000, 443, 0xabcd1234)
-	if ^fold(sum16(pseudoSum(src, dst, protoTCP, len(syn)), syn)) != 0 {
+	if ^icmpmsg.Fold(icmpmsg.Sum16(pseudoSum(src, dst, protoTCP, len(syn)), syn)) != 0 {
 		t.Error("tcp syn checksum does not check")
 	}
 }

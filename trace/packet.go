@@ -34,8 +34,8 @@ const (
 
 // pseudoSum is the checksum sum of the IPv4 or IPv6 pseudo-header.
 func pseudoSum(src, dst netip.Addr, proto, length int) uint32 {
-	s := sum16(0, src.AsSlice())
-	s = sum16(s, dst.AsSlice())
+	s := icmpmsg.Sum16(0, src.AsSlice())
+	s = icmpmsg.Sum16(s, dst.AsSlice())
 	return s + uint32(proto) + uint32(length>>16) + uint32(length&0xffff)
 }
 
@@ -50,9 +50,9 @@ func udpPayload(n int, src, dst netip.Addr, sport, dport int, token uint16) []by
 	length := 8 + len(b)
 	s := pseudoSum(src, dst, protoUDP, length)
 	s += uint32(sport) + uint32(dport) + uint32(length)
-	s = sum16(s, b)
+	s = icmpmsg.Sum16(s, b)
 	// The checksum is ^(s + adj): choose adj so that it equals token.
-	binary.BigEndian.PutUint16(b, onesSub(^token, fold(s)))
+	binary.BigEndian.PutUint16(b, onesSub(^token, icmpmsg.Fold(s)))
 	return b
 }
 
@@ -61,7 +61,7 @@ func udpChecksum(src, dst netip.Addr, sport, dport int, payload []byte) uint16 {
 	length := 8 + len(payload)
 	s := pseudoSum(src, dst, protoUDP, length)
 	s += uint32(sport) + uint32(dport) + uint32(length)
-	c := ^fold(sum16(s, payload))
+	c := ^icmpmsg.Fold(icmpmsg.Sum16(s, payload))
 	if c == 0 {
 		c = 0xffff
 	}
@@ -87,8 +87,8 @@ func echoRequest(v6 bool, n int, src, dst netip.Addr, id int, token, flowSum uin
 	binary.BigEndian.PutUint16(b[6:], token)
 	p.Index = 0
 	p.Put(b[8:])
-	s = sum16(s, b)
-	binary.BigEndian.PutUint16(b[8+icmpmsg.IndexAt:], onesSub(^flowSum, fold(s)))
+	s = icmpmsg.Sum16(s, b)
+	binary.BigEndian.PutUint16(b[8+icmpmsg.IndexAt:], onesSub(^flowSum, icmpmsg.Fold(s)))
 	if !v6 {
 		binary.BigEndian.PutUint16(b[2:], flowSum)
 	}
@@ -107,37 +107,14 @@ func tcpSYN(src, dst netip.Addr, sport, dport int, seq uint32) []byte {
 	binary.BigEndian.PutUint16(b[14:], 64240)
 	copy(b[20:], []byte{2, 4, 0x05, 0xb4}) // MSS 1460
 	s := pseudoSum(src, dst, protoTCP, len(b))
-	binary.BigEndian.PutUint16(b[16:], ^fold(sum16(s, b)))
+	binary.BigEndian.PutUint16(b[16:], ^icmpmsg.Fold(icmpmsg.Sum16(s, b)))
 	return b
-}
-
-// Checksum arithmetic for building probes and undoing NAT rewrites
-// (icmpmsg.Checksum checks whole messages).
-
-// sum16 adds b to s as 16-bit big-endian words, without folding.
-func sum16(s uint32, b []byte) uint32 {
-	for len(b) >= 2 {
-		s += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint32(b[0]) << 8
-	}
-	return s
-}
-
-// fold folds the carries of s into 16 bits.
-func fold(s uint32) uint16 {
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return uint16(s)
 }
 
 // onesSub is a - b in one's complement arithmetic.
 func onesSub(a, b uint16) uint16 {
-	return fold(uint32(a) + uint32(^b))
+	return icmpmsg.Fold(uint32(a) + uint32(^b))
 }
 
 // onesAdd is a + b in one's complement arithmetic.
-func onesAdd(a, b uint16) uint16 { return fold(uint32(a) + uint32(b)) }
+func onesAdd(a, b uint16) uint16 { return icmpmsg.Fold(uint32(a) + uint32(b)) }

@@ -154,40 +154,26 @@ func quote(s string) string {
 	return s
 }
 
-// intField is an int flag for a config field whose zero value means the
-// default: 0 when the flag is absent, explicitZero when it is given as 0.
-func intField(c *cli.Context, name string) int {
+// field reads a flag for a config field whose zero value means the
+// default: 0 when the flag is absent, explicitZero when it is given as 0
+// (NaN and infinities pass, for the engine to refuse).
+func field[T int | float64 | time.Duration](c *cli.Context, name string, get func(string) T) T {
 	if !c.IsSet(name) {
 		return 0
 	}
-	if v := c.Int(name); v != 0 {
+	if v := get(name); v != 0 {
 		return v
 	}
 	return explicitZero
 }
 
-// floatField is intField for a float flag; NaN and infinities pass, for
-// the engine to refuse.
-func floatField(c *cli.Context, name string) float64 {
-	if !c.IsSet(name) {
-		return 0
-	}
-	if v := c.Float64(name); v != 0 {
-		return v
-	}
-	return explicitZero
-}
+// intField, floatField and durationField are field for int, float and
+// duration (1s, 200ms) flags.
+func intField(c *cli.Context, name string) int { return field(c, name, c.Int) }
 
-// durationField is intField for a duration flag (1s, 200ms).
-func durationField(c *cli.Context, name string) time.Duration {
-	if !c.IsSet(name) {
-		return 0
-	}
-	if v := c.Duration(name); v != 0 {
-		return v
-	}
-	return explicitZero
-}
+func floatField(c *cli.Context, name string) float64 { return field(c, name, c.Float64) }
+
+func durationField(c *cli.Context, name string) time.Duration { return field(c, name, c.Duration) }
 
 // secondsField is a float flag in seconds (traceroute's -w 0.5) for a
 // duration field, as durationField.
