@@ -58,7 +58,7 @@ var ErrBadConfig = errors.New("trigger: bad configuration")
 // Stats counts what the trigger did.
 type Stats struct {
 	Started  uint64 `json:"started"`
-	Failed   uint64 `json:"failed"`   // exited non-zero, or could not start
+	Failed   uint64 `json:"failed"`    // exited non-zero, or could not start
 	TimedOut uint64 `json:"timed_out"` // killed at the timeout
 	Dropped  uint64 `json:"dropped"`   // every slot was busy
 }
