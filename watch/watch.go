@@ -83,6 +83,9 @@ func New(cfg Config) (*Watcher, error) {
 	}
 	if cfg.Audit != nil {
 		ac := *cfg.Audit
+		if ac.Interval == 0 {
+			ac.Interval = cfg.Interval
+		}
 		if ac.Logger == nil {
 			ac.Logger = cfg.Logger
 		}
@@ -99,6 +102,9 @@ func New(cfg Config) (*Watcher, error) {
 
 // Config is the configuration in force, defaults filled in.
 func (w *Watcher) Config() Config { return w.cfg }
+
+// Audit is the connection audit, nil when none runs.
+func (w *Watcher) Audit() *audit.Auditor { return w.audit }
 
 // Run watches until ctx ends, then returns nil; or returns the error that
 // stopped it (the echo streams could not start, a sink asked to stop). The
