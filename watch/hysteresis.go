@@ -34,8 +34,8 @@ const (
 //     sample is still too small, the host check failed) leave it as it is.
 //
 // A finding is known by its kind and what it is about (target, hop,
-// address, interface, process), not by its numbers; the n-th finding of the
-// same identity in one evaluation is the n-th.
+// address, interface, process: see Key), not by its numbers; the n-th
+// finding of the same identity in one evaluation is the n-th.
 //
 // It is a pure state machine: Observe takes the time as an argument. Not
 // safe for concurrent use.
@@ -66,8 +66,14 @@ type Change struct {
 	Since time.Time
 }
 
-// Key is a finding's identity: its kind and what it is about.
+// Key is a finding's identity: its kind and what it is about. A target's
+// loss and its unreachability are one finding each per target, wherever
+// the evidence places them (the hop moves as samples grow); the other path
+// findings are about a hop.
 func Key(f diagnose.Finding) string {
+	if f.Kind == diagnose.KindPathLoss || f.Kind == diagnose.KindTargetUnreachable {
+		return f.Kind + "|" + f.Target
+	}
 	return strings.Join([]string{f.Kind, f.Target, fmt.Sprint(f.Hop), f.Addr, f.Interface, fmt.Sprint(f.PID), f.Process}, "|")
 }
 

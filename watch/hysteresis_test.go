@@ -143,6 +143,12 @@ func TestHysteresisScopes(t *testing.T) {
 	if r := h.Raised(); len(r) != 1 || r[0].Target != "a" {
 		t.Fatalf("the unjudged path finding must stay raised: %+v", r)
 	}
+	// The loss to a target is one finding wherever the evidence places it.
+	moved := loss("a", diagnose.Warning)
+	moved.Hop, moved.Addr = 2, "198.18.2.2"
+	if got := h.Observe(t0, []diagnose.Finding{moved}, nil); len(got) != 0 {
+		t.Fatalf("a path_loss finding placed elsewhere is the same finding: %+v", got)
+	}
 }
 
 // TestOneLostProbeNeverRaises drives diagnose's real rules with the

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"netdx/internal/netlab"
+	"netdx/internal/rsyslogtest"
+	"netdx/watch/record"
+)
+
+// labGet fetches url from inside node's namespace.
+func labGet(node *netlab.Node, u string) (string, error) {
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (c net.Conn, err error) {
+			err = node.Do(func() error {
+				c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
+				return err
+			})
+			return c, err
+		}}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get(u)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return string(b), fmt.Errorf("%s: %s", u, resp.Status)
+	}
+	return string(b), err
+}
+
+// journalRecords reads every line of a journal; a line that does not parse
+// fails the test.
+func journalRecords(t *testing.T, path string) []record.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []record.Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		var r record.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("journal line %d does not parse: %v: %.200q", n, err, sc.Text())
+		}
+		if err := r.Check(); err != nil {
+			t.Fatalf("journal line %d: %v", n, err)
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// findingRecord is the first record of kind about a path_loss finding to
+// target.
+func findingRecord(recs []record.Record, kind record.Kind, target string) *record.Record {
+	for i, r := range recs {
+		if r.Kind == kind && r.Finding != nil && r.Finding.Kind == "path_loss" && r.Finding.Target == target {
+			return &recs[i]
+		}
+	}
+	return nil
+}
+
+// metricValue is a sample's value on a /metrics page, or -1.
+func metricValue(page, series string) float64 {
+	for _, l := range strings.Split(page, "\n") {
+		if v, ok := strings.CutPrefix(l, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				return f
+			}
+		}
+	}
+	return -1
+}
+
+// startPrometheus runs the real Prometheus server in node with its own
+// configuration and a temporary storage folder, scraping target every
+// second.
+func startPrometheus(t *testing.T, node *netlab.Node, target string) string {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		if os.Getenv("NETDX_LAB_REQUIRED") != "" {
+			t.Fatal("needs prometheus (apt-get install prometheus)")
+		}
+		t.Skip("needs prometheus (apt-get install prometheus)")
+	}
+	dir := t.TempDir()
+	conf := fmt.Sprintf("global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n  - job_name: netdx\n    static_configs:\n      - targets: ['%s']\n", target)
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := node.Command(context.Background(), bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address=127.0.0.1:9090", "--log.level=warn")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := node.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("prometheus:\n%s", logs.String())
+		}
+	})
+	waitFor(t, "prometheus ready", func() bool {
+		_, err := labGet(node, "http://127.0.0.1:9090/-/ready")
+		return err == nil
+	})
+	return "http://127.0.0.1:9090"
+}
+
+// promQuery runs an instant query and returns the first sample's value,
+// or -1 without one.
+func promQuery(node *netlab.Node, base, q string) float64 {
+	body, err := labGet(node, base+"/api/v1/query?query="+url.QueryEscape(q))
+	if err != nil {
+		return -1
+	}
+	var resp struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if json.Unmarshal([]byte(body), &resp) != nil || resp.Status != "success" || len(resp.Data.Result) == 0 {
+		return -1
+	}
+	s, _ := resp.Data.Result[0].Value[1].(string)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// TestIntegrationWatch runs netdx watch on a lab host with everything a
+// user would wire to it: a journal, syslog to a real rsyslog on the first
+// router, an --on-finding command, and a real Prometheus server scraping
+// /metrics. 50 % loss on the way to the target raises path_loss (journal,
+// syslog, the command, /metrics); Prometheus's query API returns the
+// target's loss; the loss ends and the finding is cleared everywhere;
+// SIGTERM ends the watch with exit 0 and a journal of whole lines.
+func TestIntegrationWatch(t *testing.T) {
+	bin := netdxBinary(t)
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	src, r1 := p.Src, p.Routers[0]
+	target := p.Target4().String()
+	rs := rsyslogtest.Start(t, r1, p.Hop4(1).String(), 5514)
+	prom := startPrometheus(t, src, "127.0.0.1:9100")
+
+	dir := t.TempDir()
+	journal, triggered := filepath.Join(dir, "watch.jsonl"), filepath.Join(dir, "triggered")
+	cmd := src.Command(context.Background(), bin, "watch", "--interval", "100ms", "--echo-interval", "20ms",
+		"--window", "60", "--max-loss", "10", "--raise-after", "3", "--clear-after", "3", "--path-interval", "2s",
+		"--journal", journal, "--journal-rounds", "1s", "--syslog", "udp://"+p.Hop4(1).String()+":5514",
+		"--on-finding", `echo "$NETDX_EVENT $NETDX_KIND $NETDX_TARGET" >> `+triggered, "--listen", "127.0.0.1:9100", target)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := src.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("netdx watch stderr:\n%s", stderr.String())
+			for _, r := range journalRecords(t, journal) {
+				if r.Finding != nil {
+					t.Logf("%s %s %s %s: %s", r.Time.Format("15:04:05.000"), r.Kind, r.Finding.Kind, r.Finding.Severity, r.Finding.Summary)
+				}
+			}
+		}
+	}()
+	metricsPage := func() string {
+		page, _ := labGet(src, "http://127.0.0.1:9100/metrics")
+		return page
+	}
+	loss := fmt.Sprintf(`netdx_echo_loss_ratio{addr="%s",target="%s"}`, target, target)
+	raisedNow := `netdx_findings{kind="path_loss",severity="warning"}`
+	waitFor(t, "a full window of clean echo replies", func() bool {
+		page := metricsPage()
+		return metricValue(page, fmt.Sprintf(`netdx_echo_window_requests{addr="%s",target="%s"}`, target, target)) == 60 && metricValue(page, loss) == 0
+	})
+
+	r1.Loss(netlab.Forward, netip.PrefixFrom(p.Target4(), 32), 50)
+	waitFor(t, "path_loss raised in the journal", func() bool {
+		return findingRecord(journalRecords(t, journal), record.KindRaised, target) != nil
+	})
+	if v := metricValue(metricsPage(), raisedNow); v != 1 {
+		t.Errorf("%s = %v while raised, want 1", raisedNow, v)
+	}
+	waitFor(t, "Prometheus to store the target's loss", func() bool {
+		return promQuery(src, prom, fmt.Sprintf(`netdx_echo_loss_ratio{target="%s"}`, target)) > 0.2
+	})
+	waitFor(t, "Prometheus to see the raised finding", func() bool {
+		return promQuery(src, prom, `netdx_findings{kind="path_loss",severity="warning"}`) == 1
+	})
+
+	r1.ClearFaults()
+	waitFor(t, "path_loss cleared in the journal", func() bool {
+		return findingRecord(journalRecords(t, journal), record.KindCleared, target) != nil
+	})
+	page := metricsPage()
+	if metricValue(page, raisedNow) != 0 || metricValue(page, `netdx_findings_cleared_total{kind="path_loss",severity="warning"}`) != 1 ||
+		metricValue(page, `netdx_findings_raised_total{kind="path_loss",severity="warning"}`) != 1 {
+		t.Errorf("after the clear, /metrics says raised %v, raised_total %v, cleared_total %v", metricValue(page, raisedNow),
+			metricValue(page, `netdx_findings_raised_total{kind="path_loss",severity="warning"}`),
+			metricValue(page, `netdx_findings_cleared_total{kind="path_loss",severity="warning"}`))
+	}
+
+	// rsyslog received both as RFC 5424 messages with the finding's
+	// structured data.
+	lines := rs.Await(2)
+	got := map[string]bool{}
+	for _, ln := range lines {
+		if strings.Contains(ln.SD, `kind="path_loss"`) && strings.Contains(ln.SD, `target="`+target+`"`) {
+			got[ln.MsgID] = true
+		}
+	}
+	if !got["raised"] || !got["cleared"] {
+		t.Errorf("rsyslog got %+v", lines)
+	}
+	waitFor(t, "the --on-finding command to run twice", func() bool {
+		b, _ := os.ReadFile(triggered)
+		return string(b) == "raised path_loss "+target+"\ncleared path_loss "+target+"\n"
+	})
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("netdx watch after SIGTERM: %v, want exit 0", err)
+	}
+	recs := journalRecords(t, journal)
+	raised, cleared := findingRecord(recs, record.KindRaised, target), findingRecord(recs, record.KindCleared, target)
+	if raised.Finding.Severity.String() != "warning" || !cleared.Since.Equal(raised.Time) || raised.Host == "" {
+		t.Errorf("raised %+v, cleared %+v: want a warning, cleared with since = the raise's time", raised, cleared)
+	}
+	rounds := 0
+	for _, r := range recs {
+		if r.Kind == record.KindRound {
+			rounds++
+		}
+		if (r.Kind == record.KindRaised || r.Kind == record.KindCleared) && r.Finding.Kind != "path_loss" {
+			t.Errorf("unexpected finding %s: %s", r.Kind, r.Finding.Summary)
+		}
+	}
+	if rounds == 0 {
+		t.Error("no round record in the journal")
+	}
+}
