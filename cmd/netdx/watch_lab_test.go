@@ -277,3 +277,74 @@ func TestIntegrationWatch(t *testing.T) {
 		t.Error("no round record in the journal")
 	}
 }
+
+// TestIntegrationWatchKill9: netdx watch writing round records as fast as
+// it can (50 targets every 10 ms) is killed with SIGKILL mid-write, then
+// started again on the same journal and killed again, then once more and
+// stopped with SIGTERM: every line of the journal parses, both later runs
+// appended to it, and a torn tail, when a kill left one, was cut and said
+// so in a notice record.
+func TestIntegrationWatchKill9(t *testing.T) {
+	bin := netdxBinary(t)
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{})
+	var targets []string
+	for i := 1; i <= 50; i++ {
+		a := fmt.Sprintf("198.18.50.%d", i)
+		p.Dst.MustRun("ip", "addr", "add", a+"/32", "dev", "lo")
+		targets = append(targets, a)
+	}
+	p.Src.Route(netip.MustParsePrefix("198.18.50.0/24"), p.Target4())
+	journal := filepath.Join(t.TempDir(), "watch.jsonl")
+	start := func() *exec.Cmd {
+		args := append([]string{"watch", "--no-host", "--interval", "10ms", "--journal-rounds", "10ms", "--path-interval", "0",
+			"--flush", "0", "--journal", journal}, targets...)
+		cmd := p.Src.Command(context.Background(), bin, args...)
+		if err := p.Src.Start(cmd); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	size := func() int64 {
+		st, err := os.Stat(journal)
+		if err != nil {
+			return 0
+		}
+		return st.Size()
+	}
+	var lines []int
+	for run := range 3 {
+		before := size()
+		cmd := start()
+		waitFor(t, "the journal to grow by 300 KB", func() bool { return size() > before+300<<10 })
+		sig := syscall.SIGKILL
+		if run == 2 {
+			sig = syscall.SIGTERM
+		}
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		if run == 2 && err != nil {
+			t.Fatalf("SIGTERM: %v, want exit 0", err)
+		}
+		lines = append(lines, len(journalRecords(t, journal)))
+	}
+	recs := journalRecords(t, journal)
+	if !(lines[0] > 0 && lines[1] > lines[0] && lines[2] > lines[1]) {
+		t.Errorf("lines after each run: %v: every run must append", lines)
+	}
+	repairs, rounds := 0, 0
+	for _, r := range recs {
+		switch {
+		case r.Kind == record.KindNotice && r.Notice.Event == "repaired":
+			repairs++
+		case r.Kind == record.KindRound:
+			rounds++
+			if len(r.Round.Targets) != len(targets) {
+				t.Fatalf("a round of %d targets", len(r.Round.Targets))
+			}
+		}
+	}
+	t.Logf("%d records, %d rounds, %d torn tails cut (runs ended at %v lines)", len(recs), rounds, repairs, lines)
+}
