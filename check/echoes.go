@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
 	"sync"
 	"time"
@@ -134,17 +135,29 @@ type EchoTotals struct {
 	KernelStamps uint64
 }
 
-// EchoRound is a target's outcomes decided since a moment.
+// EchoRound is a target's outcomes decided since a mark.
 type EchoRound struct {
 	Sent, Received int
 	RTTs           []time.Duration // in the order they arrived
+	// Mark is where the next round starts (Totals' Sent now).
+	Mark uint64
 }
 
-// outcome is one decided request: its RTT, or lost.
+// outcome is one decided request in 4 bytes (254 targets' windows of 300
+// take 300 KB): its RTT in microseconds (saturating at 71 minutes), or
+// lostRTT.
 type outcome struct {
-	at   int64 // when it was decided, Unix ns
-	rtt  time.Duration
-	lost bool
+	rtt uint32
+}
+
+const lostRTT = math.MaxUint32
+
+func (o outcome) lost() bool { return o.rtt == lostRTT }
+
+func (o outcome) duration() time.Duration { return time.Duration(o.rtt) * time.Microsecond }
+
+func microseconds(d time.Duration) uint32 {
+	return uint32(min(max(d.Round(time.Microsecond)/time.Microsecond, 0), lostRTT-1))
 }
 
 type echoTarget struct {
@@ -231,36 +244,36 @@ func (e *Echoes) event(ev probe.Event) {
 	if ev.Target < 0 || ev.Target >= len(e.st) {
 		return
 	}
-	now := time.Now().UnixNano()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t := e.st[ev.Target]
 	switch ev.Kind {
 	case probe.EventReply:
-		t.add(outcome{at: now, rtt: ev.RTT}, e.cfg.Buckets, ev.KernelTime)
+		t.add(outcome{rtt: microseconds(ev.RTT)}, ev.RTT, e.cfg.Buckets, ev.KernelTime)
 	case probe.EventTimeout, probe.EventSendError:
-		t.add(outcome{at: now, lost: true}, e.cfg.Buckets, false)
+		t.add(outcome{rtt: lostRTT}, 0, e.cfg.Buckets, false)
 	case probe.EventError:
-		t.add(outcome{at: now, lost: true}, e.cfg.Buckets, false)
+		t.add(outcome{rtt: lostRTT}, 0, e.cfg.Buckets, false)
 		t.total.Errors++
 		t.countError(ev)
 	}
 }
 
-func (t *echoTarget) add(o outcome, bounds []float64, kernel bool) {
+// add records o; rtt is the reply's exact RTT, for the totals.
+func (t *echoTarget) add(o outcome, rtt time.Duration, bounds []float64, kernel bool) {
 	t.ring[t.next] = o
 	t.next = (t.next + 1) % len(t.ring)
 	t.n = min(t.n+1, len(t.ring))
 	t.total.Sent++
-	if o.lost {
+	if o.lost() {
 		return
 	}
 	t.total.Received++
-	t.total.RTTSum += o.rtt
+	t.total.RTTSum += rtt
 	if kernel {
 		t.total.KernelStamps++
 	}
-	t.total.Buckets[bucket(bounds, o.rtt.Seconds())]++
+	t.total.Buckets[bucket(bounds, rtt.Seconds())]++
 }
 
 // bucket is the index of the first bound at or above v (len(bounds) past
@@ -317,9 +330,9 @@ func (e *Echoes) Window(i int) *diagnose.Echo {
 	out := &diagnose.Echo{Interval: e.cfg.Interval, RTTs: make([]time.Duration, 0, t.n)}
 	t.each(func(o outcome) {
 		out.Sent++
-		if !o.lost {
+		if !o.lost() {
 			out.Received++
-			out.RTTs = append(out.RTTs, o.rtt)
+			out.RTTs = append(out.RTTs, o.duration())
 		}
 	})
 	if len(t.errs) > 0 {
@@ -328,21 +341,25 @@ func (e *Echoes) Window(i int) *diagnose.Echo {
 	return out
 }
 
-// Since is target i's outcomes decided after at (as far as the window
-// reaches back).
-func (e *Echoes) Since(i int, at time.Time) EchoRound {
+// Since is target i's outcomes decided after mark, the Mark of the round
+// before (0: since the start), as far as the window reaches back.
+func (e *Echoes) Since(i int, mark uint64) EchoRound {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var r EchoRound
-	after := at.UnixNano()
-	e.st[i].each(func(o outcome) {
-		if o.at <= after {
+	t := e.st[i]
+	r := EchoRound{Mark: t.total.Sent}
+	// The window holds outcomes number Sent-n+1 … Sent.
+	first := t.total.Sent - uint64(t.n) + 1
+	k := uint64(0)
+	t.each(func(o outcome) {
+		k++
+		if first+k-1 <= mark {
 			return
 		}
 		r.Sent++
-		if !o.lost {
+		if !o.lost() {
 			r.Received++
-			r.RTTs = append(r.RTTs, o.rtt)
+			r.RTTs = append(r.RTTs, o.duration())
 		}
 	})
 	return r

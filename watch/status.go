@@ -58,12 +58,11 @@ type SinkStats struct {
 // TargetStatus is a target's echo stream and path.
 type TargetStatus struct {
 	Target, Addr string
-	// Window is the outcomes the rules read now; LossPct its loss and
-	// MedianRTT its replies' median (0 without replies).
-	Window    int
-	Received  int
-	LossPct   float64
-	MedianRTT time.Duration
+	// Window is the outcomes the rules read now, Received those
+	// answered, LossPct their loss.
+	Window   int
+	Received int
+	LossPct  float64
 	// Totals are the stream's counts and RTT histogram since the start.
 	Totals check.EchoTotals
 	// Buckets are the histogram's upper bounds in seconds.
@@ -137,11 +136,10 @@ func (s *Status) update(now time.Time, rep diagnose.Report, snap link.Snapshot, 
 // setWindow records a target's window and path.
 func (t *TargetStatus) setWindow(e *diagnose.Echo, p pathState) {
 	t.Window, t.Received = e.Sent, e.Received
-	t.LossPct, t.MedianRTT = 0, 0
+	t.LossPct = 0
 	if e.Sent > 0 {
 		t.LossPct = 100 * float64(e.Lost()) / float64(e.Sent)
 	}
-	t.MedianRTT = median(e.RTTs)
 	t.Path = p.report
 	t.PathTime, t.PathError = p.at, p.err
 }

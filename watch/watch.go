@@ -153,8 +153,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 	tick := time.NewTicker(w.cfg.Interval)
 	defer tick.Stop()
-	start := time.Now()
-	lastRound, seq := start, uint64(0)
+	lastRound, seq := time.Now(), uint64(0)
+	marks := make([]uint64, len(w.cfg.Targets))
 	for {
 		select {
 		case <-ctx.Done():
@@ -165,7 +165,7 @@ func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 		w.evaluate(ctx, now, fail)
 		if w.cfg.RoundEvery > 0 && w.echoes != nil && now.Sub(lastRound) >= w.cfg.RoundEvery {
 			seq++
-			w.emit(ctx, record.Record{Time: now, Kind: record.KindRound, Round: w.round(seq, lastRound)}, fail)
+			w.emit(ctx, record.Record{Time: now, Kind: record.KindRound, Round: w.round(seq, marks)}, fail)
 			lastRound = now
 		}
 	}
@@ -222,11 +222,13 @@ func (w *Watcher) evaluate(ctx context.Context, now time.Time, fail func(error))
 	}
 }
 
-// round is each target's echo statistics since the last round record.
-func (w *Watcher) round(seq uint64, since time.Time) *record.Round {
+// round is each target's echo statistics since the last round record
+// (marks, updated).
+func (w *Watcher) round(seq uint64, marks []uint64) *record.Round {
 	r := &record.Round{Seq: seq, Targets: make([]record.TargetRound, len(w.cfg.Targets))}
 	for i, t := range w.cfg.Targets {
-		e := w.echoes.Since(i, since)
+		e := w.echoes.Since(i, marks[i])
+		marks[i] = e.Mark
 		tr := record.TargetRound{Target: t.Name, Addr: t.Addr.String(), Sent: e.Sent, Received: e.Received}
 		if e.Sent > 0 {
 			tr.LossPct = roundTo(100*float64(e.Sent-e.Received)/float64(e.Sent), 3)

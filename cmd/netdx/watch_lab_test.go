@@ -203,11 +203,12 @@ func TestIntegrationWatch(t *testing.T) {
 		page, _ := labGet(src, "http://127.0.0.1:9100/metrics")
 		return page
 	}
-	loss := fmt.Sprintf(`netdx_echo_loss_ratio{addr="%s",target="%s"}`, target, target)
+	loss := fmt.Sprintf(`netdx_echo_loss_ratio{target="%s"}`, target)
 	raisedNow := `netdx_findings{kind="path_loss",severity="warning"}`
 	waitFor(t, "a full window of clean echo replies", func() bool {
 		page := metricsPage()
-		return metricValue(page, fmt.Sprintf(`netdx_echo_window_requests{addr="%s",target="%s"}`, target, target)) == 60 && metricValue(page, loss) == 0
+		return metricValue(page, fmt.Sprintf(`netdx_echo_requests_total{target="%s"}`, target)) >= 60 && metricValue(page, loss) == 0 &&
+			metricValue(page, fmt.Sprintf(`netdx_target_info{addr="%s",target="%s"}`, target, target)) == 1
 	})
 
 	r1.Loss(netlab.Forward, netip.PrefixFrom(p.Target4(), 32), 50)

@@ -34,8 +34,8 @@ type Collector struct {
 }
 
 type descs struct {
-	rtt, requests, replies, echoErrors, loss, window, median                                *prometheus.Desc
-	hops, reached, pathTime, pathError                                                      *prometheus.Desc
+	info, rtt, requests, replies, echoErrors, loss                                          *prometheus.Desc
+	hops, reached, pathError                                                                *prometheus.Desc
 	ifUp, promiscuity, promiscFlag, ifErrors, ifDrops, ifErrRatio, ifDropRatio, ifCarrier   *prometheus.Desc
 	tcpRatio, tcpOut, tcpRetrans                                                            *prometheus.Desc
 	findings, raisedTotal, clearedTotal                                                     *prometheus.Desc
@@ -52,20 +52,18 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 // NewCollector returns a collector of src's status, its sinks' drops and,
 // when auditStats is set, the connection audit's counts.
 func NewCollector(src Source, sinks []Sink, auditStats func() audit.Stats) *Collector {
-	tgt := []string{"target", "addr"}
+	tgt := []string{"target"}
 	ifc := []string{"interface"}
 	ifd := []string{"interface", "direction"}
 	return &Collector{src: src, sinks: sinks, audit: auditStats, d: descs{
+		info:       desc("target_info", "A watched target and the address it resolved to (1).", "target", "addr"),
 		rtt:        desc("echo_rtt_seconds", "Round-trip time of echo replies (kernel receive timestamps).", tgt...),
 		requests:   desc("echo_requests_total", "Echo requests decided (answered or lost).", tgt...),
 		replies:    desc("echo_replies_total", "Echo requests answered in time.", tgt...),
 		echoErrors: desc("echo_icmp_errors_total", "Echo requests answered by an ICMP error.", tgt...),
 		loss:       desc("echo_loss_ratio", "Share of the echo requests in the rules' window that were lost.", tgt...),
-		window:     desc("echo_window_requests", "Echo requests in the rules' window.", tgt...),
-		median:     desc("echo_rtt_median_seconds", "Median RTT of the replies in the rules' window.", tgt...),
 		hops:       desc("path_hops", "Hops to the target in the last path rounds (the last answering hop when not reached).", tgt...),
 		reached:    desc("path_reached", "Whether the last path rounds reached the target (1) or not (0).", tgt...),
-		pathTime:   desc("path_last_run_timestamp_seconds", "When the target's path rounds last ended.", tgt...),
 		pathError:  desc("path_last_run_failed", "Whether the target's last path rounds failed.", tgt...),
 
 		ifUp:        desc("interface_up", "Whether the interface is up with a carrier.", ifc...),
@@ -119,8 +117,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *Collector) all() []*prometheus.Desc {
 	d := c.d
-	return []*prometheus.Desc{d.rtt, d.requests, d.replies, d.echoErrors, d.loss, d.window, d.median,
-		d.hops, d.reached, d.pathTime, d.pathError,
+	return []*prometheus.Desc{d.info, d.rtt, d.requests, d.replies, d.echoErrors, d.loss,
+		d.hops, d.reached, d.pathError,
 		d.ifUp, d.promiscuity, d.promiscFlag, d.ifErrors, d.ifDrops, d.ifErrRatio, d.ifDropRatio, d.ifCarrier,
 		d.tcpRatio, d.tcpOut, d.tcpRetrans, d.findings, d.raisedTotal, d.clearedTotal,
 		d.status, d.evaluations, d.lastEval, d.hostFailures, d.snapshots, d.snapshotFailures,
@@ -150,7 +148,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, v, lv...)
 	}
 	for _, t := range s.Targets {
-		lv := []string{t.Target, t.Addr}
+		gauge(d.info, 1, t.Target, t.Addr)
+		lv := []string{t.Target}
 		buckets := make(map[float64]uint64, len(t.Buckets))
 		var cum uint64
 		for i, b := range t.Buckets {
@@ -163,12 +162,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(d.requests, float64(t.Totals.Sent), lv...)
 		counter(d.replies, float64(t.Totals.Received), lv...)
 		counter(d.echoErrors, float64(t.Totals.Errors), lv...)
-		gauge(d.window, float64(t.Window), lv...)
 		if t.Window > 0 {
 			gauge(d.loss, t.LossPct/100, lv...)
-		}
-		if t.Received > 0 {
-			gauge(d.median, t.MedianRTT.Seconds(), lv...)
 		}
 		if p := t.Path; p != nil {
 			hops := p.TargetTTL
@@ -183,7 +178,6 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(d.reached, b2f(p.Reached), lv...)
 		}
 		if !t.PathTime.IsZero() {
-			gauge(d.pathTime, unix(t.PathTime), lv...)
 			gauge(d.pathError, b2f(t.PathError != ""), lv...)
 		}
 	}
@@ -198,8 +192,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		for _, sev := range severities {
 			fc := watch.FindingClass{Kind: k, Severity: sev}
 			gauge(d.findings, float64(raised[fc]), k, sev.String())
-			counter(d.raisedTotal, float64(s.RaisedTotal[fc]), k, sev.String())
-			counter(d.clearedTotal, float64(s.ClearedTotal[fc]), k, sev.String())
+			// The totals of what happened only: a counter starts at
+			// its first increment.
+			if n := s.RaisedTotal[fc]; n > 0 {
+				counter(d.raisedTotal, float64(n), k, sev.String())
+			}
+			if n := s.ClearedTotal[fc]; n > 0 {
+				counter(d.clearedTotal, float64(n), k, sev.String())
+			}
 		}
 	}
 	if s.Evaluations > 0 {

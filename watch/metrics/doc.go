@@ -6,20 +6,23 @@
 // global gauges to keep in step), with client_golang's process and Go
 // collectors for the watcher's own health:
 //
-//	netdx_echo_rtt_seconds{target,addr}            histogram of echo RTTs (kernel timestamps)
-//	netdx_echo_requests_total, _replies_total, _icmp_errors_total{target,addr}
-//	netdx_echo_loss_ratio, _window_requests, _rtt_median_seconds{target,addr}  the rules' window
-//	netdx_path_hops, _reached, _last_run_timestamp_seconds, _last_run_failed{target,addr}
+//	netdx_target_info{target,addr}                 1: the address a target resolved to
+//	netdx_echo_rtt_seconds{target}                 histogram of echo RTTs (kernel timestamps)
+//	netdx_echo_requests_total, _replies_total, _icmp_errors_total{target}
+//	netdx_echo_loss_ratio{target}                  loss in the rules' window
+//	netdx_path_hops, _reached, _last_run_failed{target}
 //	netdx_interface_up, _promiscuity, _promisc_flag, _carrier_changes_total{interface}
 //	netdx_interface_errors_total, _drops_total, _error_ratio, _drop_ratio{interface,direction}
 //	netdx_tcp_retransmit_ratio, netdx_tcp_segments_sent_total, _retransmitted_total
 //	netdx_findings{kind,severity}                  raised now (every kind, 0 when none)
-//	netdx_findings_raised_total, _cleared_total{kind,severity}
+//	netdx_findings_raised_total, _cleared_total{kind,severity}  from the first change on
 //	netdx_watch_status, _evaluations_total, _last_evaluation_timestamp_seconds,
 //	  _host_check_failures_total, _snapshots_total, _snapshot_failures_total
 //	netdx_sink_records_total, _refused_total, _dropped_total{sink}
 //	netdx_audit_events_total{event}, netdx_audit_* (the connection audit's counts)
 //
+// Per-target series carry the target only; netdx_target_info joins the
+// address (group_left), which keeps a scrape of hundreds of targets cheap.
 // Ratios are in [0, 1] and times in seconds, as Prometheus's conventions
 // ask (promtool check metrics is clean); the ratios over the last sampled
 // interval sit next to the kernel's counters, for rate() over any window.
