@@ -76,7 +76,7 @@ measure() {
 	ticks=$(awk '{ print $14 + $15 }' "/proc/$PID/stat")
 	rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$PID/status")
 	kill -TERM "$PID"
-	wait "$PID" || true
+	{ wait "$PID"; } 2>/dev/null || true
 	PID=""
 	hz=$(getconf CLK_TCK)
 	scrape=$(sort -n "$WORK/$name.scrapes" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')

@@ -51,7 +51,7 @@ type EchoConfig struct {
 	// (default DefaultRTTBuckets).
 	Buckets []float64
 	// Epoch is how many requests each target gets on one pair of sockets
-	// before fresh ones take over (default: a minute's worth, 10 to 600):
+	// before fresh ones take over (default: 30 s worth, 10 to 600):
 	// it bounds the ping engine's own per-request state, which grows with
 	// every request of a run. The next epoch starts when the last one's
 	// next request would be due, so the stream has no gap.
@@ -78,7 +78,7 @@ func (c EchoConfig) withDefaults() (EchoConfig, error) {
 		c.Buckets = DefaultRTTBuckets
 	}
 	if c.Epoch == 0 {
-		c.Epoch = min(max(int(time.Minute/max(c.Interval, time.Millisecond)), 10), 600)
+		c.Epoch = min(max(int(30*time.Second/max(c.Interval, time.Millisecond)), 10), 600)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

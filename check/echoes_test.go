@@ -76,7 +76,7 @@ func TestEchoConfig(t *testing.T) {
 	if err != nil || c.Epoch != 600 || c.Window != DefaultEchoWindow {
 		t.Errorf("defaults %+v %v", c, err)
 	}
-	if c, _ := (EchoConfig{}).withDefaults(); c.Epoch != 60 {
-		t.Errorf("a minute of 1 s requests per epoch, got %d", c.Epoch)
+	if c, _ := (EchoConfig{}).withDefaults(); c.Epoch != 30 {
+		t.Errorf("30 s of 1 s requests per epoch, got %d", c.Epoch)
 	}
 }

@@ -44,12 +44,13 @@ type Config struct {
 	MinSample int
 	// Path configures the trace rounds (its EchoInterval is ignored: the
 	// echo streams are the loss evidence); its Duration defaults to
-	// PathRounds rounds of 100 ms.
+	// PathRounds rounds 50 ms apart.
 	Path check.PathConfig
 	// PathInterval is how often each target's path is traced (default 1
 	// min, the targets spread over it); ExplicitZero: never.
 	PathInterval time.Duration
-	// PathConcurrency bounds the paths traced at once (default 4).
+	// PathConcurrency bounds the paths traced at once (default 2: each
+	// trace's raw socket also reads every echo reply of the streams).
 	PathConcurrency int
 	// Host, when set, samples the host every Interval.
 	Host *check.HostConfig
@@ -173,14 +174,14 @@ func (c Config) withDefaults() (Config, error) {
 		return c, bad("PathInterval", c.PathInterval, "want at least the interval (%v), or 0 for no path rounds", c.Interval)
 	}
 	if c.PathConcurrency == 0 {
-		c.PathConcurrency = 4
+		c.PathConcurrency = 2
 	}
 	if c.PathConcurrency < 1 || c.PathConcurrency > 256 {
 		return c, bad("PathConcurrency", c.PathConcurrency, "want 1..256")
 	}
 	c.Path.EchoInterval = -1
 	if c.Path.RoundInterval == 0 {
-		c.Path.RoundInterval = 100 * time.Millisecond
+		c.Path.RoundInterval = 50 * time.Millisecond
 	}
 	if c.Path.Duration == 0 && c.Path.RoundInterval > 0 {
 		c.Path.Duration = DefaultPathRounds * c.Path.RoundInterval

@@ -211,6 +211,14 @@ func TestIntegrationWatch(t *testing.T) {
 			metricValue(page, fmt.Sprintf(`netdx_target_info{addr="%s",target="%s"}`, target, target)) == 1
 	})
 
+	// /probe: one check of one target, on a fresh registry.
+	for module, want := range map[string]string{"icmp": "netdx_probe_echo_replies 5", "trace": "netdx_probe_hops 2", "diagnose": "netdx_probe_status 0"} {
+		page, err := labGet(src, "http://127.0.0.1:9100/probe?module="+module+"&target="+target)
+		if err != nil || !strings.Contains(page, "\nprobe_success 1\n") || !strings.Contains(page, "\n"+want+"\n") {
+			t.Errorf("/probe module %s: %v: want probe_success 1 and %s:\n%s", module, err, want, page)
+		}
+	}
+
 	r1.Loss(netlab.Forward, netip.PrefixFrom(p.Target4(), 32), 50)
 	waitFor(t, "path_loss raised in the journal", func() bool {
 		return findingRecord(journalRecords(t, journal), record.KindRaised, target) != nil

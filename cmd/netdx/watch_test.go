@@ -116,3 +116,31 @@ func TestServiceUnit(t *testing.T) {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 }
+
+// TestReadmePrometheusConfig: the scrape configuration README gives for
+// netdx watch (with /probe relabelling) is one the real promtool accepts.
+func TestReadmePrometheusConfig(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("NETDX_LAB_REQUIRED") != "" {
+			t.Fatal("needs promtool (apt-get install prometheus)")
+		}
+		t.Skip("needs promtool (apt-get install prometheus)")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\n")
+	conf, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !strings.Contains(conf, "metrics_path: /probe") {
+		t.Fatal("README has no Prometheus configuration for /probe")
+	}
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", path).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
+	}
+}
