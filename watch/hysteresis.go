@@ -105,16 +105,22 @@ func (h *Hysteresis) Observe(now time.Time, findings []diagnose.Finding, judged 
 		}
 		seen[k] = true
 		e := h.state[k]
+		if f.Inconclusive {
+			// Neither there nor gone: both streaks start again (a
+			// finding not raised needs no state for that).
+			if e != nil && e.raised {
+				e.last, e.present, e.clean = f, 0, 0
+			} else {
+				delete(h.state, k)
+			}
+			continue
+		}
 		if e == nil {
 			e = &entry{}
 			h.state[k] = e
 		}
 		e.last = f
 		switch {
-		case f.Inconclusive:
-			// Neither there nor gone: both streaks start again.
-			e.present, e.clean = 0, 0
-			continue
 		case f.Severity < h.MinSeverity:
 			out = append(out, h.absent(k, e, now, clearAfter)...)
 			continue

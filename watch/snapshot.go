@@ -24,7 +24,7 @@ type snapState struct {
 
 // crossed says which threshold a target's window is above, if any.
 func crossed(s SnapshotConfig, e *diagnose.Echo, minSample int) string {
-	if e == nil || e.Sent < minSample {
+	if !s.enabled() || e == nil || e.Sent < minSample {
 		return ""
 	}
 	if s.MaxLossPct > 0 {
@@ -41,15 +41,16 @@ func crossed(s SnapshotConfig, e *diagnose.Echo, minSample int) string {
 }
 
 // snapshotsDue returns the targets whose window crossed a threshold now
-// (from below), with the reason, and marks them busy. w.mu is held.
-func (w *Watcher) snapshotsDue(now time.Time, windows []*diagnose.Echo) map[int]string {
+// (from below), with the reason, and marks them busy; crossing holds the
+// targets above a threshold now. w.mu is held.
+func (w *Watcher) snapshotsDue(now time.Time, crossing map[int]string) map[int]string {
 	s := w.cfg.Snapshot
 	if !s.enabled() {
 		return nil
 	}
 	var due map[int]string
-	for i, e := range windows {
-		reason := crossed(s, e, w.cfg.MinSample)
+	for i := range w.snaps {
+		reason := crossing[i]
 		st := &w.snaps[i]
 		was := st.over
 		st.over = reason != ""

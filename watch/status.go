@@ -106,15 +106,11 @@ func cloneMap(m map[FindingClass]uint64) map[FindingClass]uint64 {
 }
 
 // update records an evaluation.
-func (s *Status) update(now time.Time, rep diagnose.Report, snap link.Snapshot, host bool, raised []diagnose.Finding, changes []Change) {
+func (s *Status) update(now time.Time, overall diagnose.Status, snap link.Snapshot, host, failed bool, raised []diagnose.Finding, changes []Change) {
 	s.Evaluations++
-	s.Time, s.Overall, s.Host, s.Raised = now, rep.Status, host, raised
+	s.Time, s.Overall, s.Host, s.Raised = now, overall, host, raised
 	if host {
-		ok := true
-		for _, c := range rep.Checks {
-			ok = ok && c.OK
-		}
-		if ok {
+		if !failed {
 			s.Links, s.TCP = snap.Links, snap.TCP
 		} else {
 			s.FailedChecks++
@@ -133,12 +129,17 @@ func (s *Status) update(now time.Time, rep diagnose.Report, snap link.Snapshot, 
 	}
 }
 
-// setWindow records a target's window and path.
-func (t *TargetStatus) setWindow(e *diagnose.Echo, p pathState) {
-	t.Window, t.Received = e.Sent, e.Received
+// windowStatus is what the status keeps of a target's window.
+type windowStatus struct{ sent, received int }
+
+func windowOf(e *diagnose.Echo) windowStatus { return windowStatus{e.Sent, e.Received} }
+
+// set records a target's window and path.
+func (t *TargetStatus) set(w windowStatus, p pathState) {
+	t.Window, t.Received = w.sent, w.received
 	t.LossPct = 0
-	if e.Sent > 0 {
-		t.LossPct = 100 * float64(e.Lost()) / float64(e.Sent)
+	if w.sent > 0 {
+		t.LossPct = 100 * float64(w.sent-w.received) / float64(w.sent)
 	}
 	t.Path = p.report
 	t.PathTime, t.PathError = p.at, p.err

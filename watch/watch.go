@@ -11,7 +11,6 @@ import (
 	"netdx/check"
 	"netdx/diagnose"
 	"netdx/link"
-	"netdx/sockets"
 	"netdx/trace"
 	"netdx/watch/audit"
 	"netdx/watch/record"
@@ -173,45 +172,55 @@ func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 
 // evaluate reads the host, puts each target's evidence together, applies
 // diagnose's rules and the hysteresis, and hands the changes to the sinks.
+// The rules are diagnose's own (Host and Path, as Diagnose applies them);
+// each target's window is judged and dropped in turn, so that an
+// evaluation of hundreds of targets never holds all their evidence at once.
 func (w *Watcher) evaluate(ctx context.Context, now time.Time, fail func(error)) {
-	ev := diagnose.Evidence{Host: w.host != nil}
+	var findings []diagnose.Finding
 	judged := map[string]bool{}
 	var snap link.Snapshot
+	incomplete := false
 	if w.host != nil {
-		var table sockets.Table
-		var err error
-		snap, table, err = w.host.Sample(ctx)
-		ev.Link, ev.Sockets = snap, table
-		c := diagnose.Check{Name: "host", OK: err == nil}
+		s, table, err := w.host.Sample(ctx)
 		if err != nil {
-			c.Error = err.Error()
+			incomplete = true
 			w.log.Warn("watch: host check failed", "err", err)
 		} else {
+			snap = s
 			judged["host"] = true
+			findings = append(findings, diagnose.Host(s, table, w.cfg.Rules)...)
 		}
-		ev.Checks = append(ev.Checks, c)
 	}
-	windows := make([]*diagnose.Echo, len(w.cfg.Targets))
 	w.mu.Lock()
 	paths := append([]pathState(nil), w.paths...)
 	w.mu.Unlock()
+	windows := make([]windowStatus, len(w.cfg.Targets))
+	var crossing map[int]string
 	for i, t := range w.cfg.Targets {
-		windows[i] = w.echoes.Window(i)
-		if windows[i].Sent < w.cfg.MinSample {
+		e := w.echoes.Window(i)
+		windows[i] = windowOf(e)
+		if reason := crossed(w.cfg.Snapshot, e, w.cfg.MinSample); reason != "" {
+			if crossing == nil {
+				crossing = map[int]string{}
+			}
+			crossing[i] = reason
+		}
+		if e.Sent < w.cfg.MinSample {
 			continue // too few outcomes to judge yet
 		}
 		judged["path "+t.Name] = true
-		ev.Paths = append(ev.Paths, diagnose.PathEvidence{Target: t.Name, Addr: t.Addr, Protocol: w.cfg.Path.Trace.Protocol,
-			Rounds: paths[i].rounds, Echo: windows[i]})
+		findings = append(findings, diagnose.Path(diagnose.PathEvidence{Target: t.Name, Addr: t.Addr,
+			Protocol: w.cfg.Path.Trace.Protocol, Rounds: paths[i].rounds, Echo: e}, w.cfg.Rules)...)
 	}
-	rep := diagnose.Diagnose(ev, w.cfg.Rules)
+	diagnose.Sort(findings)
+	overall := diagnose.Overall(findings, incomplete)
 	w.mu.Lock()
-	changes := w.hyst.Observe(now, rep.Findings, func(scope string) bool { return judged[scope] })
-	w.status.update(now, rep, snap, w.host != nil, w.hyst.Raised(), changes)
+	changes := w.hyst.Observe(now, findings, func(scope string) bool { return judged[scope] })
+	w.status.update(now, overall, snap, w.host != nil, incomplete, w.hyst.Raised(), changes)
 	for i := range w.cfg.Targets {
-		w.status.Targets[i].setWindow(windows[i], paths[i])
+		w.status.Targets[i].set(windows[i], paths[i])
 	}
-	snaps := w.snapshotsDue(now, windows)
+	snaps := w.snapshotsDue(now, crossing)
 	w.mu.Unlock()
 	for _, c := range changes {
 		f := c.Finding
