@@ -183,7 +183,7 @@ func TestIntegrationWatch(t *testing.T) {
 	cmd := src.Command(context.Background(), bin, "watch", "--interval", "100ms", "--echo-interval", "20ms",
 		"--window", "60", "--max-loss", "10", "--raise-after", "3", "--clear-after", "3", "--path-interval", "2s",
 		"--journal", journal, "--journal-rounds", "1s", "--syslog", "udp://"+p.Hop4(1).String()+":5514",
-		"--on-finding", `echo "$NETDX_EVENT $NETDX_KIND $NETDX_TARGET" >> `+triggered, "--listen", "127.0.0.1:9100", target)
+		"--on-finding", `echo "$NETDX_EVENT $NETDX_KIND $NETDX_TARGET" >> `+triggered, "--listen", "127.0.0.1:9100", "--audit", target)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := src.Start(cmd); err != nil {
@@ -209,6 +209,37 @@ func TestIntegrationWatch(t *testing.T) {
 		page := metricsPage()
 		return metricValue(page, fmt.Sprintf(`netdx_echo_requests_total{target="%s"}`, target)) >= 60 && metricValue(page, loss) == 0 &&
 			metricValue(page, fmt.Sprintf(`netdx_target_info{addr="%s",target="%s"}`, target, target)) == 1
+	})
+
+	// The connection audit: a telnet listener opened after the watch
+	// started, and a connection to it from the target that opens and
+	// closes at once.
+	telnet := src.Command(context.Background(), "ncat", "-l", "-k", "23")
+	if err := src.Start(telnet); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ncat to listen", func() bool {
+		out, _ := src.Run(context.Background(), "ss", "-Htln", "sport", "= :23")
+		return strings.Contains(out, "LISTEN")
+	})
+	waitFor(t, "the new listener in the journal", func() bool {
+		for _, r := range journalRecords(t, journal) {
+			if r.Kind == record.KindAudit && r.Audit.Event == record.EventListener && strings.HasSuffix(r.Audit.Local, ":23") && r.Audit.Cleartext == "telnet" {
+				return true
+			}
+		}
+		return false
+	})
+	if err := p.Dst.OpenAndClose(netip.AddrPortFrom(p.Hop4(1).Prev(), 23), 1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the inbound connection in the journal", func() bool {
+		for _, r := range journalRecords(t, journal) {
+			if r.Kind == record.KindAudit && r.Audit.Event == record.EventConnection && strings.HasPrefix(r.Audit.Remote, target+":") {
+				return true
+			}
+		}
+		return false
 	})
 
 	// /probe: one check of one target, on a fresh registry.
@@ -247,21 +278,37 @@ func TestIntegrationWatch(t *testing.T) {
 
 	// rsyslog received both as RFC 5424 messages with the finding's
 	// structured data.
-	lines := rs.Await(2)
+	lines := rs.Await(4)
 	got := map[string]bool{}
 	for _, ln := range lines {
 		if strings.Contains(ln.SD, `kind="path_loss"`) && strings.Contains(ln.SD, `target="`+target+`"`) {
 			got[ln.MsgID] = true
 		}
 	}
-	if !got["raised"] || !got["cleared"] {
+	for _, ln := range lines {
+		if ln.MsgID == "audit" && strings.Contains(ln.SD, `cleartext="telnet"`) {
+			got["audit"] = true
+		}
+	}
+	if !got["raised"] || !got["cleared"] || !got["audit"] {
 		t.Errorf("rsyslog got %+v", lines)
 	}
-	waitFor(t, "the --on-finding command to run twice", func() bool {
+	waitFor(t, "the --on-finding command to run for the raise and the clear", func() bool {
 		b, _ := os.ReadFile(triggered)
-		return string(b) == "raised path_loss "+target+"\ncleared path_loss "+target+"\n"
+		var loss []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.Contains(l, "path_loss") {
+				loss = append(loss, l)
+			}
+		}
+		// The telnet listener's findings ran it too.
+		return strings.Join(loss, ";") == "raised path_loss "+target+";cleared path_loss "+target && strings.Contains(string(b), "raised cleartext_service \n")
 	})
 
+	page = metricsPage()
+	if metricValue(page, `netdx_audit_events_total{event="listener"}`) < 1 || metricValue(page, `netdx_audit_events_total{event="connection"}`) < 1 {
+		t.Errorf("/metrics does not count the audit's records")
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +325,7 @@ func TestIntegrationWatch(t *testing.T) {
 		if r.Kind == record.KindRound {
 			rounds++
 		}
-		if (r.Kind == record.KindRaised || r.Kind == record.KindCleared) && r.Finding.Kind != "path_loss" {
+		if (r.Kind == record.KindRaised || r.Kind == record.KindCleared) && r.Finding.Kind != "path_loss" && r.Finding.Kind != "cleartext_service" {
 			t.Errorf("unexpected finding %s: %s", r.Kind, r.Finding.Summary)
 		}
 	}
