@@ -74,7 +74,15 @@ func Key(f diagnose.Finding) string {
 	if f.Kind == diagnose.KindPathLoss || f.Kind == diagnose.KindTargetUnreachable {
 		return f.Kind + "|" + f.Target
 	}
-	return strings.Join([]string{f.Kind, f.Target, fmt.Sprint(f.Hop), f.Addr, f.Interface, fmt.Sprint(f.PID), f.Process}, "|")
+	parts := []string{f.Kind, f.Target, fmt.Sprint(f.Hop), f.Addr, f.Interface, fmt.Sprint(f.PID), f.Process}
+	// What a host finding is about when a process or route has several:
+	// a listener's address, a route's destination and gateway.
+	for _, k := range []string{"local", "dst", "gateway"} {
+		if v, ok := f.Evidence[k]; ok {
+			parts = append(parts, fmt.Sprint(v))
+		}
+	}
+	return strings.Join(parts, "|")
 }
 
 // Scope is what a finding is about for Observe's judged: "path TARGET"

@@ -131,13 +131,20 @@ func TestHysteresisSeverity(t *testing.T) {
 // findings as they are; identical identities are told apart by order.
 func TestHysteresisScopes(t *testing.T) {
 	h := &Hysteresis{RaiseAfter: 1, ClearAfter: 1, MinSeverity: diagnose.Warning}
-	clear := diagnose.Finding{Kind: diagnose.KindCleartextService, Severity: diagnose.Warning, PID: 7, Process: "ncat"}
-	fs := []diagnose.Finding{loss("a", diagnose.Warning), clear, clear}
+	clear := diagnose.Finding{Kind: diagnose.KindCleartextService, Severity: diagnose.Warning, PID: 7, Process: "ncat",
+		Evidence: map[string]any{"local": "0.0.0.0:23"}}
+	clear6 := clear
+	clear6.Evidence = map[string]any{"local": "[::]:23"}
+	fs := []diagnose.Finding{loss("a", diagnose.Warning), clear, clear6}
 	if got := h.Observe(t0, fs, nil); len(got) != 3 {
 		t.Fatalf("want 3 raised (two listeners of one process): %+v", got)
 	}
+	// The v4 listener goes: its finding only is cleared.
+	if got := h.Observe(t0, []diagnose.Finding{loss("a", diagnose.Warning), clear6}, nil); len(got) != 1 || got[0].Finding.Evidence["local"] != "0.0.0.0:23" {
+		t.Fatalf("want the v4 listener's finding cleared: %+v", got)
+	}
 	hostOnly := func(s string) bool { return s == "host" }
-	if got := h.Observe(t0, nil, hostOnly); len(got) != 2 || got[0].Finding.Kind != diagnose.KindCleartextService {
+	if got := h.Observe(t0, nil, hostOnly); len(got) != 1 || got[0].Finding.Kind != diagnose.KindCleartextService {
 		t.Fatalf("the host was judged clean, the path not judged: %+v", got)
 	}
 	if r := h.Raised(); len(r) != 1 || r[0].Target != "a" {
