@@ -19,8 +19,8 @@ const (
 	// 300 tell 0 or 1 lost from 2 % loss (their 95 % interval ends below
 	// 2 %), as diagnose's 3-second stream does.
 	DefaultEchoWindow = 300
-	// MaxEchoWindow bounds EchoConfig.Window.
-	MaxEchoWindow = 100000
+	// MaxEchoesWindow bounds EchoConfig.Window.
+	MaxEchoesWindow = 100000
 	// MaxEchoErrorKinds bounds the ICMP error kinds remembered per target
 	// (senders are whatever the network says).
 	MaxEchoErrorKinds = 16
@@ -88,8 +88,8 @@ func (c EchoConfig) withDefaults() (EchoConfig, error) {
 		return c, bad("EchoInterval", c.Interval, "want %v..%v", probe.MinTiming, probe.MaxTiming)
 	case c.Timeout == ExplicitZero || c.Timeout < probe.MinTiming || c.Timeout > probe.MaxTiming:
 		return c, bad("EchoTimeout", c.Timeout, "want %v..%v", probe.MinTiming, probe.MaxTiming)
-	case c.Window < 1 || c.Window > MaxEchoWindow:
-		return c, bad("Window", c.Window, "want 1..%d outcomes", MaxEchoWindow)
+	case c.Window < 1 || c.Window > MaxEchoesWindow:
+		return c, bad("Window", c.Window, "want 1..%d outcomes", MaxEchoesWindow)
 	case c.Epoch < 1:
 		return c, bad("Epoch", c.Epoch, "want at least 1 request")
 	}

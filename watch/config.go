@@ -246,7 +246,7 @@ func (c Config) withDefaults() (Config, error) {
 		}
 		if !(diagnose.Sample{K: 0, N: w}).Below(maxLoss) {
 			need := w
-			for !(diagnose.Sample{K: 0, N: need}).Below(maxLoss) && need < check.MaxEchoWindow {
+			for !(diagnose.Sample{K: 0, N: need}).Below(maxLoss) && need < check.MaxEchoesWindow {
 				need++
 			}
 			return c, bad("Window", w, "too small to tell a clean target from --max-loss %g%%: 0 lost of %d is still up to %.1f%%; want at least %d",
