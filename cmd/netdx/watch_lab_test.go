@@ -183,7 +183,7 @@ func TestIntegrationWatch(t *testing.T) {
 	cmd := src.Command(context.Background(), bin, "watch", "--interval", "100ms", "--echo-interval", "20ms",
 		"--window", "60", "--max-loss", "10", "--raise-after", "3", "--clear-after", "3", "--path-interval", "2s",
 		"--journal", journal, "--journal-rounds", "1s", "--syslog", "udp://"+p.Hop4(1).String()+":5514",
-		"--on-finding", `echo "$NETDX_EVENT $NETDX_KIND $NETDX_TARGET" >> `+triggered, "--listen", "127.0.0.1:9100", "--audit", target)
+		"--on-finding", `echo "$NETDX_EVENT $NETDX_KIND $NETDX_TARGET" >> `+triggered, "--listen", "127.0.0.1:9100", "--audit", "--snapshot-loss", "5", target)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := src.Start(cmd); err != nil {
@@ -257,6 +257,31 @@ func TestIntegrationWatch(t *testing.T) {
 	if v := metricValue(metricsPage(), raisedNow); v != 1 {
 		t.Errorf("%s = %v while raised, want 1", raisedNow, v)
 	}
+	// The crossing of --snapshot-loss took a snapshot: the documents
+	// netdx trace --json and netdx sockets --json print.
+	waitFor(t, "a snapshot in the journal", func() bool {
+		for _, r := range journalRecords(t, journal) {
+			if r.Kind != record.KindSnapshot || r.Snapshot.Target != target {
+				continue
+			}
+			var tr struct {
+				Target string            `json:"target"`
+				Hops   []json.RawMessage `json:"hops"`
+			}
+			var so struct {
+				Sockets []json.RawMessage `json:"sockets"`
+				Status  string            `json:"status"`
+			}
+			if json.Unmarshal(r.Snapshot.Trace, &tr) != nil || json.Unmarshal(r.Snapshot.Sockets, &so) != nil {
+				t.Fatalf("snapshot documents do not parse: %s", r.Snapshot.Reason)
+			}
+			if tr.Target != target || len(tr.Hops) == 0 || len(so.Sockets) == 0 || so.Status == "" || !strings.HasPrefix(r.Snapshot.Reason, "loss ") {
+				t.Fatalf("snapshot %q: trace %s, sockets %.200s", r.Snapshot.Reason, r.Snapshot.Trace, r.Snapshot.Sockets)
+			}
+			return true
+		}
+		return false
+	})
 	waitFor(t, "Prometheus to store the target's loss", func() bool {
 		return promQuery(src, prom, fmt.Sprintf(`netdx_echo_loss_ratio{target="%s"}`, target)) > 0.2
 	})
