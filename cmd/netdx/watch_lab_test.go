@@ -361,10 +361,11 @@ func TestIntegrationWatch(t *testing.T) {
 
 // TestIntegrationWatchKill9: netdx watch writing round records as fast as
 // it can (50 targets every 10 ms) is killed with SIGKILL mid-write, then
-// started again on the same journal and killed again, then once more and
-// stopped with SIGTERM: every line of the journal parses, both later runs
-// appended to it, and a torn tail, when a kill left one, was cut and said
-// so in a notice record.
+// started again on the same journal and killed again, then once more, its
+// journal moved away and SIGHUP sent (logrotate), and stopped with
+// SIGTERM: every line of both files parses, each run appended, the new
+// file grew after SIGHUP, and a torn tail, when a kill left one, was cut
+// and said so in a notice record.
 func TestIntegrationWatchKill9(t *testing.T) {
 	bin := netdxBinary(t)
 	l := netlab.New(t)
@@ -400,6 +401,15 @@ func TestIntegrationWatchKill9(t *testing.T) {
 		waitFor(t, "the journal to grow by 300 KB", func() bool { return size() > before+300<<10 })
 		sig := syscall.SIGKILL
 		if run == 2 {
+			// logrotate: the file is moved away and netdx told with
+			// SIGHUP; it opens a new one at the path.
+			if err := os.Rename(journal, journal+".old"); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "a new journal after SIGHUP", func() bool { return size() > 10<<10 })
 			sig = syscall.SIGTERM
 		}
 		if err := cmd.Process.Signal(sig); err != nil {
@@ -411,9 +421,10 @@ func TestIntegrationWatchKill9(t *testing.T) {
 		}
 		lines = append(lines, len(journalRecords(t, journal)))
 	}
-	recs := journalRecords(t, journal)
-	if !(lines[0] > 0 && lines[1] > lines[0] && lines[2] > lines[1]) {
-		t.Errorf("lines after each run: %v: every run must append", lines)
+	old := journalRecords(t, journal+".old")
+	recs := append(old, journalRecords(t, journal)...)
+	if !(lines[0] > 0 && lines[1] > lines[0] && len(old) > lines[1] && lines[2] > 0) {
+		t.Errorf("lines after each run: %v, %d in the file moved away: every run must append, and the new file after SIGHUP must grow", lines, len(old))
 	}
 	repairs, rounds := 0, 0
 	for _, r := range recs {
