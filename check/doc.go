@@ -4,19 +4,28 @@
 // each target concurrently, and hands what they saw to diagnose's rules. It
 // decides nothing: every severity is diagnose's.
 //
+// Path checks a path once, for a fixed duration. Stream checks it
+// continuously (for `netdx trace --live` and watch): trace rounds and an
+// echo stream until the context ends, the last rounds and echo requests
+// kept in a bounded sliding window, a snapshot of that evidence handed out
+// after every round; it can be paused and reset.
+//
 // Privileges: those of the engines. Path checks need raw sockets or
 // ping_group_range (the echo stream) and CAP_NET_RAW for ICMP and TCP trace
 // probes; the host checks need root to see other users' sockets' owners.
+// A Stream opens its sockets once, when it starts (StreamConfig.OnReady
+// says when they are all open, to drop privileges).
 //
 // For netdx watch: Echoes keeps continuous echo streams to many targets on
-// one socket per address family (the ping engine with Count 0 would keep
-// every request of the run, so fresh sockets take over each Epoch, with no
-// gap), each target's last outcomes in a bounded window (4 bytes each) for
-// the rules and its totals and RTT histogram since the start; HostSampler
-// reads the host on the caller's schedule and keeps the previous interface
-// sample, so rates cover the real time between two readings without a
-// sleep (link.Read and link.Between).
+// one socket per address family, each target's last outcomes in a bounded
+// window (4 bytes each) for the rules and its totals and RTT histogram since
+// the start. The ping engine runs in epochs of a count (fresh sockets take
+// over with no gap): a run without a count keeps up to 128 requests and
+// 1024 RTTs a target (about 20 KB: 5 MB for 254 targets), an epoch of 30
+// requests about 3 KB. HostSampler reads the host on the caller's schedule
+// and keeps the previous interface sample, so rates cover the real time
+// between two readings without a sleep (link.Read and link.Between).
 //
-// Run and Path may be called concurrently; Echoes' and HostSampler's
-// methods are safe for concurrent use.
+// Run, Path and a Stream's methods may be called concurrently; so may
+// Echoes' and HostSampler's.
 package check

@@ -51,10 +51,11 @@ type EchoConfig struct {
 	// (default DefaultRTTBuckets).
 	Buckets []float64
 	// Epoch is how many requests each target gets on one pair of sockets
-	// before fresh ones take over (default: 30 s worth, 10 to 600):
-	// it bounds the ping engine's own per-request state, which grows with
-	// every request of a run. The next epoch starts when the last one's
-	// next request would be due, so the stream has no gap.
+	// before fresh ones take over (default: 30 s worth, 10 to 600): it
+	// bounds the ping engine's own per-target state (a run without a
+	// count keeps up to 128 requests and 1024 RTTs a target). The next
+	// epoch starts when the last one's next request would be due, so the
+	// stream has no gap.
 	Epoch int
 	// Mode, Source and Interface are the ping engine's.
 	Mode      probe.Mode

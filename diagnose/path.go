@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"netdx/icmpmsg"
 	"netdx/trace"
 )
 
@@ -35,7 +36,7 @@ func Path(ev PathEvidence, cfg Config) []Finding {
 		a := hopAddr(h)
 		out = append(out, Finding{Kind: KindUnreachable, Severity: Critical, Target: r.target, Hop: h.TTL, Addr: a,
 			Summary: fmt.Sprintf("hop %d (%s) answers %s for %s (%s): the path ends there",
-				h.TTL, a, h.Annotation, r.target, annotationMeaning(h.Annotation)),
+				h.TTL, a, h.Annotation, r.target, icmpmsg.Describe(h.Annotation)),
 			Evidence: map[string]any{"annotation": h.Annotation, "received": h.Received, "sent": h.Sent}})
 	}
 	if !r.answered() {
@@ -132,35 +133,3 @@ func hopAddr(h trace.ReportHop) string {
 }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// annotationMeaning says in words what a traceroute mark means.
-func annotationMeaning(a string) string {
-	switch {
-	case a == "!N":
-		return "network unreachable"
-	case a == "!H":
-		return "host unreachable"
-	case a == "!P":
-		return "protocol unreachable"
-	case a == "!X":
-		return "communication administratively prohibited"
-	case a == "!S":
-		return "source route failed"
-	case a == "!U", a == "!W":
-		return "destination network or host unknown"
-	case a == "!I":
-		return "source host isolated"
-	case a == "!A", a == "!Z":
-		return "communication with the destination prohibited"
-	case a == "!Q", a == "!T":
-		return "unreachable for this type of service"
-	case a == "!V":
-		return "host precedence violation"
-	case a == "!C":
-		return "precedence cutoff in effect"
-	case len(a) > 3 && a[:3] == "!F-":
-		return "fragmentation needed, next-hop MTU " + a[3:]
-	default:
-		return "ICMP unreachable code " + a[1:]
-	}
-}

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"strings"
@@ -19,7 +20,7 @@ type synthPath struct {
 	rtt      []time.Duration // RTT to hop k (index k-1); the last is the target
 	linkLoss []float64       // drop probability of link k (index k-1), each way
 	icmpDrop []float64       // share of its own answers hop k drops
-	limited  []bool          // hop k answers 6 at once then one a second (rounds 30 ms apart)
+	limited  []bool          // hop k answers 6 at once then one a second (rounds 15 ms apart)
 	silent   []bool
 	slowICMP []time.Duration // added to hop k's own answers only
 	proto    string
@@ -48,10 +49,14 @@ func (p *synthPath) crosses(rng *rand.Rand, k int, echoReq bool) bool {
 	return true
 }
 
-// evidence makes rounds trace rounds (30 ms apart) and an echo stream of
+// evidence makes rounds trace rounds (15 ms apart) and an echo stream of
 // echoes requests, with a target that is hop len(rtt).
 func (p *synthPath) evidence(rounds, echoes int, phantomTTL bool) PathEvidence {
-	rng := rand.New(rand.NewPCG(7, 11))
+	return p.evidenceSeed(rounds, echoes, phantomTTL, 7)
+}
+
+func (p *synthPath) evidenceSeed(rounds, echoes int, phantomTTL bool, seed uint64) PathEvidence {
+	rng := rand.New(rand.NewPCG(seed*0x9e3779b97f4a7c15, seed^0x5851f42d4c957f2d))
 	n := len(p.rtt)
 	target := p.addr(n)
 	ev := PathEvidence{Target: "dst", Addr: target, Protocol: p.proto}
@@ -65,7 +70,7 @@ func (p *synthPath) evidence(rounds, echoes int, phantomTTL bool) PathEvidence {
 			k := min(ttl, n)
 			pr := trace.Probe{Timeout: true, ICMPType: -1, ICMPCode: -1}
 			answers := !p.silent[k-1] && rng.Float64() >= p.icmpDrop[k-1] &&
-				(!p.limited[k-1] || r < 6 || r%33 == 0) && p.crosses(rng, k, p.proto == "icmp")
+				(!p.limited[k-1] || r < 6 || r%67 == 0) && p.crosses(rng, k, p.proto == "icmp")
 			if phantomTTL && r == 0 && ttl == n {
 				answers = false // the round's TTL-n probe is lost, TTL n+1 reaches
 			}
@@ -238,7 +243,7 @@ func TestPathRules(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ev := tc.p().evidence(100, 300, tc.phantom)
+			ev := tc.p().evidence(200, 300, tc.phantom)
 			fs := Path(ev, tc.cfg)
 			Sort(fs)
 			got := kinds(fs)
@@ -280,5 +285,66 @@ func TestWilson(t *testing.T) {
 	}
 	if !(Sample{K: 11, N: 300}).Above(2) {
 		t.Error("11 of 300 lost must be above 2 %")
+	}
+}
+
+func TestTrialsToDecide(t *testing.T) {
+	cases := []struct {
+		s    Sample
+		pct  float64
+		want int
+	}{
+		{Sample{0, 185}, 2, 190},  // 0 lost: the interval's top must fall below 2 %
+		{Sample{8, 300}, 2, 1710}, // 2.7 %: the interval must clear 2 % from above
+		{Sample{6, 300}, 2, 0},    // exactly 2 %: nothing decides
+	}
+	for _, c := range cases {
+		n := c.s.trialsToDecide(c.pct)
+		if n != c.want {
+			t.Errorf("%d of %d against %g%%: %d trials, want %d", c.s.K, c.s.N, c.pct, n, c.want)
+		}
+		if n > 0 {
+			x := Sample{K: int(math.Round(float64(c.s.K) / float64(c.s.N) * float64(n))), N: n}
+			if !x.Above(c.pct) && !x.Below(c.pct) {
+				t.Errorf("%d of %d: %d trials at the same rate still do not decide", c.s.K, c.s.N, n)
+			}
+		}
+	}
+}
+
+// TestPathRulesOverSeeds runs the loss scenarios over 1000 random draws
+// each (fixed seeds): the verdict and the place must be right in every
+// one, as the lab scenarios must be in every run. A rule whose comparisons
+// were too loose or too strict for the samples fails here first.
+func TestPathRulesOverSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1000 draws per scenario")
+	}
+	cases := []struct {
+		name string
+		p    func() *synthPath
+		want string
+	}{
+		{"clean", func() *synthPath { return newSynth(ms4...) }, ""},
+		{"10% echo only on link 3", func() *synthPath { p := newSynth(ms4...); p.echoOnly = 0.10; return p }, "path_loss@3/warning"},
+		{"10% each way on link 3", func() *synthPath { p := newSynth(ms4...); p.linkLoss[2] = 0.10; return p }, "path_loss@3/warning"},
+		{"30% each way on link 3", func() *synthPath { p := newSynth(ms4...); p.linkLoss[2] = 0.30; return p }, "path_loss@3/warning"},
+		{"30% each way on the last link", func() *synthPath { p := newSynth(ms4...); p.linkLoss[3] = 0.30; return p }, "path_loss@4/warning"},
+		{"router 2 drops 60% of its ICMP", func() *synthPath { p := newSynth(ms4...); p.icmpDrop[1] = 0.6; return p }, "hop_icmp_ratelimit@2/info"},
+	}
+	for _, tc := range cases {
+		wrong := 0
+		for seed := range uint64(1000) {
+			fs := Path(tc.p().evidenceSeed(200, 300, false, seed+100), Config{})
+			Sort(fs)
+			if got := strings.Join(kinds(fs), " "); got != tc.want {
+				if wrong++; wrong <= 3 {
+					t.Errorf("%s, seed %d: %q, want %q", tc.name, seed+100, got, tc.want)
+				}
+			}
+		}
+		if wrong > 0 {
+			t.Errorf("%s: %d of 1000 draws wrong", tc.name, wrong)
+		}
 	}
 }

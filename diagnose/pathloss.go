@@ -37,7 +37,7 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 			continue
 		}
 		for _, g := range r.laterThan(i, tl) {
-			if g.LessThan(h.loss) {
+			if g.ClearlyBelow(h.loss) {
 				out = append(out, r.hopDrops(h, g, tl.N > 0 && tl.Above(cfg.maxLossPct())))
 				break
 			}
@@ -106,7 +106,8 @@ func (l location) evidence() map[string]any {
 // locate finds where the loss that tl shows starts: the first hop whose
 // loss is clear (above zero with confidence), not clearly less than the
 // target's, and carried by everything after it; and the last hop before it
-// that is clearly below the target's loss. Exact when they are neighbours.
+// that is clearly below the loss from there on (the target's, pooled with
+// the hops that carry it). Exact when they are neighbours.
 func (r *reading) locate(tl Sample, source string) (location, string) {
 	if source == "echo requests" {
 		// The hops' samples place the echo stream's loss only if the
@@ -115,22 +116,22 @@ func (r *reading) locate(tl Sample, source string) (location, string) {
 		switch {
 		case !ok:
 			return location{}, fmt.Sprintf("the trace's %s probes never reached the target, so where it starts cannot be told", r.protocol)
-		case t.loss.LessThan(tl):
+		case t.loss.ClearlyBelow(tl):
 			return location{}, fmt.Sprintf("the trace's %s probes reached the target without that loss (%d of %d lost): "+
 				"the loss hits echo requests only (a filter or policer on the way); trace with -P icmp to find where", r.protocol, t.loss.K, t.loss.N)
-		case tl.LessThan(t.loss):
+		case tl.ClearlyBelow(t.loss):
 			return location{}, fmt.Sprintf("the target answers too few of the trace's %s probes (%d of %d lost: its ICMP rate limit) to show where; trace with -P icmp to find where",
 				r.protocol, t.loss.K, t.loss.N)
 		}
 	}
 	startIdx := -1
 	for i, h := range r.hops {
-		if h.isTarget || !h.loss.Above(0) || h.loss.LessThan(tl) {
+		if h.isTarget || !h.loss.Above(0) || h.loss.ClearlyBelow(tl) {
 			continue
 		}
 		carried := true
 		for _, g := range r.laterThan(i, tl) {
-			carried = carried && !g.LessThan(h.loss)
+			carried = carried && !g.ClearlyBelow(h.loss)
 		}
 		if carried {
 			startIdx = i
@@ -144,8 +145,18 @@ func (r *reading) locate(tl Sample, source string) (location, string) {
 		t, _ := r.targetHop()
 		loc.ttl, loc.addr = t.ttl, t.addr
 	}
+	// The loss the hops before are held against: the target's, pooled
+	// with the hops from the start on that carry it (not those that lose
+	// clearly more: their own ICMP limits would make the path's loss look
+	// larger than it is).
+	ref := tl
 	for _, h := range r.hops {
-		if h.ttl < loc.ttl && h.loss.LessThan(tl) {
+		if h.ttl >= loc.ttl && !tl.ClearlyBelow(h.loss) {
+			ref.K, ref.N = ref.K+h.loss.K, ref.N+h.loss.N
+		}
+	}
+	for _, h := range r.hops {
+		if h.ttl < loc.ttl && h.loss.below(ref, zClean) {
 			loc.after = h.ttl
 		}
 	}

@@ -60,27 +60,65 @@ func (s Sample) Below(pct float64) bool {
 	return hi <= pct
 }
 
-// LessThan reports whether s's rate is below o's with 95 % confidence on
-// each (their intervals do not overlap): a conservative test, so a hop is
-// called different from the path only on clear evidence.
-func (s Sample) LessThan(o Sample) bool {
-	_, hi := s.Interval()
-	lo, _ := o.Interval()
-	return hi < lo
+// zClear is the bar for "clearly below" between two samples: a one-sided
+// two-proportion z-test at z >= 4 (p < 3e-5). The comparisons decide where
+// loss starts and which router rate-limits, several per target and run; a
+// 95 % bar would call equal rates different in one run of a few hundred.
+const zClear = 4
+
+// zClean is the bar for a hop before where loss starts to be clean: z >= 3
+// (p < 1.4e-3). It is only asked of hops that already failed to be the
+// start, so calling the true start clean takes two unlikely draws at once.
+const zClean = 3
+
+// ClearlyBelow reports whether s's rate is below o's beyond chance (a
+// pooled two-proportion z-test, z >= zClear). A hop that loses clearly
+// less than the target has not seen the path's loss yet; a hop that loses
+// clearly more than what follows it rate-limits its own ICMP.
+func (s Sample) ClearlyBelow(o Sample) bool { return s.below(o, zClear) }
+
+// below is ClearlyBelow at the bar z.
+func (s Sample) below(o Sample, z float64) bool {
+	if s.N == 0 || o.N == 0 {
+		return false
+	}
+	p1, p2 := float64(s.K)/float64(s.N), float64(o.K)/float64(o.N)
+	if p1 >= p2 {
+		return false
+	}
+	p := float64(s.K+o.K) / float64(s.N+o.N)
+	se := math.Sqrt(p * (1 - p) * (1/float64(s.N) + 1/float64(o.N)))
+	return se > 0 && (p2-p1)/se >= z
 }
 
 // trialsToDecide estimates how many trials, at the rate seen, would put
-// the interval clear of pct (0 when the rate is pct itself: no number of
-// trials decides that).
+// the 95 % interval clear of pct, above or below (0 when the rate is pct
+// itself, or no number up to a million would).
 func (s Sample) trialsToDecide(pct float64) int {
-	p, t := s.Rate()/100, pct/100
-	d := math.Abs(p - t)
-	if s.N == 0 || d < 1e-9 {
+	if s.N == 0 {
 		return 0
 	}
-	pp := max(p, 1/float64(2*s.N)) // a rate of 0 still has a variance
-	n := z95 * z95 * pp * (1 - pp) / (d * d)
-	return int(math.Ceil(n*1.1/10)) * 10 // 10 % margin, rounded up to tens
+	p := float64(s.K) / float64(s.N)
+	decided := func(n int) bool {
+		x := Sample{K: int(math.Round(p * float64(n))), N: n}
+		return x.Above(pct) || x.Below(pct)
+	}
+	lo, hi := s.N, s.N
+	for !decided(hi) {
+		if hi >= 1_000_000 {
+			return 0
+		}
+		lo, hi = hi, hi*2
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if decided(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return (hi + 9) / 10 * 10 // rounded up to tens
 }
 
 // rttSummary is a hop's or target's RTTs: the best, and the median with

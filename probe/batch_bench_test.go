@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/icmpmsg"
 	"netdx/internal/netlab"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkIntegrationReadBatch(b *testing.B) {
 			for i := range reqs {
 				reqs[i] = Echo{ID: c.ID(), Seq: i, Token: testToken, Target: i, Size: DefaultPayload}.Marshal()
 			}
-			e := Expect{ID: c.ID(), Token: testToken, Size: DefaultPayload}
+			e := icmpmsg.Expect{ID: c.ID(), Token: testToken, Size: DefaultPayload}
 			buf := make([]byte, 65536)
 			var read time.Duration
 			for b.Loop() {
@@ -50,7 +51,7 @@ func BenchmarkIntegrationReadBatch(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if Match(e, pkt.Data, nil).Kind == Reply {
+					if icmpmsg.Match(e, pkt.Data).Kind == icmpmsg.Reply {
 						got++
 					}
 				}

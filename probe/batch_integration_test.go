@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/icmpmsg"
 	"netdx/internal/netlab"
 )
 
@@ -24,7 +25,7 @@ func TestIntegrationConnBatch(t *testing.T) {
 		for _, dst := range []netip.Addr{p.Target4(), p.Target6()} {
 			t.Run(mode.String()+"/"+dst.String(), func(t *testing.T) {
 				c := listenIn(t, p.Src, ConnConfig{IPv6: dst.Is6(), Mode: mode})
-				e := Expect{V6: c.IPv6(), ID: c.ID(), Datagram: !c.Raw(), Token: testToken, Size: DefaultPayload}
+				e := icmpmsg.Expect{V6: c.IPv6(), ID: c.ID(), Datagram: !c.Raw(), Token: testToken, Size: DefaultPayload}
 				for seq := 1; seq <= n; seq++ {
 					o := WriteOptions{}
 					if seq == expiring {
@@ -49,10 +50,10 @@ func TestIntegrationConnBatch(t *testing.T) {
 						t.Errorf("packet without kernel timestamp")
 					}
 					got = append(got, bytes.Clone(pkt.Data))
-					switch v := Match(e, pkt.Data, pkt.Queued); {
-					case v.Kind == Reply && v.Target == v.Seq && v.SentNS == int64(v.Seq) && !replies[v.Seq]:
+					switch v := verdict(e, pkt); {
+					case v.Kind == icmpmsg.Reply && v.Index == v.Seq && v.SentNS == int64(v.Seq) && !replies[v.Seq]:
 						replies[v.Seq] = true
-					case v.Kind == Error && v.Seq == expiring && (pkt.Queued != nil) == !c.Raw():
+					case v.Kind == icmpmsg.Error && v.Seq == expiring && (pkt.Queued != nil) == !c.Raw():
 						errs++
 					default:
 						t.Errorf("unexpected %+v (queued %v)", v, pkt.Queued)
@@ -63,7 +64,7 @@ func TestIntegrationConnBatch(t *testing.T) {
 				}
 				// Every message was copied out whole: re-match the copies.
 				for _, d := range got {
-					if v := Match(e, d, nil); v.Kind == Reply && !replies[v.Seq] {
+					if v := icmpmsg.Match(e, d); v.Kind == icmpmsg.Reply && !replies[v.Seq] {
 						t.Errorf("copy of seq %d changed", v.Seq)
 					}
 				}

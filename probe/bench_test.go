@@ -3,16 +3,18 @@ package probe
 import (
 	"testing"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // BenchmarkMatch measures the reply check every received packet goes
-// through.
+// through (icmpmsg.Match, as the engine calls it).
 func BenchmarkMatch(b *testing.B) {
-	e := Expect{ID: 0x4242, Token: testToken, Size: DefaultPayload}
-	reply := replyTo(request(false, 7, 3, time.Now().UnixNano()), false, -1)
+	e := icmpmsg.Expect{ID: 0x4242, Token: testToken, Size: DefaultPayload}
+	p := Packet{Data: replyTo(request(false, 7, 3, time.Now().UnixNano()), false, -1)}
 	b.ReportAllocs()
 	for b.Loop() {
-		if v := Match(e, reply, nil); v.Kind != Reply {
+		if v := verdict(e, p); v.Kind != icmpmsg.Reply {
 			b.Fatal(v)
 		}
 	}

@@ -237,18 +237,22 @@ type Target struct {
 // Result is a target's statistics. Its JSON is the ping contract of the
 // design.
 type Result struct {
-	Target     string       `json:"target"`
-	Addr       string       `json:"addr"`
-	Sent       int          `json:"sent"`
-	Received   int          `json:"received"`
-	Duplicates int          `json:"duplicates"`
-	Invalid    int          `json:"invalid"`
-	Late       int          `json:"late"` // valid replies after their timeout: not received
-	LossPct    float64      `json:"loss_pct"`
-	RTT        *RTTStats    `json:"rtt_ms"` // to the microsecond; null without replies
-	Reordered  int          `json:"reordered"`
-	ICMPErrors []ErrorCount `json:"icmp_errors"`
-	SendErrors int          `json:"send_errors"` // probes the kernel refused to send
+	Target     string `json:"target"`
+	Addr       string `json:"addr"`
+	Sent       int    `json:"sent"`
+	Received   int    `json:"received"`
+	Duplicates int    `json:"duplicates"`
+	Invalid    int    `json:"invalid"`
+	// InvalidByCause splits Invalid by what failed (icmpmsg.Cause names:
+	// bad_checksum, wrong_token, wrong_source, contradicted_error, …);
+	// absent when nothing was invalid.
+	InvalidByCause map[string]int `json:"invalid_by_cause,omitempty"`
+	Late           int            `json:"late"` // valid replies after their timeout: not received
+	LossPct        float64        `json:"loss_pct"`
+	RTT            *RTTStats      `json:"rtt_ms"` // to the microsecond; null without replies
+	Reordered      int            `json:"reordered"`
+	ICMPErrors     []ErrorCount   `json:"icmp_errors"`
+	SendErrors     int            `json:"send_errors"` // probes the kernel refused to send
 	// Timestamps says where RTTs were measured at the receiving end:
 	// "kernel" (SO_TIMESTAMPNS), "user" (time.Now after the read, when
 	// the kernel gave none), "mixed", or "" without replies.
@@ -286,7 +290,8 @@ type Event struct {
 	ErrType    int
 	ErrCode    int
 	Reason     string // EventInvalid, EventSendError: why
-	// The target's counts so far, for replies (fping prints them).
+	// The target's counts so far, for replies, timeouts and errors
+	// (fping prints them).
 	Sent, Received int
 	AvgRTT         time.Duration
 }

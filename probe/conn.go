@@ -42,6 +42,10 @@ var ErrPermission = errors.New("probe: no permission to open an ICMP socket")
 // decode; the Conn stays usable.
 var ErrMalformed = errors.New("probe: malformed packet")
 
+// ErrZone is returned (wrapped) for an IPv6 zone that names no interface
+// (ping fe80::1%nosuch).
+var ErrZone = errors.New("probe: unknown zone")
+
 // ErrUnsupported is returned by Listen on systems other than Linux.
 var ErrUnsupported = errors.New("probe: ICMP sockets are only supported on linux")
 

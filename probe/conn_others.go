@@ -27,3 +27,4 @@ func (c *Conn) ReadPacket(buf []byte) (Packet, error) { return Packet{}, ErrUnsu
 func (c *Conn) SetReadDeadline(t time.Time) error     { return ErrUnsupported }
 func (c *Conn) Close() error                          { return nil }
 func (c *Conn) Pending() bool                         { return false }
+func (c *Conn) ZoneIndex(zone string) (int, error)    { return 0, ErrUnsupported }

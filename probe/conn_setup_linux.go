@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+
+	"netdx/icmpmsg"
 )
 
 // setup wraps c.pc in x/net's ipv4 or ipv6 PacketConn and sets what x/net
@@ -54,7 +56,7 @@ func (c *Conn) setup() error {
 			var f ipv4.ICMPFilter
 			f.SetAll(true)
 			for _, t := range []ipv4.ICMPType{ipv4.ICMPTypeEchoReply, ipv4.ICMPTypeDestinationUnreachable,
-				icmpTypeSourceQuench, ipv4.ICMPTypeTimeExceeded, ipv4.ICMPTypeParameterProblem} {
+				ipv4.ICMPType(icmpmsg.TypeSourceQuench), ipv4.ICMPTypeTimeExceeded, ipv4.ICMPTypeParameterProblem} {
 				f.Accept(t)
 			}
 			if err := c.p4.SetICMPFilter(&f); err != nil {

@@ -11,8 +11,8 @@
 // The socket is built on golang.org/x/net: the descriptor becomes a
 // net.PacketConn driven by ipv4.PacketConn or ipv6.PacketConn (TTL, TOS,
 // ICMP filter, TTL control messages, batched reads with recvmmsg), echo
-// requests are icmp.Message values and replies and errors are parsed with
-// icmp.ParseMessage and ipv4/ipv6.ParseHeader. Only what x/net lacks uses
+// requests are icmp.Message values, and replies and errors are read by
+// package icmpmsg. Only what x/net lacks uses
 // golang.org/x/sys/unix directly (sys_linux.go): opening the socket,
 // SO_TIMESTAMPNS, the error queue (IP_RECVERR), path MTU discovery,
 // SO_BINDTODEVICE and bind.
@@ -20,13 +20,20 @@
 // Ping is the engine: one socket per address family for any number of
 // targets, a single receive loop, requests paced per target (Interval) and
 // for the whole run (Rate), per-request timeouts from a heap, no goroutine
-// per packet. Each echo request carries a per-run random token, the
-// target's index and its send time; Match, a pure function, checks them
-// (and the id and checksum) in every reply, and the per-target state
-// counts a reply as received, duplicate, late or invalid — never a reply
-// that failed a check. ICMP errors quoting a request are counted per
-// target, by type, code and sender. Statistics follow iputils (population
-// mdev) and add percentiles, jitter and reordering.
+// per packet. Each echo request carries icmpmsg's payload: a per-run random
+// token, the target's index and its send time. icmpmsg.Match, a pure
+// function that trace uses too, checks them (and the id and checksum) in
+// every reply and quoted request; the per-target state counts a reply as
+// received, duplicate, late or invalid — never a reply that failed a check
+// — and counts invalid messages by cause (Result.InvalidByCause). ICMP
+// errors quoting a request are counted per target, by type, code and
+// sender, at most MaxErrorKinds of them itemised. An error whose quote is
+// too short to hold the token is only a claim: it counts if the probe times
+// out unanswered, and a reply shows it false. Zoned IPv6 targets
+// (fe80::1%eth0) are sent over the zone's interface, looked up on the
+// socket; a zone that names none is an error matching ErrZone. Statistics
+// follow iputils (population mdev) and add percentiles, jitter and
+// reordering.
 //
 // Config's zero value pings once a second with iputils' defaults; a zero
 // field means its default and ExplicitZero asks for zero itself.

@@ -38,19 +38,3 @@ func ExampleSummarise() {
 	// min/avg/max/mdev = 10.000/25.000/40.000/11.180 ms
 	// p50 20 p95 40 jitter 10
 }
-
-// Match is the pure half of reply handling: bytes in, verdict out.
-func ExampleMatch() {
-	token := probe.Token{1, 2, 3, 4, 5, 6}
-	req := probe.Echo{ID: 7, Seq: 1, Token: token, Target: 0, SentNS: 1, Size: 56}.Marshal()
-	reply := append([]byte{0}, req[1:]...) // echo reply: type 8 becomes 0...
-	reply[2] += 8                          // ...and the checksum rises by 0x0800
-	v := probe.Match(probe.Expect{ID: 7, Token: token, Size: 56}, reply, nil)
-	fmt.Println(v.Kind, v.Seq)
-	reply[20] ^= 1
-	v = probe.Match(probe.Expect{ID: 7, Token: token, Size: 56}, reply, nil)
-	fmt.Println(v.Kind, v.Reason)
-	// Output:
-	// reply 1
-	// invalid bad checksum
-}

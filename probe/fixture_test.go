@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/icmpmsg"
 	"netdx/internal/netlab"
 )
 
@@ -81,11 +82,11 @@ func (fx fixture) write(path string) error {
 }
 
 // describe is what a test expects of a decoded and matched packet.
-func describe(p Packet, v Verdict) string {
+func describe(p Packet, v icmpmsg.Verdict) string {
 	switch v.Kind {
-	case Reply:
-		return fmt.Sprintf("reply seq=%d target=%d ttl=%d", v.Seq, v.Target, p.TTL)
-	case Error:
+	case icmpmsg.Reply:
+		return fmt.Sprintf("reply seq=%d target=%d ttl=%d", v.Seq, v.Index, p.TTL)
+	case icmpmsg.Error:
 		return fmt.Sprintf("error type=%d code=%d seq=%d src=%s", v.ErrType, v.ErrCode, v.Seq, p.Src)
 	}
 	return fmt.Sprintf("%v %s", v.Kind, v.Reason)
@@ -110,7 +111,7 @@ func TestCapturedFixtures(t *testing.T) {
 			if !p.KernelTime || p.At.Equal(now) || p.At.Year() < 2020 {
 				t.Errorf("no kernel timestamp decoded: %v %v", p.KernelTime, p.At)
 			}
-			v := Match(Expect{V6: fx.v6, ID: fx.id, Datagram: !fx.raw, Token: testToken, Size: DefaultPayload}, p.Data, p.Queued)
+			v := verdict(icmpmsg.Expect{V6: fx.v6, ID: fx.id, Datagram: !fx.raw, Token: testToken, Size: DefaultPayload}, p)
 			if got := describe(p, v); got != fx.want {
 				t.Errorf("%s:\ngot  %s\nwant %s", fx.comment, got, fx.want)
 			}
@@ -176,8 +177,8 @@ func captureOne(t *testing.T, c *Conn, dst netip.Addr, ttl int) fixture {
 		if err != nil {
 			continue
 		}
-		v := Match(Expect{V6: c.v6, ID: c.id, Datagram: !c.raw, Token: testToken, Size: DefaultPayload}, pkt.Data, pkt.Queued)
-		if v.Kind != Reply && v.Kind != Error {
+		v := verdict(icmpmsg.Expect{V6: c.v6, ID: c.id, Datagram: !c.raw, Token: testToken, Size: DefaultPayload}, pkt)
+		if v.Kind != icmpmsg.Reply && v.Kind != icmpmsg.Error {
 			continue
 		}
 		return fixture{raw: c.raw, v6: c.v6, id: c.id, from: m.from, queued: m.queued,

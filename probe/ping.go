@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // conn is what the engine needs of a socket; *Conn is one.
@@ -19,6 +22,9 @@ type conn interface {
 	ReadPacket(buf []byte) (Packet, error)
 	Raw() bool
 	ID() int
+	// ZoneIndex is the index of the interface an IPv6 zone names, in the
+	// socket's network namespace.
+	ZoneIndex(zone string) (int, error)
 	Close() error
 }
 
@@ -69,8 +75,14 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		if _, ok := e.byAddr[a.WithZone("")]; !ok {
 			e.byAddr[a.WithZone("")] = i
 		}
-		e.trk = append(e.trk, newTracker(a.Is6(), cfg.Timeout))
+		trk := newTracker(a.Is6(), cfg.Timeout)
+		if cfg.Count == 0 {
+			// A run without an end keeps only the last probes.
+			trk.keep = keepFor(cfg.Interval, cfg.Timeout)
+		}
+		e.trk = append(e.trk, trk)
 	}
+	e.dst = make([]netip.Addr, len(e.targets))
 	defer e.closeConns()
 	for f := range 2 {
 		if !need[f] {
@@ -89,12 +101,32 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 			return nil, &ConfigError{Field: "Interval", Value: cfg.Interval, Err: ErrInterval,
 				Reason: fmt.Sprintf("an interval below %v needs a raw socket: CAP_NET_RAW (run as root or `setcap cap_net_raw+ep $(which netdx)`)", MinUserInterval)}
 		}
-		e.exp[f] = Expect{V6: f == 1, ID: c.ID(), Datagram: !c.Raw(), Token: e.token, Size: cfg.Size}
+		e.exp[f] = icmpmsg.Expect{V6: f == 1, ID: c.ID(), Datagram: !c.Raw(), Token: e.token, Size: cfg.Size}
+	}
+	for i, t := range e.targets {
+		if e.dst[i], err = sendAddr(e.conns[fam(t.Addr)], t.Addr); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.OnReady != nil {
 		cfg.OnReady()
 	}
 	return e.loop(ctx), nil
+}
+
+// sendAddr is a as WriteTo takes it: a zone becomes the index of the
+// interface it names, looked up once on the socket (in its namespace). An
+// unknown zone is an error naming it.
+func sendAddr(c conn, a netip.Addr) (netip.Addr, error) {
+	z := a.Zone()
+	if z == "" {
+		return a, nil
+	}
+	i, err := c.ZoneIndex(z)
+	if err != nil {
+		return a, fmt.Errorf("%w (target %s)", err, a)
+	}
+	return a.WithZone(strconv.Itoa(i)), nil
 }
 
 func fam(a netip.Addr) int {
@@ -110,9 +142,10 @@ type engine struct {
 	targets []Target
 	trk     []*tracker
 	byAddr  map[netip.Addr]int
-	token   Token
+	dst     []netip.Addr // targets' addresses to send to (zones as interface indexes)
+	token   icmpmsg.Token
 	conns   [2]conn
-	exp     [2]Expect
+	exp     [2]icmpmsg.Expect
 	sendQ   sendHeap
 	toQ     timeoutHeap
 	lim     limiter
@@ -267,7 +300,7 @@ func (e *engine) sendDue(now time.Time) {
 		heap.Pop(&e.sendQ)
 		e.send(it.target)
 		e.lim.take(now)
-		if e.cfg.Count == 0 || len(e.trk[it.target].probes) < e.cfg.Count {
+		if e.cfg.Count == 0 || e.trk[it.target].total() < e.cfg.Count {
 			heap.Push(&e.sendQ, sendItem{due: it.due.Add(e.cfg.Interval), target: it.target})
 		}
 		now = time.Now()
@@ -277,11 +310,11 @@ func (e *engine) sendDue(now time.Time) {
 func (e *engine) send(i int) {
 	t, trk := e.targets[i], e.trk[i]
 	f := fam(t.Addr)
-	seq := wireSeq(len(trk.probes))
+	seq := wireSeq(trk.total())
 	sentNS := time.Now().UnixNano()
 	b := Echo{V6: f == 1, ID: e.exp[f].ID, Seq: seq, Token: e.token, Target: i, SentNS: sentNS, Size: e.cfg.Size}.Marshal()
 	opts := WriteOptions{TTL: e.cfg.TTL, TOS: e.cfg.TOS, DontFragment: e.cfg.DontFragment, AllowFragment: e.cfg.AllowFragment}
-	at, err := e.conns[f].WriteTo(b, t.Addr, opts)
+	at, err := e.conns[f].WriteTo(b, e.dst[i], opts)
 	if err != nil {
 		trk.sendFailed(at)
 		e.emit(Event{Kind: EventSendError, Target: i, Seq: seq, Reason: err.Error()})
@@ -294,8 +327,15 @@ func (e *engine) send(i int) {
 func (e *engine) expireDue(now time.Time) {
 	for len(e.toQ) > 0 && !e.toQ[0].at.After(now) {
 		it := heap.Pop(&e.toQ).(timeoutItem)
-		if e.trk[it.target].expire(it.n) {
-			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n)})
+		trk := e.trk[it.target]
+		switch expired, claim := trk.expire(it.n); {
+		case claim != nil:
+			// An unverified error nothing contradicted: it stands.
+			e.emit(Event{Kind: EventError, Target: it.target, Seq: wireSeq(it.n), From: claim.from, ErrType: claim.typ, ErrCode: claim.code,
+				Sent: trk.total(), Received: trk.received, AvgRTT: trk.avg()})
+		case expired:
+			e.emit(Event{Kind: EventTimeout, Target: it.target, Seq: wireSeq(it.n),
+				Sent: trk.total(), Received: trk.received, AvgRTT: trk.avg()})
 		}
 	}
 }
@@ -304,78 +344,6 @@ func (e *engine) emit(ev Event) {
 	if e.cfg.OnEvent != nil {
 		e.cfg.OnEvent(ev)
 	}
-}
-
-// handle matches one packet and applies it to its target.
-func (e *engine) handle(m inbound) {
-	if m.err != nil {
-		// A reader stopped on an unexpected error: nothing more will
-		// come on that socket; its probes will time out.
-		return
-	}
-	p := m.pkt
-	v := Match(e.exp[m.fam], p.Data, p.Queued)
-	src := p.Src.Unmap().WithZone("")
-	switch v.Kind {
-	case Foreign:
-		return
-	case Invalid:
-		e.invalid(src, v, p, "")
-	case Reply:
-		i := v.Target
-		if i >= len(e.targets) || e.targets[i].Addr.WithZone("") != src.WithZone("") {
-			e.invalid(src, v, p, "reply from "+src.String()+", not the target's address")
-			return
-		}
-		out, _, rtt := e.trk[i].reply(v, p.At, p.KernelTime)
-		trk := e.trk[i]
-		ev := Event{Target: i, Seq: v.Seq, RTT: rtt, TTL: p.TTL, From: src, Bytes: len(p.Data), KernelTime: p.KernelTime,
-			Sent: len(trk.probes), Received: trk.received, AvgRTT: trk.avg()}
-		switch out {
-		case Received:
-			ev.Kind = EventReply
-		case Duplicate:
-			ev.Kind = EventDuplicate
-		case Late:
-			ev.Kind = EventLate
-		default:
-			ev.Kind, ev.Reason = EventInvalid, "no probe with this sequence and send time"
-		}
-		e.emit(ev)
-	case Error:
-		i := v.Target
-		if i < 0 {
-			dst := p.To
-			if p.Queued == nil {
-				dst, _ = QuotedDst(e.exp[m.fam].V6, p.Data)
-			}
-			j, ok := e.byAddr[dst.Unmap().WithZone("")]
-			if !ok {
-				return
-			}
-			i = j
-		}
-		if i >= len(e.targets) || fam(e.targets[i].Addr) != m.fam {
-			return
-		}
-		if out, _ := e.trk[i].icmpError(v, src); out == Errored {
-			e.emit(Event{Kind: EventError, Target: i, Seq: v.Seq, From: src, ErrType: v.ErrType, ErrCode: v.ErrCode})
-		}
-	}
-}
-
-// invalid counts a message for us that failed validation against the
-// target it came from; one from no target of ours is dropped.
-func (e *engine) invalid(src netip.Addr, v Verdict, p Packet, reason string) {
-	i, ok := e.byAddr[src]
-	if !ok {
-		return
-	}
-	if reason == "" {
-		reason = v.Reason
-	}
-	e.trk[i].reject()
-	e.emit(Event{Kind: EventInvalid, Target: i, Seq: v.Seq, From: src, Bytes: len(p.Data), Reason: reason})
 }
 
 func (e *engine) results() []Result {

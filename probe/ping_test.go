@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // fakeHost answers echo requests like a host behind a path of rtt, with
@@ -34,7 +38,15 @@ func newFakeHost(v6, raw bool, rtt time.Duration, behave map[netip.Addr]string) 
 }
 
 func (f *fakeHost) Raw() bool { return f.raw }
-func (f *fakeHost) ID() int   { return 0x5151 }
+
+// ZoneIndex knows one interface, "eth0", index 2.
+func (f *fakeHost) ZoneIndex(zone string) (int, error) {
+	if zone == "eth0" || zone == "2" {
+		return 2, nil
+	}
+	return 0, fmt.Errorf("%w %q: no such interface", ErrZone, zone)
+}
+func (f *fakeHost) ID() int { return 0x5151 }
 func (f *fakeHost) Close() error {
 	f.closed.Do(func() { close(f.done) })
 	return nil
@@ -65,7 +77,7 @@ func (f *fakeHost) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time,
 	}
 	reply[2], reply[3] = 0, 0
 	if !f.v6 {
-		binary.BigEndian.PutUint16(reply[2:], checksum(reply))
+		binary.BigEndian.PutUint16(reply[2:], icmpmsg.Checksum(reply))
 	}
 	p := Packet{Src: dst, Data: reply, TTL: 63}
 	switch f.behave[dst] {
@@ -83,10 +95,44 @@ func (f *fakeHost) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time,
 		q := append([]byte{3, 1, 0, 0, 0, 0, 0, 0, 0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0}, append(netip.MustParseAddr("198.18.1.1").AsSlice(), dst.AsSlice()...)...)
 		q = append(q, b...)
 		f.deliver(f.rtt/2, Packet{Src: netip.MustParseAddr("198.18.1.2"), Data: q, TTL: 64})
+	case "forged":
+		// An on-path host answers first: errors quoting 8 bytes of the
+		// request from made-up senders, a reply with a bad checksum, one
+		// with an altered payload, one from its own address; then the
+		// real reply.
+		hdr := append([]byte{0x45, 0, 0, 84, 0, 0, 0, 0, 64, 1, 0, 0}, append(netip.MustParseAddr("198.18.1.1").AsSlice(), dst.AsSlice()...)...)
+		for i := range 5 {
+			from := netip.AddrFrom4([4]byte{198, 19, byte(f.sent), byte(i)})
+			if !f.raw {
+				// The kernel queues the error with what it quotes.
+				f.deliver(f.rtt/4, Packet{Src: from, Data: b[:8], Queued: &QueuedError{Type: 11}, To: dst})
+				continue
+			}
+			q := append(append([]byte{11, 0, 0, 0, 0, 0, 0, 0}, hdr...), b[:8]...)
+			f.deliver(f.rtt/4, Packet{Src: from, Data: q, TTL: 64})
+		}
+		bad := append([]byte(nil), reply...)
+		bad[2] ^= 0x55
+		if !f.raw {
+			bad = altered(reply) // the kernel drops bad checksums
+		}
+		f.deliver(f.rtt/4, Packet{Src: dst, Data: bad, TTL: 63})
+		f.deliver(f.rtt/4, Packet{Src: dst, Data: altered(reply), TTL: 63})
+		f.deliver(f.rtt/4, Packet{Src: netip.MustParseAddr("198.18.66.6"), Data: reply, TTL: 63})
+		f.deliver(f.rtt, p)
 	default:
 		f.deliver(f.rtt, p)
 	}
 	return now, f.writeErr
+}
+
+// altered is reply with a payload byte changed and the checksum fixed.
+func altered(reply []byte) []byte {
+	b := append([]byte(nil), reply...)
+	b[8] ^= 1
+	binary.BigEndian.PutUint16(b[2:], 0)
+	binary.BigEndian.PutUint16(b[2:], icmpmsg.Checksum(b))
+	return b
 }
 
 func (f *fakeHost) ReadPacket(buf []byte) (Packet, error) {
@@ -108,7 +154,7 @@ func TestPingEngine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		a := func(s string) netip.Addr { return netip.MustParseAddr(s) }
 		targets := []Target{{"ok", a("198.18.2.1")}, {"drop", a("198.18.2.2")}, {"dup", a("198.18.2.3")},
-			{"corrupt", a("198.18.2.4")}, {"late", a("198.18.2.5")}, {"unreach", a("198.18.2.6")}}
+			{"corrupt", a("198.18.2.4")}, {"late", a("198.18.2.5")}, {"unreach", a("198.18.2.6")}, {"forged", a("198.18.2.7")}}
 		behave := map[netip.Addr]string{}
 		for _, tg := range targets {
 			behave[tg.Addr] = tg.Name
@@ -154,6 +200,18 @@ func TestPingEngine(t *testing.T) {
 			}
 			if r := get("unreach"); r.Received != 0 || len(r.ICMPErrors) != 1 || r.ICMPErrors[0].Count != 4 || r.ICMPErrors[0].Name != "Destination Host Unreachable" {
 				t.Errorf("raw=%v unreach: %+v", raw, r)
+			}
+			// Every forgery is rejected, and the real replies count. (A
+			// datagram socket gets errors on its queue, quoting what the
+			// error quoted; the kernel drops bad checksums.)
+			badSum, token := 4, 4
+			if !raw {
+				badSum, token = 0, 8
+			}
+			if r := get("forged"); r.Received != 4 || r.Late != 0 || r.LossPct != 0 || len(r.ICMPErrors) != 0 ||
+				r.InvalidByCause["contradicted_error"] != 4 || r.InvalidByCause["repeated_error"] != 16 || r.InvalidByCause["bad_checksum"] != badSum ||
+				r.InvalidByCause["wrong_token"] != token || r.InvalidByCause["wrong_source"] != 4 || r.Invalid != 32 {
+				t.Errorf("raw=%v forged: %+v", raw, r)
 			}
 			if len(events) == 0 {
 				t.Error("no events")
@@ -223,4 +281,45 @@ func TestPingIntervalNeedsRaw(t *testing.T) {
 	if !errors.Is(err, ErrInterval) {
 		t.Errorf("err = %v, want ErrInterval", err)
 	}
+}
+
+// TestPingZone pings a link-local target with its zone: sent to the zone's
+// interface index, answered from the address without zone, reported with
+// the zone the user gave. A zone that names no interface is an error that
+// names it, before anything is sent.
+func TestPingZone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newFakeHost(true, true, time.Millisecond, nil)
+		var sentTo []netip.Addr
+		listen := func(ctx context.Context, cc ConnConfig) (conn, error) { return &zoneRecorder{h, &sentTo}, nil }
+		target := netip.MustParseAddr("fe80::1%eth0")
+		res, err := run(context.Background(), Config{Count: 2, Interval: 200 * time.Millisecond}, []Target{{"ll", target}}, listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := res[0]; r.Received != 2 || r.Invalid != 0 || r.Addr != "fe80::1%eth0" {
+			t.Errorf("%+v, want 2 received from fe80::1%%eth0", r)
+		}
+		if len(sentTo) != 2 || sentTo[0] != netip.MustParseAddr("fe80::1%2") {
+			t.Errorf("sent to %v, want fe80::1%%2 (the index of eth0)", sentTo)
+		}
+		h2 := newFakeHost(true, true, time.Millisecond, nil)
+		_, err = run(context.Background(), Config{Count: 1}, []Target{{"ll", netip.MustParseAddr("fe80::1%nosuch")}}, fakeListen(h2))
+		if !errors.Is(err, ErrZone) || !strings.Contains(err.Error(), `"nosuch"`) || h2.sent != 0 {
+			t.Errorf("unknown zone: err %v, %d sent; want ErrZone naming it, nothing sent", err, h2.sent)
+		}
+		synctest.Wait()
+	})
+}
+
+// zoneRecorder is a fakeHost that records where it was asked to send, and
+// answers from the address without its zone, as a socket does.
+type zoneRecorder struct {
+	*fakeHost
+	to *[]netip.Addr
+}
+
+func (z *zoneRecorder) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time, error) {
+	*z.to = append(*z.to, dst)
+	return z.fakeHost.WriteTo(b, dst.WithZone(""), o)
 }

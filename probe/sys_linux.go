@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -169,4 +170,39 @@ func Readable(fd int) bool {
 	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	n, err := unix.Poll(pfd, 0)
 	return err == nil && n > 0 && pfd[0].Revents&(unix.POLLIN|unix.POLLERR) != 0
+}
+
+// ZoneIndex is the index of the interface an IPv6 zone names (an
+// interface name, or an index given as a number), looked up with an ioctl
+// on the socket, so in the socket's network namespace whatever thread
+// asks. A zone that names no interface gives an error matching ErrZone.
+func (c *Conn) ZoneIndex(zone string) (int, error) {
+	var idx int
+	var ierr error
+	err := c.rc.Control(func(fd uintptr) { idx, ierr = ZoneIndex(int(fd), zone) })
+	if err != nil {
+		return 0, fmt.Errorf("probe: zone %q: %w", zone, closedErr(err))
+	}
+	return idx, ierr
+}
+
+// ZoneIndex is the index of the interface zone names, in the network
+// namespace of the socket fd.
+func ZoneIndex(fd int, zone string) (int, error) {
+	if n, err := strconv.Atoi(zone); err == nil {
+		ifr := &unix.Ifreq{}
+		ifr.SetUint32(uint32(n))
+		if n <= 0 || unix.IoctlIfreq(fd, unix.SIOCGIFNAME, ifr) != nil {
+			return 0, fmt.Errorf("%w %q: no interface has index %d", ErrZone, zone, n)
+		}
+		return n, nil
+	}
+	ifr, err := unix.NewIfreq(zone)
+	if err != nil {
+		return 0, fmt.Errorf("%w %q: %v", ErrZone, zone, err)
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
+		return 0, fmt.Errorf("%w %q: no such interface", ErrZone, zone)
+	}
+	return int(ifr.Uint32()), nil
 }

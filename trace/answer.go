@@ -3,6 +3,8 @@ package trace
 import (
 	"net/netip"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // reply is one packet a transport read: an ICMP message, or a TCP segment
@@ -24,88 +26,151 @@ type reply struct {
 	tcp []byte
 }
 
-// handle applies an answer; it reports whether it was one of ours.
+// answer is an answer to one attempt, matched and checked, ready to be
+// applied to its slot.
+type answer struct {
+	a          *attempt
+	p          Probe
+	msg        icmpmsg.Message // the ICMP answer (not for TCP)
+	tcp        bool
+	reached    bool
+	fromTarget bool
+	quoteTTL   int // the TTL the quote shows left, -1 without a quote
+}
+
+// handle applies an answer; it reports whether it was one of ours and
+// passed every check. An answer that is ours but fails a check is counted
+// by cause (s.rejected). An ICMP error whose quote is too short to hold
+// the probe's token is only a claim (see icmpmsg.MatchQuotedEcho): it is
+// held on its slot until the slot's wait ends, and a verified answer that
+// comes first replaces it.
 func (s *sched) handle(r reply, m *matcher) bool {
 	ok := func(tok uint16, flow int) bool {
 		a := s.byToken[tok]
 		return a != nil && (flow < 0 || a.slot.flow == flow)
 	}
-	p := Probe{Addr: r.src, ICMPType: -1, ICMPCode: -1}
+	x := answer{p: Probe{Addr: r.src, ICMPType: -1, ICMPCode: -1}, quoteTTL: -1,
+		fromTarget: r.src.WithZone("") == m.target}
 	if r.ttl > 0 {
-		p.ReplyTTL = r.ttl
+		x.p.ReplyTTL = r.ttl
 	}
-	var (
-		tok     uint16
-		found   bool
-		msg     Message
-		quote   *Quote
-		reached bool
-	)
+	var c claim
 	switch {
 	case r.tcp != nil:
 		var flags string
-		tok, _, flags, found = m.fromTCP(r.src, r.tcp, ok)
-		p.TCPFlags, reached = flags, true
+		c.token, c.flow, flags, c.found = m.fromTCP(r.src, r.tcp, ok)
+		x.p.TCPFlags, x.reached, x.tcp = flags, true, true
 	case r.queued:
-		msg = Message{IPv6: r.v6, Type: r.typ, Code: r.code, MTU: int(r.info)}
-		tok, found = m.fromQueued(r.icmp, ok)
-		p.ICMPType, p.ICMPCode = r.typ, r.code
+		x.msg = icmpmsg.Message{IPv6: r.v6, Type: r.typ, Code: r.code, MTU: int(r.info)}
+		c = m.fromQueued(r.v6, r.icmp, ok)
+		x.p.ICMPType, x.p.ICMPCode = r.typ, r.code
 	default:
-		var err error
-		msg, err = ParseMessage(r.v6, r.icmp)
+		msg, err := icmpmsg.ParseMessage(r.v6, r.icmp)
 		if err != nil && msg.Quote == nil {
 			return false
 		}
-		p.ICMPType, p.ICMPCode, p.Extensions = msg.Type, msg.Code, msg.Extensions
+		x.msg = msg
+		x.p.ICMPType, x.p.ICMPCode, x.p.Extensions = msg.Type, msg.Code, msg.Extensions
 		if msg.EchoReply() {
-			tok, found = m.fromEcho(&msg, r.icmp, ok)
-			reached = true
+			c = m.fromEcho(&msg, r.icmp, r.src, ok)
+			x.reached = true
 			break
 		}
-		q, err := ParseQuote(msg.Quote)
+		q, err := icmpmsg.ParseQuote(msg.Quote)
 		if err != nil {
 			return false
 		}
-		quote = &q
-		tok, _, found = m.fromQuote(&q, ok)
+		x.quoteTTL = q.TTL
+		c = m.fromQuote(&q, ok)
 	}
-	if !found {
+	if !c.found {
 		return false
 	}
-	a := s.byToken[tok]
-	sl := a.slot
+	x.a = s.byToken[c.token]
+	if cause := s.check(&x, c); cause != icmpmsg.CauseNone {
+		s.rejected.Add(cause, 1)
+		return false
+	}
+	sl := x.a.slot
 	h := s.hop(sl.ttl)
 	if sl.state != pending && sl.state != lost && sl.state != limited || h.emitted {
 		return true // a duplicate, or too late to count
 	}
-	p.RTT = r.at.Sub(a.sent)
-	if r.tcp == nil {
-		fromTarget := r.src == m.target
-		p.Annotation = Annotation(&msg, fromTarget)
-		if msg.portUnreachable() && fromTarget {
+	x.p.RTT = r.at.Sub(x.a.sent)
+	if c.unverified && sl.state == pending {
+		if sl.claim != nil {
+			s.rejected.Add(icmpmsg.RepeatedError, 1)
+		} else {
+			sl.claim = &x
+		}
+		return true
+	}
+	if sl.claim != nil {
+		// As ping counts it: an answer from the target shows the claim
+		// false; a verified error makes it the repeat.
+		cause := icmpmsg.RepeatedError
+		if x.reached {
+			cause = icmpmsg.ContradictedError
+		}
+		s.rejected.Add(cause, 1)
+		sl.claim = nil
+	}
+	s.apply(x)
+	return true
+}
+
+// check is what makes an answer to one of our probes invalid: a failed
+// echo check, a send time or size that is not the attempt's, an answer
+// that no hop gives.
+func (s *sched) check(x *answer, c claim) icmpmsg.Cause {
+	switch {
+	case c.cause != icmpmsg.CauseNone:
+		return c.cause
+	case c.sentNS != 0 && c.sentNS != x.a.stamp:
+		return icmpmsg.UnknownProbe
+	case x.reached && !x.tcp && c.size != max(x.a.size, icmpmsg.MinPayload):
+		return icmpmsg.WrongSize
+	case !x.tcp && (x.msg.Reassembly() || x.msg.SourceQuench()):
+		// Time Exceeded code 1: a destination gave up reassembling
+		// fragments; Source Quench: deprecated congestion advice. Neither
+		// says the probe's TTL ran out, nor that the path ends.
+		return icmpmsg.NotHopAnswer
+	}
+	return icmpmsg.CauseNone
+}
+
+// apply records answer x for its slot, and ends the path when x says so.
+func (s *sched) apply(x answer) {
+	a, p, msg := x.a, x.p, &x.msg
+	sl := a.slot
+	h := s.hop(sl.ttl)
+	reached := x.reached
+	if !x.tcp {
+		p.Annotation = msg.Mark(x.fromTarget)
+		if msg.PortUnreachable() && x.fromTarget {
 			reached = true
 		}
 	}
 	stop := reached || (p.Annotation != "" && !msg.TimeExceeded())
-	if s.cfg.MTU && msg.MTU > 0 && msg.Unreachable() && (msg.Type == icmp6PacketTooBig || !msg.IPv6) {
+	if s.cfg.MTU && msg.MTU > 0 && msg.Unreachable() && (msg.Type == icmpmsg.Type6PacketTooBig || !msg.IPv6) {
 		s.shrink(a, msg.MTU)
-		return true
+		return
 	}
 	if !stop {
 		s.record(sl, h, p)
-		return true
+		return
 	}
 	// Where does the path end? A quote tells how many hops the probe
 	// really crossed: a probe sent with a higher TTL than needed still
 	// counts for the hop it reached.
 	end := a.ttl
-	if quote != nil {
-		if d := a.ttl - quote.TTL + 1; d >= s.cfg.FirstTTL && d <= a.ttl {
+	if x.quoteTTL >= 0 {
+		if d := a.ttl - x.quoteTTL + 1; d >= s.cfg.FirstTTL && d <= a.ttl {
 			end = d
 		}
 	}
 	if end > s.last {
-		return true // beyond an end already known
+		return // beyond an end already known
 	}
 	if reached {
 		s.reached = true
@@ -132,16 +197,15 @@ func (s *sched) handle(r reply, m *matcher) bool {
 			}
 		}
 		if sl == nil {
-			return true
+			return
 		}
 		p.SentTTL = a.ttl
 	}
 	s.record(sl, h, p)
-	return true
 }
 
 func (s *sched) record(sl *slot, h *hop, p Probe) {
-	sl.state, sl.probe, sl.queued = answered, p, false
+	sl.state, sl.probe, sl.queued, sl.claim = answered, p, false, nil
 	h.answers++
 	h.maxRTT = max(h.maxRTT, p.RTT)
 	s.budget.learn(h.ttl, p.RTT)
@@ -154,7 +218,7 @@ func (s *sched) record(sl *slot, h *hop, p Probe) {
 // later probes use the smaller size and the slot is sent again at once.
 func (s *sched) shrink(a *attempt, mtu int) {
 	overhead := s.ipSize(0)
-	if n := mtu - overhead; n >= minPayload && n < s.size {
+	if n := mtu - overhead; n >= minSize(s.cfg.Protocol) && n < s.size {
 		s.size = n
 	}
 	s.pmtu = s.ipSize(s.size)

@@ -12,6 +12,9 @@ type budget struct {
 	next  uint16
 	inUse map[uint16]struct{}
 	rtt   map[int]time.Duration // slowest answer at each TTL
+	// silent is the smallest TTL a report round waited out (Config.Wait)
+	// with nothing ever answering at or beyond it; 0 if none.
+	silent int
 
 	pps     int
 	packets float64 // rate bucket
@@ -90,3 +93,15 @@ func (b *budget) slowest(ttl int) (beyond, all time.Duration) {
 	}
 	return beyond, all
 }
+
+// silentFrom records that a round waited ttl out with nothing answering at
+// or beyond it.
+func (b *budget) silentFrom(ttl int) {
+	if b.silent == 0 || ttl < b.silent {
+		b.silent = ttl
+	}
+}
+
+// waitedOut reports whether ttl is at or past a TTL waited out with
+// nothing answering beyond (see silentFrom).
+func (b *budget) waitedOut(ttl int) bool { return b.silent > 0 && ttl >= b.silent }

@@ -1,21 +1,17 @@
 package trace
 
 import (
-	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"netdx/internal/netlab"
 )
 
-var updateFlag = flag.Bool("update", false, "capture the ICMP fixtures in testdata/icmp again (needs root)")
+var updateFlag = flag.Bool("update", false, "capture the ICMP fixtures in ../icmpmsg/testdata/captured again (needs root)")
 
 // captureCase is one lab set-up whose ICMP traffic becomes a fixture.
 type captureCase struct {
@@ -57,7 +53,7 @@ func captureCases() []captureCase {
 // TestIntegrationCaptureFixtures captures, with tcpdump in the lab, the
 // ICMP errors that netdx's own probes draw from a Linux router (nftables
 // rejects with every code, a 1280-byte link) and target, into
-// testdata/icmp/*.txt: the tcpdump lines above the bytes. It runs only
+// ../icmpmsg/testdata/captured/*.txt: the tcpdump lines above the bytes. It runs only
 // with -update; TestFixtures reads what it wrote.
 func TestIntegrationCaptureFixtures(t *testing.T) {
 	if !*updateFlag {
@@ -67,7 +63,10 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 	p := l.Chain(netlab.PathConfig{Routers: 2})
 	fastRouters(p, true)
 	r1 := p.Routers[0]
-	if err := os.MkdirAll("testdata/icmp", 0o755); err != nil {
+	for _, dst := range []string{p.Target4().String(), p.Target6().String()} {
+		p.Src.MustRun("ping", "-n", "-c", "1", "-W", "2", dst) // neighbours, before any capture
+	}
+	if err := os.MkdirAll(capturedDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range captureCases() {
@@ -103,7 +102,7 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 			})
 			text := "# captured by TestIntegrationCaptureFixtures (go test ./trace -run TestIntegrationCaptureFixtures -update): " + desc + "\n" +
 				"# tcpdump --immediate-mode -n -U -i eth0 -w capture.pcap '(icmp or icmp6) and not (icmp6 and ip6[40] >= 133)'\n# tcpdump -n -v -x -r capture.pcap\n" + out
-			if err := os.WriteFile(filepath.Join("testdata/icmp", c.file), []byte(text), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(capturedDir, c.file), []byte(text), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -114,41 +113,5 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 // returns tcpdump's reading of the capture.
 func captureICMP(t *testing.T, p *netlab.Path, fn func()) string {
 	t.Helper()
-	pcap := filepath.Join(t.TempDir(), "capture.pcap")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	filter := "(icmp or icmp6) and not (icmp6 and ip6[40] >= 133)"
-	cmd := p.Src.Command(ctx, "tcpdump", "--immediate-mode", "-n", "-U", "-i", p.Links[0].IfA, "-w", pcap, filter)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Src.Start(cmd); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "listening on") {
-			break
-		}
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	fn()
-	time.Sleep(300 * time.Millisecond)
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
-	_ = cmd.Wait()
-	out, err := p.Src.Run(context.Background(), "tcpdump", "-n", "-v", "-x", "-r", pcap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keep []string
-	for _, line := range strings.Split(out, "\n") {
-		if !strings.HasPrefix(line, "reading from file") {
-			keep = append(keep, line)
-		}
-	}
-	return strings.Join(keep, "\n")
+	return p.Src.Capture(p.Links[0].IfA, "(icmp or icmp6) and not (icmp6 and ip6[40] >= 133)", fn)
 }

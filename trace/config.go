@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,9 +66,12 @@ type Config struct {
 	OnAnswer func(netip.Addr)
 
 	target netip.Addr
+	zone   int // the interface index of target's zone, 0 without one
 	// horizon, if positive, holds back probes more than horizon TTLs
 	// past the last hop that answered or timed out (report rounds).
 	horizon int
+	// report marks the rounds of a report (see sched.wait).
+	report bool
 }
 
 // ExplicitZero, put in a numeric field of Config, asks for zero itself
@@ -126,6 +131,13 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 		return c, &ConfigError{Field: "Source", Value: c.Source,
 			Reason: fmt.Sprintf("an IPv%d source cannot reach %s", ipVersion(c.Source.Unmap()), c.target)}
 	}
+	if z := c.target.Zone(); z != "" {
+		ifi, err := zoneInterface(z)
+		if err != nil {
+			return c, &ConfigError{Field: "Target", Value: c.target, Reason: fmt.Sprintf("zone %q names no interface", z), Err: err}
+		}
+		c.zone = ifi.Index
+	}
 	if c.Protocol == "" {
 		c.Protocol = "udp"
 	}
@@ -165,6 +177,8 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 	switch {
 	case c.FirstTTL > c.MaxTTL:
 		return c, &ConfigError{Field: "FirstTTL", Value: c.FirstTTL, Reason: fmt.Sprintf("first TTL above the max TTL (%d)", c.MaxTTL)}
+	case c.Size < minSize(c.Protocol):
+		return c, &ConfigError{Field: "Size", Value: c.Size, Reason: fmt.Sprintf("want at least %d bytes for %s probes (they carry a token and the send time)", minSize(c.Protocol), c.Protocol)}
 	case (c.MaxTTL-c.FirstTTL+1)*c.Queries*c.Flows > maxSlots:
 		// Every probe of a trace, retries included, needs its own
 		// 16-bit token.
@@ -283,6 +297,25 @@ func shown(v int) int {
 }
 
 func (c Config) payload() int { return c.Size }
+
+// zoneInterface is the interface a zone names, by name or index, in the
+// calling thread's network namespace.
+func zoneInterface(z string) (*net.Interface, error) {
+	if i, err := strconv.Atoi(z); err == nil {
+		return net.InterfaceByIndex(i)
+	}
+	return net.InterfaceByName(z)
+}
+
+// dst is the target to send to: with its zone as an interface index, which
+// the kernel reads as the scope of a link-local address, and which needs
+// no lookup by name from a thread in another namespace.
+func (c Config) dst() netip.Addr {
+	if c.zone == 0 {
+		return c.target
+	}
+	return c.target.WithZone(strconv.Itoa(c.zone))
+}
 
 // maxSlots bounds the probes of a trace so that they and their retries
 // (at most Retries+1 each, and the polling of one TTL) fit in 16-bit

@@ -20,14 +20,19 @@
 // a NAT rewrote the quote, never by source address; where the path ends is
 // decided from the ICMP type and code and the quoted TTL.
 //
-// ParseMessage, ParseQuote and ParseExtensions decode ICMP and ICMPv6
-// errors, RFC 4884 extensions with RFC 4950 MPLS label stacks and RFC 5837
-// interface information, on golang.org/x/net/icmp, ipv4 and ipv6 (trace
-// keeps by hand only what x/net does not decode the way a traceroute must:
-// where a quote ends, the extension checksum, the IPv4 next-hop MTU);
-// Annotation gives the classic marks (!H !N !X …,
-// the IPv6 mapping is documented there). RunReport runs mtr-style rounds
-// and Summarize turns them into per-hop loss and RTT statistics.
+// ICMP and ICMPv6 are read by package icmpmsg, as ping reads them: ICMP
+// probes carry ping's payload (a per-run token, the send time), and an echo
+// reply counts only with the right checksum, token, payload and send time,
+// from the target; an error quoting an ICMP probe must carry the token
+// whenever its quote is long enough to hold it. A quote too short for it
+// (RFC 792 routers) is only a claim, held on the probe's slot until its
+// wait ends, and replaced by any verified answer that comes first. Time
+// Exceeded code 1 (fragment reassembly) and Source Quench are no hop's
+// answer. Answers that are ours but fail a check are counted by cause.
+// icmpmsg also decodes RFC 4884 extensions (RFC 4950 MPLS, RFC 5837
+// interface information) and gives the marks (!H !N !X …). RunReport runs
+// mtr-style rounds and Summarize turns them into per-hop loss and RTT
+// statistics.
 //
 // Config's zero value is traceroute's defaults; ExplicitZero asks for zero
 // itself. Config.Validate (which Run and RunReport run again; with a zero
@@ -43,6 +48,9 @@
 // probes). Without it, UDP probes read their errors from the sockets' error
 // queues (IP_RECVERR, tracepath's way) and ICMP probes use probe's datagram
 // socket (net.ipv4.ping_group_range); TCP probes fail with ErrPermission.
+//
+// A zoned IPv6 target (fe80::1%eth0, 2001:db8::2%eth0) is traced over its
+// zone's interface; the zone must name an interface (ErrConfig otherwise).
 //
 // Run and RunReport may be called concurrently; each opens its own sockets
 // and no goroutine outlives the call. Names is safe for concurrent use.

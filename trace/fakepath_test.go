@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // fakePath is a user-space path of routers and a target for scheduler
@@ -28,6 +30,9 @@ type fakePath struct {
 	// lose, if set, is asked for every link j (1-based: link j leads to
 	// hop j) a probe crosses: true drops the probe there.
 	lose func(j int) bool
+	// forger, if set, answers every ICMP probe first, as an on-path host
+	// would (see forge_test.go).
+	forger bool
 }
 
 type fakeHop struct {
@@ -45,6 +50,8 @@ type fakeHop struct {
 	lastTick time.Time
 	// mpls labels added to Time Exceeded as an RFC 4950 extension.
 	mpls []uint32
+	// short: the hop quotes only the IP header and 8 bytes (RFC 792).
+	short bool
 	// stallAnswer (1-based) picks one answer of this hop that arrives in
 	// time but waits in the "socket" for stall, as when the process is
 	// descheduled: it reaches the reader at once only if the run asks
@@ -76,7 +83,8 @@ func newFakePath(proto string, v6 bool, rtts ...time.Duration) *fakePath {
 		p.hops = append(p.hops, &fakeHop{addr: a, rtt: rtt, reject: -1})
 	}
 	p.target = p.hops[len(p.hops)-1].addr
-	p.m = &matcher{proto: proto, target: p.target, src: p.src, icmpID: 0x4242, cookie: 0x7a7a}
+	p.m = &matcher{proto: proto, target: p.target, src: p.src, icmpID: 0x4242, cookie: 0x7a7a,
+		token: icmpmsg.Token{0xde, 0xad, 0xbe, 0xef, 0x01, 0x02}}
 	return p
 }
 
@@ -176,7 +184,8 @@ func (p *fakePath) packet(a *attempt) []byte {
 		if p.v6 {
 			proto = protoICMPv6
 		}
-		l4 = echoRequest(p.v6, a.size, p.src, p.target, p.m.icmpID, a.token, f.sum)
+		a.stamp = time.Now().UnixNano()
+		l4 = echoRequest(p.v6, a.size, p.src, p.target, p.m.icmpID, a.token, f.sum, icmpmsg.Payload{Token: p.m.token, SentNS: a.stamp})
 		if p.v6 { // the kernel fills the ICMPv6 checksum
 			s := pseudoSum(p.src, p.target, protoICMPv6, len(l4))
 			binary.BigEndian.PutUint16(l4[2:], ^fold(sum16(s, l4)))
@@ -207,7 +216,7 @@ func ipPacket(v6 bool, src, dst netip.Addr, proto, ttl int, l4 []byte) []byte {
 	b[8], b[9] = byte(ttl), byte(proto)
 	copy(b[12:], src.AsSlice())
 	copy(b[16:], dst.AsSlice())
-	binary.BigEndian.PutUint16(b[10:], checksum(b))
+	binary.BigEndian.PutUint16(b[10:], icmpmsg.Checksum(b))
 	return append(b, l4...)
 }
 
@@ -217,6 +226,9 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	p.mu.Lock()
 	p.sent = append(p.sent, a.ttl)
 	p.mu.Unlock()
+	if p.forger && p.proto == "icmp" {
+		p.forge(pkt)
+	}
 	n := len(p.hops)
 	k := min(a.ttl, n)
 	// A rejecting router before hop k answers instead.
@@ -243,6 +255,9 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 		left--
 		msg = p.icmpError(3, 1, h.reject, q, left, nil)
 	case k < n:
+		if h.short {
+			q = q[:len(q)-len(pkt)+ipHeaderLen(p.v6)+8]
+		}
 		msg = p.icmpError(11, 3, 0, q, 1, h.mpls)
 	case p.proto == "udp":
 		code := 3
@@ -256,9 +271,12 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 			l4 = pkt[40:]
 		}
 		msg = append([]byte(nil), l4...)
-		msg[0] = icmp4EchoReply
+		msg[0] = icmpmsg.TypeEchoReply
 		if p.v6 {
-			msg[0] = icmp6EchoReply
+			msg[0] = icmpmsg.Type6EchoReply
+		} else {
+			msg[2], msg[3] = 0, 0
+			binary.BigEndian.PutUint16(msg[2:], icmpmsg.Checksum(msg))
 		}
 	case p.proto == "tcp":
 		syn := pkt[20:]
@@ -276,7 +294,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	if h.silent && (k < n || p.proto == "udp") {
 		return now, nil
 	}
-	if msg[0] != icmp4EchoReply && msg[0] != icmp6EchoReply && !h.allow(arrive) {
+	if msg[0] != icmpmsg.TypeEchoReply && msg[0] != icmpmsg.Type6EchoReply && !h.allow(arrive) {
 		return now, nil
 	}
 	p.arrive(h, reply{src: h.addr, ttl: 64 - k + 1, v6: p.v6, icmp: msg})
@@ -301,7 +319,7 @@ func (p *fakePath) icmpError(t4, t6, code int, q []byte, left int, labels []uint
 	} else {
 		q[8] = byte(left)
 		binary.BigEndian.PutUint16(q[10:], 0)
-		binary.BigEndian.PutUint16(q[10:], checksum(q[:20]))
+		binary.BigEndian.PutUint16(q[10:], icmpmsg.Checksum(q[:20]))
 	}
 	b := []byte{byte(typ), byte(code), 0, 0, 0, 0, 0, 0}
 	if len(labels) > 0 {
@@ -322,7 +340,7 @@ func (p *fakePath) icmpError(t4, t6, code int, q []byte, left int, labels []uint
 		b = append(b, q...)
 	}
 	if !p.v6 {
-		binary.BigEndian.PutUint16(b[2:], checksum(b))
+		binary.BigEndian.PutUint16(b[2:], icmpmsg.Checksum(b))
 	}
 	return b
 }
@@ -333,7 +351,7 @@ func mplsExtension(labels []uint32) []byte {
 	e := []byte{0x20, 0, 0, 0}
 	obj := make([]byte, 4, 4+4*len(labels))
 	binary.BigEndian.PutUint16(obj, uint16(4+4*len(labels)))
-	obj[2], obj[3] = classMPLS, 1
+	obj[2], obj[3] = 1, 1 // class MPLS (RFC 4950), c-type 1
 	for i, l := range labels {
 		v := l<<12 | 1
 		if i == len(labels)-1 {
@@ -342,7 +360,7 @@ func mplsExtension(labels []uint32) []byte {
 		obj = binary.BigEndian.AppendUint32(obj, v)
 	}
 	e = append(e, obj...)
-	binary.BigEndian.PutUint16(e[2:], checksum(e))
+	binary.BigEndian.PutUint16(e[2:], icmpmsg.Checksum(e))
 	return e
 }
 

@@ -1,73 +1,26 @@
 package trace
 
 import (
-	"bufio"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"netdx/icmpmsg"
+	"netdx/internal/fixture"
 )
 
-// capturedPacket is one packet of a fixture: tcpdump's lines and the IP
-// packet they describe.
-type capturedPacket struct {
-	text string
-	ip   []byte
-}
-
-// readCapture reads a fixture written by TestIntegrationCaptureFixtures:
-// tcpdump -v -x output, the summary lines of each packet above its bytes.
-func readCapture(t testing.TB, path string) []capturedPacket {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []capturedPacket
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "":
-		case strings.HasPrefix(line, "\t0x"):
-			off, rest, _ := strings.Cut(line, ":")
-			if strings.TrimSpace(off) == "0x0000" {
-				// tcpdump -v dumps the body of messages it does not know
-				// before -x dumps the packet: keep the last dump.
-				out[len(out)-1].ip = nil
-			}
-			b, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(rest), " ", ""))
-			if err != nil {
-				t.Fatalf("%s: %q: %v", path, line, err)
-			}
-			out[len(out)-1].ip = append(out[len(out)-1].ip, b...)
-		case line[0] != ' ' && line[0] != '\t':
-			out = append(out, capturedPacket{text: line})
-		default:
-			out[len(out)-1].text += "\n" + line
-		}
-	}
-	return out
-}
-
-// icmpOf splits a captured IP packet into source and ICMP message.
-func icmpOf(ip []byte) (src netip.Addr, msg []byte, v6 bool) {
-	if ip[0]>>4 == 4 {
-		ihl := int(ip[0]&0xf) * 4
-		return netip.AddrFrom4([4]byte(ip[12:16])), ip[ihl:], false
-	}
-	return netip.AddrFrom16([16]byte(ip[8:24])), ip[40:], true
-}
+// capturedDir holds the ICMP messages netdx's probes drew from Linux
+// routers in the lab (TestIntegrationCaptureFixtures writes them); they
+// live with icmpmsg, which parses them, and trace matches them here.
+const capturedDir = "../icmpmsg/testdata/captured"
 
 // quoteMatcher builds the matcher netdx had when it sent the probe q
-// quotes, from the quote itself, and the token the probe's payload
-// carries (what the match must find).
-func quoteMatcher(q *Quote, proto string) (*matcher, uint16) {
+// quotes, from the quote itself, and the token the probe carries (what
+// the match must find).
+func quoteMatcher(q *icmpmsg.Quote, proto string) (*matcher, uint16) {
 	m := &matcher{proto: proto, target: q.Dst, src: q.Src}
 	t := q.Transport
 	switch proto {
@@ -81,6 +34,9 @@ func quoteMatcher(q *Quote, proto string) (*matcher, uint16) {
 	case "icmp":
 		m.icmpID = int(binary.BigEndian.Uint16(t[4:]))
 		m.flows = []flowID{{sum: binary.BigEndian.Uint16(t[2:])}}
+		if len(t) >= 8+icmpmsg.TokenLen {
+			m.token = icmpmsg.Token(t[8:])
+		}
 		return m, binary.BigEndian.Uint16(t[6:])
 	default:
 		sp, dp := q.Ports()
@@ -91,13 +47,14 @@ func quoteMatcher(q *Quote, proto string) (*matcher, uint16) {
 	}
 }
 
-// TestFixtures decodes every captured ICMP message: the annotation of each
+// TestFixtures decodes every captured ICMP message: the mark of each
 // destination-unreachable code (IPv4 and IPv6, from real nftables rejects
 // on a Linux router), Time Exceeded, Fragmentation Needed / Packet Too Big
 // with the link's MTU, port unreachable from the target, and checks that
-// each quote names the probe netdx sent.
+// each quote names the probe netdx sent, verified by its token when the
+// probe is an echo request.
 func TestFixtures(t *testing.T) {
-	want := map[string]string{ // file: annotation of its unreachables
+	want := map[string]string{ // file: mark of its unreachables
 		"v4-unreach-code0.txt": "!N", "v4-unreach-code1.txt": "!H", "v4-unreach-code2.txt": "!P",
 		"v4-unreach-code3.txt": "!3", "v4-unreach-code5.txt": "!S", "v4-unreach-code6.txt": "!U",
 		"v4-unreach-code7.txt": "!W", "v4-unreach-code8.txt": "!I", "v4-unreach-code9.txt": "!A",
@@ -111,7 +68,7 @@ func TestFixtures(t *testing.T) {
 		"v4-icmp-reached.txt": "", "v6-icmp-reached.txt": "",
 		"v4-tcp-timeexceeded.txt": "", "v6-tcp-timeexceeded.txt": "",
 	}
-	files, _ := filepath.Glob("testdata/icmp/*.txt")
+	files, _ := filepath.Glob(filepath.Join(capturedDir, "*.txt"))
 	if len(files) != len(want) {
 		t.Errorf("%d fixtures, want %d", len(files), len(want))
 	}
@@ -123,46 +80,46 @@ func TestFixtures(t *testing.T) {
 				proto = "udp"
 			}
 			var unreach, te, echo int
-			for _, pk := range readCapture(t, path) {
-				src, b, v6 := icmpOf(pk.ip)
-				m, err := ParseMessage(v6, b)
-				if err != nil && !errors.Is(err, ErrNotError) {
-					t.Fatalf("%v\n%s", err, pk.text)
+			for _, pk := range fixture.ReadTcpdump(t, path) {
+				src, b, v6 := fixture.ICMPOf(pk.IP)
+				m, err := icmpmsg.ParseMessage(v6, b)
+				if err != nil && !errors.Is(err, icmpmsg.ErrNotError) {
+					t.Fatalf("%v\n%s", err, pk.Text)
 				}
 				if m.EchoReply() {
 					echo++
 					continue
 				}
-				if errors.Is(err, ErrNotError) {
+				if errors.Is(err, icmpmsg.ErrNotError) {
 					continue // our own probes, on the way out
 				}
-				q, err := ParseQuote(m.Quote)
+				q, err := icmpmsg.ParseQuote(m.Quote)
 				if err != nil {
-					t.Fatalf("quote: %v\n%s", err, pk.text)
+					t.Fatalf("quote: %v\n%s", err, pk.Text)
 				}
 				mt, tok := quoteMatcher(&q, proto)
-				got, flow, ok := mt.fromQuote(&q, func(x uint16, f int) bool { return x == tok })
-				if !ok || got != tok || flow != 0 {
-					t.Errorf("quote names token %#x flow %d (ok %v), want %#x flow 0\n%s", got, flow, ok, tok, pk.text)
+				c := mt.fromQuote(&q, func(x uint16, f int) bool { return x == tok })
+				if !c.found || c.token != tok || c.flow != 0 || c.unverified {
+					t.Errorf("quote names %+v, want token %#x flow 0, verified\n%s", c, tok, pk.Text)
 				}
 				switch {
 				case m.TimeExceeded():
 					te++
-					if a := Annotation(&m, src == q.Dst); a != "" {
-						t.Errorf("time exceeded annotated %q", a)
+					if a := m.Mark(src == q.Dst); a != "" {
+						t.Errorf("time exceeded marked %q", a)
 					}
 				case m.Unreachable():
 					unreach++
 					fromTarget := src == q.Dst
 					w := want[name]
-					if fromTarget && m.portUnreachable() {
+					if fromTarget && m.PortUnreachable() {
 						w = "" // reached
 					}
-					if a := Annotation(&m, fromTarget); a != w {
-						t.Errorf("annotation %q, want %q\n%s", a, w, pk.text)
+					if a := m.Mark(fromTarget); a != w {
+						t.Errorf("mark %q, want %q\n%s", a, w, pk.Text)
 					}
-					if strings.Contains(name, "reached") && !(fromTarget && m.portUnreachable()) {
-						t.Errorf("want port unreachable from the target\n%s", pk.text)
+					if strings.Contains(name, "reached") && !(fromTarget && m.PortUnreachable()) {
+						t.Errorf("want port unreachable from the target\n%s", pk.Text)
 					}
 				}
 			}
@@ -180,28 +137,41 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-// TestQuoteTruncated cuts a captured quote down to what RFC 792 routers
-// send (IP header + 8 bytes) and below it.
-func TestQuoteTruncated(t *testing.T) {
-	pk := readCapture(t, "testdata/icmp/v4-unreach-code1.txt")[1]
-	_, b, _ := icmpOf(pk.ip)
-	m, err := ParseMessage(false, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ParseQuote(m.Quote[:28])
-	if err != nil {
-		t.Fatalf("28-byte quote: %v", err)
-	}
-	if sp, dp := q.Ports(); dp != 33434 || sp == 0 || q.Dst != netip.MustParseAddr("198.18.3.2") {
-		t.Errorf("ports %d > %d to %s", sp, dp, q.Dst)
-	}
-	for _, n := range []int{27, 20, 12, 0} {
-		if _, err := ParseQuote(m.Quote[:n]); err == nil || !errors.Is(err, ErrTruncated) {
-			t.Errorf("%d-byte quote: err %v, want ErrTruncated", n, err)
+// FuzzMatcher feeds ICMP messages (seeded with the captured ones) through
+// trace's matching of quotes, echo replies, queued errors and TCP
+// segments, with a matcher built from the message's own quote: nothing
+// may panic, and an echo reply is only ever found with the token.
+func FuzzMatcher(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(capturedDir, "*.txt"))
+	for _, path := range files {
+		for _, pk := range fixture.ReadTcpdump(f, path) {
+			_, b, v6 := fixture.ICMPOf(pk.IP)
+			f.Add(v6, b)
 		}
 	}
-	if _, err := ParseMessage(false, b[:6]); !errors.Is(err, ErrTruncated) {
-		t.Errorf("6-byte message: err %v, want ErrTruncated", err)
-	}
+	f.Add(false, []byte{0, 0, 0, 0, 0x42, 0x42, 0, 1, 1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, v6 bool, b []byte) {
+		m, err := icmpmsg.ParseMessage(v6, b)
+		if err != nil && m.Quote == nil {
+			return
+		}
+		if m.EchoReply() {
+			mt := &matcher{proto: "icmp", target: netip.MustParseAddr("198.18.2.2"), icmpID: 0x4242, token: icmpmsg.Token{1, 2, 3, 4, 5, 6}}
+			c := mt.fromEcho(&m, b, mt.target, func(uint16, int) bool { return true })
+			if c.found && c.cause == icmpmsg.CauseNone && (len(b) < 8+icmpmsg.MinPayload || icmpmsg.Token(b[8:]) != mt.token || m.ID != 0x4242) {
+				t.Fatalf("echo reply without the id and token taken: %x", b)
+			}
+			return
+		}
+		q, err := icmpmsg.ParseQuote(m.Quote)
+		if err != nil {
+			return
+		}
+		for _, proto := range []string{"udp", "icmp", "tcp"} {
+			mt, tok := quoteMatcher(&q, proto)
+			mt.fromQuote(&q, func(x uint16, _ int) bool { return x == tok })
+			mt.fromQueued(v6, b, func(uint16, int) bool { return true })
+			mt.fromTCP(q.Src, q.Transport, func(uint16, int) bool { return true })
+		}
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/netip"
+
+	"netdx/icmpmsg"
 )
 
 // flowID is what stays the same across the TTLs of one flow: the ports of
@@ -17,43 +19,68 @@ type flowID struct {
 // (errors) or the answer itself (echo replies, TCP from the target). It
 // never decides from the source address alone.
 type matcher struct {
-	proto  string // "udp", "icmp", "tcp"
-	target netip.Addr
-	src    netip.Addr // our source address
+	proto  string     // "udp", "icmp", "tcp"
+	target netip.Addr // without zone: answers and quotes carry none
+	src    netip.Addr // our source address, without zone
 	icmpID int
 	cookie uint16 // upper half of TCP sequence numbers
 	flows  []flowID
+	// token is the run's icmpmsg token in ICMP probes' payload; datagram
+	// is set on an unprivileged ICMP socket (the kernel owns the id).
+	token    icmpmsg.Token
+	datagram bool
 }
 
 // known reports whether token names an outstanding or recent probe, sent
 // on flow when flow >= 0.
 type known func(token uint16, flow int) bool
 
-// fromQuote returns the token and flow (-1: unknown, the quote was
-// rewritten by a NAT) of the probe that q quotes.
-func (m *matcher) fromQuote(q *Quote, ok known) (token uint16, flow int, found bool) {
-	if q.Dst != m.target {
-		return 0, -1, false
+// claim is what an answer says about the probe it answers.
+type claim struct {
+	token uint16
+	flow  int // -1: unknown (a NAT rewrote the quote)
+	found bool
+	// ICMP probes: unverified is set for an error whose quote stops
+	// before the payload token (icmpmsg.MatchQuotedEcho); sentNS is the
+	// send time the answer carries (0: not quoted) and size the payload
+	// length of an echo reply.
+	unverified bool
+	sentNS     int64
+	size       int
+	// cause is set for an answer that is ours but fails a check.
+	cause icmpmsg.Cause
+}
+
+// expect is what ICMP probes' answers must carry, for icmpmsg.
+func (m *matcher) expect(v6 bool) icmpmsg.Expect {
+	return icmpmsg.Expect{V6: v6, ID: m.icmpID, Datagram: m.datagram, Token: m.token}
+}
+
+// fromQuote returns the probe that q quotes.
+func (m *matcher) fromQuote(q *icmpmsg.Quote, ok known) claim {
+	none := claim{flow: -1}
+	if q.Dst.WithZone("") != m.target {
+		return none
 	}
 	t := q.Transport
 	switch m.proto {
 	case "udp":
 		if q.Proto != protoUDP {
-			return 0, -1, false
+			return none
 		}
 		sport, dport := q.Ports()
 		if len(m.flows) == 0 || dport != m.flows[0].dport {
-			return 0, -1, false
+			return none
 		}
 		flow := m.flowByPort(sport)
 		// The payload, when quoted, names the probe outright.
 		if len(t) >= 8+minPayload && bytes.Equal(t[12:16], payloadTag[:]) {
 			tok := binary.BigEndian.Uint16(t[10:])
-			return tok, flow, ok(tok, flow)
+			return claim{token: tok, flow: flow, found: ok(tok, flow)}
 		}
 		cs := binary.BigEndian.Uint16(t[6:])
-		if flow >= 0 && q.Src == m.src && ok(cs, flow) {
-			return cs, flow, true
+		if flow >= 0 && q.Src.WithZone("") == m.src && ok(cs, flow) {
+			return claim{token: cs, flow: flow, found: true}
 		}
 		// A NAT rewrote the source address or port. One that fixed the
 		// checksum incrementally left the payload sum alone: undo its
@@ -64,67 +91,80 @@ func (m *matcher) fromQuote(q *Quote, ok known) (token uint16, flow int, found b
 			after := sum16(uint32(id.sport), m.src.AsSlice())
 			orig := ^onesSub(onesAdd(^cs, fold(after)), fold(before))
 			if ok(orig, f) {
-				return orig, f, true
+				return claim{token: orig, flow: f, found: true}
 			}
 		}
-		return cs, -1, ok(cs, -1)
+		return claim{token: cs, flow: -1, found: ok(cs, -1)}
 	case "icmp":
 		want := protoICMP
-		echo := byte(icmp4Echo)
 		if q.IPv6 {
-			want, echo = protoICMPv6, icmp6Echo
+			want = protoICMPv6
 		}
-		if q.Proto != want || t[0] != echo || t[1] != 0 {
-			return 0, -1, false
+		if q.Proto != want {
+			return none
 		}
+		v := icmpmsg.MatchQuotedEcho(m.expect(q.IPv6), t)
 		cs := binary.BigEndian.Uint16(t[2:])
-		id := int(binary.BigEndian.Uint16(t[4:]))
 		tok := binary.BigEndian.Uint16(t[6:])
-		if id == m.icmpID {
-			return tok, m.flowBySum(cs), ok(tok, -1)
+		flow := m.flowBySum(cs)
+		if id := binary.BigEndian.Uint16(t[4:]); int(id) != m.icmpID {
+			// A NAT rewrote the echo id and fixed the checksum: the sum
+			// of the two is what we sent.
+			flow = m.flowByNATSum(cs, id)
 		}
-		// A NAT rewrote the echo id and fixed the checksum: the sum of
-		// the two is what we sent.
-		inv := onesSub(^cs, uint16(id))
-		for f, fl := range m.flows {
-			if inv == onesSub(^fl.sum, uint16(m.icmpID)) {
-				return tok, f, ok(tok, f)
-			}
+		switch {
+		case v.Kind == icmpmsg.Error:
+			return claim{token: tok, flow: flow, found: ok(tok, -1), unverified: v.Unverified, sentNS: v.SentNS}
+		case len(t) < 8+icmpmsg.TokenLen && int(t[0]) == icmpmsg.EchoType(q.IPv6) && t[1] == 0 && flow >= 0:
+			// A quote too short for the token, another echo id: a NAT's
+			// rewrite if the sums agree. Still only a claim.
+			return claim{token: tok, flow: flow, found: ok(tok, flow), unverified: true}
 		}
-		return 0, -1, false
+		return none
 	case "tcp":
 		if q.Proto != protoTCP {
-			return 0, -1, false
+			return none
 		}
 		sport, dport := q.Ports()
 		seq := binary.BigEndian.Uint32(t[4:])
 		if len(m.flows) == 0 || dport != m.flows[0].dport || uint16(seq>>16) != m.cookie {
-			return 0, -1, false
+			return none
 		}
 		flow := m.flowByPort(sport)
-		return uint16(seq), flow, ok(uint16(seq), flow)
+		return claim{token: uint16(seq), flow: flow, found: ok(uint16(seq), flow)}
 	}
-	return 0, -1, false
+	return none
 }
 
-// fromEcho returns the token of the probe an echo reply answers.
-func (m *matcher) fromEcho(msg *Message, data []byte, ok known) (uint16, bool) {
-	if m.proto != "icmp" || msg.ID != m.icmpID {
-		return 0, false
+// fromEcho returns the probe an echo reply (msg, parsed from data; from
+// src) answers, checked as ping checks its replies (icmpmsg.MatchReply):
+// our id, the checksum, the run's token and fill; the reply must come from
+// the target.
+// An answer that is ours but fails a check has found set and a cause.
+func (m *matcher) fromEcho(msg *icmpmsg.Message, data []byte, src netip.Addr, ok known) claim {
+	if m.proto != "icmp" || !msg.EchoReply() {
+		return claim{flow: -1}
 	}
-	tok := uint16(msg.Seq)
-	// The payload comes back whole: check our tag when it is there.
-	if len(data) >= 8+minPayload && !bytes.Equal(data[12:16], payloadTag[:]) {
-		return 0, false
+	v := icmpmsg.MatchReply(m.expect(msg.IPv6), msg, data)
+	tok := uint16(v.Seq)
+	switch v.Kind {
+	case icmpmsg.Invalid:
+		return claim{token: tok, flow: -1, found: ok(tok, -1), cause: v.Cause}
+	case icmpmsg.Reply:
+		c := claim{token: tok, flow: -1, found: ok(tok, -1), sentNS: v.SentNS, size: v.Len}
+		if src.WithZone("") != m.target {
+			c.cause = icmpmsg.WrongSource
+		}
+		return c
 	}
-	return tok, ok(tok, -1)
+	return claim{flow: -1}
 }
 
 // fromTCP returns the token of the probe a TCP segment from the target
 // (SYN-ACK or RST, as read on a raw TCP socket, header first) answers,
 // and its flags.
 func (m *matcher) fromTCP(src netip.Addr, seg []byte, ok known) (token uint16, flow int, flags string, found bool) {
-	if m.proto != "tcp" || src != m.target || len(seg) < 20 || len(m.flows) == 0 {
+	if m.proto != "tcp" || src.WithZone("") != m.target || len(seg) < 20 || len(m.flows) == 0 {
 		return 0, -1, "", false
 	}
 	sport, dport := int(binary.BigEndian.Uint16(seg)), int(binary.BigEndian.Uint16(seg[2:]))
@@ -157,6 +197,18 @@ func (m *matcher) flowByPort(port int) int {
 	return -1
 }
 
+// flowByNATSum is the flow of an echo request whose id a NAT rewrote to
+// id, fixing the checksum to sum incrementally, or -1.
+func (m *matcher) flowByNATSum(sum, id uint16) int {
+	inv := onesSub(^sum, id)
+	for f, fl := range m.flows {
+		if inv == onesSub(^fl.sum, uint16(m.icmpID)) {
+			return f
+		}
+	}
+	return -1
+}
+
 func (m *matcher) flowBySum(sum uint16) int {
 	for i, f := range m.flows {
 		if f.sum == sum {
@@ -166,27 +218,24 @@ func (m *matcher) flowBySum(sum uint16) int {
 	return -1
 }
 
-// onesAdd is a + b in one's complement arithmetic.
-func onesAdd(a, b uint16) uint16 { return fold(uint32(a) + uint32(b)) }
-
-// fromQueued returns the token of the probe an error from a socket's error
-// queue is about: the queue hands back what we sent, a UDP payload or an
-// ICMP echo request.
-func (m *matcher) fromQueued(sent []byte, ok known) (uint16, bool) {
+// fromQueued returns the probe an error from a socket's error queue is
+// about: the queue hands back what we sent, a UDP payload or an ICMP echo
+// request (checked by icmpmsg as ping checks its own).
+func (m *matcher) fromQueued(v6 bool, sent []byte, ok known) claim {
 	switch m.proto {
 	case "udp":
 		if len(sent) < minPayload || !bytes.Equal(sent[4:8], payloadTag[:]) {
-			return 0, false
+			return claim{flow: -1}
 		}
 		tok := binary.BigEndian.Uint16(sent[2:])
-		return tok, ok(tok, -1)
+		return claim{token: tok, flow: -1, found: ok(tok, -1)}
 	case "icmp":
-		if len(sent) < 8 || (sent[0] != icmp4Echo && sent[0] != icmp6Echo) ||
-			int(binary.BigEndian.Uint16(sent[4:])) != m.icmpID {
-			return 0, false
+		v := icmpmsg.MatchQuotedEcho(m.expect(v6), sent)
+		if v.Kind != icmpmsg.Error {
+			return claim{flow: -1}
 		}
-		tok := binary.BigEndian.Uint16(sent[6:])
-		return tok, ok(tok, -1)
+		tok := uint16(v.Seq)
+		return claim{token: tok, flow: -1, found: ok(tok, -1), unverified: v.Unverified, sentNS: v.SentNS}
 	}
-	return 0, false
+	return claim{flow: -1}
 }

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // probeQuote builds the quote a router would send for probe token on
@@ -49,26 +51,32 @@ func TestMatchQuotes(t *testing.T) {
 	const tok = 0x1234
 	nat := netip.MustParseAddr("203.0.113.7")
 	cases := []struct {
-		name     string
-		proto    string
-		n        int // transport bytes quoted, 0 all
-		rewrite  func(q []byte)
-		found    bool
-		wantFlow int
+		name       string
+		proto      string
+		n          int // transport bytes quoted, 0 all
+		rewrite    func(q []byte)
+		found      bool
+		wantFlow   int
+		unverified bool
 	}{
-		{"udp whole", "udp", 0, nil, true, 0},
-		{"udp 8 bytes: the checksum is the token", "udp", 8, nil, true, 0},
-		{"udp nat, checksum fixed", "udp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, 0},
-		{"udp nat, checksum left", "udp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, false) }, true, -1},
-		{"udp nat with payload", "udp", 0, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, -1},
-		{"udp other port", "udp", 8, func(q []byte) { binary.BigEndian.PutUint16(q[22:], 53) }, false, 0},
-		{"udp other target", "udp", 8, func(q []byte) { copy(q[16:20], nat.AsSlice()) }, false, 0},
-		{"icmp 8 bytes", "icmp", 8, nil, true, 0},
-		{"icmp nat id, checksum fixed", "icmp", 8, func(q []byte) { natRewrite(q, nat, 4, 0x9999, 2, false, true) }, true, 0},
-		{"icmp other id", "icmp", 8, func(q []byte) { binary.BigEndian.PutUint16(q[24:], 0x9999) }, false, 0},
-		{"tcp 8 bytes", "tcp", 8, nil, true, 0},
-		{"tcp nat port", "tcp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 16, true, false) }, true, -1},
-		{"tcp other cookie", "tcp", 8, func(q []byte) { q[24] ^= 0xff }, false, 0},
+		{"udp whole", "udp", 0, nil, true, 0, false},
+		{"udp 8 bytes: the checksum is the token", "udp", 8, nil, true, 0, false},
+		{"udp nat, checksum fixed", "udp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, 0, false},
+		{"udp nat, checksum left", "udp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, false) }, true, -1, false},
+		{"udp nat with payload", "udp", 0, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, -1, false},
+		{"udp other port", "udp", 8, func(q []byte) { binary.BigEndian.PutUint16(q[22:], 53) }, false, 0, false},
+		{"udp other target", "udp", 8, func(q []byte) { copy(q[16:20], nat.AsSlice()) }, false, 0, false},
+		{"icmp whole: the token verifies it", "icmp", 0, nil, true, 0, false},
+		{"icmp whole, another run's token", "icmp", 0, func(q []byte) { q[28] ^= 1 }, false, 0, false},
+		{"icmp whole, nat id: the token decides", "icmp", 0, func(q []byte) { natRewrite(q, nat, 4, 0x9999, 2, false, true) }, true, 0, false},
+		{"icmp 8 bytes: a claim", "icmp", 8, nil, true, 0, true},
+		{"icmp 13 bytes: a claim", "icmp", 13, nil, true, 0, true},
+		{"icmp 14 bytes, another token", "icmp", 14, func(q []byte) { q[28] ^= 1 }, false, 0, false},
+		{"icmp nat id, checksum fixed: a claim", "icmp", 8, func(q []byte) { natRewrite(q, nat, 4, 0x9999, 2, false, true) }, true, 0, true},
+		{"icmp other id", "icmp", 8, func(q []byte) { binary.BigEndian.PutUint16(q[24:], 0x9999) }, false, 0, false},
+		{"tcp 8 bytes", "tcp", 8, nil, true, 0, false},
+		{"tcp nat port", "tcp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 16, true, false) }, true, -1, false},
+		{"tcp other cookie", "tcp", 8, func(q []byte) { q[24] ^= 0xff }, false, 0, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -76,13 +84,13 @@ func TestMatchQuotes(t *testing.T) {
 			if c.rewrite != nil {
 				c.rewrite(q)
 			}
-			quote, err := ParseQuote(q)
+			quote, err := icmpmsg.ParseQuote(q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, flow, ok := p.m.fromQuote(&quote, func(x uint16, f int) bool { return x == tok && (f < 0 || f == 0) })
-			if ok != c.found || (ok && (got != tok || flow != c.wantFlow)) {
-				t.Errorf("token %#x flow %d found %v, want %#x flow %d found %v", got, flow, ok, tok, c.wantFlow, c.found)
+			got := p.m.fromQuote(&quote, func(x uint16, f int) bool { return x == tok && (f < 0 || f == 0) })
+			if got.found != c.found || (got.found && (got.token != tok || got.flow != c.wantFlow || got.unverified != c.unverified)) {
+				t.Errorf("%+v, want token %#x flow %d found %v unverified %v", got, tok, c.wantFlow, c.found, c.unverified)
 			}
 		})
 	}
@@ -101,11 +109,12 @@ func TestPayloadChecksums(t *testing.T) {
 		if c := udpChecksum(src6, dst6, 40000, 33434, udpPayload(100, src6, dst6, 40000, 33434, tok)); c != tok {
 			t.Fatalf("udp6 token %#x: checksum %#x", tok, c)
 		}
-		b := echoRequest(false, 32, src, dst, 0x4242, tok, 0xbeef)
-		if checksum(b) != 0 || binary.BigEndian.Uint16(b[2:]) != 0xbeef {
+		pl := icmpmsg.Payload{Token: icmpmsg.Token{9, 8, 7, 6, 5, 4}, SentNS: int64(tok) * 7919}
+		b := echoRequest(false, 32, src, dst, 0x4242, tok, 0xbeef, pl)
+		if icmpmsg.Checksum(b) != 0 || binary.BigEndian.Uint16(b[2:]) != 0xbeef {
 			t.Fatalf("icmp token %#x: checksum %#x does not check or is not the flow's", tok, binary.BigEndian.Uint16(b[2:]))
 		}
-		b6 := echoRequest(true, 32, src6, dst6, 0x4242, tok, 0xbeef)
+		b6 := echoRequest(true, 32, src6, dst6, 0x4242, tok, 0xbeef, pl)
 		s := pseudoSum(src6, dst6, protoICMPv6, len(b6))
 		if c := ^fold(sum16(s, b6)); c != 0xbeef {
 			t.Fatalf("icmp6 token %#x: kernel's checksum would be %#x", tok, c)

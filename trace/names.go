@@ -31,6 +31,18 @@ type nameEntry struct {
 	name string
 }
 
+// MaxNames bounds the addresses Names looks up: answers' sources are what
+// the network says, and a report's rounds could bring new ones forever.
+// Past it, addresses stay numeric.
+const MaxNames = 1024
+
+// noName is the entry of an address past MaxNames: no name, at once.
+var noName = func() *nameEntry {
+	e := &nameEntry{done: make(chan struct{})}
+	close(e.done)
+	return e
+}()
+
 // Prefetch starts looking up a's name unless that is done or under way.
 func (n *Names) Prefetch(a netip.Addr) { n.entry(a) }
 
@@ -43,6 +55,9 @@ func (n *Names) entry(a netip.Addr) *nameEntry {
 	}
 	if e := n.m[a]; e != nil {
 		return e
+	}
+	if len(n.m) >= MaxNames {
+		return noName
 	}
 	e := &nameEntry{done: make(chan struct{})}
 	n.m[a] = e

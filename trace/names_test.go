@@ -39,3 +39,26 @@ func TestNamesNeverBlock(t *testing.T) {
 		t.Errorf("%d goroutines after Close, %d before", g, before)
 	}
 }
+
+// TestNamesBound: past MaxNames addresses, no more lookups start; the
+// others stay numeric at once.
+func TestNamesBound(t *testing.T) {
+	var lookups int
+	n := &Names{Timeout: time.Hour, Resolver: &net.Resolver{PreferGo: true,
+		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return nil, errors.New("no dns in tests")
+		}}}
+	defer n.Close()
+	for i := range MaxNames + 500 {
+		n.Prefetch(netip.AddrFrom4([4]byte{198, 19, byte(i >> 8), byte(i)}))
+	}
+	n.mu.Lock()
+	lookups = len(n.m)
+	n.mu.Unlock()
+	if lookups != MaxNames {
+		t.Errorf("%d addresses looked up, want %d", lookups, MaxNames)
+	}
+	if got := n.Name(netip.MustParseAddr("198.18.200.1"), time.Hour); got != "" {
+		t.Errorf("name %q past the bound", got)
+	}
+}

@@ -20,6 +20,9 @@ type Report struct {
 	// answered in any round (0 if it never did). No hop follows it.
 	TargetTTL int         `json:"target_ttl,omitempty"`
 	Hops      []ReportHop `json:"hops"`
+	// Invalid and InvalidByCause add up the rounds' (see Result).
+	Invalid        int            `json:"invalid,omitempty"`
+	InvalidByCause map[string]int `json:"invalid_by_cause,omitempty"`
 }
 
 // ReportHop is one TTL over all rounds.

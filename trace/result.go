@@ -5,6 +5,15 @@ import (
 	"math"
 	"net/netip"
 	"time"
+
+	"netdx/icmpmsg"
+)
+
+// The RFC 4884 extensions of an answer, as icmpmsg decodes them.
+type (
+	Extensions    = icmpmsg.Extensions
+	MPLSLabel     = icmpmsg.MPLSLabel
+	InterfaceInfo = icmpmsg.InterfaceInfo
 )
 
 // End reasons of a trace (Result.EndReason).
@@ -27,6 +36,11 @@ type Result struct {
 	PathMTU int `json:"path_mtu,omitempty"`
 	// Sent counts every probe sent, retries included.
 	Sent int `json:"sent"`
+	// Invalid counts the answers to this trace's probes that failed a
+	// check (a forged echo reply, a quote without the probe's token …),
+	// InvalidByCause by what failed (icmpmsg.Cause names), as ping does.
+	Invalid        int            `json:"invalid,omitempty"`
+	InvalidByCause map[string]int `json:"invalid_by_cause,omitempty"`
 }
 
 // Hop is one TTL of a trace.
@@ -46,7 +60,7 @@ type Probe struct {
 	// target (or router) that answered other probes of the trace, most
 	// likely because of its ICMP rate limit.
 	Timeout, RateLimited bool
-	Annotation           string // "!H", "!F-1400", … (see Annotation)
+	Annotation           string // "!H", "!F-1400", … (see icmpmsg.MarkOf)
 	// ICMPType and ICMPCode are the raw type and code of an ICMP answer,
 	// -1 for a TCP answer or no answer.
 	ICMPType, ICMPCode int

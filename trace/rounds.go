@@ -22,6 +22,11 @@ type Rounds struct {
 	// OnRound, if set, is called with every round as it completes (in the
 	// order they complete), from the goroutine that called RunReport.
 	OnRound func(i int, r Result)
+	// Keep, if positive, is how many of the last completed rounds the
+	// returned report summarizes; RunReport holds no more than those, so
+	// that a run with Count 0 (until the context ends) keeps bounded
+	// memory. OnRound still sees every round. 0 keeps them all.
+	Keep int
 }
 
 // RunReport runs rounds of traces to target on the same sockets (so the
@@ -51,12 +56,14 @@ func RunReport(ctx context.Context, target netip.Addr, cfg Config, rc Rounds) (R
 		return Report{}, fmt.Errorf("%w: %d rounds", ErrConfig, rc.Count)
 	case rc.Interval < 0:
 		return Report{}, fmt.Errorf("%w: negative round interval", ErrConfig)
+	case rc.Keep < 0:
+		return Report{}, fmt.Errorf("%w: keep %d rounds", ErrConfig, rc.Keep)
 	}
 	cfg, err := cfg.withDefaults(target)
 	if err != nil {
 		return Report{}, err
 	}
-	cfg.horizon = reportHorizon
+	cfg.horizon, cfg.report = reportHorizon, true
 	tr, cfg, err := open(ctx, cfg)
 	if err != nil {
 		return Report{}, err
@@ -66,28 +73,19 @@ func RunReport(ctx context.Context, target netip.Addr, cfg Config, rc Rounds) (R
 	}
 	sess := newSession(tr)
 	defer sess.close()
-	var all, canceled []Result
+	k := kept{keep: rc.Keep}
 	onRound := rc.OnRound
 	rc.OnRound = func(i int, r Result) {
-		if r.EndReason != EndCanceled {
-			all = append(all, r)
-		} else {
-			canceled = append(canceled, r)
-		}
+		k.add(r)
 		if onRound != nil {
 			onRound(i, r)
 		}
 	}
 	_, err = drive(ctx, cfg, sess, rc)
-	if err != nil && ctx.Err() != nil && len(all) > 0 {
+	if err != nil && ctx.Err() != nil && len(k.done) > 0 {
 		err = nil
 	}
-	if len(all) == 0 {
-		// Interrupted before any round completed: what the first one
-		// measured is all there is.
-		all = canceled[:min(1, len(canceled))]
-	}
-	rep := Summarize(all)
+	rep := Summarize(k.rounds())
 	rep.Addr, rep.Protocol = cfg.target, cfg.Protocol
 	if rep.Hops == nil {
 		rep.Hops = []ReportHop{}
@@ -96,6 +94,39 @@ func RunReport(ctx context.Context, target netip.Addr, cfg Config, rc Rounds) (R
 		rep.EndReason = EndCanceled
 	}
 	return rep, err
+}
+
+// kept holds the rounds a report summarizes: every complete round, or the
+// last keep of them, and the first canceled one.
+type kept struct {
+	keep     int
+	done     []Result
+	canceled *Result
+}
+
+func (k *kept) add(r Result) {
+	if r.EndReason == EndCanceled {
+		if k.canceled == nil {
+			k.canceled = &r
+		}
+		return
+	}
+	if k.keep > 0 && len(k.done) == k.keep {
+		// Drop the oldest: append reallocates (the live rounds only)
+		// once the array is outgrown, so it stays within a few keeps.
+		k.done[0] = Result{}
+		k.done = k.done[1:]
+	}
+	k.done = append(k.done, r)
+}
+
+// rounds are the rounds to summarize. Interrupted before any round
+// completed, what the first one measured is all there is.
+func (k *kept) rounds() []Result {
+	if len(k.done) == 0 && k.canceled != nil {
+		return []Result{*k.canceled}
+	}
+	return k.done
 }
 
 // reportHorizon is how many TTLs past the last hop decided a report round
@@ -240,6 +271,7 @@ func drive(ctx context.Context, cfg Config, sess *session, rc Rounds) (int, erro
 				rd.res.Reached = rd.s.reached
 				rd.res.EndReason = EndCanceled
 				rd.res.Sent = rd.s.sent
+				rd.res.Invalid, rd.res.InvalidByCause = rd.s.rejected.Total(), rd.s.rejected.Map()
 				bud.release(rd.s.byToken)
 				if rc.OnRound != nil {
 					rc.OnRound(rd.i, rd.res)
@@ -262,4 +294,5 @@ func (rd *round) finish() {
 		res.PathMTU = s.ipSize(s.size)
 	}
 	res.Sent = s.sent
+	res.Invalid, res.InvalidByCause = s.rejected.Total(), s.rejected.Map()
 }

@@ -2,6 +2,8 @@ package trace
 
 import (
 	"time"
+
+	"netdx/icmpmsg"
 )
 
 // Pacing of retries to the same hop: a hop that answered some probes (a
@@ -39,6 +41,10 @@ type slot struct {
 	polling   bool      // at the frontier: sent again every frontierGap
 	notBefore time.Time // for a queued retry
 	probe     Probe
+	// claim is an unverified answer (an ICMP error quoting too little of
+	// an ICMP probe to hold its token), held until the slot's wait ends
+	// unless a verified answer comes first.
+	claim *answer
 }
 
 // attempt is one packet sent for a slot.
@@ -49,6 +55,9 @@ type attempt struct {
 	size  int
 	sent  time.Time
 	ok    bool // sent without error
+	// stamp is the send time an ICMP probe's payload carries, set by
+	// the transport that built it; answers must carry it back.
+	stamp int64
 }
 
 type hop struct {
@@ -81,6 +90,8 @@ type sched struct {
 
 	emitNext int
 	sent     int
+	// rejected counts the answers to our probes that failed a check.
+	rejected icmpmsg.Counts
 }
 
 func newSched(cfg Config, start time.Time, b *budget) *sched {
@@ -191,9 +202,16 @@ func (s *sched) sentAt(a *attempt, t time.Time, err error) {
 }
 
 // wait is how long to wait for an answer to a probe at ttl: a few times
-// the RTT of the hops at or beyond it (or of any hop), bounded by
-// Config.Wait; Config.Wait until anything answered, in this trace or in an
-// earlier round of the same report.
+// the RTT of the hops at or beyond it, bounded by Config.Wait.
+//
+// A trace with no answer at or beyond ttl yet takes the RTT of any hop:
+// past the frontier its slots stay pending anyway (see decide). Report
+// rounds decide every slot at its wait, so without an answer at or beyond
+// ttl in this round or an earlier one they wait Config.Wait: a far hop
+// behind a near one (150 ms behind 1 ms) would otherwise time out in every
+// round and never be learnt. Once a TTL has been waited out with nothing
+// answering at or beyond it (a silent end of the path), later TTLs and
+// rounds go back to the RTT of any hop.
 func (s *sched) wait(ttl int) time.Duration {
 	var ref, any time.Duration
 	for _, h := range s.hops {
@@ -204,9 +222,9 @@ func (s *sched) wait(ttl int) time.Duration {
 	}
 	if ref == 0 {
 		beyond, all := s.budget.slowest(ttl)
-		ref = max(beyond, any)
-		if ref == 0 {
-			ref = all
+		ref = beyond
+		if ref == 0 && (!s.cfg.report || s.budget.waitedOut(ttl)) {
+			ref = max(any, all)
 		}
 	}
 	if ref == 0 {
@@ -245,7 +263,9 @@ func (s *sched) pollEnd() time.Time {
 // Config.horizon): horizon TTLs past the highest hop that answered or is
 // decided.
 func (s *sched) horizonTTL() int {
-	if s.cfg.horizon <= 0 {
+	if s.cfg.horizon <= 0 || s.budget.silent > 0 {
+		// Past a silent end of the path, TTLs are sent at once: one
+		// by one, each would cost a wait.
 		return s.cfg.MaxTTL
 	}
 	known := s.cfg.FirstTTL - 1
@@ -331,6 +351,12 @@ func (s *sched) decide(sl *slot, h *hop, front int, now time.Time) {
 		sl.notBefore = maxTime(now, h.next)
 		s.retry = append(s.retry, sl)
 	}
+	if x := sl.claim; x != nil {
+		// Nothing verified came in the wait: the claim stands.
+		sl.claim = nil
+		s.apply(*x)
+		return
+	}
 	switch {
 	case s.reached && sl.ttl == s.last:
 		// The target answered this TTL: what it did not answer, its
@@ -347,6 +373,11 @@ func (s *sched) decide(sl *slot, h *hop, front int, now time.Time) {
 		// rate-limited target before calling these lost.
 	default:
 		sl.state = lost
+		if s.cfg.report && !now.Before(sl.last.sent.Add(s.cfg.Wait)) {
+			if beyond, _ := s.budget.slowest(sl.ttl); beyond == 0 {
+				s.budget.silentFrom(sl.ttl)
+			}
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -56,8 +57,10 @@ func (s *sockets) send(a *attempt) (time.Time, error) {
 	flow := s.m.flows[a.slot.flow]
 	switch s.cfg.Protocol {
 	case "icmp":
-		b := echoRequest(s.v6, a.size, s.src, s.cfg.target, s.m.icmpID, a.token, flow.sum)
-		at, err := s.icmp.WriteTo(b, s.cfg.target, probe.WriteOptions{TTL: a.ttl, DontFragment: s.cfg.MTU})
+		a.stamp = time.Now().UnixNano()
+		p := icmpmsg.Payload{Token: s.m.token, SentNS: a.stamp}
+		b := echoRequest(s.v6, a.size, s.src, s.cfg.target, s.m.icmpID, a.token, flow.sum, p)
+		at, err := s.icmp.WriteTo(b, s.cfg.dst(), probe.WriteOptions{TTL: a.ttl, DontFragment: s.cfg.MTU})
 		if err != nil {
 			return at, fmt.Errorf("trace: %w", err)
 		}
@@ -68,7 +71,7 @@ func (s *sockets) send(a *attempt) (time.Time, error) {
 		}
 		seg := tcpSYN(s.src, s.cfg.target, flow.sport, flow.dport, uint32(s.m.cookie)<<16|uint32(a.token))
 		at := time.Now()
-		if _, err := s.tcp.WriteToIP(seg, &net.IPAddr{IP: s.cfg.target.AsSlice()}); err != nil {
+		if _, err := s.tcp.WriteToIP(seg, &net.IPAddr{IP: s.cfg.target.AsSlice(), Zone: s.cfg.dst().Zone()}); err != nil {
 			return at, fmt.Errorf("trace: send tcp probe: %w", err)
 		}
 		return at, nil
@@ -78,7 +81,7 @@ func (s *sockets) send(a *attempt) (time.Time, error) {
 		return time.Time{}, err
 	}
 	b := udpPayload(a.size, s.src, s.cfg.target, flow.sport, flow.dport, a.token)
-	to := netip.AddrPortFrom(s.cfg.target, uint16(flow.dport))
+	to := netip.AddrPortFrom(s.cfg.dst(), uint16(flow.dport))
 	send := func() error {
 		_, err := c.WriteToUDPAddrPort(b, to)
 		return err
@@ -274,11 +277,13 @@ func parseErrQueue(v6 bool, data, oob []byte) (reply, bool) {
 	return r, found && r.src.IsValid()
 }
 
+var errShortOffender = errors.New("trace: short offender address")
+
 // offender decodes the sockaddr_in / sockaddr_in6 after a
 // sock_extended_err: the router that sent the error.
 func offender(b []byte) (netip.Addr, error) {
 	if len(b) < 2 {
-		return netip.Addr{}, ErrTruncated
+		return netip.Addr{}, errShortOffender
 	}
 	switch binary.NativeEndian.Uint16(b) {
 	case unix.AF_INET:
@@ -290,5 +295,5 @@ func offender(b []byte) (netip.Addr, error) {
 			return netip.AddrFrom16([16]byte(b[8:24])).Unmap(), nil
 		}
 	}
-	return netip.Addr{}, ErrTruncated
+	return netip.Addr{}, errShortOffender
 }

@@ -8,12 +8,13 @@ import (
 // Summarize folds the rounds of a report into per-hop statistics, reading
 // the path as the design's rules say:
 //
-//   - The target is one hop. Every probe at a TTL at or above the smallest
-//     TTL at which the target ever answered (Report.TargetTTL) was a probe
-//     to the target: in each round, the probes of one position (flow and
-//     query) at those TTLs fold into one probe of the target's hop,
-//     answered if any of them was. No hop follows the target, however
-//     many TTLs a round probed before it knew where the target was.
+//   - The target is one hop, at the smallest TTL at which it ever answered
+//     (Report.TargetTTL). No hop follows it, however many TTLs a round
+//     probed before it knew where the target was: those probes only say
+//     where the target is. They do not count for its loss either: a round
+//     probes past the target's TTL only when its probe there was lost (one
+//     TTL at a time until the target is known), so counting their answers
+//     would hide loss at the target.
 //   - Loss is read per round: a lost probe is forward loss only if every
 //     higher-TTL probe of its round was lost too (trippy's forward and
 //     backward reading); otherwise the hop merely did not answer.
@@ -23,6 +24,13 @@ func Summarize(rounds []Result) Report {
 		r.Target, r.Addr, r.Protocol = res.Target, res.Addr, res.Protocol
 		r.Reached = r.Reached || res.Reached
 		r.EndReason = res.EndReason
+		r.Invalid += res.Invalid
+		for cause, n := range res.InvalidByCause {
+			if r.InvalidByCause == nil {
+				r.InvalidByCause = map[string]int{}
+			}
+			r.InvalidByCause[cause] += n
+		}
 	}
 	if r.Reached {
 		r.EndReason = EndReached
@@ -109,46 +117,18 @@ func fromTarget(p Probe, target netip.Addr) bool {
 	return p.Answered() && p.Addr.WithZone("") == target.WithZone("")
 }
 
-// foldRound returns the round's hops up to the target's hop k, the probes
-// at TTLs k and beyond folded into hop k: position i is the first answer
-// among the probes at position i of those TTLs (the lowest TTL first);
-// without an answer, rate-limited if any of them was, lost otherwise.
+// foldRound returns the round's hops up to the target's hop k: the probes
+// past it are left out (see Summarize).
 func foldRound(res Result, k int) []Hop {
 	if k == 0 {
 		return res.Hops
 	}
-	var out []Hop
-	var target *Hop
-	for _, h := range res.Hops {
-		if h.TTL < k {
-			out = append(out, h)
-			continue
-		}
-		if target == nil {
-			target = &Hop{TTL: k, Probes: append([]Probe(nil), h.Probes...)}
-			continue
-		}
-		for i, p := range h.Probes {
-			if i >= len(target.Probes) {
-				break
-			}
-			cur := &target.Probes[i]
-			switch {
-			case cur.Answered():
-			case p.Answered():
-				*cur = p
-				if cur.SentTTL == 0 {
-					cur.SentTTL = h.TTL
-				}
-			case p.RateLimited:
-				cur.RateLimited, cur.Timeout = true, false
-			}
+	for i, h := range res.Hops {
+		if h.TTL > k {
+			return res.Hops[:i]
 		}
 	}
-	if target != nil {
-		out = append(out, *target)
-	}
-	return out
+	return res.Hops
 }
 
 // answeredAfter reports whether any probe of the hops after hops[i] was

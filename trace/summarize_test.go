@@ -66,9 +66,11 @@ func TestSummarizeReadsThePath(t *testing.T) {
 	}{{
 		// The phantom: TTL 4 lost in a round whose TTL 5 probe
 		// reached the target. The target is hop 4 in both rounds.
-		name:   "target answering past a lost probe folds into its hop",
+		// Its answer at TTL 5 only says where the target is: counted, it
+		// would hide the loss at TTL 4 (TTL 5 was probed because of it).
+		name:   "target answering past a lost probe is one hop, that probe lost",
 		rounds: []Result{mkRound(t4, r1, r2, r3, "*", t4+"@5"), mkRound(t4, r1, r2, r3, t4+"@4")},
-		want:   "1:198.18.1.2 2/2/0/0 2:198.18.2.2 2/2/0/0 3:198.18.3.2 2/2/0/0 4:198.18.4.2 2/2/0/0",
+		want:   "1:198.18.1.2 2/2/0/0 2:198.18.2.2 2/2/0/0 3:198.18.3.2 2/2/0/0 4:198.18.4.2 2/1/0/1",
 		k:      4,
 	}, {
 		// A first round that never saw the target probed TTLs up to the
@@ -89,7 +91,7 @@ func TestSummarizeReadsThePath(t *testing.T) {
 		want: "1:198.18.1.2 3/3/0/0 2:198.18.2.2 3/1/0/1 3:198.18.3.2 3/1/0/1 4:198.18.4.2 3/2/0/1",
 		k:    4,
 	}, {
-		name:   "a rate-limited target probe stays rate-limited when folded",
+		name:   "a rate-limited target probe stays rate-limited",
 		rounds: []Result{mkRound(t4, r1, r2, r3, t4+"@4"), mkRound(t4, r1, r2, r3, "RL", "*")},
 		want:   "1:198.18.1.2 2/2/0/0 2:198.18.2.2 2/2/0/0 3:198.18.3.2 2/2/0/0 4:198.18.4.2 2/1/1/0",
 		k:      4,
@@ -186,7 +188,7 @@ func runFakeReport(t *testing.T, p *fakePath, cfg Config, rc Rounds) (Report, in
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.horizon = reportHorizon
+		c.horizon, c.report = reportHorizon, true
 		p.setFlows(c)
 		sess := newSession(p)
 		var all []Result
@@ -199,4 +201,47 @@ func runFakeReport(t *testing.T, p *fakePath, cfg Config, rc Rounds) (Report, in
 		rep = Summarize(all)
 	})
 	return rep, started
+}
+
+// TestReportFarHops: hops 150 ms behind a 1 ms first hop answer in every
+// round of a report, the first rounds included (they wait for what they do
+// not know yet, not three times hop 1's RTT).
+func TestReportFarHops(t *testing.T) {
+	p := newFakePath("icmp", false, time.Millisecond, 150*time.Millisecond, 151*time.Millisecond, 152*time.Millisecond)
+	rep, _ := runFakeReport(t, p, Config{Protocol: "icmp", Queries: 1, Retries: -1, Wait: 2 * time.Second},
+		Rounds{Count: 20, Interval: 30 * time.Millisecond})
+	for _, h := range rep.Hops {
+		if h.Received != 20 {
+			t.Errorf("hop %d: %d of %d answered: %s", h.TTL, h.Received, h.Sent, rows(rep))
+		}
+	}
+}
+
+// TestReportSilentEnd: a target that never answers costs the report one
+// wait (Config.Wait) once, not one per TTL or per round.
+func TestReportSilentEnd(t *testing.T) {
+	p := newFakePath("udp", false, time.Millisecond, 2*time.Millisecond, 3*time.Millisecond)
+	p.hops[2].silent = true
+	var took time.Duration
+	synctest.Test(t, func(t *testing.T) {
+		p.out, p.closed = make(chan reply, 4096), make(chan struct{})
+		c, err := Config{Protocol: "udp", Queries: 1, Retries: -1, Wait: 2 * time.Second, MaxTTL: 10}.withDefaults(p.target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.horizon, c.report = reportHorizon, true
+		p.setFlows(c)
+		sess := newSession(p)
+		start := time.Now()
+		if _, err := drive(context.Background(), c, sess, Rounds{Count: 20, Interval: 30 * time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
+		took = time.Since(start)
+		sess.close()
+	})
+	// 20 rounds 30 ms apart, the first waiting 2 s for TTL 3, then the
+	// rest of the TTLs at once with short waits.
+	if limit := 20*30*time.Millisecond + 2*time.Second + 500*time.Millisecond; took > limit {
+		t.Errorf("the report took %v, want at most %v", took, limit)
+	}
 }

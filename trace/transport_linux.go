@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -72,7 +74,7 @@ func open(ctx context.Context, cfg Config) (transport, Config, error) {
 	if cfg.MTU {
 		c := cfg
 		c.Size = 0
-		s.cfg.Size = max(mtu-(&sched{cfg: c}).ipSize(0), minPayload)
+		s.cfg.Size = max(mtu-(&sched{cfg: c}).ipSize(0), minSize(cfg.Protocol))
 	}
 	c, err := probe.Listen(ctx, probe.ConnConfig{IPv6: s.v6, Mode: cfg.Mode, Source: cfg.Source, Interface: cfg.Interface})
 	switch {
@@ -97,13 +99,14 @@ func open(ctx context.Context, cfg Config) (transport, Config, error) {
 			s.icmp = nil
 		}
 	}
-	var b [4]byte
+	var b [4 + icmpmsg.TokenLen]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, cfg, fmt.Errorf("trace: random: %w", err)
 	}
-	s.m = &matcher{proto: cfg.Protocol, target: cfg.target, src: src, cookie: binary.BigEndian.Uint16(b[:])}
+	s.m = &matcher{proto: cfg.Protocol, target: cfg.target.WithZone(""), src: src.WithZone(""),
+		cookie: binary.BigEndian.Uint16(b[:]), token: icmpmsg.Token(b[4:])}
 	if s.icmp != nil {
-		s.m.icmpID = s.icmp.ID()
+		s.m.icmpID, s.m.datagram = s.icmp.ID(), !s.icmp.Raw()
 	}
 	sumBase := binary.BigEndian.Uint16(b[2:]) &^ 0xff
 	for f := 0; f < cfg.Flows; f++ {
@@ -130,7 +133,8 @@ func open(ctx context.Context, cfg Config) (transport, Config, error) {
 }
 
 // route finds the source address the kernel would use for the target
-// (no packet is sent) and the route's MTU.
+// (no packet is sent; a link-local one with the zone of the target) and
+// the route's MTU.
 func route(cfg Config) (netip.Addr, int, error) {
 	fd, err := unix.Socket(family(cfg.target), unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -147,7 +151,7 @@ func route(cfg Config) (netip.Addr, int, error) {
 			return netip.Addr{}, 0, bindError("Source", cfg.Source, err)
 		}
 	}
-	if err := unix.Connect(fd, sockaddr(cfg.target, cfg.Port)); err != nil {
+	if err := unix.Connect(fd, sockaddr(cfg.dst(), cfg.Port)); err != nil {
 		return netip.Addr{}, 0, fmt.Errorf("trace: no route to %s: %w", cfg.target, err)
 	}
 	sa, err := unix.Getsockname(fd)
@@ -184,11 +188,17 @@ func family(a netip.Addr) int {
 	return unix.AF_INET
 }
 
+// sockaddr is a with port; a zone of a must be an interface index (see
+// Config.dst).
 func sockaddr(a netip.Addr, port int) unix.Sockaddr {
 	if a.Is4() {
 		return &unix.SockaddrInet4{Addr: a.As4(), Port: port}
 	}
-	return &unix.SockaddrInet6{Addr: a.As16(), Port: port}
+	sa := &unix.SockaddrInet6{Addr: a.As16(), Port: port}
+	if z, err := strconv.Atoi(a.Zone()); err == nil {
+		sa.ZoneId = uint32(z)
+	}
+	return sa
 }
 
 func addrOf(sa unix.Sockaddr) netip.Addr {
@@ -196,7 +206,11 @@ func addrOf(sa unix.Sockaddr) netip.Addr {
 	case *unix.SockaddrInet4:
 		return netip.AddrFrom4(a.Addr)
 	case *unix.SockaddrInet6:
-		return netip.AddrFrom16(a.Addr).Unmap()
+		ip := netip.AddrFrom16(a.Addr).Unmap()
+		if a.ZoneId != 0 && ip.Is6() {
+			ip = ip.WithZone(strconv.Itoa(int(a.ZoneId)))
+		}
+		return ip
 	}
 	return netip.Addr{}
 }
@@ -281,7 +295,7 @@ func (s *sockets) openTCP() error {
 	if s.v6 {
 		network = "ip6:tcp"
 	}
-	c, err := net.ListenIP(network, &net.IPAddr{IP: s.src.AsSlice()})
+	c, err := net.ListenIP(network, &net.IPAddr{IP: s.src.AsSlice(), Zone: s.src.Zone()})
 	if err != nil {
 		if errors.Is(err, unix.EPERM) {
 			return fmt.Errorf("%w: tcp probes need CAP_NET_RAW: `setcap cap_net_raw+ep $(which netdx)`", ErrPermission)

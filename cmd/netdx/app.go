@@ -35,6 +35,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			socketsCommand(),
 			diagnoseCommand(),
 			watchCommand(),
+			checkPingCommand(),
+			checkICMPCommand(),
 			completionCommand(),
 			manCommand(),
 		},

@@ -14,15 +14,8 @@ import (
 // hop's sample is as big as the rounds; otherwise they keep Linux's default
 // limits (6 at once, then one a second).
 func chain(l *netlab.Lab, fast bool, cfg netlab.PathConfig) *netlab.Path {
-	cfg.Routers = 3
-	p := l.Chain(cfg)
-	if fast {
-		for _, r := range p.Routers {
-			r.NoICMPRateLimit()
-		}
-		p.Dst.NoICMPRateLimit()
-	}
-	return p
+	cfg.Routers, cfg.NoICMPRateLimit = 3, fast
+	return l.Chain(cfg)
 }
 
 // family picks the addresses of one IP version in the chain: hop k (the
@@ -50,12 +43,11 @@ func (f family) run(p *netlab.Path, args ...string) scenarioRun {
 // dropOn makes r drop pct % of every packet it forwards (the links next to
 // it are lossy for every protocol, both ways), or of the echo requests only.
 func dropOn(r *netlab.Node, pct int, echoOnly bool) {
-	if !echoOnly {
-		r.Loss(netlab.Forward, netip.Prefix{}, pct)
+	if echoOnly {
+		r.LoseEchoRequests(netlab.Forward, pct)
 		return
 	}
-	r.Fault(netlab.Forward, fmt.Sprintf("icmp type echo-request numgen random mod 100 < %d drop", pct))
-	r.Fault(netlab.Forward, fmt.Sprintf("icmpv6 type echo-request numgen random mod 100 < %d drop", pct))
+	r.Loss(netlab.Forward, netip.Prefix{}, pct)
 }
 
 // exactly wants the path's loss placed at hop k, as a warning.

@@ -26,6 +26,6 @@ func main() {
 // stdout and stderr, and returns the process exit code. Tests call it directly.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.RunContext(ctx, permuteArgs(app, args))
+	err := app.RunContext(ctx, permuteArgs(app, personality(args)))
 	return report(stderr, err)
 }

@@ -14,7 +14,9 @@ func pingCommand() *cli.Command {
 		Name:      "ping",
 		Usage:     "ICMP echo (IPv4/IPv6) to one or many targets",
 		ArgsUsage: "TARGET...",
-		Description: "One target reads like iputils ping, several like fping -c. RTTs come from kernel\n" +
+		Description: "One target reads like iputils ping (-v adds percentiles, jitter, ICMP error tallies), several\n" +
+			"like fping -c (replies on stdout, errors and the summary on stderr). -C N switches to fping's flags\n" +
+			"and -C's per-probe lists (SmokePing's FPing probe); so does running netdx as fping. RTTs come from kernel\n" +
 			"receive timestamps; replies are checked (id, sequence, a per-run token, send time,\n" +
 			"checksum) and those that fail are counted as invalid, never as received.\n" +
 			"-c and -w are a count and a deadline; given as RTA,LOSS% (e.g. -w 100,20% -c 500,60%)\n" +
@@ -41,6 +43,15 @@ func pingCommand() *cli.Command {
 			&cli.Float64Flag{Name: "rate", Usage: "at most `N` requests a second in all (one socket per family for all targets)", DefaultText: fmt.Sprint(probe.DefaultRate)},
 			&cli.BoolFlag{Name: "privileged", Usage: "force a raw socket (needs CAP_NET_RAW)"},
 			&cli.BoolFlag{Name: "unprivileged", Usage: "force an ICMP datagram socket (needs net.ipv4.ping_group_range)"},
+			&cli.BoolFlag{Name: "v", Aliases: []string{"verbose"}, Usage: "also percentiles, jitter, ICMP error tallies and the replies not counted (late, invalid)"},
+			&cli.IntFlag{Name: "C", Usage: "fping -C: `COUNT` requests per target, then each one's RTT (- for lost) on stderr; with -C the flags are fping's: -c -p -i -t in milliseconds, -b -H -O -S -B -r", DefaultText: "none"},
+			&cli.StringFlag{Name: "B", Usage: "fping: backoff `FACTOR` (1.0 to 5.0; no effect with -c/-C, as in fping)"},
+			&cli.IntFlag{Name: "r", Usage: "fping: `RETRIES` (no effect with -c/-C, as in fping)", DefaultText: "3"},
+			&cli.IntFlag{Name: "b", Usage: "fping: payload `BYTES`", DefaultText: "56"},
+			&cli.StringFlag{Name: "S", Usage: "fping: source `ADDRESS`"},
+			&cli.StringFlag{Name: "O", Usage: "fping: `TOS`"},
+			&cli.IntFlag{Name: "H", Usage: "fping: `TTL`", DefaultText: "the kernel's"},
+			&cli.BoolFlag{Name: "fping", Hidden: true, Usage: "fping's flags and output (netdx run as fping)"},
 		},
 		Action: pingAction,
 	}
@@ -55,17 +66,31 @@ func pingAction(c *cli.Context) error {
 	if len(names) > probe.MaxTargets {
 		return usageError("netdx ping: %d targets, at most %d", len(names), probe.MaxTargets)
 	}
-	th, err := thresholdFlags(c)
-	if err != nil {
-		return err
-	}
-	cfg, err := pingConfig(c, th != nil)
-	if err != nil {
-		return err
-	}
+	fping := fpingDialect(c)
+	var th *thresholds
+	var cfg probe.Config
+	var err error
 	flags := configFlags["ping"]
-	if th != nil {
-		flags = flags.with("Count", "-p")
+	if fping {
+		if cfg, err = fpingConfig(c); err != nil {
+			return err
+		}
+		if flags = fpingFlags; c.IsSet("C") {
+			flags = flags.with("Count", "-C")
+		}
+		if c.IsSet("C") && cfg.Count > 0 && cfg.Count*len(names) > maxListed {
+			return usageError("netdx ping: -C %d for %d targets: at most %d RTTs in all", cfg.Count, len(names), maxListed)
+		}
+	} else {
+		if th, err = thresholdFlags(c); err != nil {
+			return err
+		}
+		if cfg, err = pingConfig(c, th != nil); err != nil {
+			return err
+		}
+		if th != nil {
+			flags = flags.with("Count", "-p")
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return failure(c, flags, err)
@@ -84,7 +109,8 @@ func pingAction(c *cli.Context) error {
 		}
 		targets = append(targets, probe.Target{Name: r.Name, Addr: r.Addr})
 	}
-	v := pingView{w: c.App.Writer, ew: c.App.ErrWriter, json: wantJSON(c), nagios: th, quiet: c.Bool("q"), single: len(names) == 1}
+	v := pingView{w: c.App.Writer, ew: c.App.ErrWriter, json: wantJSON(c), nagios: th, quiet: c.Bool("q"),
+		fping: fping || len(names) > 1, lists: c.IsSet("C"), verbose: c.Bool("v")}
 	var results []probe.Result
 	start := time.Now()
 	if len(targets) > 0 {

@@ -14,6 +14,11 @@ import (
 // mode -c and -w are check_ping's (thresholdFlags) and the count is -p.
 func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 	cfg := probe.Config{Size: intField(c, "s"), TTL: intField(c, "t"), Rate: floatField(c, "rate")}
+	for _, f := range fpingOnly {
+		if c.IsSet(f) {
+			return cfg, usageError("netdx ping: %s is fping's flag: give -C COUNT (or run netdx as fping) for fping's flags", dashed(f))
+		}
+	}
 	var err error
 	if thresholdMode {
 		cfg.Count = 5 // check_ping's
@@ -67,15 +72,20 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 			cfg.Interface = s
 		}
 	}
+	return cfg, privilegeMode(c, &cfg)
+}
+
+// privilegeMode reads --privileged and --unprivileged into cfg.
+func privilegeMode(c *cli.Context, cfg *probe.Config) error {
 	switch {
 	case c.Bool("privileged") && c.Bool("unprivileged"):
-		return cfg, usageError("netdx ping: --privileged and --unprivileged exclude each other")
+		return usageError("netdx ping: --privileged and --unprivileged exclude each other")
 	case c.Bool("privileged"):
 		cfg.Mode = probe.ModeRaw
 	case c.Bool("unprivileged"):
 		cfg.Mode = probe.ModeDatagram
 	}
-	return cfg, nil
+	return nil
 }
 
 // orExplicitZero is n for a config field, with 0 meaning zero itself.

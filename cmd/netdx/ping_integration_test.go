@@ -268,15 +268,18 @@ func TestIntegrationPingManyTargets(t *testing.T) {
 	}
 
 	// Text for several targets reads like fping -c.
-	code, out, _ = netdxIn(t, p.Src, nil, "ping", "-c", "2", "-i", "0.2", "198.18.100.1", "198.18.100.22", "2001:db8:100::1")
+	// Replies on stdout, the summary on stderr, as fping puts them.
+	code, out, errOut = netdxIn(t, p.Src, nil, "ping", "-c", "2", "-i", "0.2", "198.18.100.1", "198.18.100.22", "2001:db8:100::1")
 	for _, re := range []string{
 		`(?m)^198\.18\.100\.1    : \[1\], 64 bytes, \d+\.\d+ ms \(\d+\.\d+ avg, 0% loss\)$`,
 		`(?m)^2001:db8:100::1 : \[0\], 64 bytes, \d+\.\d+ ms \(\d+\.\d+ avg, 0% loss\)$`,
-		`(?m)^198\.18\.100\.22   : xmt/rcv/%loss = 2/2/0%, min/avg/max = [\d.]+/[\d.]+/[\d.]+$`,
 	} {
 		if code != 0 || !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("exit %d, output does not match %s:\n%s", code, re, out)
 		}
+	}
+	if re := `(?m)^198\.18\.100\.22   : xmt/rcv/%loss = 2/2/0%, min/avg/max = [\d.]+/[\d.]+/[\d.]+$`; !regexp.MustCompile(re).MatchString(errOut) {
+		t.Errorf("stderr does not match %s:\n%s", re, errOut)
 	}
 }
 

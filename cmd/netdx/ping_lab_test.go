@@ -59,7 +59,7 @@ func TestIntegrationPingNagiosAndErrors(t *testing.T) {
 	// The path's RTT is at least 30 ms (twice the wire's delay) and, even
 	// with the slow wire's hiccups on a loaded machine, far below 1000 ms:
 	// each threshold pair below has one possible outcome.
-	perf := regexp.MustCompile(`^PING (OK|WARNING|CRITICAL) - Packet loss = 0%, RTA = (\d+\.\d\d) ms\|rta=(\d+\.\d{3})000ms;(\d+\.000000);(\d+\.000000);0\.000000 pl=0%;20;60;0\n$`)
+	perf := regexp.MustCompile(`^PING (OK|WARNING|CRITICAL) - Packet loss = 0%, RTA = (\d+\.\d\d) ms\|rta=(\d+\.\d{3})000ms;(\d+\.000000);(\d+\.000000);0\.000000 pl=0%;20;60;0;\n$`)
 	for _, tc := range []struct {
 		warn, crit string
 		code       int
@@ -81,7 +81,7 @@ func TestIntegrationPingNagiosAndErrors(t *testing.T) {
 		t.Errorf("unreachable: exit %d, output:\n%s", code, out)
 	}
 	code, out, _ = netdxIn(t, p.Src, nil, "ping", "-w", "100,20%", "-c", "500,60%", "-p", "2", "-i", "0.2", dst)
-	if code != exitCritical || out != "PING CRITICAL - Packet loss = 100%| rta=U;100.000000;500.000000;; pl=100%;20;60;0\n" {
+	if code != exitCritical || out != "PING CRITICAL - Packet loss = 100%| rta=U;100.000000;500.000000;; pl=100%;20;60;0;\n" {
 		t.Errorf("unreachable in threshold mode: exit %d, %q", code, out)
 	}
 }

@@ -140,6 +140,6 @@ func nagiosLine(r probe.Result, th thresholds) string {
 	if th.crit.loss > 0 {
 		b.WriteString(strconv.Itoa(th.crit.loss))
 	}
-	b.WriteString(";0")
+	b.WriteString(";0;") // check_ping ends the perfdata with ";"
 	return b.String()
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -18,24 +20,32 @@ type pingDoc struct {
 }
 
 // pingView is how a run is shown: like iputils ping (one target), like
-// fping -c (several), as check_ping's line (thresholds) or as one JSON
-// document. Send errors go to stderr in every view.
+// fping (several targets, or fping's flags), as check_ping's line
+// (thresholds) or as one JSON document. Send errors go to stderr in every
+// view.
 type pingView struct {
-	w, ew  io.Writer
-	json   bool
-	nagios *thresholds
-	quiet  bool
-	single bool
+	w, ew   io.Writer
+	json    bool
+	nagios  *thresholds
+	quiet   bool
+	fping   bool // fping's lines, stdout and stderr as fping puts them
+	lists   bool // fping -C: each probe's RTT in the summary
+	verbose bool // netdx's figures beyond the classic tool's
+
+	rtts [][]time.Duration // with lists: by target and probe, -1 for none
 }
 
+// maxListed bounds the RTTs -C keeps for its summary.
+const maxListed = 1 << 22
+
 // text reports whether replies are shown as they come.
-func (v pingView) text() bool { return !v.json && v.nagios == nil }
+func (v *pingView) text() bool { return !v.json && v.nagios == nil }
 
 // hook sets the engine's callbacks: drop privileges once the sockets are
 // open (then iputils' header), and live lines for each event.
-func (v pingView) hook(cfg *probe.Config, targets []probe.Target, drop func()) {
+func (v *pingView) hook(cfg *probe.Config, targets []probe.Target, drop func()) {
 	cfg.OnReady = drop
-	if v.text() && v.single {
+	if v.text() && !v.fping {
 		size := cfg.Size
 		if size == 0 {
 			size = probe.DefaultPayload
@@ -45,17 +55,52 @@ func (v pingView) hook(cfg *probe.Config, targets []probe.Target, drop func()) {
 			printHeader(v.w, targets[0], size)
 		}
 	}
-	live := liveOutput(v.w, v.ew, targets, v.single)
+	if v.lists {
+		v.rtts = make([][]time.Duration, len(targets))
+	}
+	live := v.liveOutput(targets)
 	cfg.OnEvent = func(ev probe.Event) {
-		if ev.Kind == probe.EventSendError || (v.text() && !v.quiet) {
+		if v.lists && ev.Kind == probe.EventReply {
+			v.record(ev)
+		}
+		if ev.Kind == probe.EventSendError || v.text() {
 			live(ev)
+		}
+	}
+}
+
+// record keeps a reply's RTT for fping -C's summary.
+func (v *pingView) record(ev probe.Event) {
+	n := (ev.Seq - 1) & 0xffff
+	l := v.rtts[ev.Target]
+	for len(l) <= n {
+		l = append(l, -1)
+	}
+	l[n] = ev.RTT
+	v.rtts[ev.Target] = l
+}
+
+// liveOutput prints each reply and error as it happens: iputils' lines
+// for one target, fping's for several (or with fping's flags).
+func (v *pingView) liveOutput(targets []probe.Target) func(probe.Event) {
+	if v.fping {
+		return v.fpingLive(targets)
+	}
+	return func(ev probe.Event) {
+		t := targets[ev.Target]
+		if ev.Kind == probe.EventSendError {
+			fmt.Fprintf(v.ew, "netdx ping: %s: icmp_seq=%d: %s\n", t.Name, ev.Seq, ev.Reason)
+			return
+		}
+		if !v.quiet {
+			printIputilsEvent(v.w, t, ev, v.verbose)
 		}
 	}
 }
 
 // summary prints the end of a run (also when interrupted: the statistics
 // so far).
-func (v pingView) summary(all []probe.Result, code int, elapsed time.Duration, interrupted bool) error {
+func (v *pingView) summary(all []probe.Result, code int, elapsed time.Duration, interrupted bool) error {
 	switch {
 	case v.json:
 		return writeJSON(v.w, pingDoc{Status: statusName(code), Targets: all, Interrupted: interrupted})
@@ -63,10 +108,10 @@ func (v pingView) summary(all []probe.Result, code int, elapsed time.Duration, i
 		for _, r := range all {
 			fmt.Fprintln(v.w, nagiosLine(r, *v.nagios))
 		}
-	case v.single && all[0].Error == "":
-		printSummary(v.w, all[0], elapsed)
-	case !v.single && anyPinged(all):
-		printFpingSummary(v.w, all)
+	case v.fping && anyPinged(all):
+		v.fpingSummary(all)
+	case !v.fping && all[0].Error == "":
+		printSummary(v.w, all[0], elapsed, v.verbose)
 	}
 	// Otherwise every name failed and was reported on stderr.
 	return nil
@@ -108,7 +153,7 @@ func pingCode(results []probe.Result, th *thresholds) int {
 // rttText formats an RTT the way iputils does: three significant places
 // below 10 ms, fewer above.
 func rttText(d time.Duration) string {
-	us := d.Microseconds()
+	us := d.Round(time.Microsecond).Microseconds() // as the statistics: min is the least reply shown
 	switch {
 	case us >= 100000-50:
 		return strconv.FormatInt((us+500)/1000, 10)
@@ -133,41 +178,13 @@ func printHeader(w io.Writer, t probe.Target, size int) {
 	fmt.Fprintf(w, "PING %s (%s) %d(%d) bytes of data.\n", t.Name, t.Addr, size, size+28)
 }
 
-// liveOutput prints each reply and error as it happens: iputils' lines
-// for one target, fping's for several.
-func liveOutput(w, ew io.Writer, targets []probe.Target, single bool) func(probe.Event) {
-	width := nameWidth(targets)
-	return func(ev probe.Event) {
-		t := targets[ev.Target]
-		if ev.Kind == probe.EventSendError {
-			fmt.Fprintf(ew, "netdx ping: %s: icmp_seq=%d: %s\n", t.Name, ev.Seq, ev.Reason)
-			return
-		}
-		if single {
-			printIputilsEvent(w, t, ev)
-			return
-		}
-		name := fmt.Sprintf("%-*s", width, t.Name)
-		switch ev.Kind {
-		case probe.EventReply:
-			loss := 0
-			if ev.Sent > 0 {
-				loss = (ev.Sent - ev.Received) * 100 / ev.Sent
-			}
-			fmt.Fprintf(w, "%s : [%d], %d bytes, %s ms (%s avg, %d%% loss)\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT), rttText(ev.AvgRTT), loss)
-		case probe.EventDuplicate:
-			fmt.Fprintf(w, "%s : duplicate for [%d], %d bytes, %s ms\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT))
-		case probe.EventLate:
-			fmt.Fprintf(w, "%s : late reply for [%d], %d bytes, %s ms (not counted)\n", name, ev.Seq-1, ev.Bytes, rttText(ev.RTT))
-		case probe.EventInvalid:
-			fmt.Fprintf(w, "%s : invalid reply from %s for [%d]: %s (not counted)\n", name, ev.From, ev.Seq-1, ev.Reason)
-		case probe.EventError:
-			fmt.Fprintf(w, "%s from %s for ICMP Echo [%d] sent to %s\n", probe.ICMPErrorName(t.Addr.Is6(), ev.ErrType, ev.ErrCode), ev.From, ev.Seq-1, t.Addr)
-		}
+// printIputilsEvent prints an event as iputils does. Late and invalid
+// replies, which iputils does not know, only with -v: scripts count the
+// reply lines.
+func printIputilsEvent(w io.Writer, t probe.Target, ev probe.Event, verbose bool) {
+	if (ev.Kind == probe.EventLate || ev.Kind == probe.EventInvalid) && !verbose {
+		return
 	}
-}
-
-func printIputilsEvent(w io.Writer, t probe.Target, ev probe.Event) {
 	switch ev.Kind {
 	case probe.EventReply, probe.EventDuplicate, probe.EventLate:
 		ttl := ""
@@ -185,7 +202,7 @@ func printIputilsEvent(w io.Writer, t probe.Target, ev probe.Event) {
 	case probe.EventInvalid:
 		fmt.Fprintf(w, "From %s icmp_seq=%d invalid reply: %s (not counted)\n", ev.From, ev.Seq, ev.Reason)
 	case probe.EventError:
-		fmt.Fprintf(w, "From %s icmp_seq=%d %s\n", ev.From, ev.Seq, probe.ICMPErrorName(t.Addr.Is6(), ev.ErrType, ev.ErrCode))
+		fmt.Fprintf(w, "From %s icmp_seq=%d %s\n", ev.From, ev.Seq, icmpmsg.Name(t.Addr.Is6(), ev.ErrType, ev.ErrCode))
 	}
 }
 
@@ -199,9 +216,10 @@ func nameWidth(targets []probe.Target) int {
 
 func lossText(pct float64) string { return strconv.FormatFloat(pct, 'g', 6, 64) }
 
-// printSummary prints iputils' statistics for one target, then what
-// netdx knows beyond them.
-func printSummary(w io.Writer, r probe.Result, elapsed time.Duration) {
+// printSummary prints iputils' statistics for one target and, with -v,
+// what netdx knows beyond them (after them: without -v the last line is
+// iputils', which scripts read).
+func printSummary(w io.Writer, r probe.Result, elapsed time.Duration, verbose bool) {
 	fmt.Fprintf(w, "\n--- %s ping statistics ---\n", r.Target)
 	fmt.Fprintf(w, "%d packets transmitted, %d received", r.Sent, r.Received)
 	if r.Duplicates > 0 {
@@ -214,10 +232,21 @@ func printSummary(w io.Writer, r probe.Result, elapsed time.Duration) {
 	if r.RTT != nil {
 		s := r.RTT
 		fmt.Fprintf(w, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", s.Min, s.Avg, s.Max, s.Mdev)
-		fmt.Fprintf(w, "rtt p50/p95/p99/jitter = %.3f/%.3f/%.3f/%.3f ms (%s receive timestamps, %s socket)\n",
-			s.P50, s.P95, s.P99, s.Jitter, r.Timestamps, r.Socket)
+	} else {
+		fmt.Fprintln(w) // iputils ends a run without replies with an empty line (jc tells Linux's ping by it)
 	}
-	printExtras(w, r, "")
+	if verbose {
+		printPercentiles(w, r, "")
+		printExtras(w, r, "")
+	}
+}
+
+// printPercentiles prints netdx's RTT figures beyond iputils' (-v).
+func printPercentiles(w io.Writer, r probe.Result, indent string) {
+	if s := r.RTT; s != nil {
+		fmt.Fprintf(w, "%srtt p50/p95/p99/jitter = %.3f/%.3f/%.3f/%.3f ms (%s receive timestamps, %s socket)\n",
+			indent, s.P50, s.P95, s.P99, s.Jitter, r.Timestamps, r.Socket)
+	}
 }
 
 // printExtras prints the counts iputils does not have, when not zero.
@@ -226,7 +255,7 @@ func printExtras(w io.Writer, r probe.Result, indent string) {
 	for _, x := range []struct {
 		n    int
 		what string
-	}{{r.Invalid, "invalid"}, {r.Late, "late"}, {r.Reordered, "reordered"}, {r.SendErrors, "send errors"}} {
+	}{{r.Duplicates, "duplicates"}, {r.Invalid, invalidText(r)}, {r.Late, "late"}, {r.Reordered, "reordered"}, {r.SendErrors, "send errors"}} {
 		if x.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.what))
 		}
@@ -247,30 +276,16 @@ func errorTotal(r probe.Result) int {
 	return n
 }
 
-// printFpingSummary prints fping -c's per-target summary lines.
-func printFpingSummary(w io.Writer, results []probe.Result) {
-	width := 0
-	for _, r := range results {
-		width = max(width, len(r.Target))
+// invalidText is "invalid", with the causes when known: "invalid
+// (bad_checksum 2, wrong_token 1)".
+func invalidText(r probe.Result) string {
+	if len(r.InvalidByCause) == 0 {
+		return "invalid"
 	}
-	fmt.Fprintln(w)
-	for _, r := range results {
-		if r.Error != "" {
-			fmt.Fprintf(w, "%-*s : %s\n", width, r.Target, r.Error)
-			continue
-		}
-		loss := 0
-		if r.Sent > 0 {
-			loss = (r.Sent - r.Received) * 100 / r.Sent
-		}
-		fmt.Fprintf(w, "%-*s : xmt/rcv/%%loss = %d/%d/%d%%", width, r.Target, r.Sent, r.Received, loss)
-		if r.RTT != nil {
-			fmt.Fprintf(w, ", min/avg/max = %s/%s/%s", msText(r.RTT.Min), msText(r.RTT.Avg), msText(r.RTT.Max))
-		}
-		if r.Duplicates > 0 {
-			fmt.Fprintf(w, ", dup %d", r.Duplicates)
-		}
-		fmt.Fprintln(w)
-		printExtras(w, r, "  ")
+	var causes []string
+	for c, n := range r.InvalidByCause {
+		causes = append(causes, fmt.Sprintf("%s %d", c, n))
 	}
+	slices.Sort(causes)
+	return "invalid (" + strings.Join(causes, ", ") + ")"
 }

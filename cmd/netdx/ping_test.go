@@ -79,13 +79,26 @@ func TestPingTextGolden(t *testing.T) {
 	r.Duplicates, r.Invalid, r.Reordered = 1, 2, 1
 	var b bytes.Buffer
 	printHeader(&b, probe.Target{Name: "198.18.2.2", Addr: netip.MustParseAddr("198.18.2.2")}, 56)
-	printSummary(&b, r, 4012*time.Millisecond)
+	printSummary(&b, r, 4012*time.Millisecond, false)
+	b.WriteString("-- with -v:\n")
+	printSummary(&b, r, 4012*time.Millisecond, true)
 	golden(t, "single.golden", b.String())
 
 	lost := result("198.18.100.7", 3)
 	lost.ICMPErrors = []probe.ErrorCount{{Type: 3, Code: 1, Name: "Destination Host Unreachable", From: "198.18.1.2", Count: 3}}
 	b.Reset()
-	printFpingSummary(&b, []probe.Result{result("198.18.100.1", 3, 0.05, 0.04, 0.06), lost, {Target: "nosuch.example", Error: "cannot resolve: no such host"}})
+	multi := []probe.Result{result("198.18.100.1", 3, 0.05, 0.04, 0.06), lost, {Target: "nosuch.example", Error: "cannot resolve: no such host"}}
+	var out bytes.Buffer
+	(&pingView{w: &out, ew: &b, fping: true}).fpingSummary(multi)
+	b.WriteString("-- with -q -v:\n")
+	(&pingView{w: &out, ew: &b, fping: true, quiet: true, verbose: true}).fpingSummary(multi)
+	b.WriteString("-- with -C 3 -q:\n")
+	ms := time.Millisecond
+	(&pingView{w: &out, ew: &b, fping: true, quiet: true, lists: true,
+		rtts: [][]time.Duration{{ms / 20, ms / 25, 12345 * time.Microsecond}, {-1, -1}}}).fpingSummary(multi)
+	if out.Len() != 0 {
+		t.Errorf("fping's summary on stdout: %q", out.String())
+	}
 	golden(t, "multi.golden", b.String())
 
 	b.Reset()

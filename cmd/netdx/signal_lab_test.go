@@ -193,7 +193,7 @@ func TestIntegrationSignalTrace(t *testing.T) {
 		r.waitLine(t, " 1  "+p.Hop4(1).String()+"  ")
 		code, out, errOut := r.stop(t, sig)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if code != exitCritical || errOut != "" || !strings.HasPrefix(lines[0], "netdx trace to "+dst) ||
+		if code != exitCritical || errOut != "" || !strings.HasPrefix(lines[0], "traceroute to "+dst) ||
 			!strings.HasPrefix(lines[1], " 1  "+p.Hop4(1).String()) || lines[len(lines)-1] != "     interrupted" {
 			t.Errorf("text, %v: exit %d, stderr %q, stdout:\n%s\nwant 2, the header, hop 1 and 'interrupted'", sig, code, errOut, out)
 		}

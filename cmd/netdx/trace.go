@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -20,7 +21,7 @@ func traceCommand() *cli.Command {
 			"(3 RTTs of the hops beyond it, at most -w), not -w per probe. Answers are matched to probes\n" +
 			"by the quoted packet. Marks: !N !H !P !F-<mtu> !S !X !U !W !I !A !Z !Q !T !V !C, !<code>.\n" +
 			"A probe shown as rate-limited got no answer from a hop that answered others.\n" +
-			"--report -c N prints mtr-style statistics over N rounds.\n" +
+			"--report -c N prints mtr --report's table over N rounds (--wide adds netdx's columns).\n" +
 			"Ctrl-C (or SIGTERM) prints the hops measured so far.\n" +
 			"Exit: 0 the target answered, 2 it did not (unreachable or max TTL), 3 bad input or no permission.",
 		Flags: []cli.Flag{
@@ -41,9 +42,12 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "s", Aliases: []string{"source"}, Usage: "source `ADDRESS`"},
 			&cli.StringFlag{Name: "i", Aliases: []string{"interface"}, Usage: "send through `INTERFACE`"},
 			&cli.BoolFlag{Name: "report", Aliases: []string{"r"}, Usage: "mtr-style report over -c rounds"},
+			liveFlag,
 			&cli.IntFlag{Name: "c", Aliases: []string{"count"}, Value: 10, Usage: "`N` rounds with --report"},
+			&cli.BoolFlag{Name: "wide", Usage: "with --report: whole host names (mtr --report-wide) and netdx's columns after mtr's: Fwd% (forward loss), Lim (rate-limited), the unreachable mark"},
 			&cli.Float64Flag{Name: "interval", Value: 1, Usage: "`SECONDS` between report rounds"},
 			&cli.BoolFlag{Name: "unprivileged", Usage: "use no raw socket (UDP with IP_RECVERR, ICMP datagram sockets)"},
+			&cli.BoolFlag{Name: "v", Aliases: []string{"verbose"}, Usage: "say which probes a rate-limited hop left unanswered (\"(2 rate-limited)\"), beyond traceroute's line"},
 		},
 		Action: traceAction,
 	}
@@ -74,8 +78,8 @@ func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Du
 		}
 		cfg.Source = a.Unmap()
 	}
-	if !c.Bool("report") {
-		for _, f := range []string{"c", "interval"} {
+	if !c.Bool("report") && !c.Bool("live") {
+		for _, f := range []string{"c", "interval", "wide"} {
 			if c.IsSet(f) {
 				err = usageError("netdx trace: %s is for --report", dashed(f))
 				return
@@ -95,6 +99,9 @@ func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Du
 // JSON → exit code. Bad input fails before anything is printed: the
 // header waits until the sockets are open.
 func traceAction(c *cli.Context) error {
+	if c.Bool("live") {
+		return traceLive(c)
+	}
 	if c.NArg() != 1 {
 		return usageError("netdx trace: want one TARGET (see netdx trace --help)")
 	}
@@ -133,8 +140,9 @@ func traceAction(c *cli.Context) error {
 	drop := dropCaps(c.App.ErrWriter, "trace")
 	cfg.OnReady = drop
 	text := !wantJSON(c)
-	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names, mtu: cfg.MTU}
+	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names, mtu: cfg.MTU, verbose: c.Bool("v")}
 	if c.Bool("report") {
+		r.layout = reportLayout{Start: time.Now(), Local: localName(), Wide: c.Bool("wide")}
 		rep, err := trace.RunReport(c.Context, addr, cfg, trace.Rounds{Count: rounds, Interval: interval})
 		rep.Target = name
 		if err != nil && !partial(c, err) {
@@ -142,7 +150,7 @@ func traceAction(c *cli.Context) error {
 		}
 		if text {
 			r.report(rep)
-		} else if err := writeJSON(c.App.Writer, rep); err != nil {
+		} else if err := writeJSON(c.App.Writer, newReportDoc(rep, r.layout.Local, packetBytes(addr, eff))); err != nil {
 			return err
 		}
 		return withCode(traceCode(rep.Reached), nil)
@@ -167,6 +175,15 @@ func traceAction(c *cli.Context) error {
 		return err
 	}
 	return withCode(traceCode(res.Reached), nil)
+}
+
+// localName is this host's name for mtr's "HOST:" line, as mtr takes it
+// (gethostname).
+func localName() string {
+	if h, err := os.Hostname(); err == nil {
+		return h
+	}
+	return "localhost"
 }
 
 // traceCode is the exit code of what was measured: 0 the target answered,

@@ -21,6 +21,8 @@ type traceRenderer struct {
 	numeric bool
 	names   *trace.Names
 	mtu     bool
+	verbose bool // netdx's notes beyond traceroute's: rate-limited probes
+	layout  reportLayout
 
 	hops     chan trace.Hop
 	done     chan struct{}
@@ -28,29 +30,29 @@ type traceRenderer struct {
 }
 
 func (r *traceRenderer) header(name string, addr netip.Addr, cfg trace.Config) {
-	maxTTL, size, proto := cfg.MaxTTL, cfg.Size, cfg.Protocol
+	maxTTL := cfg.MaxTTL
 	if maxTTL == 0 {
 		maxTTL = 30
 	}
+	// traceroute's header, word for word: jc and scripts look for it.
+	fmt.Fprintf(r.w, "traceroute to %s (%s), %d hops max, %d byte packets\n", name, addr, maxTTL, packetBytes(addr, cfg))
+}
+
+// packetBytes is the size of a probe packet, IP header included, as
+// traceroute counts it.
+func packetBytes(addr netip.Addr, cfg trace.Config) int {
+	size := cfg.Size
 	if size == 0 {
 		size = 32
-	}
-	if proto == "" {
-		proto = "udp"
 	}
 	ip := 20
 	if addr.Is6() {
 		ip = 40
 	}
-	bytes := ip + 8 + size
-	if proto == "tcp" {
-		bytes = ip + 24
+	if cfg.Protocol == "tcp" {
+		return ip + 24
 	}
-	what := fmt.Sprintf("%d byte packets", bytes)
-	if cfg.MTU {
-		what = "path MTU discovery"
-	}
-	fmt.Fprintf(r.w, "netdx trace to %s (%s), %d hops max, %s probes, %s\n", name, addr, maxTTL, proto, what)
+	return ip + 8 + size
 }
 
 // start prints hops from a goroutine of its own, so that waiting for a
@@ -136,7 +138,7 @@ func (r *traceRenderer) line(h trace.Hop) string {
 			fmt.Fprintf(&b, "  asymm %d", back)
 		}
 	}
-	if limited > 0 {
+	if limited > 0 && r.verbose {
 		fmt.Fprintf(&b, "  (%d rate-limited)", limited)
 	}
 	b.WriteString("\n")
@@ -186,28 +188,5 @@ func extensionText(e *trace.Extensions) string {
 	return b.String()
 }
 
-// report prints mtr's report table, mtr's columns first (scripts read
-// them by position), then netdx's: Fwd% is forward loss (lost with every
-// later probe of its round: the path, not the hop's ICMP), Lim the probes
-// a rate-limited hop left unanswered.
-func (r *traceRenderer) report(rep trace.Report) {
-	fmt.Fprintf(r.w, "netdx trace --report to %s (%s), %s probes, %d rounds\n", rep.Target, rep.Addr, rep.Protocol, rep.Rounds)
-	fmt.Fprintf(r.w, "%-36s %6s %5s %7s %7s %7s %7s %7s %6s %4s\n", "HOST", "Loss%", "Snt", "Last", "Avg", "Best", "Wrst", "StDev", "Fwd%", "Lim")
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	for _, h := range rep.Hops {
-		host := "???"
-		if len(h.Addrs) > 0 {
-			host = r.host(h.Addrs[0])
-		}
-		host = fmt.Sprintf("%3d.|-- %s", h.TTL, host)
-		fmt.Fprintf(r.w, "%-36s %5.1f%% %5d %7.1f %7.1f %7.1f %7.1f %7.1f %5.1f%% %4d", host, h.LossPct(), h.Sent,
-			ms(h.Last), ms(h.Avg), ms(h.Best), ms(h.Worst), ms(h.StDev), h.FwdLossPct(), h.RateLimited)
-		if h.Annotation != "" {
-			fmt.Fprintf(r.w, " %s", h.Annotation)
-		}
-		fmt.Fprintln(r.w)
-		for _, a := range h.Addrs[min(1, len(h.Addrs)):] {
-			fmt.Fprintf(r.w, "%-36s\n", "    |-- "+r.host(a))
-		}
-	}
-}
+// report prints mtr's report table (see writeReport).
+func (r *traceRenderer) report(rep trace.Report) { writeReport(r.w, rep, r.layout, r.host) }

@@ -42,6 +42,11 @@ func TestRenderTraceGolden(t *testing.T) {
 		r.hop(h)
 	}
 	r.footer(res)
+	b.WriteString("-- with -v:\n")
+	r = &traceRenderer{w: &b, numeric: true, verbose: true}
+	r.start()
+	r.hop(res.Hops[2])
+	r.close()
 	goldenAt(t, "trace", "text.golden", b.String())
 
 	b.Reset()
@@ -57,10 +62,15 @@ func TestRenderReportGolden(t *testing.T) {
 	rep := trace.Summarize([]trace.Result{res, res})
 	rep.Target = "dst.lab"
 	var b bytes.Buffer
-	(&traceRenderer{w: &b, numeric: true}).report(rep)
+	start := time.Date(2026, 11, 26, 11, 54, 8, 0, time.UTC)
+	(&traceRenderer{w: &b, numeric: true, layout: reportLayout{Start: start, Local: "vm"}}).report(rep)
+	b.WriteString("-- a long local name, cut as mtr cuts it:\n")
+	(&traceRenderer{w: &b, numeric: true, layout: reportLayout{Start: start, Local: "a-host-name-longer-than-the-column.example"}}).report(rep)
+	b.WriteString("-- with --wide:\n")
+	(&traceRenderer{w: &b, numeric: true, layout: reportLayout{Start: start, Local: "vm", Wide: true}}).report(rep)
 	goldenAt(t, "trace", "report.golden", b.String())
 	b.Reset()
-	if err := writeJSON(&b, rep); err != nil {
+	if err := writeJSON(&b, newReportDoc(rep, "vm", 60)); err != nil {
 		t.Fatal(err)
 	}
 	goldenAt(t, "trace", "report-json.golden", b.String())

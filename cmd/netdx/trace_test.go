@@ -69,7 +69,7 @@ func TestIntegrationTraceCommand(t *testing.T) {
 
 	code, out, errOut := netdxIn(t, p.Src, nil, "trace", "-n", t4)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != exitOK || len(lines) != 4 || !strings.HasPrefix(lines[0], "netdx trace to "+t4) {
+	if code != exitOK || len(lines) != 4 || !strings.HasPrefix(lines[0], "traceroute to "+t4) {
 		t.Fatalf("text: exit %d\n%s%s", code, out, errOut)
 	}
 	for k := 1; k <= 3; k++ {

@@ -5,9 +5,10 @@
 // wire" (two TAP devices joined by goroutines that hold frames, each TAP
 // bridged to a veth; these kernels have no netem), random loss, ICMP rejects
 // of every kind, routers that never answer TTL expiry and routers that
-// rate-limit or drop a share of their ICMP — and what a host does that its
-// checks should notice: a link that flaps (Flap, FlapTimes), a program
-// running from a deleted file (StartDeleted), connections that leave
+// rate-limit or drop a share of their ICMP, an on-path forger (StartForger)
+// that answers every echo request it sees with forged ICMP — and what a host
+// does that its checks should notice: a link that flaps (Flap, FlapTimes), a
+// program running from a deleted file (StartDeleted), connections that leave
 // TIME_WAIT sockets behind (OpenAndClose), a bulk TCP transfer (Sink,
 // StartStream).
 //

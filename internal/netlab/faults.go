@@ -64,6 +64,13 @@ func (n *Node) Loss(hook Hook, dst netip.Prefix, pct int) {
 	n.Fault(hook, fmt.Sprintf("%snumgen random mod 100 < %d drop", daddr(dst), pct))
 }
 
+// LoseEchoRequests drops pct percent of the ICMP and ICMPv6 echo requests
+// at hook, at random: a filter or policer that hits ping and nothing else.
+func (n *Node) LoseEchoRequests(hook Hook, pct int) {
+	n.Fault(hook, fmt.Sprintf("icmp type echo-request numgen random mod 100 < %d drop", pct))
+	n.Fault(hook, fmt.Sprintf("icmpv6 type echo-request numgen random mod 100 < %d drop", pct))
+}
+
 // Reject answers packets to dst at hook with the ICMP error kind (see the
 // constants) instead of passing them on. A router rejects at Forward, a
 // host its own traffic at Input.

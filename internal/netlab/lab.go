@@ -33,6 +33,7 @@ type Lab struct {
 	mu      sync.Mutex
 	nodes   []*Node
 	wires   []*slowWire
+	forgers []*Forger
 	procs   []*exec.Cmd
 	closers []func()
 	cleaned bool
@@ -104,7 +105,7 @@ func (l *Lab) teardown(report func(ns string, err error)) {
 		return
 	}
 	l.cleaned = true
-	wires, procs, nodes, closers := l.wires, l.procs, l.nodes, l.closers
+	wires, forgers, procs, nodes, closers := l.wires, l.forgers, l.procs, l.nodes, l.closers
 	l.mu.Unlock()
 
 	for i := len(closers) - 1; i >= 0; i-- {
@@ -112,6 +113,9 @@ func (l *Lab) teardown(report func(ns string, err error)) {
 	}
 	for _, w := range wires {
 		w.close()
+	}
+	for _, f := range forgers {
+		f.Stop()
 	}
 	for _, c := range procs {
 		killProc(c)

@@ -18,6 +18,9 @@ type PathConfig struct {
 	// DelayOnly, when it has an entry for a link with a delay, limits the
 	// delay to the frames the entry accepts (see LinkConfig.DelayOnly).
 	DelayOnly []func(frame []byte) bool
+	// NoICMPRateLimit makes the routers and dst answer every probe (see
+	// Node.NoICMPRateLimit); otherwise they keep Linux's default limits.
+	NoICMPRateLimit bool
 }
 
 // Path is a linear topology built by Chain. Link i (0-based from src) uses
@@ -99,6 +102,12 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 	last := len(nodes) - 1
 	p.Dst.DefaultRoute(linkAddr4(last-1, 1))
 	p.Dst.DefaultRoute(linkAddr6(last-1, 1))
+	if cfg.NoICMPRateLimit {
+		for _, r := range p.Routers {
+			r.NoICMPRateLimit()
+		}
+		p.Dst.NoICMPRateLimit()
+	}
 	l.waitUp(p.Links...)
 	return p
 }

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"netdx/internal/netlab"
+	"netdx/probe"
+)
+
+// floodBinary is the netdx the flood tests run: the one built from this
+// tree, or NETDX_FLOOD_BINARY (to measure another build side by side; the
+// assertions then say how it fares).
+func floodBinary(t *testing.T) string {
+	if b := os.Getenv("NETDX_FLOOD_BINARY"); b != "" {
+		return b
+	}
+	return netdxBinary(t)
+}
+
+// peakRSS runs netdx with args in n and returns its exit code, stdout and
+// the peak of its resident memory (VmHWM, kB) read from /proc while it
+// runs.
+func peakRSS(t *testing.T, n *netlab.Node, args ...string) (int, string, int) {
+	t.Helper()
+	cmd := n.Command(context.Background(), floodBinary(t), args...)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := n.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	status := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status"
+	var peak int
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	wg.Go(func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if kb := vmHWM(status); kb > peak {
+				peak = kb
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	err := cmd.Wait()
+	close(done)
+	wg.Wait()
+	code := 0
+	if err != nil {
+		code = cmd.ProcessState.ExitCode()
+	}
+	if errb.Len() > 0 {
+		t.Logf("stderr: %s", errb.String())
+	}
+	return code, out.String(), peak
+}
+
+// logTargets logs the figures of each target of a ping document.
+func logTargets(t *testing.T, d pingDoc) {
+	for _, r := range d.Targets {
+		t.Logf("%s: sent %d received %d loss %v%% late %d invalid %d %v, %d icmp_errors entries",
+			r.Target, r.Sent, r.Received, r.LossPct, r.Late, r.Invalid, r.InvalidByCause, len(r.ICMPErrors))
+	}
+}
+
+// vmHWM is the peak resident set size in /proc/PID/status, in kB.
+func vmHWM(status string) int {
+	f, err := os.Open(status)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return kb
+		}
+	}
+	return 0
+}
+
+// TestIntegrationPingForgedFlood runs netdx ping past an on-path forger on
+// r1, 10 ms closer than the target, that answers every echo request with
+// a flood of forgeries (errors quoting 8 bytes and the whole request from
+// made-up senders, replies with a bad checksum, an altered payload or from
+// elsewhere) for about 10 s. On the healthy path every real reply counts: 0 % loss, nothing late,
+// every forgery counted invalid by cause. Then the target stops answering:
+// the forged errors stand, one a probe, and icmp_errors stays bounded.
+// Either way netdx's memory stays under 50 MB and its JSON small.
+func TestIntegrationPingForgedFlood(t *testing.T) {
+	l := netlab.New(t)
+	// The forger sits at r1, 10 ms closer than the target: its answers
+	// come first.
+	p := l.Chain(netlab.PathConfig{Routers: 1, Delays: []time.Duration{0, 5 * time.Millisecond}})
+	p.Dst.NoICMPRateLimit()
+	targets := []string{p.Target4().String(), p.Target6().String()}
+	for _, dst := range targets {
+		p.Src.MustRun("ping", "-n", "-c", "1", "-W", "2", dst) // neighbours
+	}
+	// First the attack of issue 9: errors quoting 8 bytes, and replies
+	// that fail a check.
+	f := p.Routers[0].StartForger(netlab.ForgerConfig{Interface: p.Links[0].IfB, Copies: 8,
+		Kinds: netlab.ForgeAll &^ netlab.ForgeFullError})
+	const count = 500 // 10 s at 50 a second, per target
+	args := append([]string{"ping", "--json", "-c", strconv.Itoa(count), "-i", "0.02", "-W", "1"}, targets...)
+
+	code, out, peak := peakRSS(t, p.Src, args...)
+	seen, sent := f.Stats()
+	t.Logf("healthy path: forger saw %d requests, sent %d forgeries; netdx peak RSS %d kB, JSON %d bytes", seen, sent, peak, len(out))
+	if seen < count || sent < 20*seen {
+		t.Errorf("forger saw %d requests and sent %d packets: not the flood the test needs", seen, sent)
+	}
+	d := pingJSON(t, out)
+	logTargets(t, d)
+	if code != exitOK || len(d.Targets) != 2 {
+		t.Fatalf("exit %d, %d targets", code, len(d.Targets))
+	}
+	for _, r := range d.Targets {
+		c := r.InvalidByCause
+		if r.Sent != count || r.Received != count || r.LossPct != 0 || r.Late != 0 || len(r.ICMPErrors) != 0 {
+			t.Errorf("%s: sent %d received %d loss %v%% late %d errors %d, want %d received, none late, no errors standing",
+				r.Target, r.Sent, r.Received, r.LossPct, r.Late, len(r.ICMPErrors), count)
+		}
+		// Per probe: 8 x 2 forged errors, each shown false by the reply
+		// (contradicted) or a repeat; 8 replies from elsewhere, 1
+		// altered. (A few forgeries may be lost at a busy socket.)
+		if c["contradicted_error"]+c["repeated_error"] < count*14 || c["wrong_source"] < count*7 || c["wrong_token"] < count*9/10 {
+			t.Errorf("%s: invalid %d by cause %v, want every forgery counted", r.Target, r.Invalid, c)
+		}
+		if strings.Contains(r.Addr, ".") && c["bad_checksum"] < count*9/10 {
+			t.Errorf("%s: %d bad checksums, want one a probe", r.Target, c["bad_checksum"])
+		}
+	}
+	if peak > 50<<10 || len(out) > 16<<10 {
+		t.Errorf("peak RSS %d kB, JSON %d bytes: want under 50 MB and 16 KB", peak, len(out))
+	}
+
+	// The target goes silent, and the forger also quotes the whole
+	// request, token and all, as a router would: the first such error of
+	// each probe stands, each from another made-up sender.
+	f.Stop()
+	p.Routers[0].StartForger(netlab.ForgerConfig{Interface: p.Links[0].IfB, Copies: 8})
+	p.Dst.Fault(netlab.Input, "icmp type echo-request drop")
+	p.Dst.Fault(netlab.Input, "icmpv6 type echo-request drop")
+	code, out, peak = peakRSS(t, p.Src, args...)
+	t.Logf("silent target: netdx peak RSS %d kB, JSON %d bytes", peak, len(out))
+	d = pingJSON(t, out)
+	logTargets(t, d)
+	if code != exitCritical || len(d.Targets) != 2 {
+		t.Fatalf("exit %d, %d targets", code, len(d.Targets))
+	}
+	for _, r := range d.Targets {
+		total := 0
+		for _, e := range r.ICMPErrors {
+			total += e.Count
+		}
+		last := probe.ErrorCount{}
+		if len(r.ICMPErrors) > 0 {
+			last = r.ICMPErrors[len(r.ICMPErrors)-1]
+		}
+		if r.Received != 0 || len(r.ICMPErrors) != probe.MaxErrorKinds+1 || last.From != probe.OtherSenders || total != r.Sent {
+			t.Errorf("%s: received %d, %d icmp_errors entries (last %+v) counting %d of %d probes; want %d kinds and the rest in one entry, one error a probe",
+				r.Target, r.Received, len(r.ICMPErrors), last, total, r.Sent, probe.MaxErrorKinds)
+		}
+	}
+	if peak > 50<<10 || len(out) > 32<<10 {
+		t.Errorf("peak RSS %d kB, JSON %d bytes: want under 50 MB and 32 KB", peak, len(out))
+	}
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"netdx/probe"
+)
+
+// fping's dialect: with -C (a flag only fping has), or when netdx runs as
+// fping (a link named fping, see personality), ping's flags mean what they
+// mean to fping 5.1, in fping's units: -c/-C count, -p MSEC between two
+// requests to a target, -i MSEC between any two requests, -t MSEC reply
+// timeout, -b BYTES, -H TTL, -O TOS, -S source, -B backoff and -r retries
+// (which fping only uses outside count mode: accepted and checked, no
+// effect). SmokePing's FPing probe runs exactly this:
+// fping -C 20 -q -B1 -r1 -4 -i10 [-b56] [-t…] [-p…] [-S…] [-O…] HOST...
+
+// fpingDefaults are fping 5.1's in count mode.
+const (
+	fpingPeriod     = time.Second           // -p
+	fpingInterval   = 10 * time.Millisecond // -i
+	fpingMaxTimeout = 2 * time.Second       // -t defaults to -p, at most this
+	fpingMaxCount   = 65535                 // one wire sequence per probe of a target
+)
+
+// fpingOnly are the flags that mean nothing to iputils' ping.
+var fpingOnly = []string{"C", "B", "r", "b", "S", "O", "H"}
+
+// iputilsOnly are the ping flags fping has not (or has with another
+// meaning: fping's -s prints statistics, -W and -w do not exist).
+var iputilsOnly = []string{"W", "w", "s", "Q", "M", "rate"}
+
+// fpingDialect reports whether ping's flags are fping's.
+func fpingDialect(c *cli.Context) bool { return c.Bool("fping") || c.IsSet("C") }
+
+// fpingConfig turns fping's flags into the engine's config. It parses;
+// the engine validates.
+func fpingConfig(c *cli.Context) (probe.Config, error) {
+	var cfg probe.Config
+	for _, f := range iputilsOnly {
+		if c.IsSet(f) {
+			return cfg, usageError("netdx ping: %s is iputils' flag, not fping's (without -C, ping's flags are iputils')", dashed(f))
+		}
+	}
+	switch {
+	case c.IsSet("c") && c.IsSet("C"):
+		return cfg, usageError("netdx ping: -c and -C exclude each other")
+	case c.IsSet("C"):
+		cfg.Count = intField(c, "C")
+	case c.IsSet("c"):
+		n, err := strconv.Atoi(c.String("c"))
+		if err != nil {
+			return cfg, usageError("netdx ping: -c %s: want a count", c.String("c"))
+		}
+		cfg.Count = orExplicitZero(n)
+	default:
+		return cfg, usageError("netdx ping: as fping, want -c COUNT or -C COUNT (fping's alive/unreachable mode is not supported)")
+	}
+	if cfg.Count > fpingMaxCount {
+		return cfg, usageError("netdx ping: %d: at most %d probes per target", cfg.Count, fpingMaxCount)
+	}
+	var err error
+	cfg.Interval = fpingPeriod
+	if c.IsSet("p") {
+		if cfg.Interval, err = msecField(c, "p", strconv.Itoa(c.Int("p"))); err != nil {
+			return cfg, err
+		}
+	}
+	every := fpingInterval
+	if c.IsSet("i") {
+		if every, err = msecField(c, "i", c.String("i")); err != nil {
+			return cfg, err
+		}
+	}
+	// One request every -i is a rate; the engine refuses what cannot be
+	// one (and says --rate: the table maps Rate to -i in this dialect).
+	switch every {
+	case explicitZero:
+		cfg.Rate = explicitZero
+	default:
+		cfg.Rate = float64(time.Second) / float64(every)
+	}
+	cfg.Timeout = min(cfg.Interval, fpingMaxTimeout)
+	if cfg.Interval == explicitZero {
+		cfg.Timeout = 0
+	}
+	if c.IsSet("t") {
+		if cfg.Timeout, err = msecField(c, "t", strconv.Itoa(c.Int("t"))); err != nil {
+			return cfg, err
+		}
+	}
+	cfg.Size, cfg.TTL = intField(c, "b"), intField(c, "H")
+	if c.IsSet("O") {
+		v, err := strconv.ParseInt(c.String("O"), 0, 32)
+		if err != nil {
+			return cfg, usageError("netdx ping: -O %s: want a TOS number (decimal or 0x hex)", c.String("O"))
+		}
+		cfg.TOS = orExplicitZero(int(v))
+	}
+	if c.IsSet("B") {
+		b, err := strconv.ParseFloat(c.String("B"), 64)
+		if err != nil || !(b >= 1 && b <= 5) {
+			return cfg, usageError("netdx ping: -B %s: want a backoff factor from 1.0 to 5.0", c.String("B"))
+		}
+	}
+	if c.IsSet("r") && c.Int("r") < 0 {
+		return cfg, usageError("netdx ping: -r %d: want a number of retries, 0 or more", c.Int("r"))
+	}
+	if s := c.String("S"); s != "" {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return cfg, usageError("netdx ping: -S %s: not an IP address", s)
+		}
+		cfg.Source = a
+	}
+	if s := c.String("I"); s != "" {
+		cfg.Interface = s
+	}
+	return cfg, privilegeMode(c, &cfg)
+}
+
+// fpingFlags names the config fields in fping's spelling.
+var fpingFlags = configFlags["ping"].with("Count", "-c", "Interval", "-p", "Rate", "-i", "Timeout", "-t",
+	"Size", "-b", "TTL", "-H", "TOS", "-O", "Source", "-S", "Interface", "-I")
+
+// msecField parses fping's milliseconds (fractions allowed) into a
+// duration, 0 as explicitZero, as fromSeconds does for seconds.
+func msecField(c *cli.Context, name, s string) (time.Duration, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, usageError("netdx ping: %s %s: not a number of milliseconds", dashed(name), s)
+	}
+	return fromSeconds(c, name, v/1000)
+}
+
+// fpingTime is fping's sprint_tm: three significant digits of
+// milliseconds.
+func fpingTime(d time.Duration) string {
+	t := float64(d) / 1e6
+	switch {
+	case t < 0:
+		return strconv.FormatFloat(t, 'g', 2, 64)
+	case t < 1:
+		return fmt.Sprintf("%.3f", t)
+	case t < 10:
+		return fmt.Sprintf("%.2f", t)
+	case t < 100:
+		return fmt.Sprintf("%.1f", t)
+	case t < 1e6:
+		return fmt.Sprintf("%.0f", t)
+	}
+	return fmt.Sprintf("%.3e", t)
+}
+
+// fpingLoss is fping's loss: lost over sent, truncated to a percent.
+func fpingLoss(sent, received int) int {
+	if sent <= 0 {
+		return 0
+	}
+	return (sent - received) * 100 / sent
+}
+
+// fpingErrorName is fping's wording of an ICMP error (its IPv4 table; for
+// IPv6 the same words for the same meaning).
+func fpingErrorName(v6 bool, typ, code int) string {
+	unreach := []string{"ICMP Network Unreachable", "ICMP Host Unreachable", "ICMP Protocol Unreachable",
+		"ICMP Port Unreachable", "ICMP Unreachable (Fragmentation Needed)", "ICMP Unreachable (Source Route Failed)",
+		"ICMP Unreachable (Destination Network Unknown)", "ICMP Unreachable (Destination Host Unknown)",
+		"ICMP Unreachable (Source Host Isolated)", "ICMP Unreachable (Communication with Network Prohibited)",
+		"ICMP Unreachable (Communication with Host Prohibited)", "ICMP Unreachable (Network Unreachable For Type Of Service)",
+		"ICMP Unreachable (Host Unreachable For Type Of Service)", "ICMP Unreachable (Communication Administratively Prohibited)",
+		"ICMP Unreachable (Host Precedence Violation)", "ICMP Unreachable (Precedence cutoff in effect)"}
+	if v6 {
+		switch typ {
+		case 1:
+			// No route, administratively prohibited, beyond scope, address
+			// and port unreachable, policy, reject route.
+			v4code := map[int]int{0: 0, 1: 13, 2: 0, 3: 1, 4: 3, 5: 13, 6: 13}
+			if c, ok := v4code[code]; ok {
+				return unreach[c]
+			}
+			return "ICMP Unreachable (Invalid Code)"
+		case 2:
+			return unreach[4]
+		case 3:
+			return "ICMP Time Exceeded"
+		case 4:
+			return "ICMP Parameter Problem"
+		}
+		return fmt.Sprintf("ICMP %d", typ)
+	}
+	switch typ {
+	case 3:
+		if code >= 0 && code < len(unreach) {
+			return unreach[code]
+		}
+		return "ICMP Unreachable (Invalid Code)"
+	case 4:
+		return "ICMP Source Quench"
+	case 5:
+		return "ICMP Redirect"
+	case 11:
+		return "ICMP Time Exceeded"
+	case 12:
+		return "ICMP Parameter Problem"
+	}
+	return fmt.Sprintf("ICMP %d", typ)
+}

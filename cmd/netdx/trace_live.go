@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/urfave/cli/v2"
+
+	"netdx/check"
+	"netdx/trace"
+	"netdx/tui"
+)
+
+var liveFlag = &cli.BoolFlag{Name: "live", Usage: "full-screen live view, mtr's screen with diagnose's verdict, a tab per TARGET " +
+	"(ICMP unless -P; --interval between rounds, -c N quits after N rounds; keys: q p r n d j, tab)"}
+
+// maxLiveTargets bounds the tabs of one live view.
+const maxLiveTargets = 16
+
+// liveFlags maps the fields of a stream's config to trace's flags.
+var liveFlags = configFlags["trace"].with("RoundInterval", "--interval")
+
+var _ configError = (*check.ConfigError)(nil)
+
+// traceLive is `netdx trace --live TARGET...`: flags → one stream per
+// target → the view until q, Ctrl-C, -c rounds or a signal → the terminal
+// as it was, then each target's report (the --report text of the rounds
+// on screen) on stdout → exit code (0 every target answered, 2 one did
+// not, 3 bad input).
+func traceLive(c *cli.Context) error {
+	if c.NArg() < 1 || c.NArg() > maxLiveTargets {
+		return usageError("netdx trace: --live wants 1 to %d TARGETs (see netdx trace --help)", maxLiveTargets)
+	}
+	for _, f := range []string{"report", "mtu"} {
+		if c.Bool(f) {
+			return usageError("netdx trace: --live and --%s exclude each other", f)
+		}
+	}
+	if wantJSON(c) {
+		return usageError("netdx trace: --live draws a screen; --json is for plain and --report traces")
+	}
+	cfg, rounds, interval, err := traceConfig(c)
+	if err != nil {
+		return err
+	}
+	if c.IsSet("interval") && interval == 0 {
+		interval = explicitZero // a report takes 0 as no pause; rounds on a screen refuse it
+	}
+	if err := cfg.Validate(netip.Addr{}); err != nil {
+		return failure(c, liveFlags, err)
+	}
+	if c.IsSet("c") {
+		if err := trace.ValidateReport(rounds, max(interval, 0)); err != nil {
+			return failure(c, liveFlags, err)
+		}
+	} else {
+		rounds = 0
+	}
+	sc := check.StreamConfig{Trace: cfg, RoundInterval: interval, Mode: cfg.Mode}
+	if _, err := sc.WithDefaults(); err != nil {
+		return failure(c, liveFlags, err)
+	}
+	family, err := addrFamily(c)
+	if err != nil {
+		return err
+	}
+	out, ok := c.App.Writer.(*os.File)
+	if !ok || !term.IsTerminal(out.Fd()) {
+		return usageError("netdx trace: --live draws on a terminal and stdout is not one (use --report for text)")
+	}
+	var targets []check.Target
+	for _, name := range c.Args().Slice() {
+		addr, err := resolve(c.Context, name, family)
+		if err != nil {
+			return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", name, err))
+		}
+		targets = append(targets, check.Target{Name: name, Addr: addr})
+	}
+	numeric := c.Bool("n")
+	names := &trace.Names{}
+	defer names.Close()
+	opt := tui.Options{View: tui.Config{Rounds: rounds}, Output: out, OnReady: dropCaps(c.App.ErrWriter, "trace")}
+	if !numeric {
+		opt.Names = names
+	}
+	start := time.Now()
+	snaps, err := tui.Run(c.Context, targets, sc, opt)
+	if err != nil {
+		return failure(c, liveFlags, err)
+	}
+	// The terminal is as it was: the rounds on screen, as --report prints
+	// them.
+	reached := true
+	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names,
+		layout: reportLayout{Start: start, Local: localName(), Wide: true}}
+	for i, sn := range snaps {
+		rep := trace.Summarize(sn.Evidence.Rounds)
+		rep.Target, rep.Addr, rep.Protocol = targets[i].Name, targets[i].Addr, sn.Evidence.Protocol
+		if rep.Hops == nil {
+			rep.Hops = []trace.ReportHop{}
+		}
+		fmt.Fprintf(c.App.Writer, "Target: %s (%s)\n", rep.Target, rep.Addr)
+		r.report(rep)
+		reached = reached && rep.Reached
+	}
+	return withCode(traceCode(reached), nil)
+}
