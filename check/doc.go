@@ -16,5 +16,16 @@
 // A Stream opens its sockets once, when it starts (StreamConfig.OnReady
 // says when they are all open, to drop privileges).
 //
-// Run, Path and a Stream's methods may be called concurrently.
+// For netdx watch: Echoes keeps continuous echo streams to many targets on
+// one socket per address family, each target's last outcomes in a bounded
+// window (4 bytes each) for the rules and its totals and RTT histogram since
+// the start. The ping engine runs in epochs of a count (fresh sockets take
+// over with no gap): a run without a count keeps up to 128 requests and
+// 1024 RTTs a target (about 20 KB: 5 MB for 254 targets), an epoch of 30
+// requests about 3 KB. HostSampler reads the host on the caller's schedule
+// and keeps the previous interface sample, so rates cover the real time
+// between two readings without a sleep (link.Read and link.Between).
+//
+// Run, Path and a Stream's methods may be called concurrently; so may
+// Echoes' and HostSampler's.
 package check

@@ -1,0 +1,376 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/netip"
+	"sync"
+	"time"
+
+	"netdx/diagnose"
+	"netdx/probe"
+)
+
+// Defaults of EchoConfig's zero fields.
+const (
+	// DefaultEchoWindow is how many outcomes of a target the rules read:
+	// 300 tell 0 or 1 lost from 2 % loss (their 95 % interval ends below
+	// 2 %), as diagnose's 3-second stream does.
+	DefaultEchoWindow = 300
+	// MaxEchoesWindow bounds EchoConfig.Window.
+	MaxEchoesWindow = 100000
+	// MaxEchoErrorKinds bounds the ICMP error kinds remembered per target
+	// (senders are whatever the network says).
+	MaxEchoErrorKinds = 16
+)
+
+// DefaultRTTBuckets are the upper bounds, in seconds, of the RTT histogram
+// each target keeps: 50 µs doubling to 26 s, as smokeping_prober's.
+var DefaultRTTBuckets = func() []float64 {
+	b := make([]float64, 20)
+	for i := range b {
+		b[i] = 50e-6 * float64(int(1)<<i)
+	}
+	return b
+}()
+
+// EchoConfig configures continuous echo streams. The zero value sends an
+// echo request to every target each second, waits 2 s for each reply and
+// keeps the last 300 outcomes of each target.
+type EchoConfig struct {
+	// Interval between two requests to one target (default 1 s).
+	Interval time.Duration
+	// Timeout for each reply (default 2 s, probe's).
+	Timeout time.Duration
+	// Window is how many outcomes (a reply or a loss) of each target are
+	// kept for the rules (default 300).
+	Window int
+	// Buckets are the RTT histogram's upper bounds in seconds, increasing
+	// (default DefaultRTTBuckets).
+	Buckets []float64
+	// Epoch is how many requests each target gets on one pair of sockets
+	// before fresh ones take over (default: 30 s worth, 10 to 600): it
+	// bounds the ping engine's own per-target state (a run without a
+	// count keeps up to 128 requests and 1024 RTTs a target). The next
+	// epoch starts when the last one's next request would be due, so the
+	// stream has no gap.
+	Epoch int
+	// Mode, Source and Interface are the ping engine's.
+	Mode      probe.Mode
+	Source    netip.Addr
+	Interface string
+	// Logger receives a line when an epoch fails; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (c EchoConfig) withDefaults() (EchoConfig, error) {
+	if c.Interval == 0 {
+		c.Interval = time.Second
+	}
+	if c.Timeout == 0 {
+		c.Timeout = probe.DefaultTimeout
+	}
+	if c.Window == 0 {
+		c.Window = DefaultEchoWindow
+	}
+	if c.Buckets == nil {
+		c.Buckets = DefaultRTTBuckets
+	}
+	if c.Epoch == 0 {
+		c.Epoch = min(max(int(30*time.Second/max(c.Interval, time.Millisecond)), 10), 600)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	switch {
+	case c.Interval == ExplicitZero || c.Interval < probe.MinTiming || c.Interval > probe.MaxTiming:
+		return c, bad("EchoInterval", c.Interval, "want %v..%v", probe.MinTiming, probe.MaxTiming)
+	case c.Timeout == ExplicitZero || c.Timeout < probe.MinTiming || c.Timeout > probe.MaxTiming:
+		return c, bad("EchoTimeout", c.Timeout, "want %v..%v", probe.MinTiming, probe.MaxTiming)
+	case c.Window < 1 || c.Window > MaxEchoesWindow:
+		return c, bad("Window", c.Window, "want 1..%d outcomes", MaxEchoesWindow)
+	case c.Epoch < 1:
+		return c, bad("Epoch", c.Epoch, "want at least 1 request")
+	}
+	for i, b := range c.Buckets {
+		if !(b > 0) || (i > 0 && b <= c.Buckets[i-1]) {
+			return c, bad("Buckets", c.Buckets, "want increasing positive bounds")
+		}
+	}
+	return c, nil
+}
+
+// Validate reports what makes c unfit to run, before any socket is opened.
+func (c EchoConfig) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
+// Echoes are continuous echo streams to many targets on one socket per
+// address family (the ping engine's), with each target's recent outcomes
+// in a bounded window and its totals since the start. Outcomes are decided
+// requests: a reply, or a loss (timeout, ICMP error, failed send); a
+// request still waiting is in neither. Its methods are safe for concurrent
+// use.
+type Echoes struct {
+	cfg     EchoConfig
+	targets []Target
+
+	mu sync.Mutex
+	st []*echoTarget
+}
+
+// EchoTotals are a target's counts since the stream started.
+type EchoTotals struct {
+	Sent     uint64 // decided requests
+	Received uint64
+	Errors   uint64 // lost to an ICMP error
+	// RTTSum and Buckets are the histogram of the replies' RTTs: Buckets[i]
+	// counts replies of at most the i-th bound (not cumulative), and one
+	// more entry those above the last.
+	RTTSum  time.Duration
+	Buckets []uint64
+	// KernelStamps counts replies timed by the kernel's receive stamp.
+	KernelStamps uint64
+}
+
+// EchoRound is a target's outcomes decided since a mark.
+type EchoRound struct {
+	Sent, Received int
+	RTTs           []time.Duration // in the order they arrived
+	// Mark is where the next round starts (Totals' Sent now).
+	Mark uint64
+}
+
+// outcome is one decided request in 4 bytes (254 targets' windows of 300
+// take 300 KB): its RTT in microseconds (saturating at 71 minutes), or
+// lostRTT.
+type outcome struct {
+	rtt uint32
+}
+
+const lostRTT = math.MaxUint32
+
+func (o outcome) lost() bool { return o.rtt == lostRTT }
+
+func (o outcome) duration() time.Duration { return time.Duration(o.rtt) * time.Microsecond }
+
+func microseconds(d time.Duration) uint32 {
+	return uint32(min(max(d.Round(time.Microsecond)/time.Microsecond, 0), lostRTT-1))
+}
+
+type echoTarget struct {
+	ring  []outcome
+	next  int // where the next outcome goes
+	n     int // outcomes in the ring
+	total EchoTotals
+	errs  []probe.ErrorCount
+}
+
+// NewEchoes checks cfg and the targets; Run sends.
+func NewEchoes(targets []Target, cfg EchoConfig) (*Echoes, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if len(targets) == 0 || len(targets) > probe.MaxTargets {
+		return nil, fmt.Errorf("check: %d echo targets, want 1..%d", len(targets), probe.MaxTargets)
+	}
+	e := &Echoes{cfg: cfg, targets: targets}
+	for range targets {
+		e.st = append(e.st, &echoTarget{ring: make([]outcome, cfg.Window), total: EchoTotals{Buckets: make([]uint64, len(cfg.Buckets)+1)}})
+	}
+	return e, nil
+}
+
+// Config is the configuration in force, defaults filled in.
+func (e *Echoes) Config() EchoConfig { return e.cfg }
+
+// Targets are the stream's targets, in the order of their indexes.
+func (e *Echoes) Targets() []Target { return e.targets }
+
+// Run streams until ctx ends, one epoch after another, and returns nil
+// then. It returns the first epoch's error at once (no permission, a bad
+// source address); a later epoch that fails is logged and retried an
+// interval later.
+func (e *Echoes) Run(ctx context.Context) error {
+	pts := make([]probe.Target, len(e.targets))
+	for i, t := range e.targets {
+		pts[i] = probe.Target{Name: t.Name, Addr: t.Addr}
+	}
+	pc := probe.Config{Count: e.cfg.Epoch, Interval: e.cfg.Interval, Timeout: e.cfg.Timeout, Mode: e.cfg.Mode,
+		Source: e.cfg.Source, Interface: e.cfg.Interface, OnEvent: e.event,
+		// Every target gets its request each interval, however many.
+		Rate: max(probe.DefaultRate, 2*float64(len(pts))/e.cfg.Interval.Seconds())}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	period := time.Duration(e.cfg.Epoch) * e.cfg.Interval
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for epoch := 0; ; epoch++ {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		}
+		timer.Reset(period)
+		ready := make(chan struct{})
+		cfg := pc
+		cfg.OnReady = func() { close(ready) }
+		errc := make(chan error, 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := probe.Ping(ctx, cfg, pts)
+			errc <- err
+		}()
+		select {
+		case <-ready:
+		case err := <-errc:
+			if epoch == 0 {
+				return fmt.Errorf("check: echo stream: %w", err)
+			}
+			e.cfg.Logger.Warn("check: echo stream epoch failed; retrying", "err", err)
+			timer.Reset(e.cfg.Interval)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// event turns the ping engine's events into outcomes.
+func (e *Echoes) event(ev probe.Event) {
+	if ev.Target < 0 || ev.Target >= len(e.st) {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.st[ev.Target]
+	switch ev.Kind {
+	case probe.EventReply:
+		t.add(outcome{rtt: microseconds(ev.RTT)}, ev.RTT, e.cfg.Buckets, ev.KernelTime)
+	case probe.EventTimeout, probe.EventSendError:
+		t.add(outcome{rtt: lostRTT}, 0, e.cfg.Buckets, false)
+	case probe.EventError:
+		t.add(outcome{rtt: lostRTT}, 0, e.cfg.Buckets, false)
+		t.total.Errors++
+		t.countError(ev)
+	}
+}
+
+// add records o; rtt is the reply's exact RTT, for the totals.
+func (t *echoTarget) add(o outcome, rtt time.Duration, bounds []float64, kernel bool) {
+	t.ring[t.next] = o
+	t.next = (t.next + 1) % len(t.ring)
+	t.n = min(t.n+1, len(t.ring))
+	t.total.Sent++
+	if o.lost() {
+		return
+	}
+	t.total.Received++
+	t.total.RTTSum += rtt
+	if kernel {
+		t.total.KernelStamps++
+	}
+	t.total.Buckets[bucket(bounds, rtt.Seconds())]++
+}
+
+// bucket is the index of the first bound at or above v (len(bounds) past
+// the last).
+func bucket(bounds []float64, v float64) int {
+	lo, hi := 0, len(bounds)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if bounds[m] >= v {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return lo
+}
+
+// countError counts an ICMP error by type, code and sender, the first
+// MaxEchoErrorKinds kinds apart and the rest together.
+func (t *echoTarget) countError(ev probe.Event) {
+	from := ev.From.String()
+	for i := range t.errs {
+		if c := &t.errs[i]; c.Type == ev.ErrType && c.Code == ev.ErrCode && c.From == from {
+			c.Count++
+			return
+		}
+	}
+	if len(t.errs) >= MaxEchoErrorKinds {
+		from, ev.ErrType, ev.ErrCode = "other", -1, -1
+		for i := range t.errs {
+			if t.errs[i].From == from {
+				t.errs[i].Count++
+				return
+			}
+		}
+	}
+	t.errs = append(t.errs, probe.ErrorCount{Type: ev.ErrType, Code: ev.ErrCode, From: from, Count: 1})
+}
+
+// each calls fn with target i's outcomes in the window, oldest first.
+func (t *echoTarget) each(fn func(outcome)) {
+	start := (t.next - t.n + len(t.ring)) % len(t.ring)
+	for k := range t.n {
+		fn(t.ring[(start+k)%len(t.ring)])
+	}
+}
+
+// Window is target i's evidence for the rules: its last outcomes (up to
+// EchoConfig.Window), the RTTs in the order they arrived.
+func (e *Echoes) Window(i int) *diagnose.Echo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.st[i]
+	out := &diagnose.Echo{Interval: e.cfg.Interval, RTTs: make([]time.Duration, 0, t.n)}
+	t.each(func(o outcome) {
+		out.Sent++
+		if !o.lost() {
+			out.Received++
+			out.RTTs = append(out.RTTs, o.duration())
+		}
+	})
+	if len(t.errs) > 0 {
+		out.Errors = append([]probe.ErrorCount(nil), t.errs...)
+	}
+	return out
+}
+
+// Since is target i's outcomes decided after mark, the Mark of the round
+// before (0: since the start), as far as the window reaches back.
+func (e *Echoes) Since(i int, mark uint64) EchoRound {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.st[i]
+	r := EchoRound{Mark: t.total.Sent}
+	// The window holds outcomes number Sent-n+1 … Sent.
+	first := t.total.Sent - uint64(t.n) + 1
+	k := uint64(0)
+	t.each(func(o outcome) {
+		k++
+		if first+k-1 <= mark {
+			return
+		}
+		r.Sent++
+		if !o.lost() {
+			r.Received++
+			r.RTTs = append(r.RTTs, o.duration())
+		}
+	})
+	return r
+}
+
+// Totals are target i's counts since the stream started.
+func (e *Echoes) Totals(i int) EchoTotals {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t := e.st[i].total
+	t.Buckets = append([]uint64(nil), t.Buckets...)
+	return t
+}

@@ -1,0 +1,82 @@
+package check
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"netdx/probe"
+)
+
+// TestEchoesWindow drives the streams' bookkeeping with the ping engine's
+// events: the window keeps the last outcomes only, rounds follow their
+// marks exactly, totals and the histogram keep everything, and the ICMP
+// error kinds the network can make up are bounded.
+func TestEchoesWindow(t *testing.T) {
+	e, err := NewEchoes([]Target{{"a", netip.MustParseAddr("198.18.3.2")}, {"b", netip.MustParseAddr("198.18.3.3")}}, EchoConfig{Window: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := func(rtt time.Duration) {
+		e.event(probe.Event{Kind: probe.EventReply, Target: 0, RTT: rtt, KernelTime: true})
+	}
+	reply(10 * time.Millisecond)
+	e.event(probe.Event{Kind: probe.EventTimeout, Target: 0})
+	r1 := e.Since(0, 0)
+	if r1.Sent != 2 || r1.Received != 1 || r1.Mark != 2 {
+		t.Fatalf("first round %+v", r1)
+	}
+	reply(20 * time.Millisecond)
+	reply(30 * time.Millisecond)
+	e.event(probe.Event{Kind: probe.EventSendError, Target: 0})
+	reply(40*time.Millisecond + 499*time.Nanosecond)
+	w := e.Window(0)
+	if w.Sent != 4 || w.Received != 3 || len(w.RTTs) != 3 || w.RTTs[0] != 20*time.Millisecond || w.RTTs[2] != 40*time.Millisecond {
+		t.Fatalf("window of the last 4: %+v", w)
+	}
+	r2 := e.Since(0, r1.Mark)
+	if r2.Sent != 4 || r2.Received != 3 || r2.Mark != 6 {
+		t.Fatalf("second round %+v", r2)
+	}
+	if r := e.Since(0, r2.Mark); r.Sent != 0 {
+		t.Fatalf("nothing since the last mark: %+v", r)
+	}
+	tot := e.Totals(0)
+	if tot.Sent != 6 || tot.Received != 4 || tot.KernelStamps != 4 || tot.RTTSum != 100*time.Millisecond+499 {
+		t.Fatalf("totals %+v", tot)
+	}
+	// 10 ms ≤ 12.8 ms (bucket 8); 20 ≤ 25.6 (9); 30 and 40 ≤ 51.2 (10).
+	if tot.Buckets[8] != 1 || tot.Buckets[9] != 1 || tot.Buckets[10] != 2 {
+		t.Fatalf("buckets %v", tot.Buckets)
+	}
+	if w := e.Window(1); w.Sent != 0 {
+		t.Fatalf("target b has no outcome: %+v", w)
+	}
+	for i := range 3 * MaxEchoErrorKinds {
+		e.event(probe.Event{Kind: probe.EventError, Target: 1, ErrType: 3, ErrCode: 1,
+			From: netip.AddrFrom4([4]byte{198, 18, 9, byte(i)})})
+	}
+	w = e.Window(1)
+	if len(w.Errors) != MaxEchoErrorKinds+1 || w.Errors[MaxEchoErrorKinds].From != "other" || w.Errors[MaxEchoErrorKinds].Count != 2*MaxEchoErrorKinds {
+		t.Fatalf("error kinds not bounded: %d kinds, last %+v", len(w.Errors), w.Errors[len(w.Errors)-1])
+	}
+	if tot := e.Totals(1); tot.Errors != 3*MaxEchoErrorKinds || tot.Received != 0 {
+		t.Fatalf("errors %+v", tot)
+	}
+	e.event(probe.Event{Kind: probe.EventReply, Target: 7}) // not a target: ignored
+}
+
+func TestEchoConfig(t *testing.T) {
+	for _, c := range []EchoConfig{{Interval: ExplicitZero}, {Window: -1}, {Timeout: time.Nanosecond}, {Buckets: []float64{1, 1}}} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v passed", c)
+		}
+	}
+	c, err := EchoConfig{Interval: 20 * time.Millisecond}.withDefaults()
+	if err != nil || c.Epoch != 600 || c.Window != DefaultEchoWindow {
+		t.Errorf("defaults %+v %v", c, err)
+	}
+	if c, _ := (EchoConfig{}).withDefaults(); c.Epoch != 30 {
+		t.Errorf("30 s of 1 s requests per epoch, got %d", c.Epoch)
+	}
+}

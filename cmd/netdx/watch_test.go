@@ -1,0 +1,146 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"netdx/watch"
+)
+
+// TestWatchBadFlags: watch refuses what cannot run, as every command
+// does: one line naming the flag, exit 3, nothing on stdout, before any
+// socket is opened or name looked up.
+func TestWatchBadFlags(t *testing.T) {
+	if watch.ExplicitZero != explicitZero {
+		t.Fatal("watch's ExplicitZero differs from cmd's")
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watch", "--no-host"}, "--no-host needs at least one TARGET"},
+		{[]string{"watch", "--interval", "0"}, "--interval 0s:"},
+		{[]string{"watch", "--interval", "1ms"}, "--interval 1ms:"},
+		{[]string{"watch", "--echo-interval", "0", "198.18.0.9"}, "--echo-interval 0s:"},
+		{[]string{"watch", "--echo-timeout", "-1s", "198.18.0.9"}, "--echo-timeout -1s:"},
+		{[]string{"watch", "--window", "100", "198.18.0.9"}, "--window 100: too small to tell a clean target from --max-loss 2%"},
+		{[]string{"watch", "--window", "0", "198.18.0.9"}, "--window 0:"},
+		{[]string{"watch", "--min-sample", "400", "198.18.0.9"}, "--min-sample 400: more than the window"},
+		{[]string{"watch", "--path-interval", "10ms", "198.18.0.9"}, "--path-interval 10ms:"},
+		{[]string{"watch", "--raise-after", "0", "198.18.0.9"}, "--raise-after 0:"},
+		{[]string{"watch", "--clear-after", "-2", "198.18.0.9"}, "--clear-after -2:"},
+		{[]string{"watch", "--max-loss", "0", "198.18.0.9"}, "--max-loss 0:"},
+		{[]string{"watch", "--max-rtt", "0", "198.18.0.9"}, "--max-rtt 0s:"},
+		{[]string{"watch", "-P", "sctp", "198.18.0.9"}, "-P sctp:"},
+		{[]string{"watch", "-m", "0", "198.18.0.9"}, "-m 0:"},
+		{[]string{"watch", "--snapshot-loss", "NaN", "198.18.0.9"}, "--snapshot-loss NaN:"},
+		{[]string{"watch", "--snapshot-rtt", "0", "198.18.0.9"}, "--snapshot-rtt 0s:"},
+		{[]string{"watch", "--journal-rounds", "1ms"}, "--journal-rounds 1ms:"},
+		{[]string{"watch", "--allow-gateway", "gw"}, "--allow-gateway gw:"},
+		{[]string{"watch", "--netns", "netdx-no-such-namespace"}, "--netns netdx-no-such-namespace:"},
+		{[]string{"watch", "--netns", "x", "198.18.0.9"}, "--netns checks the host only"},
+		{[]string{"watch", "--journal", "/tmp/x", "--on-full", "drop"}, "--on-full drop:"},
+		{[]string{"watch", "--journal", "/tmp/x", "--journal-max-size", "ten"}, "--journal-max-size ten:"},
+		{[]string{"watch", "--syslog", "http://x"}, `--syslog "http://x": unknown scheme`},
+		{[]string{"watch", "--syslog", "udp://x", "--syslog-facility", "mars"}, `--syslog-facility "mars"`},
+		{[]string{"watch", "--on-finding", "true", "--on-finding-concurrency", "0"}, "--on-finding-concurrency"},
+		{[]string{"watch", "--listen", "not an address"}, "--listen not an address:"},
+		{[]string{"watch", "-4", "-6", "198.18.0.9"}, "-4 and -6"},
+	} {
+		code, out, errOut := runNetdx(t, tc.args...)
+		if code != exitUnknown || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "netdx watch: ") || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 3 and one line with %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+}
+
+// TestServiceUnit: the unit in dist/ grants CAP_NET_RAW and nothing else,
+// the drop-in adds exactly what README says, and systemd-analyze verify
+// accepts both (with the unit's binary path made to exist).
+func TestServiceUnit(t *testing.T) {
+	unit, err := os.ReadFile("../../dist/netdx-watch.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropIn, err := os.ReadFile("../../dist/netdx-watch-more-caps.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps := func(b []byte, key string) string {
+		m := regexp.MustCompile(`(?m)^` + key + `=(.*)$`).FindSubmatch(b)
+		if m == nil {
+			return ""
+		}
+		return string(m[1])
+	}
+	for _, k := range []string{"AmbientCapabilities", "CapabilityBoundingSet"} {
+		if got := caps(unit, k); got != "CAP_NET_RAW" {
+			t.Errorf("unit %s=%q, want CAP_NET_RAW only", k, got)
+		}
+		if got := caps(dropIn, k); got != "CAP_NET_RAW CAP_NET_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" {
+			t.Errorf("drop-in %s=%q", k, got)
+		}
+	}
+	for _, want := range []string{"NoNewPrivileges=yes", "ProtectSystem=strict", "DynamicUser=yes", "StateDirectory=netdx"} {
+		if !strings.Contains(string(unit), "\n"+want+"\n") {
+			t.Errorf("unit lacks %s", want)
+		}
+	}
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("no systemd-analyze here: the unit's text was checked, not verified")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "netdx")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	local := strings.ReplaceAll(string(unit), "/usr/local/bin/netdx ", bin+" ")
+	if err := os.WriteFile(filepath.Join(dir, "netdx-watch.service"), []byte(local), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "netdx-watch.service.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "netdx-watch.service.d", "more-caps.conf"), dropIn, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(analyze, "verify", "./netdx-watch.service")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// TestReadmePrometheusConfig: the scrape configuration README gives for
+// netdx watch (with /probe relabelling) is one the real promtool accepts.
+func TestReadmePrometheusConfig(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("NETDX_LAB_REQUIRED") != "" {
+			t.Fatal("needs promtool (apt-get install prometheus)")
+		}
+		t.Skip("needs promtool (apt-get install prometheus)")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\n")
+	conf, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !strings.Contains(conf, "metrics_path: /probe") {
+		t.Fatal("README has no Prometheus configuration for /probe")
+	}
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "config", path).CombinedOutput(); err != nil {
+		t.Errorf("promtool check config: %v\n%s", err, out)
+	}
+}

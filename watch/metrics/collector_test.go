@@ -1,0 +1,202 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"netdx/check"
+	"netdx/diagnose"
+	"netdx/link"
+	"netdx/trace"
+	"netdx/watch"
+	"netdx/watch/audit"
+)
+
+type fixed watch.Status
+
+func (f fixed) Status() watch.Status { return watch.Status(f) }
+
+func status() watch.Status {
+	t0 := time.Date(2025, 3, 1, 2, 3, 4, 0, time.UTC)
+	buckets := make([]uint64, len(check.DefaultRTTBuckets)+1)
+	buckets[9] = 3  // ≤ 25.6 ms
+	buckets[10] = 1 // ≤ 51.2 ms
+	return watch.Status{
+		Evaluations: 7, Time: t0, Overall: diagnose.StatusWarning, Host: true,
+		Targets: []watch.TargetStatus{{Target: "dst", Addr: "198.18.3.2", Window: 5, Received: 4, LossPct: 20,
+			Totals:  check.EchoTotals{Sent: 10, Received: 4, Errors: 1, RTTSum: 100 * time.Millisecond, Buckets: buckets},
+			Buckets: check.DefaultRTTBuckets,
+			Path:    &trace.Report{Reached: true, TargetTTL: 3}, PathTime: t0}},
+		Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1,
+			Stats: link.Stats{RxErrors: 2, TxDropped: 5}, Rates: &link.Rates{RxErrorRatio: 0.01, TxDropRatio: 0.5}}},
+		TCP:          link.TCP{OutSegs: 1000, RetransSegs: 30, Interval: &link.TCPInterval{RetransRatio: 0.03}},
+		Raised:       []diagnose.Finding{{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning, Target: "dst"}},
+		RaisedTotal:  map[watch.FindingClass]uint64{{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning}: 2},
+		ClearedTotal: map[watch.FindingClass]uint64{{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning}: 1},
+		Sinks:        []watch.SinkStats{{Written: 12, Failed: 1}},
+	}
+}
+
+func collector() *Collector {
+	return NewCollector(fixed(status()), []Sink{{Name: "journal", Dropped: func() uint64 { return 4 }}},
+		func() audit.Stats {
+			return audit.Stats{Listeners: 2, Connections: 3, Closed: 1, Feed: true, Tracked: 9}
+		})
+}
+
+// TestCollectorValues pins names, labels and values a user's queries and
+// alerts read.
+func TestCollectorValues(t *testing.T) {
+	c := collector()
+	want := `
+# HELP netdx_echo_loss_ratio Share of the echo requests in the rules' window that were lost.
+# TYPE netdx_echo_loss_ratio gauge
+netdx_echo_loss_ratio{target="dst"} 0.2
+# HELP netdx_echo_requests_total Echo requests decided (answered or lost).
+# TYPE netdx_echo_requests_total counter
+netdx_echo_requests_total{target="dst"} 10
+# HELP netdx_path_hops Hops to the target in the last path rounds (the last answering hop when not reached).
+# TYPE netdx_path_hops gauge
+netdx_path_hops{target="dst"} 3
+# HELP netdx_target_info A watched target and the address it resolved to (1).
+# TYPE netdx_target_info gauge
+netdx_target_info{addr="198.18.3.2",target="dst"} 1
+# HELP netdx_interface_drop_ratio Drops per packet over the last sampled interval.
+# TYPE netdx_interface_drop_ratio gauge
+netdx_interface_drop_ratio{direction="receive",interface="eth0"} 0
+netdx_interface_drop_ratio{direction="transmit",interface="eth0"} 0.5
+# HELP netdx_interface_promiscuity The kernel's promiscuity counter of the interface (tcpdump raises it without the PROMISC flag).
+# TYPE netdx_interface_promiscuity gauge
+netdx_interface_promiscuity{interface="eth0"} 1
+# HELP netdx_tcp_retransmit_ratio Share of TCP segments retransmitted over the last sampled interval.
+# TYPE netdx_tcp_retransmit_ratio gauge
+netdx_tcp_retransmit_ratio 0.03
+# HELP netdx_sink_records_dropped_total Records a sink dropped by its own account (full backlog, receiver away).
+# TYPE netdx_sink_records_dropped_total counter
+netdx_sink_records_dropped_total{sink="journal"} 4
+# HELP netdx_audit_events_total Connection audit records: new listeners and inbound connections.
+# TYPE netdx_audit_events_total counter
+netdx_audit_events_total{event="connection"} 3
+netdx_audit_events_total{event="listener"} 2
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "netdx_echo_loss_ratio", "netdx_echo_requests_total",
+		"netdx_path_hops", "netdx_target_info", "netdx_interface_drop_ratio", "netdx_interface_promiscuity", "netdx_tcp_retransmit_ratio",
+		"netdx_sink_records_dropped_total", "netdx_audit_events_total"); err != nil {
+		t.Error(err)
+	}
+	// Every kind and severity has a findings series; the raised one is 1.
+	if n := testutil.CollectAndCount(c, "netdx_findings"); n != len(Kinds)*3 {
+		t.Errorf("%d findings series, want %d", n, len(Kinds)*3)
+	}
+	raised := `
+# HELP netdx_findings_raised_total Findings raised since the watch started.
+# TYPE netdx_findings_raised_total counter
+`
+	var b strings.Builder
+	b.WriteString(raised)
+	b.WriteString(`netdx_findings_raised_total{kind="path_loss",severity="warning"} 2` + "\n")
+	if err := testutil.CollectAndCompare(c, strings.NewReader(b.String()), "netdx_findings_raised_total"); err != nil {
+		t.Error(err)
+	}
+	// The histogram: cumulative buckets, count and sum in seconds.
+	if err := testutil.CollectAndCompare(c, strings.NewReader(histogram()), "netdx_echo_rtt_seconds"); err != nil {
+		t.Error(err)
+	}
+	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %+v", err, problems)
+	}
+}
+
+func histogram() string {
+	var b strings.Builder
+	b.WriteString("# HELP netdx_echo_rtt_seconds Round-trip time of echo replies (kernel receive timestamps).\n# TYPE netdx_echo_rtt_seconds histogram\n")
+	cum := 0
+	for i, le := range check.DefaultRTTBuckets {
+		switch i {
+		case 9:
+			cum += 3
+		case 10:
+			cum++
+		}
+		b.WriteString(`netdx_echo_rtt_seconds_bucket{le="` + fmtFloat(le) + `",target="dst"} ` + itoa(cum) + "\n")
+	}
+	b.WriteString(`netdx_echo_rtt_seconds_bucket{le="+Inf",target="dst"} 4` + "\n")
+	b.WriteString(`netdx_echo_rtt_seconds_sum{target="dst"} 0.1` + "\n")
+	b.WriteString(`netdx_echo_rtt_seconds_count{target="dst"} 4` + "\n")
+	return b.String()
+}
+
+// TestPromtool: the /metrics page, process and Go collectors included,
+// passes the real promtool check metrics.
+func TestPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("NETDX_LAB_REQUIRED") != "" {
+			t.Fatal("needs promtool (apt-get install prometheus)")
+		}
+		t.Skip("needs promtool (apt-get install prometheus)")
+	}
+	srv := httptest.NewServer(Handler(Config{Collector: collector()}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"netdx_echo_rtt_seconds_bucket", "process_resident_memory_bytes", "go_goroutines", "netdx_findings{"} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("/metrics has no %s", want)
+		}
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(body)
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+func itoa(n int) string         { return strconv.Itoa(n) }
+
+// TestProbeRequests: bad /probe requests are refused with a line that says
+// what to give; a target that does not resolve is a failed probe, not an
+// error page.
+func TestProbeRequests(t *testing.T) {
+	resolve := func(ctx context.Context, name string) (netip.Addr, error) {
+		return netip.Addr{}, errors.New("cannot resolve")
+	}
+	srv := httptest.NewServer(Handler(Config{Probe: ProbeConfig{Resolve: resolve}}))
+	defer srv.Close()
+	for q, want := range map[string]int{"": 400, "?target=x&module=dns": 400, "?target=nowhere.invalid": 200} {
+		resp, err := http.Get(srv.URL + "/probe" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("/probe%s: %d, want %d: %s", q, resp.StatusCode, want, body)
+		}
+		if want == 200 && !bytes.Contains(body, []byte("probe_success 0")) {
+			t.Errorf("/probe%s:\n%s", q, body)
+		}
+	}
+	if resp, _ := http.Get(srv.URL + "/nothing"); resp.StatusCode != 404 {
+		t.Errorf("/nothing: %d", resp.StatusCode)
+	}
+}

@@ -1,0 +1,111 @@
+package trigger
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"netdx/diagnose"
+	"netdx/watch/record"
+)
+
+func finding(kind record.Kind) record.Record {
+	t0 := time.Date(2025, 3, 1, 2, 3, 4, 0, time.UTC)
+	r := record.Record{Time: t0, Host: "h1", Kind: kind, Finding: &diagnose.Finding{Kind: diagnose.KindPathLoss,
+		Severity: diagnose.Warning, Target: "198.18.3.2", Summary: "12% loss; it's \"bad\"", Evidence: map[string]any{"loss_pct": 12.0}}}
+	if kind == record.KindCleared {
+		r.Since = t0.Add(-time.Minute)
+	}
+	return r
+}
+
+func waitFile(t *testing.T, path string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 && strings.HasSuffix(string(b), "END\n") {
+			return b
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s never completed", path)
+	return nil
+}
+
+// TestEnvAndStdin: the command gets the finding in its environment and
+// the record as one JSON line on stdin.
+func TestEnvAndStdin(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	tr, err := New(Config{Command: `env | grep ^NETDX_ | sort > ` + out + `.tmp; cat >> ` + out + `.tmp; echo END >> ` + out + `.tmp; mv ` + out + `.tmp ` + out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Write(finding(record.KindCleared)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Write(record.Record{Kind: record.KindNotice, Notice: &record.Notice{}}); err != nil {
+		t.Fatal(err)
+	}
+	b := string(waitFile(t, out))
+	tr.Close()
+	for _, want := range []string{"NETDX_EVENT=cleared", "NETDX_KIND=path_loss", "NETDX_SEVERITY=warning", "NETDX_TARGET=198.18.3.2",
+		`NETDX_SUMMARY=12% loss; it's "bad"`, "NETDX_HOST=h1", "NETDX_TIME=2025-03-01T02:03:04Z", "NETDX_SINCE=2025-03-01T02:02:04Z"} {
+		if !strings.Contains(b, want+"\n") {
+			t.Errorf("no %q in\n%s", want, b)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(b), "\n")
+	var r record.Record
+	if err := json.Unmarshal([]byte(lines[len(lines)-2]), &r); err != nil || r.Kind != record.KindCleared || r.Finding.Kind != "path_loss" {
+		t.Errorf("stdin was not the record: %v %+v", err, r)
+	}
+	if s := tr.Stats(); s.Started != 1 || s.Failed != 0 {
+		t.Errorf("stats %+v: the notice must not start the command", s)
+	}
+}
+
+// TestBoundedNeverBlocks: with every slot taken by a command that hangs,
+// Write returns at once and drops; the hung command is killed, with its
+// children, at the timeout.
+func TestBoundedNeverBlocks(t *testing.T) {
+	dir := t.TempDir()
+	started := filepath.Join(dir, "started")
+	tr, err := New(Config{Command: `echo END > ` + started + `; sleep 600 & wait`, Concurrency: 1, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Write(finding(record.KindRaised)); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, started)
+	if err := tr.Write(finding(record.KindRaised)); err == nil {
+		t.Fatal("a second finding with the only slot busy was not dropped")
+	}
+	tr.Close() // returns once the hung command was killed
+	s := tr.Stats()
+	if s.Started != 1 || s.Dropped != 1 || s.TimedOut != 1 {
+		t.Errorf("stats %+v", s)
+	}
+	if err := tr.Write(finding(record.KindRaised)); err == nil {
+		t.Error("Write after Close")
+	}
+}
+
+func TestFailedCommand(t *testing.T) {
+	tr, err := New(Config{Command: "exit 3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Write(finding(record.KindRaised))
+	tr.Close()
+	if s := tr.Stats(); s.Failed != 1 {
+		t.Errorf("stats %+v", s)
+	}
+	if _, err := New(Config{}); err == nil {
+		t.Error("no command accepted")
+	}
+}
