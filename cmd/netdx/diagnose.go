@@ -26,40 +26,22 @@ func diagnoseCommand() *cli.Command {
 			"on to the target, otherwise the hop rate-limits its own ICMP. Findings carry their evidence.\n" +
 			"Exit: the highest severity found: 0 OK (info only), 1 WARNING, 2 CRITICAL,\n" +
 			"3 UNKNOWN (a check could not run, a sample too small to decide, bad input).",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			jsonFlag,
 			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "sample interface and TCP counters this far apart (0: counters since boot)"},
 			&cli.DurationFlag{Name: "duration", Value: check.DefaultDuration, Usage: "probe each path this long"},
 			&cli.DurationFlag{Name: "round-interval", Value: check.DefaultRoundInterval, Usage: "time between trace rounds"},
 			&cli.DurationFlag{Name: "echo-interval", Value: check.DefaultEchoInterval, Usage: "time between echo requests of the loss stream"},
-			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: "icmp", Usage: "trace `PROTOCOL`: icmp (targets do not rate-limit echo replies), udp or tcp"},
-			&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Value: 30, Usage: "max `TTL`"},
-			&cli.DurationFlag{Name: "max-rtt", Usage: "latency is a WARNING when the target's median RTT is above this"},
-			&cli.Float64Flag{Name: "max-loss", Value: diagnose.DefaultMaxLossPct, Usage: "loss to a target above this `PERCENT` (with 95% confidence) is a WARNING"},
-			&cli.DurationFlag{Name: "jump", Value: 10 * time.Millisecond, Usage: "smallest latency step between hops reported"},
-			&cli.Float64Flag{Name: "max-retrans", Value: 2, Usage: "TCP retransmit `PERCENT` above which it is a WARNING"},
-			&cli.StringSliceFlag{Name: "allow-capture", Usage: "process name whose promiscuous capture is expected, e.g. dhclient (repeatable)"},
-			&cli.StringSliceFlag{Name: "allow-gateway", Usage: "an expected gateway; routes via others are flagged (repeatable)"},
-			&cli.IntFlag{Name: "time-wait-pileup", Value: 1000, Usage: "TIME_WAIT count named as a pile-up"},
 			&cli.BoolFlag{Name: "no-host", Usage: "check only the paths to the targets"},
-			&cli.BoolFlag{Name: "4", Usage: "resolve targets to IPv4"},
-			&cli.BoolFlag{Name: "6", Usage: "resolve targets to IPv6"},
 			&cli.StringFlag{Name: "netns", Usage: "check inside a network namespace (name under /run/netns, or a path)"},
-		},
+		}, ruleFlags()...),
 		Action: diagnoseAction,
 	}
 }
 
 func diagnoseAction(c *cli.Context) error {
 	flags := configFlags["diagnose"]
-	rules := diagnose.Config{
-		MaxRTT:         durationField(c, "max-rtt"),
-		MaxLossPct:     floatField(c, "max-loss"),
-		Jump:           durationField(c, "jump"),
-		MaxRetransPct:  floatField(c, "max-retrans"),
-		AllowedCapture: c.StringSlice("allow-capture"),
-		TimeWaitPileup: intField(c, "time-wait-pileup"),
-	}
+	rules := rulesConfig(c)
 	if err := rules.Validate(); err != nil {
 		return failure(c, flags, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
-	"netdx/diagnose"
 	"netdx/trace"
 	"netdx/watch"
 	"netdx/watch/audit"
@@ -47,7 +46,7 @@ func watchCommand() *cli.Command {
 }
 
 func watchCheckFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		jsonFlag,
 		&cli.DurationFlag{Name: "interval", Value: watch.DefaultInterval, Usage: "judge the evidence and sample this host this often"},
 		&cli.DurationFlag{Name: "echo-interval", Usage: "time between two echo requests to a target (default: --interval)"},
@@ -55,19 +54,8 @@ func watchCheckFlags() []cli.Flag {
 		&cli.IntFlag{Name: "window", Value: check.DefaultEchoWindow, Usage: "echo outcomes of each target the rules read"},
 		&cli.IntFlag{Name: "min-sample", Value: watch.DefaultMinSample, Usage: "echo outcomes a target needs before its path is judged"},
 		&cli.DurationFlag{Name: "path-interval", Value: watch.DefaultPathInterval, Usage: "trace each path this often (0: never)"},
-		&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: "icmp", Usage: "trace `PROTOCOL`: icmp, udp or tcp"},
-		&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Value: 30, Usage: "max `TTL`"},
-		&cli.DurationFlag{Name: "max-rtt", Usage: "latency is a WARNING when the target's median RTT is above this"},
-		&cli.Float64Flag{Name: "max-loss", Value: diagnose.DefaultMaxLossPct, Usage: "loss to a target above this `PERCENT` (with 95% confidence) is a WARNING"},
-		&cli.DurationFlag{Name: "jump", Value: 10 * time.Millisecond, Usage: "smallest latency step between hops reported"},
-		&cli.Float64Flag{Name: "max-retrans", Value: 2, Usage: "TCP retransmit `PERCENT` above which it is a WARNING"},
-		&cli.StringSliceFlag{Name: "allow-capture", Usage: "process name whose promiscuous capture is expected (repeatable)"},
-		&cli.StringSliceFlag{Name: "allow-gateway", Usage: "an expected gateway; routes via others are flagged (repeatable)"},
-		&cli.IntFlag{Name: "time-wait-pileup", Value: 1000, Usage: "TIME_WAIT count named as a pile-up"},
 		&cli.BoolFlag{Name: "no-host", Usage: "watch only the paths to the targets"},
 		&cli.BoolFlag{Name: "audit", Usage: "record new TCP listeners and inbound connections (the connection audit)"},
-		&cli.BoolFlag{Name: "4", Usage: "resolve targets to IPv4"},
-		&cli.BoolFlag{Name: "6", Usage: "resolve targets to IPv6"},
 		&cli.StringFlag{Name: "netns", Usage: "check the host inside a network namespace (name under /run/netns, or a path)"},
 		&cli.IntFlag{Name: "raise-after", Value: watch.DefaultRaiseAfter, Usage: "raise a finding found this many evaluations in a row"},
 		&cli.IntFlag{Name: "clear-after", Value: watch.DefaultClearAfter, Usage: "clear a finding absent this many evaluations in a row"},
@@ -75,20 +63,13 @@ func watchCheckFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "snapshot-rtt", Usage: "snapshot a trace and the sockets into the sinks when a target's median RTT goes above this (the manual's 50ms)"},
 		&cli.Float64Flag{Name: "snapshot-loss", Usage: "snapshot when a target's loss goes above this `PERCENT` (the manual's 0.1)"},
 		&cli.DurationFlag{Name: "snapshot-gap", Value: watch.DefaultSnapshotGap, Usage: "least time between two snapshots of a target"},
-	}
+	}, ruleFlags()...)
 }
 
 // watchConfig turns the flags into the watch's config; every field is
 // validated by the engines, which name the field, mapped here to its flag.
 func watchConfig(c *cli.Context) (watch.Config, error) {
-	rules := diagnose.Config{
-		MaxRTT:         durationField(c, "max-rtt"),
-		MaxLossPct:     floatField(c, "max-loss"),
-		Jump:           durationField(c, "jump"),
-		MaxRetransPct:  floatField(c, "max-retrans"),
-		AllowedCapture: c.StringSlice("allow-capture"),
-		TimeWaitPileup: intField(c, "time-wait-pileup"),
-	}
+	rules := rulesConfig(c)
 	gws, err := addrsFlag(c, "allow-gateway")
 	if err != nil {
 		return watch.Config{}, err
