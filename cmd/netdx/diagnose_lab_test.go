@@ -15,22 +15,9 @@ import (
 
 // diagnosis is the part of diagnose's JSON the tests read.
 type diagnosis struct {
-	Status   string `json:"status"`
-	Findings []struct {
-		Kind      string         `json:"kind"`
-		Severity  string         `json:"severity"`
-		Summary   string         `json:"summary"`
-		Target    string         `json:"target"`
-		Hop       int            `json:"hop"`
-		Addr      string         `json:"addr"`
-		DeltaMS   float64        `json:"delta_ms"`
-		Persists  *bool          `json:"persists"`
-		Interface string         `json:"interface"`
-		PID       int            `json:"pid"`
-		Process   string         `json:"process"`
-		Evidence  map[string]any `json:"evidence"`
-	} `json:"findings"`
-	Checks []struct {
+	Status   string    `json:"status"`
+	Findings []finding `json:"findings"`
+	Checks   []struct {
 		Name string `json:"name"`
 		OK   bool   `json:"ok"`
 	} `json:"checks"`

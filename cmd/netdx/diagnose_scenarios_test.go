@@ -77,7 +77,7 @@ func (w wantFinding) String() string {
 }
 
 // finding is one finding of diagnose's JSON.
-type finding = struct {
+type finding struct {
 	Kind      string         `json:"kind"`
 	Severity  string         `json:"severity"`
 	Summary   string         `json:"summary"`
