@@ -40,7 +40,11 @@ func TestTerminalKeys(t *testing.T) {
 		{"pgup", "\x1b[6~\x1b[6~\x1b[5~q", func(m Model) bool { return m.scroll == m.bodyHeight() }},
 		{"home", "\x1b[6~\x1b[Hq", func(m Model) bool { return m.scroll == 0 }},
 	} {
-		prog := tea.NewProgram(New(cfg), tea.WithContext(t.Context()), tea.WithInput(strings.NewReader(tc.in)),
+		// The program's own size message races the input reader, so the
+		// model starts at the size it is told: the keys see 120x40
+		// whichever comes first.
+		start, _ := New(cfg).Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		prog := tea.NewProgram(start, tea.WithContext(t.Context()), tea.WithInput(strings.NewReader(tc.in)),
 			tea.WithOutput(io.Discard), tea.WithWindowSize(120, 40), tea.WithoutSignalHandler())
 		end, err := prog.Run()
 		if err != nil {
