@@ -201,7 +201,7 @@ func runWatch(c *cli.Context, cfg watch.Config) error {
 		}
 		family, _ := addrFamily(c)
 		h := metrics.Handler(metrics.Config{
-			Collector: metrics.NewCollector(w, s.names, auditStats),
+			Exporter: metrics.NewExporter(w, s.names, auditStats),
 			Probe: metrics.ProbeConfig{
 				Resolve: func(ctx context.Context, name string) (netip.Addr, error) { return resolve(ctx, name, family) },
 				Path:    check.PathConfig{Trace: trace.Config{Protocol: cfg.Path.Trace.Protocol, MaxTTL: cfg.Path.Trace.MaxTTL}},

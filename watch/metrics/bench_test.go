@@ -12,15 +12,7 @@ import (
 // BenchmarkScrape is one /metrics scrape of a watch of 254 targets with
 // host checks (the bench/watch-vs-smokeping.sh setting).
 func BenchmarkScrape(b *testing.B) {
-	s := status()
-	one := s.Targets[0]
-	s.Targets = nil
-	for i := range 254 {
-		t := one
-		t.Target, t.Addr = fmt.Sprintf("198.18.100.%d", i+1), fmt.Sprintf("198.18.100.%d", i+1)
-		s.Targets = append(s.Targets, t)
-	}
-	h := Handler(Config{Collector: NewCollector(fixed(s), nil, nil)})
+	h := Handler(Config{Exporter: NewExporter(fixed(manyTargets(254)), nil, nil)})
 	b.ReportAllocs()
 	for b.Loop() {
 		w := httptest.NewRecorder()
@@ -29,4 +21,15 @@ func BenchmarkScrape(b *testing.B) {
 	}
 }
 
-var _ = watch.Status{}
+// manyTargets is status() with n targets like its one.
+func manyTargets(n int) watch.Status {
+	s := status()
+	one := s.Targets[0]
+	s.Targets = nil
+	for i := range n {
+		t := one
+		t.Target, t.Addr = fmt.Sprintf("198.18.100.%d", i+1), fmt.Sprintf("198.18.100.%d", i+1)
+		s.Targets = append(s.Targets, t)
+	}
+	return s
+}

@@ -1,10 +1,12 @@
 // Package metrics is netdx watch's Prometheus endpoint, and the only
 // package of netdx that imports prometheus/client_golang.
 //
-// /metrics serves a Collector that reads the watch's Status at each
-// scrape and turns it into constant metrics (client_golang's habit: no
-// global gauges to keep in step), with client_golang's process and Go
-// collectors for the watcher's own health:
+// /metrics serves an Exporter that reads the watch's Status at each
+// scrape, with client_golang's process and Go collectors for the
+// watcher's own health. The exporter is a client_golang
+// TransactionalGatherer: it keeps the per-target series between scrapes
+// and rewrites their values in place while it holds the page, so that a
+// scrape of hundreds of targets costs the text encoding and little else:
 //
 //	netdx_target_info{target,addr}                 1: the address a target resolved to
 //	netdx_echo_rtt_seconds{target}                 histogram of echo RTTs (kernel timestamps)
@@ -35,6 +37,7 @@
 // reaches the port can make netdx probe any address: listen on a trusted
 // address.
 //
-// Privileges: the collector none; /probe those of the checks (CAP_NET_RAW).
-// The handler and the collector are safe for concurrent use.
+// Privileges: the exporter none; /probe those of the checks (CAP_NET_RAW).
+// The handler and the exporter are safe for concurrent use (scrapes of
+// /metrics take turns).
 package metrics

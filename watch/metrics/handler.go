@@ -7,25 +7,27 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
 	"netdx/check"
 )
 
 // Config configures the HTTP endpoints.
 type Config struct {
-	// Collector is the watch's collector for /metrics; nil serves the
+	// Exporter is the watch's metrics for /metrics; nil serves the
 	// watcher's own health only.
-	Collector *Collector
+	Exporter *Exporter
 	// Probe configures /probe; a nil Resolve disables it (404).
 	Probe ProbeConfig
 }
 
-// Handler serves /metrics (the watch's collector, with client_golang's
+// Handler serves /metrics (the watch's exporter, with client_golang's
 // process and Go collectors: the watcher's own health) and
 // /probe?target=…&module=icmp|trace|diagnose (one check of one target,
 // answered with a fresh registry, so that one Prometheus can drive many
@@ -33,11 +35,12 @@ type Config struct {
 func Handler(cfg Config) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
-	if cfg.Collector != nil {
-		reg.MustRegister(cfg.Collector)
+	var g prometheus.TransactionalGatherer = prometheus.ToTransactionalGatherer(reg)
+	if cfg.Exporter != nil {
+		g = merged{reg, cfg.Exporter}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	mux.Handle("/metrics", promhttp.HandlerForTransactional(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	if cfg.Probe.Resolve != nil {
 		pc := cfg.Probe
 		if pc.MaxConcurrent == 0 {
@@ -60,6 +63,22 @@ func Handler(cfg Config) http.Handler {
 			html.EscapeString(fmt.Sprint(Modules)))
 	})
 	return mux
+}
+
+// merged is the registry's families (the process and Go collectors:
+// other names than netdx_) and the exporter's, in name order.
+type merged struct {
+	reg *prometheus.Registry
+	exp *Exporter
+}
+
+func (m merged) Gather() ([]*dto.MetricFamily, func(), error) {
+	own, err := m.reg.Gather()
+	fams, done, _ := m.exp.Gather()
+	all := make([]*dto.MetricFamily, 0, len(own)+len(fams))
+	all = append(append(all, own...), fams...)
+	slices.SortFunc(all, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return all, done, err
 }
 
 // serve answers one /probe request.

@@ -10,12 +10,16 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"netdx/check"
 	"netdx/diagnose"
@@ -50,17 +54,29 @@ func status() watch.Status {
 	}
 }
 
-func collector() *Collector {
-	return NewCollector(fixed(status()), []Sink{{Name: "journal", Dropped: func() uint64 { return 4 }}},
+func exporter() *Exporter {
+	return NewExporter(fixed(status()), []Sink{{Name: "journal", Dropped: func() uint64 { return 4 }}},
 		func() audit.Stats {
 			return audit.Stats{Listeners: 2, Connections: 3, Closed: 1, Feed: true, Tracked: 9}
 		})
 }
 
-// TestCollectorValues pins names, labels and values a user's queries and
+// gathered is an exporter read as a plain Gatherer, through
+// client_golang's merging of gatherers, which checks each family for
+// consistency (label names sorted, no duplicate series, types that match
+// the values): what a Registry would refuse to expose.
+func gathered(e *Exporter) prometheus.Gatherer {
+	return prometheus.Gatherers{prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		fams, done, err := e.Gather()
+		defer done()
+		return fams, err
+	})}
+}
+
+// TestExporterValues pins names, labels and values a user's queries and
 // alerts read.
-func TestCollectorValues(t *testing.T) {
-	c := collector()
+func TestExporterValues(t *testing.T) {
+	c := gathered(exporter())
 	want := `
 # HELP netdx_echo_loss_ratio Share of the echo requests in the rules' window that were lost.
 # TYPE netdx_echo_loss_ratio gauge
@@ -92,14 +108,14 @@ netdx_sink_records_dropped_total{sink="journal"} 4
 netdx_audit_events_total{event="connection"} 3
 netdx_audit_events_total{event="listener"} 2
 `
-	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "netdx_echo_loss_ratio", "netdx_echo_requests_total",
+	if err := testutil.GatherAndCompare(c, strings.NewReader(want), "netdx_echo_loss_ratio", "netdx_echo_requests_total",
 		"netdx_path_hops", "netdx_target_info", "netdx_interface_drop_ratio", "netdx_interface_promiscuity", "netdx_tcp_retransmit_ratio",
 		"netdx_sink_records_dropped_total", "netdx_audit_events_total"); err != nil {
 		t.Error(err)
 	}
 	// Every kind and severity has a findings series; the raised one is 1.
-	if n := testutil.CollectAndCount(c, "netdx_findings"); n != len(Kinds)*3 {
-		t.Errorf("%d findings series, want %d", n, len(Kinds)*3)
+	if n, err := testutil.GatherAndCount(c, "netdx_findings"); err != nil || n != len(Kinds)*3 {
+		t.Errorf("%d findings series (%v), want %d", n, err, len(Kinds)*3)
 	}
 	raised := `
 # HELP netdx_findings_raised_total Findings raised since the watch started.
@@ -108,14 +124,14 @@ netdx_audit_events_total{event="listener"} 2
 	var b strings.Builder
 	b.WriteString(raised)
 	b.WriteString(`netdx_findings_raised_total{kind="path_loss",severity="warning"} 2` + "\n")
-	if err := testutil.CollectAndCompare(c, strings.NewReader(b.String()), "netdx_findings_raised_total"); err != nil {
+	if err := testutil.GatherAndCompare(c, strings.NewReader(b.String()), "netdx_findings_raised_total"); err != nil {
 		t.Error(err)
 	}
 	// The histogram: cumulative buckets, count and sum in seconds.
-	if err := testutil.CollectAndCompare(c, strings.NewReader(histogram()), "netdx_echo_rtt_seconds"); err != nil {
+	if err := testutil.GatherAndCompare(c, strings.NewReader(histogram()), "netdx_echo_rtt_seconds"); err != nil {
 		t.Error(err)
 	}
-	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
+	if problems, err := testutil.GatherAndLint(c); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %+v", err, problems)
 	}
 }
@@ -149,7 +165,7 @@ func TestPromtool(t *testing.T) {
 		}
 		t.Skip("needs promtool (apt-get install prometheus)")
 	}
-	srv := httptest.NewServer(Handler(Config{Collector: collector()}))
+	srv := httptest.NewServer(Handler(Config{Exporter: exporter()}))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/metrics")
 	if err != nil {
@@ -199,4 +215,89 @@ func TestProbeRequests(t *testing.T) {
 	if resp, _ := http.Get(srv.URL + "/nothing"); resp.StatusCode != 404 {
 		t.Errorf("/nothing: %d", resp.StatusCode)
 	}
+}
+
+// moving is a source whose status the test changes between scrapes.
+type moving struct {
+	mu sync.Mutex
+	s  watch.Status
+}
+
+func (m *moving) Status() watch.Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.s
+	s.Targets = slices.Clone(s.Targets)
+	return s
+}
+
+func (m *moving) set(f func(*watch.Status)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f(&m.s)
+}
+
+// TestExporterRewritesInPlace: the per-target series kept between scrapes
+// show each scrape's values, series come and go with the evidence, and a
+// new set of targets replaces the old one.
+func TestExporterRewritesInPlace(t *testing.T) {
+	src := &moving{s: status()}
+	two := src.s.Targets[0]
+	two.Target, two.Addr, two.Window, two.Path, two.PathTime = "b-second", "198.18.3.9", 0, nil, time.Time{}
+	src.s.Targets = append(src.s.Targets, two)
+	e := NewExporter(src, nil, nil)
+	g := gathered(e)
+	want := func(text string, names ...string) {
+		t.Helper()
+		if err := testutil.GatherAndCompare(g, strings.NewReader(text), names...); err != nil {
+			t.Error(err)
+		}
+	}
+	const reqHelp = "# HELP netdx_echo_requests_total Echo requests decided (answered or lost).\n# TYPE netdx_echo_requests_total counter\n"
+	const lossHelp = "# HELP netdx_echo_loss_ratio Share of the echo requests in the rules' window that were lost.\n# TYPE netdx_echo_loss_ratio gauge\n"
+	want(reqHelp+"netdx_echo_requests_total{target=\"b-second\"} 10\nnetdx_echo_requests_total{target=\"dst\"} 10\n", "netdx_echo_requests_total")
+	want(lossHelp+"netdx_echo_loss_ratio{target=\"dst\"} 0.2\n", "netdx_echo_loss_ratio")
+
+	src.set(func(s *watch.Status) {
+		s.Targets[0].Totals.Sent, s.Targets[0].Window, s.Targets[0].LossPct = 25, 0, 0
+		s.Targets[1].Totals.Sent, s.Targets[1].Window, s.Targets[1].LossPct = 11, 10, 50
+	})
+	want(reqHelp+"netdx_echo_requests_total{target=\"b-second\"} 11\nnetdx_echo_requests_total{target=\"dst\"} 25\n", "netdx_echo_requests_total")
+	want(lossHelp+"netdx_echo_loss_ratio{target=\"b-second\"} 0.5\n", "netdx_echo_loss_ratio")
+
+	src.set(func(s *watch.Status) {
+		s.Targets = s.Targets[:1]
+		s.Targets[0].Target = "other"
+	})
+	want(reqHelp+"netdx_echo_requests_total{target=\"other\"} 25\n", "netdx_echo_requests_total")
+	if n, err := testutil.GatherAndCount(g, "netdx_echo_rtt_seconds"); err != nil || n != 1 {
+		t.Errorf("%d histograms (%v), want 1", n, err)
+	}
+}
+
+// TestExporterConcurrentScrapes: scrapes at once each get a whole,
+// consistent page while the status moves (run with -race).
+func TestExporterConcurrentScrapes(t *testing.T) {
+	src := &moving{s: manyTargets(254)}
+	srv := httptest.NewServer(Handler(Config{Exporter: NewExporter(src, nil, nil)}))
+	defer srv.Close()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 5 {
+				src.set(func(s *watch.Status) { s.Targets[0].Totals.Sent = uint64(100*w + i) })
+				resp, err := http.Get(srv.URL + "/metrics")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if n := bytes.Count(body, []byte("netdx_echo_requests_total{")); n != 254 {
+					t.Errorf("%d request series in one page", n)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
