@@ -269,6 +269,9 @@ func (c *Conn) ReadPacket(buf []byte) (Packet, error) {
 	if err != nil {
 		return Packet{}, err
 	}
+	if m.truncated {
+		return Packet{}, fmt.Errorf("%w: larger than the %d-byte read buffer", ErrMalformed, len(buf))
+	}
 	return decodePacket(c.raw, c.v6, m, time.Now())
 }
 
@@ -278,6 +281,8 @@ type message struct {
 	oob    []byte
 	from   netip.Addr
 	queued bool // read from the error queue
+	// truncated: the packet was larger than the buffer (MSG_TRUNC).
+	truncated bool
 }
 
 // recv returns the next message: one left from the last batch, else one
@@ -311,7 +316,8 @@ func (c *Conn) recv(buf []byte) (message, error) {
 	c.next++
 	c.left.Store(c.next < c.n)
 	n := copy(buf, b.Buffers[0][:b.N])
-	return message{data: buf[:n], oob: b.OOB[:b.NN], from: addrOf(b.Addr)}, nil
+	return message{data: buf[:n], oob: b.OOB[:b.NN], from: addrOf(b.Addr),
+		truncated: b.Flags&unix.MSG_TRUNC != 0 || n < b.N}, nil
 }
 
 // readBatch reads up to batchLen messages of up to size bytes each.

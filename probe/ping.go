@@ -174,7 +174,7 @@ func (e *engine) loop(ctx context.Context) []Result {
 	for f, c := range e.conns {
 		if c != nil {
 			wg.Add(1)
-			go read(c, f, in, done, &wg)
+			go read(c, f, readSize(e.cfg.Size), in, done, &wg)
 		}
 	}
 	defer func() {
@@ -219,10 +219,20 @@ func (e *engine) loop(ctx context.Context) []Result {
 	return e.results()
 }
 
-// read hands c's packets to the loop until c is closed.
-func read(c conn, f int, out chan<- inbound, done <-chan struct{}, wg *sync.WaitGroup) {
+// readSize is the read buffer for echo requests of payload bytes: their
+// replies with the largest IPv4 header, and never less than the IPv6
+// minimum MTU, the bound of any ICMP error (RFC 1812 keeps IPv4's to 576
+// bytes, RFC 4443 IPv6's to 1280). A larger packet is read truncated and
+// refused (ErrMalformed), not parsed in part.
+func readSize(payload int) int {
+	return max(2048, 60+8+payload)
+}
+
+// read hands c's packets to the loop until c is closed, in buffers of size
+// bytes.
+func read(c conn, f, size int, out chan<- inbound, done <-chan struct{}, wg *sync.WaitGroup) {
 	defer wg.Done()
-	buf := make([]byte, 65536)
+	buf := make([]byte, size)
 	for {
 		p, err := c.ReadPacket(buf)
 		if errors.Is(err, ErrMalformed) {

@@ -122,9 +122,10 @@ func (c *Conn) setPMTUDiscovery(o WriteOptions) error {
 func (c *Conn) waitDatagram(buf []byte) (m message, ok bool, err error) {
 	err = c.rc.Read(func(fd uintptr) bool {
 		for range 4 {
-			n, oobn, _, from, rerr := unix.Recvmsg(int(fd), buf, c.eoob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+			n, oobn, flags, from, rerr := unix.Recvmsg(int(fd), buf, c.eoob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
 			if rerr == nil {
-				m, ok = message{data: buf[:n], oob: c.eoob[:oobn], from: sockaddrAddr(from), queued: true}, true
+				m, ok = message{data: buf[:n], oob: c.eoob[:oobn], from: sockaddrAddr(from), queued: true,
+					truncated: flags&unix.MSG_TRUNC != 0}, true
 				return true
 			}
 			var one [1]byte

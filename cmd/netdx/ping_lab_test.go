@@ -207,6 +207,11 @@ func TestIntegrationPingOptions(t *testing.T) {
 	if r := pingJSON(t, out).Targets[0]; code != 0 || r.Received != 2 {
 		t.Errorf("-M dont -s 2000 (fragmented): exit %d, %+v", code, r)
 	}
+	// Replies larger than the smallest read buffer: the buffer follows -s.
+	code, out, _ = netdxIn(t, p.Src, nil, "ping", "--json", "-s", "9000", "-c", "2", "-i", "0.2", dst)
+	if r := pingJSON(t, out).Targets[0]; code != 0 || r.Received != 2 || r.Invalid != 0 {
+		t.Errorf("-s 9000 (fragmented): exit %d, %+v", code, r)
+	}
 }
 
 // TestIntegrationPingDuplicates has the router duplicate every echo
