@@ -3,10 +3,10 @@
 //
 // /metrics serves an Exporter that reads the watch's Status at each
 // scrape, with client_golang's process and Go collectors for the
-// watcher's own health. The exporter is a client_golang
-// TransactionalGatherer: it keeps the per-target series between scrapes
-// and rewrites their values in place while it holds the page, so that a
-// scrape of hundreds of targets costs the text encoding and little else:
+// watcher's own health. The exporter is a client_golang Gatherer that lays
+// out each scrape's protobufs in a few arrays (no registry, no constant
+// metric per series, nothing kept between scrapes), so that a scrape of
+// hundreds of targets costs the text encoding and little else:
 //
 //	netdx_target_info{target,addr}                 1: the address a target resolved to
 //	netdx_echo_rtt_seconds{target}                 histogram of echo RTTs (kernel timestamps)
@@ -38,6 +38,5 @@
 // address.
 //
 // Privileges: the exporter none; /probe those of the checks (CAP_NET_RAW).
-// The handler and the exporter are safe for concurrent use (scrapes of
-// /metrics take turns).
+// The handler and the exporter are safe for concurrent use.
 package metrics

@@ -3,7 +3,6 @@ package metrics
 import (
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -27,31 +26,22 @@ type Sink struct {
 }
 
 // Exporter turns a watch's Status into the netdx_ metric families at
-// each scrape, as a client_golang TransactionalGatherer. The per-target
-// series, nearly all of a page of hundreds of targets, are kept between
-// scrapes and rewritten in place: a scrape holds the exporter until its
-// page is written (the gatherer's done), so no two scrapes share them,
-// and a scrape of 254 targets allocates a few hundred objects instead of
-// fifty thousand. The rest (host, findings, the watch's own counts) is
-// made afresh: a few hundred series.
+// each scrape, as a client_golang Gatherer that makes the protobufs
+// itself: the per-target series, nearly all of a page of hundreds of
+// targets, are laid out in a few arrays per scrape (a scrape of 254
+// targets allocates a few dozen objects, not fifty thousand, and nothing
+// is kept between scrapes); the rest (host, findings, the watch's own
+// counts) is a few hundred series made one by one.
 type Exporter struct {
 	src   Source
 	sinks []Sink
 	audit func() audit.Stats
-
-	mu      sync.Mutex // held from Gather to done
-	targets []*targetSeries
-	tfams   [len(targetFamilies)]*dto.MetricFamily
 }
 
 // NewExporter returns an exporter of src's status, its sinks' drops and,
 // when auditStats is set, the connection audit's counts.
 func NewExporter(src Source, sinks []Sink, auditStats func() audit.Stats) *Exporter {
-	e := &Exporter{src: src, sinks: sinks, audit: auditStats}
-	for i, f := range targetFamilies {
-		e.tfams[i] = f.family()
-	}
-	return e
+	return &Exporter{src: src, sinks: sinks, audit: auditStats}
 }
 
 // family is a metric family's name (without netdx_), help and type.
@@ -71,7 +61,7 @@ const (
 	histogramT = dto.MetricType_HISTOGRAM
 )
 
-// The per-target families, in targetSeries' order.
+// The per-target families, indexed by the constants below.
 var targetFamilies = [...]family{
 	{"target_info", "A watched target and the address it resolved to (1).", gaugeT},
 	{"echo_rtt_seconds", "Round-trip time of echo replies (kernel receive timestamps).", histogramT},
@@ -94,146 +84,132 @@ const (
 	tHops
 	tReached
 	tPathFailed
+	nTarget
 )
-
-// targetSeries is one target's series, kept between scrapes: a scrape
-// writes the values through the pointers the metrics hold.
-type targetSeries struct {
-	target, addr string
-	metrics      [len(targetFamilies)]dto.Metric
-	values       [len(targetFamilies)]float64
-	count        uint64
-	sum          float64
-	bounds       []float64
-	cumulative   []uint64
-}
-
-// newTargetSeries makes t's series: the label pairs shared by all, the
-// histogram's buckets for bounds.
-func newTargetSeries(target, addr string, bounds []float64) *targetSeries {
-	return &targetSeries{target: target, addr: addr, bounds: bounds, cumulative: make([]uint64, len(bounds))}
-}
-
-// wire points ts's metrics at its values.
-func (ts *targetSeries) wire() {
-	tl := []*dto.LabelPair{pair("target", ts.target)}
-	for i := range ts.metrics {
-		m := &ts.metrics[i]
-		m.Label = tl
-		switch targetFamilies[i].typ {
-		case gaugeT:
-			m.Gauge = &dto.Gauge{Value: &ts.values[i]}
-		case counterT:
-			m.Counter = &dto.Counter{Value: &ts.values[i]}
-		case histogramT:
-			h := &dto.Histogram{SampleCount: &ts.count, SampleSum: &ts.sum}
-			for j := range ts.bounds {
-				h.Bucket = append(h.Bucket, &dto.Bucket{UpperBound: &ts.bounds[j], CumulativeCount: &ts.cumulative[j]})
-			}
-			m.Histogram = h
-		}
-	}
-	ts.metrics[tInfo].Label = []*dto.LabelPair{pair("addr", ts.addr), tl[0]}
-	ts.values[tInfo] = 1
-}
 
 func pair(name, value string) *dto.LabelPair { return &dto.LabelPair{Name: &name, Value: &value} }
 
-// Gather returns the netdx_ families of the status now, sorted by name;
-// done must be called once the page is written.
-func (e *Exporter) Gather() ([]*dto.MetricFamily, func(), error) {
-	e.mu.Lock()
+// Gather returns the netdx_ families of the status now, sorted by name.
+func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
 	s := e.src.Status()
 	var p page
 	e.gatherRest(s, &p)
-	e.gatherTargets(s.Targets, &p)
+	gatherTargets(s.Targets, &p)
 	slices.SortFunc(p.fams, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
-	return p.fams, e.mu.Unlock, nil
+	return p.fams, nil
 }
 
-// gatherTargets rewrites the per-target series in place, in the order of
-// the targets' names (the order client_golang's registry would give).
-func (e *Exporter) gatherTargets(targets []watch.TargetStatus, p *page) {
-	if !e.sameTargets(targets) {
-		e.targets = make([]*targetSeries, len(targets))
-		for i, t := range targets {
-			e.targets[i] = newTargetSeries(t.Target, t.Addr, slices.Clone(t.Buckets))
-		}
-		slices.SortFunc(e.targets, func(a, b *targetSeries) int {
-			if c := strings.Compare(a.target, b.target); c != 0 {
-				return c
+// targetArrays holds one scrape's per-target protobufs, a slot per target
+// and family: a handful of allocations whatever the number of targets.
+type targetArrays struct {
+	metrics  []dto.Metric
+	values   []float64
+	gauges   []dto.Gauge
+	counters []dto.Counter
+	hists    []dto.Histogram
+	buckets  []dto.Bucket
+	bptrs    []*dto.Bucket
+	counts   []uint64
+	sums     []float64
+	pairs    []dto.LabelPair
+	labels   []*dto.LabelPair
+}
+
+// gatherTargets adds the per-target families, their series in the order
+// of the targets' names (the order client_golang's registry gives).
+func gatherTargets(targets []watch.TargetStatus, p *page) {
+	n := len(targets)
+	if n == 0 {
+		return
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(targets[a].Target, targets[b].Target) })
+	nb := len(targets[0].Buckets)
+	a := targetArrays{
+		metrics: make([]dto.Metric, n*nTarget), values: make([]float64, n*nTarget),
+		gauges: make([]dto.Gauge, n*nTarget), counters: make([]dto.Counter, n*nTarget),
+		hists: make([]dto.Histogram, n), sums: make([]float64, n), counts: make([]uint64, n*(nb+1)),
+		buckets: make([]dto.Bucket, n*nb), bptrs: make([]*dto.Bucket, n*nb),
+		pairs: make([]dto.LabelPair, 2*n), labels: make([]*dto.LabelPair, 3*n),
+	}
+	var fams [nTarget]*dto.MetricFamily
+	for f := range fams {
+		fams[f] = targetFamilies[f].family()
+		fams[f].Metric = make([]*dto.Metric, 0, n)
+	}
+	// Names and addresses point into targets, this scrape's own copy.
+	tName, aName := "target", "addr"
+	for k, i := range order {
+		t := &targets[i]
+		a.pairs[2*k] = dto.LabelPair{Name: &tName, Value: &t.Target}
+		a.pairs[2*k+1] = dto.LabelPair{Name: &aName, Value: &t.Addr}
+		a.labels[3*k] = &a.pairs[2*k]
+		a.labels[3*k+1], a.labels[3*k+2] = &a.pairs[2*k+1], &a.pairs[2*k]
+		target, info := a.labels[3*k:3*k+1:3*k+1], a.labels[3*k+1:3*k+3:3*k+3]
+		present := setTarget(t, a.values[k*nTarget:(k+1)*nTarget])
+		for f := range nTarget {
+			if !present[f] {
+				continue
 			}
-			return strings.Compare(a.addr, b.addr)
-		})
-		for _, ts := range e.targets {
-			ts.wire()
-		}
-	}
-	byName := make(map[string]*watch.TargetStatus, len(targets))
-	for i := range targets {
-		byName[targets[i].Target+"\x00"+targets[i].Addr] = &targets[i]
-	}
-	for _, mf := range e.tfams {
-		mf.Metric = mf.Metric[:0]
-	}
-	for _, ts := range e.targets {
-		t := byName[ts.target+"\x00"+ts.addr]
-		if t == nil {
-			continue // a duplicate name: its first status only
-		}
-		delete(byName, ts.target+"\x00"+ts.addr)
-		present := ts.set(t)
-		for j, mf := range e.tfams {
-			if present[j] {
-				mf.Metric = append(mf.Metric, &ts.metrics[j])
+			j := k*nTarget + f
+			m := &a.metrics[j]
+			m.Label = target
+			switch targetFamilies[f].typ {
+			case gaugeT:
+				a.gauges[j].Value = &a.values[j]
+				m.Gauge = &a.gauges[j]
+			case counterT:
+				a.counters[j].Value = &a.values[j]
+				m.Counter = &a.counters[j]
+			case histogramT:
+				m.Histogram = a.histogram(k, t, nb)
 			}
+			fams[f].Metric = append(fams[f].Metric, m)
 		}
+		a.metrics[k*nTarget+tInfo].Label = info
 	}
-	for _, mf := range e.tfams {
+	for _, mf := range fams {
 		if len(mf.Metric) > 0 {
 			p.fams = append(p.fams, mf)
 		}
 	}
 }
 
-// sameTargets reports whether the kept series are targets' (same names,
-// addresses and bucket bounds), which is the rule: a watch's targets are
-// fixed when it starts.
-func (e *Exporter) sameTargets(targets []watch.TargetStatus) bool {
-	if len(e.targets) != len(targets) {
-		return false
-	}
-	seen := make(map[string]int, len(targets))
-	for _, ts := range e.targets {
-		seen[ts.target+"\x00"+ts.addr]++
-	}
-	for _, t := range targets {
-		k := t.Target + "\x00" + t.Addr
-		if seen[k] == 0 {
-			return false
-		}
-		seen[k]--
-	}
-	return len(targets) == 0 || slices.Equal(e.targets[0].bounds, targets[0].Buckets)
-}
-
-// set writes t's values and reports which of its series exist now.
-func (ts *targetSeries) set(t *watch.TargetStatus) (present [len(targetFamilies)]bool) {
-	present[tInfo] = true
-	present[tRTT], present[tRequests], present[tReplies], present[tErrors] = true, true, true, true
+// histogram fills target k's histogram: cumulative counts per bound (the
+// bounds shared by all targets), count and sum in seconds.
+func (a *targetArrays) histogram(k int, t *watch.TargetStatus, nb int) *dto.Histogram {
+	h := &a.hists[k]
+	counts := a.counts[k*(nb+1) : (k+1)*(nb+1)]
 	var cum uint64
-	for i := range ts.cumulative {
+	for i := range min(nb, len(t.Buckets)) {
 		if i < len(t.Totals.Buckets) {
 			cum += t.Totals.Buckets[i]
 		}
-		ts.cumulative[i] = cum
+		counts[i] = cum
+		b := &a.buckets[k*nb+i]
+		b.UpperBound, b.CumulativeCount = &t.Buckets[i], &counts[i]
+		a.bptrs[k*nb+i] = b
 	}
-	ts.count, ts.sum = t.Totals.Received, t.Totals.RTTSum.Seconds()
-	ts.values[tRequests] = float64(t.Totals.Sent)
-	ts.values[tReplies] = float64(t.Totals.Received)
-	ts.values[tErrors] = float64(t.Totals.Errors)
+	counts[nb] = t.Totals.Received
+	a.sums[k] = t.Totals.RTTSum.Seconds()
+	h.SampleCount, h.SampleSum = &counts[nb], &a.sums[k]
+	h.Bucket = a.bptrs[k*nb : k*nb+min(nb, len(t.Buckets))]
+	return h
+}
+
+// setTarget writes t's values of the families' index and reports which of
+// its series exist now.
+func setTarget(t *watch.TargetStatus, v []float64) (present [nTarget]bool) {
+	present[tInfo], present[tRTT], present[tRequests], present[tReplies], present[tErrors] = true, true, true, true, true
+	v[tInfo] = 1
+	v[tRequests] = float64(t.Totals.Sent)
+	v[tReplies] = float64(t.Totals.Received)
+	v[tErrors] = float64(t.Totals.Errors)
 	if t.Window > 0 {
-		present[tLoss], ts.values[tLoss] = true, t.LossPct/100
+		present[tLoss], v[tLoss] = true, t.LossPct/100
 	}
 	if pr := t.Path; pr != nil {
 		hops := pr.TargetTTL
@@ -244,11 +220,11 @@ func (ts *targetSeries) set(t *watch.TargetStatus) (present [len(targetFamilies)
 				}
 			}
 		}
-		present[tHops], ts.values[tHops] = true, float64(hops)
-		present[tReached], ts.values[tReached] = true, b2f(pr.Reached)
+		present[tHops], v[tHops] = true, float64(hops)
+		present[tReached], v[tReached] = true, b2f(pr.Reached)
 	}
 	if !t.PathTime.IsZero() {
-		present[tPathFailed], ts.values[tPathFailed] = true, b2f(t.PathError != "")
+		present[tPathFailed], v[tPathFailed] = true, b2f(t.PathError != "")
 	}
 	return present
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
 
 	"netdx/check"
 	"netdx/diagnose"
@@ -66,11 +65,7 @@ func exporter() *Exporter {
 // consistency (label names sorted, no duplicate series, types that match
 // the values): what a Registry would refuse to expose.
 func gathered(e *Exporter) prometheus.Gatherer {
-	return prometheus.Gatherers{prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
-		fams, done, err := e.Gather()
-		defer done()
-		return fams, err
-	})}
+	return prometheus.Gatherers{e}
 }
 
 // TestExporterValues pins names, labels and values a user's queries and
@@ -237,10 +232,10 @@ func (m *moving) set(f func(*watch.Status)) {
 	f(&m.s)
 }
 
-// TestExporterRewritesInPlace: the per-target series kept between scrapes
-// show each scrape's values, series come and go with the evidence, and a
-// new set of targets replaces the old one.
-func TestExporterRewritesInPlace(t *testing.T) {
+// TestExporterFollowsStatus: each scrape shows that moment's values,
+// series come and go with the evidence, and a new set of targets replaces
+// the old one.
+func TestExporterFollowsStatus(t *testing.T) {
 	src := &moving{s: status()}
 	two := src.s.Targets[0]
 	two.Target, two.Addr, two.Window, two.Path, two.PathTime = "b-second", "198.18.3.9", 0, nil, time.Time{}
@@ -276,7 +271,8 @@ func TestExporterRewritesInPlace(t *testing.T) {
 }
 
 // TestExporterConcurrentScrapes: scrapes at once each get a whole,
-// consistent page while the status moves (run with -race).
+// consistent page while the status moves; they share nothing (run with
+// -race).
 func TestExporterConcurrentScrapes(t *testing.T) {
 	src := &moving{s: manyTargets(254)}
 	srv := httptest.NewServer(Handler(Config{Exporter: NewExporter(src, nil, nil)}))

@@ -35,12 +35,12 @@ type Config struct {
 func Handler(cfg Config) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
-	var g prometheus.TransactionalGatherer = prometheus.ToTransactionalGatherer(reg)
+	var g prometheus.Gatherer = reg
 	if cfg.Exporter != nil {
 		g = merged{reg, cfg.Exporter}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerForTransactional(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	if cfg.Probe.Resolve != nil {
 		pc := cfg.Probe
 		if pc.MaxConcurrent == 0 {
@@ -72,13 +72,16 @@ type merged struct {
 	exp *Exporter
 }
 
-func (m merged) Gather() ([]*dto.MetricFamily, func(), error) {
+// Gather merges without client_golang's checks of every series (Gatherers
+// would hash each of thousands): the exporter's families are consistent
+// by construction, which its tests check through those very checks.
+func (m merged) Gather() ([]*dto.MetricFamily, error) {
 	own, err := m.reg.Gather()
-	fams, done, _ := m.exp.Gather()
+	fams, _ := m.exp.Gather()
 	all := make([]*dto.MetricFamily, 0, len(own)+len(fams))
 	all = append(append(all, own...), fams...)
 	slices.SortFunc(all, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
-	return all, done, err
+	return all, err
 }
 
 // serve answers one /probe request.
