@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -257,4 +258,53 @@ func dropCap(c int) error {
 	}
 	data[c/32].Effective &^= 1 << (uint(c) % 32)
 	return unix.Capset(&hdr, &data[0])
+}
+
+// TestIntegrationConnEchoIDFilter: two raw sockets on one host; the echo
+// replies to one never reach the other (its kernel filter drops another
+// id's), while an ICMP error still reaches both.
+func TestIntegrationConnEchoIDFilter(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	for _, dst := range []netip.Addr{p.Target4(), p.Target6()} {
+		t.Run(dst.String(), func(t *testing.T) {
+			a := listenIn(t, p.Src, ConnConfig{IPv6: dst.Is6(), Mode: ModeRaw})
+			b := listenIn(t, p.Src, ConnConfig{IPv6: dst.Is6(), Mode: ModeRaw})
+			if a.ID() == b.ID() {
+				t.Skip("both sockets drew the same random echo id")
+			}
+			for seq := 1; seq <= 5; seq++ {
+				echoOnce(t, a, dst, seq)
+			}
+			buf := make([]byte, 1500)
+			b.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+			for {
+				pkt, err := b.ReadPacket(buf)
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(pkt.Data) > 0 && (pkt.Data[0] == 0 || pkt.Data[0] == 129) {
+					t.Fatalf("socket with id %d read an echo reply to id %d: % x", b.ID(), a.ID(), pkt.Data[:8])
+				}
+			}
+			// A probe with TTL 1 to dst: the router's time exceeded
+			// reaches b too (errors pass; icmpmsg tells whose they are).
+			var typ icmp.Type = ipv4.ICMPTypeEcho
+			if dst.Is6() {
+				typ = ipv6.ICMPTypeEchoRequest
+			}
+			req, _ := (&icmp.Message{Type: typ, Body: &icmp.Echo{ID: a.ID(), Seq: 9, Data: []byte("ttl 1")}}).Marshal(nil)
+			if _, err := a.WriteTo(req, dst, WriteOptions{TTL: 1}); err != nil {
+				t.Fatal(err)
+			}
+			b.SetReadDeadline(time.Now().Add(3 * time.Second))
+			pkt, err := b.ReadPacket(buf)
+			if err != nil || len(pkt.Data) == 0 || (pkt.Data[0] != 11 && pkt.Data[0] != 3) {
+				t.Fatalf("no time exceeded on the other socket: %v % x", err, pkt.Data)
+			}
+		})
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"syscall"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
 
@@ -15,8 +16,8 @@ import (
 
 // setup wraps c.pc in x/net's ipv4 or ipv6 PacketConn and sets what x/net
 // covers: the TTL (hop limit) control message on reads and, on a raw
-// socket, the ICMP filter. It also reads the default TTL and picks the
-// echo id.
+// socket, the ICMP type filter. It also reads the default TTL and picks
+// the echo id, which a raw socket's BPF filter then asks of echo replies.
 func (c *Conn) setup() error {
 	sc, ok := c.pc.(syscall.Conn)
 	if !ok {
@@ -83,5 +84,16 @@ func (c *Conn) setup() error {
 		return fmt.Errorf("probe: random echo id: %w", err)
 	}
 	c.id = int(binary.BigEndian.Uint16(b[:]))
+	prog, err := bpf.Assemble(echoIDFilter(c.v6, c.id))
+	if err == nil {
+		if c.v6 {
+			err = c.p6.SetBPF(prog)
+		} else {
+			err = c.p4.SetBPF(prog)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("probe: set the echo id filter: %w", err)
+	}
 	return nil
 }
