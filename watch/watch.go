@@ -157,6 +157,14 @@ func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 	for {
 		select {
 		case <-ctx.Done():
+			// A stop does not lose what was measured since the last
+			// round: one more, however short (its counts say how
+			// short).
+			if w.cfg.RoundEvery > 0 && w.echoes != nil {
+				if r := w.round(seq+1, marks); r.Sent() > 0 {
+					w.emit(ctx, record.Record{Time: time.Now(), Kind: record.KindRound, Round: r}, fail)
+				}
+			}
 			return
 		case <-tick.C:
 		}

@@ -359,6 +359,39 @@ func TestIntegrationWatch(t *testing.T) {
 	}
 }
 
+// TestIntegrationWatchStopRound: a watch stopped before its first journal
+// round (every hour) writes one round on SIGTERM with what it measured,
+// not nothing.
+func TestIntegrationWatchStopRound(t *testing.T) {
+	bin := netdxBinary(t)
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{})
+	journal := filepath.Join(t.TempDir(), "watch.jsonl")
+	cmd := p.Src.Command(context.Background(), bin, "watch", "--no-host", "--interval", "100ms", "--journal-rounds", "1h",
+		"--path-interval", "0", "--journal", journal, p.Target4().String())
+	if err := p.Src.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	// A second and a half of requests every 100 ms, answered at once.
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("netdx watch after SIGTERM: %v, want exit 0", err)
+	}
+	var rounds []*record.Round
+	for _, r := range journalRecords(t, journal) {
+		if r.Kind == record.KindRound {
+			rounds = append(rounds, r.Round)
+		}
+	}
+	if len(rounds) != 1 || len(rounds[0].Targets) != 1 || rounds[0].Targets[0].Sent == 0 ||
+		rounds[0].Targets[0].Received != rounds[0].Targets[0].Sent {
+		t.Fatalf("rounds in the journal after the stop: %+v, want one with the requests sent, all answered", rounds)
+	}
+}
+
 // TestIntegrationWatchKill9: netdx watch writing round records as fast as
 // it can (50 targets every 10 ms) is killed with SIGKILL mid-write, then
 // started again on the same journal and killed again, then once more, its

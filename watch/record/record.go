@@ -50,6 +50,15 @@ type Round struct {
 	Targets []TargetRound `json:"targets"`
 }
 
+// Sent is the requests decided in the round, over all its targets.
+func (r *Round) Sent() int {
+	n := 0
+	for _, t := range r.Targets {
+		n += t.Sent
+	}
+	return n
+}
+
 // TargetRound is a target's echo statistics over one round; the fields are
 // those of netdx ping's JSON contract.
 type TargetRound struct {
