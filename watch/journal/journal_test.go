@@ -361,6 +361,8 @@ func TestRetry(t *testing.T) {
 	waitFor(t, "a retry", func() bool { return j.Stats().WriteErrors >= 3 })
 	fs.setRoom(-1)
 	waitFor(t, "the backlog to drain on its own", func() bool { s := j.Stats(); return !s.Failing && s.Written > 0 })
+	// The writer logs right after it publishes its stats.
+	waitFor(t, "the log to say so", func() bool { return log.count("takes writes again") > 0 })
 	close(stop)
 	if log.count("takes writes again") != 1 {
 		t.Errorf("log: %s", log.String())
