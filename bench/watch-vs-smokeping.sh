@@ -76,24 +76,26 @@ measure() {
 	done
 	ticks=$(awk '{ print $14 + $15 }' "/proc/$PID/stat")
 	rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$PID/status")
+	# Private memory at the end (the rest of the RSS is the binary's pages).
+	anon=$(awk '/^RssAnon:/ { print $2 }' "/proc/$PID/status")
 	kill -TERM "$PID"
 	{ wait "$PID"; } 2>/dev/null || true
 	PID=""
 	hz=$(getconf CLK_TCK)
 	scrape=$(sort -n "$WORK/$name.scrapes" | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }')
 	samples=$(grep -c '^[a-z]' "$WORK/$name.metrics" || true)
-	echo "$ticks $hz $rss $scrape $samples" | awk '{ printf "%.2f %d %s %d\n", $1 / $2, $3, $4, $5 }'
+	echo "$ticks $hz $rss $scrape $samples $anon" | awk '{ printf "%.2f %d %s %d %d\n", $1 / $2, $3, $4, $5, $6 }'
 }
 
 echo "targets: $N, one echo request a second each, $SECS s each, one after the other"
 # shellcheck disable=SC2086
 set -- $(measure smokeping 9374 prometheus-smokeping-prober --privileged --web.listen-address=127.0.0.1:9374 -i 1s $TARGETS)
-s_cpu=$1 s_rss=$2 s_scrape=$3 s_samples=$4
-echo "smokeping_prober: CPU ${s_cpu} s, peak RSS $((s_rss / 1024)) MB, /metrics ${s_scrape} ms ($s_samples samples)"
+s_cpu=$1 s_rss=$2 s_scrape=$3 s_samples=$4 s_anon=$5
+echo "smokeping_prober: CPU ${s_cpu} s, peak RSS $((s_rss / 1024)) MB (private at the end $((s_anon / 1024)) MB), /metrics ${s_scrape} ms ($s_samples samples)"
 # shellcheck disable=SC2086
 set -- $(measure netdx 9810 "$WORK/netdx" watch --interval 1s --listen 127.0.0.1:9810 --journal "$WORK/watch.jsonl" $TARGETS)
-n_cpu=$1 n_rss=$2 n_scrape=$3 n_samples=$4
-echo "netdx watch:      CPU ${n_cpu} s, peak RSS $((n_rss / 1024)) MB, /metrics ${n_scrape} ms ($n_samples samples; traces, host checks and a journal of $(wc -l < "$WORK/watch.jsonl") records besides)"
-echo "$n_cpu $s_cpu $n_rss $s_rss $n_scrape $s_scrape" | awk '{ printf "netdx/smokeping_prober: CPU %.3f, peak RSS %.2f, scrape time %.2f\n", $1 / $2, $3 / $4, $5 / $6 }'
+n_cpu=$1 n_rss=$2 n_scrape=$3 n_samples=$4 n_anon=$5
+echo "netdx watch:      CPU ${n_cpu} s, peak RSS $((n_rss / 1024)) MB (private at the end $((n_anon / 1024)) MB), /metrics ${n_scrape} ms ($n_samples samples; traces, host checks and a journal of $(wc -l < "$WORK/watch.jsonl") records besides)"
+echo "$n_cpu $s_cpu $n_rss $s_rss $n_scrape $s_scrape $n_anon $s_anon" | awk '{ printf "netdx/smokeping_prober: CPU %.3f, peak RSS %.2f (private %.2f), scrape time %.2f\n", $1 / $2, $3 / $4, $7 / $8, $5 / $6 }'
 replies=$(grep -c '^netdx_echo_replies_total' "$WORK/netdx.metrics" || true)
 echo "netdx targets with replies counted: $replies of $N"
