@@ -10,9 +10,14 @@
 //
 // The socket is built on golang.org/x/net: the descriptor becomes a
 // net.PacketConn driven by ipv4.PacketConn or ipv6.PacketConn (TTL, TOS,
-// ICMP filter, TTL control messages, batched reads with recvmmsg), echo
-// requests are icmp.Message values, and replies and errors are read by
-// package icmpmsg. Only what x/net lacks uses
+// ICMP type filter, TTL control messages, batched reads with recvmmsg),
+// echo requests are icmp.Message values, and replies and errors are read by
+// package icmpmsg. A raw socket also carries a BPF filter (x/net/bpf) that
+// drops echo replies of other ids in the kernel: on a host that pings a
+// lot (netdx watch's echo streams next to its traces) a socket wakes only
+// for its own replies and for errors. Reads are sized by the payload (2
+// KiB at least, the bound of any ICMP error); a larger packet is refused
+// as truncated, never parsed in part. Only what x/net lacks uses
 // golang.org/x/sys/unix directly (sys_linux.go): opening the socket,
 // SO_TIMESTAMPNS, the error queue (IP_RECVERR), path MTU discovery,
 // SO_BINDTODEVICE and bind.
