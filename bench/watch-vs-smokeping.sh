@@ -6,7 +6,7 @@
 # watch does more: traces each path once a minute, checks this host every
 # second (interfaces, sniffers, retransmits, listeners, gateways), keeps a
 # journal. Prints each one's CPU seconds, peak RSS and /metrics scrape time
-# (median of the scrapes made every 2 s during the run; the scrapes count in
+# (median of the scrapes made every second during the run; they count in
 # the CPU and memory too), and the ratios.
 #
 # Usage (as root, from the repository): bench/watch-vs-smokeping.sh [TARGETS] [SECONDS]
@@ -60,7 +60,7 @@ ip -n "$DST" -batch "$WORK/batch"
 ip netns exec "$SRC" ping -n -c 1 -W 1 198.18.1.2 >/dev/null
 
 # measure NAME PORT CMD...: runs CMD in SRC for SECS seconds, scraping
-# /metrics on PORT every 2 s; prints "cpu_s rss_kb scrape_ms samples".
+# /metrics on PORT every second; prints "cpu_s rss_kb scrape_ms samples".
 measure() {
 	name=$1 port=$2; shift 2
 	ip netns exec "$SRC" "$@" > "$WORK/$name.log" 2>&1 &
@@ -70,8 +70,8 @@ measure() {
 	: > "$WORK/$name.scrapes"
 	t=0
 	while [ $t -lt "$SECS" ]; do
-		sleep 2
-		t=$((t + 2))
+		sleep 1
+		t=$((t + 1))
 		ip netns exec "$SRC" curl -s -o "$WORK/$name.metrics" -w '%{time_total}\n' "http://127.0.0.1:$port/metrics" >> "$WORK/$name.scrapes" || true
 	done
 	ticks=$(awk '{ print $14 + $15 }' "/proc/$PID/stat")

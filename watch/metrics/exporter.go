@@ -87,6 +87,20 @@ const (
 	nTarget
 )
 
+// How many of the per-target families are gauges and counters: the
+// arrays of one scrape hold that many per target, never more.
+var targetGauges, targetCounters = func() (g, c int) {
+	for _, f := range targetFamilies {
+		switch f.typ {
+		case gaugeT:
+			g++
+		case counterT:
+			c++
+		}
+	}
+	return g, c
+}()
+
 func pair(name, value string) *dto.LabelPair { return &dto.LabelPair{Name: &name, Value: &value} }
 
 // Gather returns the netdx_ families of the status now, sorted by name.
@@ -130,7 +144,7 @@ func gatherTargets(targets []watch.TargetStatus, p *page) {
 	nb := len(targets[0].Buckets)
 	a := targetArrays{
 		metrics: make([]dto.Metric, n*nTarget), values: make([]float64, n*nTarget),
-		gauges: make([]dto.Gauge, n*nTarget), counters: make([]dto.Counter, n*nTarget),
+		gauges: make([]dto.Gauge, 0, n*targetGauges), counters: make([]dto.Counter, 0, n*targetCounters),
 		hists: make([]dto.Histogram, n), sums: make([]float64, n), counts: make([]uint64, n*(nb+1)),
 		buckets: make([]dto.Bucket, n*nb), bptrs: make([]*dto.Bucket, n*nb),
 		pairs: make([]dto.LabelPair, 2*n), labels: make([]*dto.LabelPair, 3*n),
@@ -159,11 +173,11 @@ func gatherTargets(targets []watch.TargetStatus, p *page) {
 			m.Label = target
 			switch targetFamilies[f].typ {
 			case gaugeT:
-				a.gauges[j].Value = &a.values[j]
-				m.Gauge = &a.gauges[j]
+				a.gauges = append(a.gauges, dto.Gauge{Value: &a.values[j]})
+				m.Gauge = &a.gauges[len(a.gauges)-1]
 			case counterT:
-				a.counters[j].Value = &a.values[j]
-				m.Counter = &a.counters[j]
+				a.counters = append(a.counters, dto.Counter{Value: &a.values[j]})
+				m.Counter = &a.counters[len(a.counters)-1]
 			case histogramT:
 				m.Histogram = a.histogram(k, t, nb)
 			}
