@@ -76,6 +76,23 @@ func resolveAll(ctx context.Context, names []string, family string) []resolved {
 }
 
 // addrsFlag reads a repeatable flag of IP addresses (--allow-gateway).
+// prefixesFlag reads a list flag of prefixes; an address stands for
+// itself (a /32 or /128).
+func prefixesFlag(c *cli.Context, name string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range c.StringSlice(name) {
+		p, err := netip.ParsePrefix(v)
+		if a, aerr := netip.ParseAddr(v); aerr == nil {
+			p, err = netip.PrefixFrom(a, a.BitLen()), nil
+		}
+		if err != nil {
+			return nil, usageError("netdx %s: --%s %s: not a prefix (198.18.0.0/15) or an address", c.Command.Name, name, v)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
 func addrsFlag(c *cli.Context, name string) ([]netip.Addr, error) {
 	var out []netip.Addr
 	for _, v := range c.StringSlice(name) {

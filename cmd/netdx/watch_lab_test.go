@@ -183,7 +183,8 @@ func TestIntegrationWatch(t *testing.T) {
 	cmd := src.Command(context.Background(), bin, "watch", "--interval", "100ms", "--echo-interval", "20ms",
 		"--window", "60", "--max-loss", "10", "--raise-after", "3", "--clear-after", "3", "--path-interval", "2s",
 		"--journal", journal, "--journal-rounds", "1s", "--syslog", "udp://"+p.Hop4(1).String()+":5514",
-		"--on-finding", `echo "$NETDX_EVENT $NETDX_KIND $NETDX_TARGET" >> `+triggered, "--listen", "127.0.0.1:9100", "--audit", "--snapshot-loss", "5", target)
+		"--on-finding", `echo "$NETDX_EVENT $NETDX_KIND $NETDX_TARGET" >> `+triggered, "--listen", "127.0.0.1:9100",
+		"--probe-allow", p.Target4().String(), "--probe-allow", "2001:db8::/32", "--audit", "--snapshot-loss", "5", target)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := src.Start(cmd); err != nil {
@@ -248,6 +249,11 @@ func TestIntegrationWatch(t *testing.T) {
 		if err != nil || !strings.Contains(page, "\nprobe_success 1\n") || !strings.Contains(page, "\n"+want+"\n") {
 			t.Errorf("/probe module %s: %v: want probe_success 1 and %s:\n%s", module, err, want, page)
 		}
+	}
+	// A target outside --probe-allow: refused, nothing probed.
+	if page, err := labGet(src, "http://127.0.0.1:9100/probe?module=icmp&target="+p.Hop4(1).String()); err == nil ||
+		!strings.Contains(err.Error(), "403") || !strings.Contains(page, "outside the allowed prefixes") {
+		t.Errorf("/probe of %s outside --probe-allow: %v %q, want 403", p.Hop4(1), err, page)
 	}
 
 	r1.Loss(netlab.Forward, netip.PrefixFrom(p.Target4(), 32), 50)

@@ -45,6 +45,7 @@ func watchSinkFlags() []cli.Flag {
 		&cli.IntFlag{Name: "on-finding-concurrency", Value: 4, Usage: "commands run at once; more findings are dropped and counted"},
 		&cli.DurationFlag{Name: "on-finding-timeout", Value: 30 * time.Second, Usage: "kill a command (and its children) after this"},
 		&cli.StringFlag{Name: "listen", Usage: "serve /metrics and /probe for Prometheus on `ADDR` (host:port)"},
+		&cli.StringSliceFlag{Name: "probe-allow", Usage: "answer /probe only for targets in these `PREFIXES` (198.18.0.0/15, 2001:db8::/32; an address is its own prefix; default: any)"},
 	}
 }
 
@@ -176,6 +177,13 @@ func runWatch(c *cli.Context, cfg watch.Config) error {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(25)
 	}
+	allow, err := prefixesFlag(c, "probe-allow")
+	if err != nil {
+		return err
+	}
+	if len(allow) > 0 && c.String("listen") == "" {
+		return usageError("netdx watch: --probe-allow limits /probe, which needs --listen")
+	}
 	host, _ := os.Hostname()
 	cfg.Hostname = host
 	s, err := openSinks(c, host, cfg.Logger)
@@ -206,6 +214,7 @@ func runWatch(c *cli.Context, cfg watch.Config) error {
 				Resolve: func(ctx context.Context, name string) (netip.Addr, error) { return resolve(ctx, name, family) },
 				Path:    check.PathConfig{Trace: trace.Config{Protocol: cfg.Path.Trace.Protocol, MaxTTL: cfg.Path.Trace.MaxTTL}},
 				Rules:   cfg.Rules,
+				Allow:   allow,
 			}})
 		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)

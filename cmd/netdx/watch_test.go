@@ -23,6 +23,8 @@ func TestWatchBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"watch", "--no-host"}, "--no-host needs at least one TARGET"},
+		{[]string{"watch", "--listen", "127.0.0.1:0", "--probe-allow", "198.18.0.0/99", "198.18.0.9"}, "--probe-allow 198.18.0.0/99: not a prefix"},
+		{[]string{"watch", "--probe-allow", "198.18.0.0/15", "198.18.0.9"}, "--probe-allow limits /probe, which needs --listen"},
 		{[]string{"watch", "--interval", "0"}, "--interval 0s:"},
 		{[]string{"watch", "--interval", "1ms"}, "--interval 1ms:"},
 		{[]string{"watch", "--echo-interval", "0", "198.18.0.9"}, "--echo-interval 0s:"},

@@ -34,8 +34,9 @@
 // probe_duration_seconds and the module's netdx_probe_* metrics), within
 // the scrape timeout Prometheus announces, at most ProbeConfig.MaxConcurrent
 // at once: one Prometheus can drive many netdx vantage points. Anyone who
-// reaches the port can make netdx probe any address: listen on a trusted
-// address.
+// reaches the port can make netdx probe an address: listen on a trusted
+// address, and set ProbeConfig.Allow to the prefixes that may be probed
+// (a target outside is refused with 403 once resolved).
 //
 // Privileges: the exporter none; /probe those of the checks (CAP_NET_RAW).
 // The handler and the exporter are safe for concurrent use.

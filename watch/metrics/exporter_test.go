@@ -297,3 +297,32 @@ func TestExporterConcurrentScrapes(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestProbeAllow: with Allow set, /probe answers 403 for a target outside
+// it (after resolution: a name counts by its address) and runs nothing.
+func TestProbeAllow(t *testing.T) {
+	pc := ProbeConfig{Allow: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("2001:db8::1/128")}}
+	for a, want := range map[string]bool{"198.18.3.2": true, "198.20.0.1": false, "::ffff:198.18.0.1": true,
+		"2001:db8::1": true, "2001:db8::2": false, "fe80::1%eth0": false, "10.0.0.1": false} {
+		if got := pc.allowed(netip.MustParseAddr(a)); got != want {
+			t.Errorf("allowed(%s) = %v, want %v", a, got, want)
+		}
+	}
+	if !(ProbeConfig{}).allowed(netip.MustParseAddr("10.0.0.1")) {
+		t.Error("no Allow: every target, as blackbox_exporter")
+	}
+	pc.Resolve = func(ctx context.Context, name string) (netip.Addr, error) {
+		return netip.MustParseAddr("10.0.0.1"), nil
+	}
+	srv := httptest.NewServer(Handler(Config{Probe: pc}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/probe?target=inside.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("10.0.0.1")) {
+		t.Errorf("/probe of a name resolving outside Allow: %d %s", resp.StatusCode, body)
+	}
+}

@@ -123,6 +123,10 @@ func (pc ProbeConfig) serve(w http.ResponseWriter, r *http.Request, slots chan s
 	reg := prometheus.NewRegistry()
 	ok := false
 	addr, err := pc.Resolve(ctx, name)
+	if err == nil && !pc.allowed(addr) {
+		http.Error(w, fmt.Sprintf("netdx: /probe target %s (%s) is outside the allowed prefixes", name, addr), http.StatusForbidden)
+		return
+	}
 	if err == nil {
 		ok = pc.runProbe(ctx, module, check.Target{Name: name, Addr: addr}, timeout, reg)
 	}

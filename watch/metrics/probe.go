@@ -32,12 +32,31 @@ type ProbeConfig struct {
 	Path check.PathConfig
 	// Rules judge the diagnose module's evidence.
 	Rules diagnose.Config
+	// Allow, when set, limits /probe to targets whose address (after
+	// resolution) lies in one of the prefixes; others are answered 403,
+	// nothing sent. Anyone who reaches the port can otherwise make netdx
+	// probe any address.
+	Allow []netip.Prefix
 	// MaxConcurrent bounds the probes running at once (default 4);
 	// more are answered 503.
 	MaxConcurrent int
 	// DefaultTimeout is the time a probe may take when the scraper does
 	// not say (default 10 s).
 	DefaultTimeout time.Duration
+}
+
+// allowed reports whether a may be probed.
+func (pc ProbeConfig) allowed(a netip.Addr) bool {
+	if len(pc.Allow) == 0 {
+		return true
+	}
+	a = a.Unmap().WithZone("")
+	for _, p := range pc.Allow {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // runProbe runs one module against target into reg and reports whether
