@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"netdx/internal/configerr"
 )
 
 // ExplicitZero, put in a duration field of a config, asks for zero itself
@@ -16,24 +18,14 @@ var ErrConfig = errors.New("check: bad configuration")
 
 // ConfigError is a field of PathConfig or HostConfig that cannot run. It
 // names the field, not a command-line flag.
-type ConfigError struct {
-	Field  string
-	Value  any
-	Reason string
-}
+type ConfigError = configerr.Error[configOwner]
 
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("check: %s %v: %s", e.Field, e.Value, e.Reason)
-}
+// configOwner makes ConfigError check's own: its messages start with
+// "check:" and it matches ErrConfig.
+type configOwner struct{}
 
-// Is makes every ConfigError match ErrConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
-
-// ConfigField, ConfigValue and ConfigReason let callers handle the
-// configuration errors of every package alike.
-func (e *ConfigError) ConfigField() string  { return e.Field }
-func (e *ConfigError) ConfigValue() any     { return e.Value }
-func (e *ConfigError) ConfigReason() string { return e.Reason }
+func (configOwner) Package() string    { return "check" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
 func bad(field string, v any, format string, a ...any) error {
 	if d, ok := v.(interface{ Nanoseconds() int64 }); ok && d.Nanoseconds() == ExplicitZero {

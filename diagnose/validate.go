@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"netdx/internal/configerr"
 )
 
 // ExplicitZero, put in a numeric field of Config, asks for zero itself
@@ -23,24 +25,14 @@ var ErrConfig = errors.New("diagnose: bad configuration")
 
 // ConfigError is a Config field the rules cannot use. It names the field,
 // not any command-line flag: callers map Field to their own spelling.
-type ConfigError struct {
-	Field  string
-	Value  any
-	Reason string
-}
+type ConfigError = configerr.Error[configOwner]
 
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("diagnose: %s %v: %s", e.Field, e.Value, e.Reason)
-}
+// configOwner makes ConfigError diagnose's own: its messages start with
+// "diagnose:" and it matches ErrConfig.
+type configOwner struct{}
 
-// Is makes every ConfigError match ErrConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
-
-// ConfigField, ConfigValue and ConfigReason let callers handle the
-// configuration errors of every package alike.
-func (e *ConfigError) ConfigField() string  { return e.Field }
-func (e *ConfigError) ConfigValue() any     { return e.Value }
-func (e *ConfigError) ConfigReason() string { return e.Reason }
+func (configOwner) Package() string    { return "diagnose" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
 // Validate reports the first field of c the rules cannot use, as a
 // *ConfigError. The rules read a validated Config; fields left zero take

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"netdx/internal/configerr"
 )
 
 // ExplicitZero, put in a numeric field of Config, asks for zero itself
@@ -26,28 +28,14 @@ var ErrConfig = errors.New("link: bad configuration")
 
 // ConfigError is a Config field that cannot be run. It names the field, not
 // any command-line flag: callers map Field to their own spelling.
-type ConfigError struct {
-	Field  string // the field at fault, e.g. "Interval"
-	Value  any    // the value refused (0 for ExplicitZero)
-	Reason string // what is wrong, for a human
-	Err    error  // the error behind it, if any
-}
+type ConfigError = configerr.Error[configOwner]
 
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("link: %s %v: %s", e.Field, e.Value, e.Reason)
-}
+// configOwner makes ConfigError link's own: its messages start with
+// "link:" and it matches ErrConfig.
+type configOwner struct{}
 
-// Unwrap returns the error behind the refusal, if any.
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// Is makes every ConfigError match ErrConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
-
-// ConfigField, ConfigValue and ConfigReason let callers handle the
-// configuration errors of every engine alike.
-func (e *ConfigError) ConfigField() string  { return e.Field }
-func (e *ConfigError) ConfigValue() any     { return e.Value }
-func (e *ConfigError) ConfigReason() string { return e.Reason }
+func (configOwner) Package() string    { return "link" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
 // Validate reports the first field of c that Collect (watch false) or
 // Watch (watch true) cannot run, as a *ConfigError, before anything is

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"netdx/internal/configerr"
 )
 
 // Defaults of Config's zero fields.
@@ -67,28 +69,14 @@ var ErrConfig = errors.New("probe: bad configuration")
 // ConfigError is a Config (or ConnConfig) field that cannot be run. It
 // names the field, not any command-line flag: callers map Field to their
 // own spelling.
-type ConfigError struct {
-	Field  string // the field at fault, e.g. "Interval"
-	Value  any    // the value refused (0 for ExplicitZero)
-	Reason string // what is wrong, for a human: "interval below 1ms, ..."
-	Err    error  // the error behind it, if any (a bind that failed)
-}
+type ConfigError = configerr.Error[configOwner]
 
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("probe: %s %v: %s", e.Field, e.Value, e.Reason)
-}
+// configOwner makes ConfigError probe's own: its messages start with
+// "probe:" and it matches ErrConfig.
+type configOwner struct{}
 
-// Unwrap returns the error behind the refusal, if any.
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// Is makes every ConfigError match ErrConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
-
-// ConfigField, ConfigValue and ConfigReason let callers handle the
-// configuration errors of every engine alike.
-func (e *ConfigError) ConfigField() string  { return e.Field }
-func (e *ConfigError) ConfigValue() any     { return e.Value }
-func (e *ConfigError) ConfigReason() string { return e.Reason }
+func (configOwner) Package() string    { return "probe" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
 // Bounds of Config's durations: shorter ones cannot mean anything to an
 // engine that schedules in whole milliseconds at best, longer ones are

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"math"
 	"os"
+
+	"netdx/internal/configerr"
 )
 
 // ExplicitZero, put in a numeric field of Config, asks for zero itself
@@ -25,28 +27,14 @@ var ErrConfig = errors.New("sockets: bad configuration")
 // ConfigError is a Config field that cannot be run. It names the field, not
 // any command-line flag: callers map Field to their own spelling. Every
 // ConfigError matches ErrConfig and ErrBadFilter.
-type ConfigError struct {
-	Field  string // the field at fault, e.g. "PIDs"
-	Value  any    // the value refused (0 for ExplicitZero; one element of a list)
-	Reason string // what is wrong, for a human
-	Err    error  // the error behind it, if any
-}
+type ConfigError = configerr.Error[configOwner]
 
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("sockets: %s %v: %s", e.Field, e.Value, e.Reason)
-}
+// configOwner makes ConfigError sockets's own: its messages start with
+// "sockets:" and it matches ErrConfig and ErrBadFilter.
+type configOwner struct{}
 
-// Unwrap returns the error behind the refusal, if any.
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// Is makes every ConfigError match ErrConfig and ErrBadFilter.
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig || target == ErrBadFilter }
-
-// ConfigField, ConfigValue and ConfigReason let callers handle the
-// configuration errors of every engine alike.
-func (e *ConfigError) ConfigField() string  { return e.Field }
-func (e *ConfigError) ConfigValue() any     { return e.Value }
-func (e *ConfigError) ConfigReason() string { return e.Reason }
+func (configOwner) Package() string    { return "sockets" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig, ErrBadFilter} }
 
 // Validate reports the first field of c that List cannot run, as a
 // *ConfigError, before anything is read. List runs the same checks.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"netdx/internal/configerr"
 	"netdx/probe"
 )
 
@@ -84,28 +85,14 @@ const ExplicitZero = math.MinInt64
 // ConfigError is a Config field (or a report's parameter) that cannot be
 // run. It names the field, not any command-line flag: callers map Field to
 // their own spelling. Every ConfigError matches ErrConfig.
-type ConfigError struct {
-	Field  string // the field at fault, e.g. "MaxTTL"
-	Value  any    // the value refused (0 for ExplicitZero)
-	Reason string // what is wrong, for a human
-	Err    error  // the error behind it, if any (a bind that failed)
-}
+type ConfigError = configerr.Error[configOwner]
 
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("trace: %s %v: %s", e.Field, e.Value, e.Reason)
-}
+// configOwner makes ConfigError trace's own: its messages start with
+// "trace:" and it matches ErrConfig.
+type configOwner struct{}
 
-// Unwrap returns the error behind the refusal, if any.
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// Is makes every ConfigError match ErrConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
-
-// ConfigField, ConfigValue and ConfigReason let callers handle the
-// configuration errors of every engine alike.
-func (e *ConfigError) ConfigField() string  { return e.Field }
-func (e *ConfigError) ConfigValue() any     { return e.Value }
-func (e *ConfigError) ConfigReason() string { return e.Reason }
+func (configOwner) Package() string    { return "trace" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
 // Bounds of Config.Wait.
 const (

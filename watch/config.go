@@ -10,6 +10,7 @@ import (
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/internal/configerr"
 	"netdx/trace"
 	"netdx/watch/audit"
 )
@@ -97,29 +98,19 @@ type SnapshotConfig struct {
 
 func (s SnapshotConfig) enabled() bool { return s.MaxRTT > 0 || s.MaxLossPct > 0 }
 
-// ConfigError is a Config field that cannot run. It names the field, not
-// a command-line flag.
-type ConfigError struct {
-	Field  string
-	Value  any
-	Reason string
-}
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("watch: %s %v: %s", e.Field, e.Value, e.Reason)
-}
-
 // ErrConfig matches every *ConfigError.
 var ErrConfig = errors.New("watch: bad configuration")
 
-// Is makes every ConfigError match ErrConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+// ConfigError is a Config field that cannot run. It names the field, not
+// a command-line flag.
+type ConfigError = configerr.Error[configOwner]
 
-// ConfigField, ConfigValue and ConfigReason let callers handle the
-// configuration errors of every package alike.
-func (e *ConfigError) ConfigField() string  { return e.Field }
-func (e *ConfigError) ConfigValue() any     { return e.Value }
-func (e *ConfigError) ConfigReason() string { return e.Reason }
+// configOwner makes ConfigError watch's own: its messages start with
+// "watch:" and it matches ErrConfig.
+type configOwner struct{}
+
+func (configOwner) Package() string    { return "watch" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
 func bad(field string, v any, format string, a ...any) error {
 	switch x := v.(type) {
