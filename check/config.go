@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"netdx/internal/configerr"
+	"netdx/probe"
 )
 
 // ExplicitZero, put in a duration field of a config, asks for zero itself
@@ -26,6 +27,20 @@ type configOwner struct{}
 
 func (configOwner) Package() string    { return "check" }
 func (configOwner) Sentinels() []error { return []error{ErrConfig} }
+
+// echoErr names a refusal of an echo stream's ping engine by check's own
+// fields: the engine's Interval and Timeout are the EchoInterval and
+// EchoTimeout of check's configs (an unprivileged interval below 2 ms is
+// refused only once the socket is open, by the engine).
+func echoErr(err error) error {
+	var pe *probe.ConfigError
+	if errors.As(err, &pe) {
+		if f, ok := map[string]string{"Interval": "EchoInterval", "Timeout": "EchoTimeout"}[pe.Field]; ok {
+			return &ConfigError{Field: f, Value: pe.Value, Reason: pe.Reason, Err: pe.Err}
+		}
+	}
+	return err
+}
 
 func bad(field string, v any, format string, a ...any) error {
 	if d, ok := v.(interface{ Nanoseconds() int64 }); ok && d.Nanoseconds() == ExplicitZero {

@@ -230,7 +230,7 @@ func (e *Echoes) Run(ctx context.Context) error {
 		case <-ready:
 		case err := <-errc:
 			if epoch == 0 {
-				return fmt.Errorf("check: echo stream: %w", err)
+				return fmt.Errorf("check: echo stream: %w", echoErr(err))
 			}
 			e.cfg.Logger.Warn("check: echo stream epoch failed; retrying", "err", err)
 			timer.Reset(e.cfg.Interval)

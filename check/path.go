@@ -186,7 +186,7 @@ func echo(ctx context.Context, t Target, cfg PathConfig) (*diagnose.Echo, error)
 	}()
 	res, err := probe.Ping(ctx, pc, []probe.Target{{Name: t.Name, Addr: t.Addr}})
 	if err != nil {
-		return nil, fmt.Errorf("check: echo stream to %s: %w", t.Name, err)
+		return nil, fmt.Errorf("check: echo stream to %s: %w", t.Name, echoErr(err))
 	}
 	r := res[0]
 	mu.Lock()

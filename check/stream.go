@@ -165,7 +165,7 @@ func (s *Stream) echo(ctx context.Context, ready func()) error {
 			s.mu.Unlock()
 		}}
 	if _, err := s.ping(ctx, pc, []probe.Target{{Name: s.target.Name, Addr: s.target.Addr}}); err != nil {
-		return fmt.Errorf("check: echo stream to %s: %w", s.target.Name, err)
+		return fmt.Errorf("check: echo stream to %s: %w", s.target.Name, echoErr(err))
 	}
 	return nil
 }

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -87,14 +89,30 @@ func diagnoseAction(c *cli.Context) error {
 	case !c.Bool("no-host"):
 		src = check.HostSources(host)
 	}
+	// A setting an engine refuses only once it runs (an unprivileged echo
+	// interval below 2 ms) is bad input like any other: one line naming
+	// the flag, exit 3, not a report.
+	var refusedMu sync.Mutex
+	var refused error
 	if len(targets) > 0 {
 		src.Path = func(ctx context.Context, t check.Target) (diagnose.PathEvidence, error) {
-			return check.Path(ctx, t, path)
+			ev, err := check.Path(ctx, t, path)
+			if ce := configError(nil); errors.As(err, &ce) {
+				refusedMu.Lock()
+				if refused == nil {
+					refused = err
+				}
+				refusedMu.Unlock()
+			}
+			return ev, err
 		}
 	}
 	// On SIGINT or SIGTERM the engines return what they measured, and the
 	// rules judge that (smaller samples decide less).
 	rep := check.Run(c.Context, rules, src, targets)
+	if refused != nil {
+		return failure(c, flags, refused)
+	}
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
 		if err := writeJSON(c.App.Writer, rep); err != nil {

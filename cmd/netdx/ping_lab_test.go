@@ -42,6 +42,14 @@ func TestIntegrationPingUnprivileged(t *testing.T) {
 	if code != exitUnknown || !strings.Contains(errOut, "2ms") {
 		t.Errorf("-i 0.001 as nobody: exit %d, stderr %q; want 3 and the interval rule (iputils: 2 ms for users)", code, errOut)
 	}
+	// The echo streams of watch and diagnose meet the same rule once
+	// their socket is open; the line names their flag.
+	for _, args := range [][]string{{"watch", "--no-host", "--echo-interval", "1ms"}, {"diagnose", "--echo-interval", "1ms"}} {
+		code, _, errOut = netdxIn(t, p.Src, nobody, append(args, p.Target4().String())...)
+		if code != exitUnknown || !strings.Contains(errOut, "--echo-interval 1ms") || !strings.Contains(errOut, "2ms") {
+			t.Errorf("%s as nobody: exit %d, stderr %q; want 3 naming --echo-interval and the 2 ms rule", strings.Join(args, " "), code, errOut)
+		}
+	}
 	code, _, errOut = netdxIn(t, p.Src, nobody, "ping", "--privileged", "-c", "1", p.Target4().String())
 	if code != exitUnknown || !strings.Contains(errOut, "CAP_NET_RAW") {
 		t.Errorf("--privileged as nobody: exit %d, stderr %q", code, errOut)
