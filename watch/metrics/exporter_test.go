@@ -326,3 +326,29 @@ func TestProbeAllow(t *testing.T) {
 		t.Errorf("/probe of a name resolving outside Allow: %d %s", resp.StatusCode, body)
 	}
 }
+
+// countingWriter counts the writes that reach the connection.
+type countingWriter struct {
+	*httptest.ResponseRecorder
+	writes int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.writes++
+	return c.ResponseRecorder.Write(p)
+}
+
+// TestPageWrites: a page of 254 targets reaches the connection in 64 KiB
+// pieces, whole: a dozen writes, not the text encoder's hundreds of 4 KiB.
+func TestPageWrites(t *testing.T) {
+	h := Handler(Config{Exporter: NewExporter(fixed(manyTargets(254)), nil, nil)})
+	w := &countingWriter{ResponseRecorder: httptest.NewRecorder()}
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	size := w.Body.Len()
+	if n := bytes.Count(w.Body.Bytes(), []byte("netdx_echo_requests_total{")); n != 254 {
+		t.Fatalf("%d request series in %d bytes", n, size)
+	}
+	if max := size/(64<<10) + 2; w.writes > max {
+		t.Errorf("%d writes for %d bytes, want at most %d", w.writes, size, max)
+	}
+}
