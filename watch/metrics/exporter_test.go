@@ -162,12 +162,7 @@ func TestPromtool(t *testing.T) {
 	}
 	srv := httptest.NewServer(Handler(Config{Exporter: exporter()}))
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_, body := get(t, srv.URL+"/metrics")
 	for _, want := range []string{"netdx_echo_rtt_seconds_bucket", "process_resident_memory_bytes", "go_goroutines", "netdx_findings{"} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("/metrics has no %s", want)
@@ -179,6 +174,23 @@ func TestPromtool(t *testing.T) {
 	if err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
 	}
+}
+
+// get fetches u and returns its status and body; a request that fails
+// fails the test (t.Error: callable from the test's goroutines).
+func get(t *testing.T, u string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Error(err)
+	}
+	return resp.StatusCode, body
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -194,21 +206,16 @@ func TestProbeRequests(t *testing.T) {
 	srv := httptest.NewServer(Handler(Config{Probe: ProbeConfig{Resolve: resolve}}))
 	defer srv.Close()
 	for q, want := range map[string]int{"": 400, "?target=x&module=dns": 400, "?target=nowhere.invalid": 200} {
-		resp, err := http.Get(srv.URL + "/probe" + q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("/probe%s: %d, want %d: %s", q, resp.StatusCode, want, body)
+		code, body := get(t, srv.URL+"/probe"+q)
+		if code != want {
+			t.Errorf("/probe%s: %d, want %d: %s", q, code, want, body)
 		}
 		if want == 200 && !bytes.Contains(body, []byte("probe_success 0")) {
 			t.Errorf("/probe%s:\n%s", q, body)
 		}
 	}
-	if resp, _ := http.Get(srv.URL + "/nothing"); resp.StatusCode != 404 {
-		t.Errorf("/nothing: %d", resp.StatusCode)
+	if code, _ := get(t, srv.URL+"/nothing"); code != 404 {
+		t.Errorf("/nothing: %d", code)
 	}
 }
 
@@ -282,13 +289,7 @@ func TestExporterConcurrentScrapes(t *testing.T) {
 		wg.Go(func() {
 			for i := range 5 {
 				src.set(func(s *watch.Status) { s.Targets[0].Totals.Sent = uint64(100*w + i) })
-				resp, err := http.Get(srv.URL + "/metrics")
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
+				_, body := get(t, srv.URL+"/metrics")
 				if n := bytes.Count(body, []byte("netdx_echo_requests_total{")); n != 254 {
 					t.Errorf("%d request series in one page", n)
 				}
@@ -316,14 +317,9 @@ func TestProbeAllow(t *testing.T) {
 	}
 	srv := httptest.NewServer(Handler(Config{Probe: pc}))
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/probe?target=inside.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("10.0.0.1")) {
-		t.Errorf("/probe of a name resolving outside Allow: %d %s", resp.StatusCode, body)
+	code, body := get(t, srv.URL+"/probe?target=inside.example")
+	if code != http.StatusForbidden || !bytes.Contains(body, []byte("10.0.0.1")) {
+		t.Errorf("/probe of a name resolving outside Allow: %d %s", code, body)
 	}
 }
 
