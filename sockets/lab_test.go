@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 func nsPath(n *netlab.Node) string { return "/run/netns/" + n.Namespace() }
@@ -24,13 +25,7 @@ func start(t *testing.T, n *netlab.Node, name string, args ...string) *exec.Cmd 
 // waitFor polls cond until it holds or 10 s have passed.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.WaitFor(t, what, 50*time.Millisecond, cond)
 }
 
 // listening reports whether something listens on TCP port in n.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // diagnosis is the part of diagnose's JSON the tests read.
@@ -127,11 +128,5 @@ func TestIntegrationDiagnoseClean(t *testing.T) {
 
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.WaitFor(t, what, 50*time.Millisecond, ok)
 }

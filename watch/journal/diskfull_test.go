@@ -66,7 +66,7 @@ func fillTmpfs(t *testing.T, dir string, action OnFull) {
 		t.Fatal(err)
 	}
 	log := &logBuf{}
-	j, err := Open(Config{Path: path, Backlog: 20, OnFull: action, Retry: time.Hour, Logger: log.logger()})
+	j, err := Open(Config{Path: path, Backlog: 20, OnFull: action, Retry: time.Hour, Logger: log.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,40 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"log/slog"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"netdx/internal/testkit"
 	"netdx/watch/record"
 )
 
 // logBuf collects the journal's log lines.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logBuf) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
-
-// count is how many log lines contain s.
-func (l *logBuf) count(s string) int { return strings.Count(l.String(), s) }
+type logBuf = testkit.LogBuffer
 
 // rec is test record seq of run: a notice whose count is seq.
 func rec(run string, seq int) record.Record {
@@ -147,11 +126,7 @@ func (f *faultFile) Write(p []byte) (int, error) {
 // waitFor polls cond until it holds or 10 s have passed.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	testkit.WaitFor(t, what, time.Millisecond, cond)
 }
 
 // slowFS is the real file system with writes that wait for the test.

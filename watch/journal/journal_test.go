@@ -24,7 +24,7 @@ func TestRotation(t *testing.T) {
 	path := filepath.Join(dir, "j.jsonl")
 	line, _ := rec("r", 10).Line()
 	const maxSize = 1000
-	j, err := Open(Config{Path: path, MaxSize: maxSize, Keep: 3, MaxRecord: 200, Logger: (&logBuf{}).logger()})
+	j, err := Open(Config{Path: path, MaxSize: maxSize, Keep: 3, MaxRecord: 200, Logger: (&logBuf{}).Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func fullDisk(t *testing.T, action OnFull) (*Journal, *faultFS, string, *logBuf)
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	fs := &faultFS{room: -1}
 	log := &logBuf{}
-	j, err := open(Config{Path: path, Backlog: 5, OnFull: action, Retry: time.Hour, Logger: log.logger()}, fs, time.Now)
+	j, err := open(Config{Path: path, Backlog: 5, OnFull: action, Retry: time.Hour, Logger: log.Logger()}, fs, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func fullDisk(t *testing.T, action OnFull) (*Journal, *faultFS, string, *logBuf)
 	if err := j.Sync(); !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("sync on a full disk: %v", err)
 	}
-	if log.count("write failed") != 1 {
+	if log.Count("write failed") != 1 {
 		t.Errorf("log: %s", log.String())
 	}
 	return j, fs, path, log
@@ -123,8 +123,8 @@ func TestOnFull(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if log.count(c.logged) != 1 {
-				t.Errorf("log lines saying %q: %d, want 1 (the first action of the episode): %s", c.logged, log.count(c.logged), log.String())
+			if log.Count(c.logged) != 1 {
+				t.Errorf("log lines saying %q: %d, want 1 (the first action of the episode): %s", c.logged, log.Count(c.logged), log.String())
 			}
 			fs.setRoom(-1)
 			if err := j.Sync(); err != nil {
@@ -148,7 +148,7 @@ func TestOnFull(t *testing.T) {
 				if len(gaps) != 1 || gaps[0].Count != int64(c.dropped) || s.Purged+s.Ignored != uint64(c.dropped) {
 					t.Errorf("notices %+v, stats %+v: want one gap of %d", gaps, s, c.dropped)
 				}
-				if log.count("backlog drained") != 1 || log.count("takes writes again") != 1 {
+				if log.Count("backlog drained") != 1 || log.Count("takes writes again") != 1 {
 					t.Errorf("log: %s", log.String())
 				}
 			}
@@ -161,7 +161,7 @@ func TestOnFull(t *testing.T) {
 func TestPartialWriteCut(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	fs := &faultFS{room: -1}
-	j, err := open(Config{Path: path, Retry: time.Hour, Logger: (&logBuf{}).logger()}, fs, time.Now)
+	j, err := open(Config{Path: path, Retry: time.Hour, Logger: (&logBuf{}).Logger()}, fs, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestSlowDisk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	fs := &slowFS{gate: make(chan struct{})}
 	log := &logBuf{}
-	j, err := open(Config{Path: path, Backlog: 10, Logger: log.logger()}, fs, time.Now)
+	j, err := open(Config{Path: path, Backlog: 10, Logger: log.Logger()}, fs, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestSlowDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s := j.Stats(); s.Backlog != 10 || s.Purged != 10 || log.count("purged the oldest") != 1 {
+	if s := j.Stats(); s.Backlog != 10 || s.Purged != 10 || log.Count("purged the oldest") != 1 {
 		t.Errorf("stats %+v, log %s", s, log.String())
 	}
 	close(fs.gate) // the disk moves again
@@ -340,7 +340,7 @@ func TestRetry(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	fs := &faultFS{room: 0}
 	log := &logBuf{}
-	j, err := open(Config{Path: path, Flush: time.Millisecond, Retry: 20 * time.Millisecond, Logger: log.logger()}, fs, time.Now)
+	j, err := open(Config{Path: path, Flush: time.Millisecond, Retry: 20 * time.Millisecond, Logger: log.Logger()}, fs, time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,9 +362,9 @@ func TestRetry(t *testing.T) {
 	fs.setRoom(-1)
 	waitFor(t, "the backlog to drain on its own", func() bool { s := j.Stats(); return !s.Failing && s.Written > 0 })
 	// The writer logs right after it publishes its stats.
-	waitFor(t, "the log to say so", func() bool { return log.count("takes writes again") > 0 })
+	waitFor(t, "the log to say so", func() bool { return log.Count("takes writes again") > 0 })
 	close(stop)
-	if log.count("takes writes again") != 1 {
+	if log.Count("takes writes again") != 1 {
 		t.Errorf("log: %s", log.String())
 	}
 }

@@ -27,7 +27,7 @@ func TestJournalChild(t *testing.T) {
 	}
 	parts := strings.Split(spec, ",")
 	path, run, mode := parts[0], parts[1], parts[2]
-	j, err := Open(Config{Path: path, MaxSize: -1, MaxRecord: 64 << 20, Flush: 10 * time.Millisecond, Logger: (&logBuf{}).logger()})
+	j, err := Open(Config{Path: path, MaxSize: -1, MaxRecord: 64 << 20, Flush: 10 * time.Millisecond, Logger: (&logBuf{}).Logger()})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
@@ -162,7 +162,7 @@ func TestJournalKill9(t *testing.T) {
 		kill9(t, cmd)
 		runs = append(runs, run)
 	}
-	j, err := Open(Config{Path: path, MaxSize: -1, MaxRecord: 64 << 20, Logger: (&logBuf{}).logger()})
+	j, err := Open(Config{Path: path, MaxSize: -1, MaxRecord: 64 << 20, Logger: (&logBuf{}).Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func TestOpenRepairsTornTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log logBuf
-	j, err = Open(Config{Path: path, Logger: log.logger()})
+	j, err = Open(Config{Path: path, Logger: log.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestOpenRepairsTornTail(t *testing.T) {
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if log.count("torn or corrupt tail cut") != 1 || !strings.Contains(log.String(), "offset="+itoa(len(whole))) {
+	if log.Count("torn or corrupt tail cut") != 1 || !strings.Contains(log.String(), "offset="+itoa(len(whole))) {
 		t.Errorf("log: %s", log.String())
 	}
 	rs := readJournal(t, path)
@@ -138,7 +138,7 @@ func TestOpenCutsAtFirstCorruptLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log logBuf
-	j, err := Open(Config{Path: path, Logger: log.logger()})
+	j, err := Open(Config{Path: path, Logger: log.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}

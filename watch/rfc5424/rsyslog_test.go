@@ -19,7 +19,7 @@ import (
 func labWriter(t *testing.T, node *netlab.Node, url string, log *logBuf) *Writer {
 	t.Helper()
 	w, err := New(Config{URL: url, Hostname: "watcher", BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
-		Logger: log.logger(),
+		Logger: log.Logger(),
 		Dial: func(ctx context.Context, network, addr string) (c net.Conn, err error) {
 			err = node.Do(func() error {
 				c, err = (&net.Dialer{}).DialContext(ctx, network, addr)

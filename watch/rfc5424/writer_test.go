@@ -26,7 +26,7 @@ func seq(from, to int) []int {
 // TestTCPFraming: messages arrive whole, in order, one frame each.
 func TestTCPFraming(t *testing.T) {
 	srv := listenTCP(t, "127.0.0.1:0")
-	w, err := New(Config{URL: "tcp://" + srv.addr(), Logger: (&logBuf{}).logger()})
+	w, err := New(Config{URL: "tcp://" + srv.addr(), Logger: (&logBuf{}).Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestTCPReconnect(t *testing.T) {
 	srv := listenTCP(t, "127.0.0.1:0")
 	addr := srv.addr()
 	log := &logBuf{}
-	w, err := New(Config{URL: "tcp://" + addr, BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond, Logger: log.logger()})
+	w, err := New(Config{URL: "tcp://" + addr, BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond, Logger: log.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestBacklogDropsOldest(t *testing.T) {
 	addr := srv.addr()
 	srv.stop()
 	log := &logBuf{}
-	w, err := New(Config{URL: "tcp://" + addr, Backlog: 3, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Logger: log.logger()})
+	w, err := New(Config{URL: "tcp://" + addr, Backlog: 3, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Logger: log.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestUDP(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := pc.LocalAddr().String()
-	w, err := New(Config{URL: "udp://" + addr, Logger: (&logBuf{}).logger()})
+	w, err := New(Config{URL: "udp://" + addr, Logger: (&logBuf{}).Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestUnixgram(t *testing.T) {
 		return out
 	}
 	srv := listen()
-	w, err := New(Config{URL: "unix://" + path, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Logger: (&logBuf{}).logger()})
+	w, err := New(Config{URL: "unix://" + path, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Logger: (&logBuf{}).Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestClose(t *testing.T) {
 	before := runtime.NumGoroutine()
 	srv := listenTCP(t, "127.0.0.1:0")
 	addr := srv.addr()
-	w, _ := New(Config{URL: "tcp://" + addr, Logger: (&logBuf{}).logger()})
+	w, _ := New(Config{URL: "tcp://" + addr, Logger: (&logBuf{}).Logger()})
 	for i := range 50 {
 		w.Write(audit(i))
 	}
@@ -231,7 +231,7 @@ func TestClose(t *testing.T) {
 		t.Errorf("write after close: %v", err)
 	}
 	srv.stop()
-	w, _ = New(Config{URL: "tcp://" + addr, DrainTimeout: 50 * time.Millisecond, BackoffMin: 10 * time.Millisecond, Logger: (&logBuf{}).logger()})
+	w, _ = New(Config{URL: "tcp://" + addr, DrainTimeout: 50 * time.Millisecond, BackoffMin: 10 * time.Millisecond, Logger: (&logBuf{}).Logger()})
 	w.Write(audit(1))
 	w.Write(audit(2))
 	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "2 messages") {
@@ -246,7 +246,7 @@ func TestClose(t *testing.T) {
 // TestKinds: rounds are not sent unless asked for; bad records are refused.
 func TestKinds(t *testing.T) {
 	srv := listenTCP(t, "127.0.0.1:0")
-	w, _ := New(Config{URL: "tcp://" + srv.addr(), Logger: (&logBuf{}).logger()})
+	w, _ := New(Config{URL: "tcp://" + srv.addr(), Logger: (&logBuf{}).Logger()})
 	defer w.Close()
 	round := record.Record{Kind: record.KindRound, Round: &record.Round{Seq: 1}}
 	w.Write(round)
@@ -258,7 +258,7 @@ func TestKinds(t *testing.T) {
 	if err := w.Write(record.Record{Kind: record.KindAudit}); err == nil {
 		t.Error("a record without payload was taken")
 	}
-	w2, _ := New(Config{URL: "tcp://" + srv.addr(), Kinds: []record.Kind{record.KindRound}, Logger: (&logBuf{}).logger()})
+	w2, _ := New(Config{URL: "tcp://" + srv.addr(), Kinds: []record.Kind{record.KindRound}, Logger: (&logBuf{}).Logger()})
 	defer w2.Close()
 	w2.Write(audit(0))
 	w2.Write(round)
