@@ -19,6 +19,8 @@ import (
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+
+	"netdx/internal/testkit"
 )
 
 // pingStats runs iputils ping in n and returns its loss and min/avg RTT.
@@ -275,13 +277,7 @@ func TestIntegrationCleanup(t *testing.T) {
 		t.Errorf("process %d started in the lab still exists (kill: %v)", pid, err)
 	}
 	// The wire's goroutines must be gone too.
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines after clean-up, %d before", n, before)
-	}
+	testkit.WaitGoroutines(t, before)
 }
 
 // TestIntegrationStartInNamespace: when Start returns, the process is in
