@@ -34,7 +34,7 @@ func TestIntegrationTraceForged(t *testing.T) {
 				if v6 {
 					target, hop = p.Target6(), p.Hop6
 				}
-				before, _ := f.Stats()
+				before, _, _ := f.Stats()
 				res := traceIn(t, p.Src, target, Config{Protocol: "icmp", Mode: mode, Wait: 2 * time.Second})
 				var want []string
 				for k := 1; k <= 4; k++ {
@@ -52,7 +52,7 @@ func TestIntegrationTraceForged(t *testing.T) {
 						}
 					}
 				}
-				if seen, _ := f.Stats(); seen-before < int64(res.Sent)/2 {
+				if seen, _, _ := f.Stats(); seen-before < int64(res.Sent)/2 {
 					t.Errorf("the forger saw %d of %d probes", seen-before, res.Sent)
 				}
 			})
