@@ -11,6 +11,7 @@ const (
 	Unknown
 )
 
+// String is the state as the plugins print it ("WARNING").
 func (s State) String() string {
 	if s < OK || s > Unknown {
 		return "UNKNOWN"
@@ -25,6 +26,8 @@ type InputError struct {
 	Err  error
 }
 
+// Error is netdx's words (Err).
 func (e *InputError) Error() string { return e.Err.Error() }
 
+// Unwrap returns Err.
 func (e *InputError) Unwrap() error { return e.Err }
