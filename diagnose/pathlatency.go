@@ -133,7 +133,7 @@ func (r *reading) jump(base, h, target rttPoint, delta time.Duration) Finding {
 		"sample": h.rtt.N, "target_best_ms": trace.Millis(t.Best), "target_median_ms": trace.Millis(t.Median),
 		"target_median_ci95_ms": []float64{trace.Millis(t.Lo), trace.Millis(t.Hi)}, "target_p95_ms": trace.Millis(t.P95),
 		"target_sample": t.N}
-	return Finding{Kind: KindLatencyJump, Severity: Info, Target: r.target, Hop: h.ttl, Addr: h.addr,
+	return Finding{Kind: KindLatencyJump, Severity: Info, Subject: Subject{Target: r.target, Hop: h.ttl, Addr: h.addr},
 		DeltaMS: trace.Millis(delta), Persists: boolp(true),
 		Summary: fmt.Sprintf("%.1f ms added between %s and %s, kept to the target (best %.1f, median %.1f ms over %d)",
 			msf(delta), base.name(fmt.Sprintf(", best %.1f ms", msf(base.rtt.Best))),
@@ -145,7 +145,7 @@ func (r *reading) jump(base, h, target rttPoint, delta time.Duration) Finding {
 // slowICMP is a hop that answers slower than the hops after it: it is slow
 // to send its own ICMP, not a slow link.
 func (r *reading) slowICMP(base, h rttPoint, delta time.Duration) Finding {
-	return Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.target, Hop: h.ttl, Addr: h.addr,
+	return Finding{Kind: KindHopICMPRateLimit, Severity: Info, Subject: Subject{Target: r.target, Hop: h.ttl, Addr: h.addr},
 		DeltaMS: trace.Millis(delta), Persists: boolp(false),
 		Summary: fmt.Sprintf("%s answers %.1f ms slower than %s but later hops do not: it deprioritises its own ICMP, the path is fine",
 			h.name(fmt.Sprintf(", best %.1f ms over %d", msf(h.rtt.Best), h.rtt.N)), msf(delta), base.name("")),

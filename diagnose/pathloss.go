@@ -48,7 +48,7 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 	}
 	limit := cfg.maxLossPct()
 	lo, hi := tl.Interval()
-	f := Finding{Kind: KindPathLoss, Severity: Info, Target: r.target, Persists: boolp(true),
+	f := Finding{Kind: KindPathLoss, Severity: Info, Subject: Subject{Target: r.target}, Persists: boolp(true),
 		Evidence: map[string]any{"source": source, "sample": tl.N, "lost": tl.K, "loss_pct": round(tl.Rate(), 2),
 			"ci95_pct": []float64{round(lo, 2), round(hi, 2)}, "max_loss_pct": limit, "hops": r.hopEvidence()}}
 	head := fmt.Sprintf("%.1f%% loss to %s (95%% interval %.1f–%.1f%%, %d of %d %s lost)", tl.Rate(), r.target, lo, hi, tl.K, tl.N, source)
@@ -225,7 +225,7 @@ func (r *reading) hopDrops(h hopReading, g Sample, pathLoss bool) Finding {
 	if pathLoss {
 		tail = "that part is not loss on the path"
 	}
-	return Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.target, Hop: h.ttl, Addr: h.addr, Persists: boolp(false),
+	return Finding{Kind: KindHopICMPRateLimit, Severity: Info, Subject: Subject{Target: r.target, Hop: h.ttl, Addr: h.addr}, Persists: boolp(false),
 		Summary: fmt.Sprintf("%s left %.0f%% of its probes unanswered (95%% interval %.0f–%.0f%%, %d of %d) but later hops and the target lost at most %.1f%%: it %s; %s",
 			who, h.loss.Rate(), lo, hi, h.loss.K, h.loss.N, ghi, what, tail),
 		Evidence: map[string]any{"sample": h.loss.N, "lost": h.loss.K, "loss_pct": round(h.loss.Rate(), 2),

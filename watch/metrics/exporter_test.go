@@ -46,7 +46,7 @@ func status() watch.Status {
 		Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1,
 			Stats: link.Stats{RxErrors: 2, TxDropped: 5}, Rates: &link.Rates{RxErrorRatio: 0.01, TxDropRatio: 0.5}}},
 		TCP:          link.TCP{OutSegs: 1000, RetransSegs: 30, Interval: &link.TCPInterval{RetransRatio: 0.03}},
-		Raised:       []diagnose.Finding{{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning, Target: "dst"}},
+		Raised:       []diagnose.Finding{{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning, Subject: diagnose.Subject{Target: "dst"}}},
 		RaisedTotal:  map[watch.FindingClass]uint64{{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning}: 2},
 		ClearedTotal: map[watch.FindingClass]uint64{{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning}: 1},
 		Sinks:        []watch.SinkStats{{Written: 12, Failed: 1}},
@@ -109,8 +109,8 @@ netdx_audit_events_total{event="listener"} 2
 		t.Error(err)
 	}
 	// Every kind and severity has a findings series; the raised one is 1.
-	if n, err := testutil.GatherAndCount(c, "netdx_findings"); err != nil || n != len(Kinds)*3 {
-		t.Errorf("%d findings series (%v), want %d", n, err, len(Kinds)*3)
+	if n, err := testutil.GatherAndCount(c, "netdx_findings"); err != nil || n != len(diagnose.Kinds())*3 {
+		t.Errorf("%d findings series (%v), want %d", n, err, len(diagnose.Kinds())*3)
 	}
 	raised := `
 # HELP netdx_findings_raised_total Findings raised since the watch started.
