@@ -44,6 +44,10 @@ type Finding struct {
 	Severity Severity `json:"severity"`
 	// Summary is one line for humans.
 	Summary string `json:"summary"`
+	// Headline is the finding in one short sentence, where it starts
+	// first, for the live view's screen line (path findings; the others
+	// leave it empty). Not in JSON.
+	Headline string `json:"-"`
 	// Subject is what the finding is about; with its kind, its identity.
 	Subject
 	// DeltaMS is the latency added at the hop (latency_jump).

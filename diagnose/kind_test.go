@@ -73,7 +73,7 @@ func ruleFindings(t *testing.T) map[string][]Finding {
 }
 
 // TestFindingSubjects: what the rules find says what it is about in the
-// fields its kind calls for, and no two
+// fields its kind calls for, path findings have a headline, and no two
 // findings of one evaluation share an identity unless they are an
 // interface's errors and its drops.
 func TestFindingSubjects(t *testing.T) {
@@ -99,6 +99,9 @@ func TestFindingSubjects(t *testing.T) {
 				if s.Target == "" {
 					t.Errorf("%s: path finding %s names no target: %+v", fixture, f.Kind, s)
 				}
+			}
+			if f.Kind.about() != aboutHost && (f.Headline == "" || strings.Contains(f.Headline, "\n")) {
+				t.Errorf("%s: %s has no one-line headline: %q", fixture, f.Kind, f.Headline)
 			}
 			ids[f.ID()]++
 			if ids[f.ID()] > 1 && f.Kind != KindInterfaceErrors {
