@@ -7,9 +7,10 @@ import "slices"
 // scripts and journals match on it.
 type Kind string
 
-// Finding kinds. A new kind is a constant here, a line in kinds below, and
-// the rule that finds it: Prometheus, the watch's hysteresis and the
-// renderers take it from Kinds.
+// Finding kinds. A new kind is a constant here, a line in kinds below
+// (what its findings are about, which makes their identity), and the rule
+// that finds it: /metrics reports every kind of Kinds, the watch tells
+// findings apart by Finding.ID, and the renderers print any kind.
 const (
 	KindLatencyJump       Kind = "latency_jump"
 	KindHopICMPRateLimit  Kind = "hop_icmp_ratelimit"

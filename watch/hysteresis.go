@@ -68,7 +68,8 @@ type Change struct {
 }
 
 // key is a finding's state key: its identity, and the n-th finding of that
-// identity in one evaluation (an interface's errors and its drops).
+// identity in one evaluation (an interface's errors and its drops; a hop's
+// ICMP limit seen in its loss and in its delay).
 type key struct {
 	id diagnose.ID
 	n  int
