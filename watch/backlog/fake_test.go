@@ -14,18 +14,18 @@ var errDown = errors.New("receiver down")
 // fakeSender is a receiver the test takes down and brings back. In hold
 // mode it keeps what it was sent until the test acknowledges it, as TCP.
 type fakeSender struct {
-	mu      sync.Mutex
-	down    bool   // Send fails
-	lose    string // a message Send loses (ErrLost)
-	hold    bool   // keep sent messages until ack
-	poll    time.Duration
-	got     []string // delivered (acknowledged in hold mode), in order
-	held    []string
-	tries   []time.Time // of every Send
-	checks  []time.Time // of every Check
-	broken  chan struct{}
-	acked   bool // the next Check acknowledges what is held
-	unsents int
+	mu     sync.Mutex
+	down   bool   // Connect fails
+	broke  bool   // Send fails
+	lose   string // a message Send loses (ErrLost)
+	hold   bool   // keep sent messages until ack
+	poll   time.Duration
+	got    []string // delivered (acknowledged in hold mode), in order
+	held   []string
+	tries  []time.Time // of every Connect
+	checks []time.Time // of every Check
+	broken chan struct{}
+	acked  bool // the next Check acknowledges what is held
 }
 
 func newFake() *fakeSender { return &fakeSender{broken: make(chan struct{})} }
@@ -36,12 +36,21 @@ func (f *fakeSender) set(fn func(*fakeSender)) {
 	fn(f)
 }
 
-func (f *fakeSender) Send(msg []byte) error {
+func (f *fakeSender) Connect() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tries = append(f.tries, time.Now())
+	if f.down {
+		return errDown
+	}
+	return nil
+}
+
+func (f *fakeSender) Send(msg []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	switch {
-	case f.down:
+	case f.broke:
 		return errDown
 	case string(msg) == f.lose:
 		return errors.Join(ErrLost, errDown)
@@ -80,7 +89,6 @@ func (f *fakeSender) Check() error {
 func (f *fakeSender) Unsent() [][]byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.unsents++
 	var out [][]byte
 	for _, m := range f.held {
 		out = append(out, []byte(m))
@@ -101,7 +109,7 @@ func (f *fakeSender) delivered() string {
 	return strings.Join(f.got, " ")
 }
 
-// gaps returns the times between Send attempts.
+// gaps returns the times between delivery attempts.
 func (f *fakeSender) gaps() []time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -178,24 +178,32 @@ func (q *Queue) dropped(n int64, what string) {
 	}
 }
 
-// next takes the oldest waiting message; when none waits after an episode
-// of drops, it ends the episode and returns the sink's notice, if any.
-func (q *Queue) next() []byte {
+// ready reports whether a message waits. When none does after an episode
+// of drops, it ends the episode, and the sink's notice, if any, waits.
+func (q *Queue) ready() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if msg := q.ring.pop(); msg != nil {
-		return msg
+	if q.ring.len() > 0 {
+		return true
 	}
 	e := q.episode
 	if e.Dropped == 0 {
-		return nil
+		return false
 	}
 	q.episode = Episode{}
 	q.d.Logger.Warn(q.d.Name + ": backlog drained; " + e.String())
 	if q.d.Notice == nil {
-		return nil
+		return false
 	}
-	return q.d.Notice(e)
+	q.ring.push(q.d.Notice(e))
+	return true
+}
+
+// pop takes the oldest waiting message, nil when none waits.
+func (q *Queue) pop() []byte {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.ring.pop()
 }
 
 // Stats returns the queue's counters.

@@ -166,14 +166,14 @@ func TestResend(t *testing.T) {
 				push(q, "a", "b")
 				synctest.Wait()
 				if bySend {
-					f.set(func(f *fakeSender) { f.down = true })
+					f.set(func(f *fakeSender) { f.broke = true })
 				} else {
 					f.set(func(f *fakeSender) { close(f.broken) })
 				}
 				synctest.Wait()
 				push(q, "c", "d")
 				synctest.Wait()
-				f.set(func(f *fakeSender) { f.down = false })
+				f.set(func(f *fakeSender) { f.broke = false })
 				if s := q.Stats(); s.Resent != 2 || s.Waiting != 4 || s.Sent != 2 || s.Failures != 1 {
 					t.Errorf("stats after the break %+v", s)
 				}

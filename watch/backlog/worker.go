@@ -9,10 +9,14 @@ import (
 // Sender delivers the messages of a queue. The worker calls it from its
 // own goroutine only.
 type Sender interface {
-	// Send delivers msg, connecting first if it must. nil: msg is sent.
-	// An error wrapping ErrLost: msg is gone, counted as lost, and the
-	// worker goes on. Another error: msg goes back to the front, behind
-	// what Unsent returns, and the worker waits a backoff.
+	// Connect opens the connection (or file) if there is none; the
+	// worker calls it before it takes each message, which waits in the
+	// backlog meanwhile. An error: the worker waits a backoff.
+	Connect() error
+	// Send delivers msg on the connection. nil: msg is sent. An error
+	// wrapping ErrLost: msg is gone, counted as lost, and the worker goes
+	// on. Another error: msg goes back to the front, behind what Unsent
+	// returns, and the worker waits a backoff.
 	Send(msg []byte) error
 	// Pending says what the worker waits for besides messages: a channel
 	// that is closed when the Sender needs Check at once (a connection
@@ -26,8 +30,8 @@ type Sender interface {
 	Check() error
 	// Unsent ends the Sender's connection, if it has one, and returns
 	// what it sent that the receiver did not acknowledge, oldest first,
-	// to be sent again. The worker calls it after a failed Send or Check
-	// and when it stops.
+	// to be sent again. The worker calls it after a failure and when it
+	// stops.
 	Unsent() [][]byte
 }
 
@@ -47,18 +51,27 @@ type worker struct {
 	checking bool
 }
 
+// run delivers until Close; then it makes one pass whatever the backoff
+// and keeps delivering, for up to DrainFor, until nothing waits or is
+// pending. It ends the Sender's connection and abandons what still waits.
 func (q *Queue) run() {
 	defer close(q.done)
 	w := &worker{q: q, s: q.d.Sender, backoff: q.cfg.MinBackoff, retry: stoppedTimer(), check: stoppedTimer()}
 	defer w.retry.Stop()
 	defer w.check.Stop()
+	wake, reqs, quit := q.wake, q.reqs, q.quit
+	var deadline <-chan time.Time // set by Close
+loop:
 	for {
 		if !w.waiting {
 			w.deliver()
 		}
+		if quit == nil && (q.cfg.DrainFor == 0 || w.drained()) {
+			break
+		}
 		broken := w.arm()
 		select {
-		case <-q.wake:
+		case <-wake:
 		case <-broken:
 			w.settle()
 		case <-w.check.C:
@@ -66,13 +79,21 @@ func (q *Queue) run() {
 			w.settle()
 		case <-w.retry.C:
 			w.waiting = false
-		case r := <-q.reqs:
+		case r := <-reqs:
 			r.done <- w.do(r.f)
-		case <-q.quit:
-			w.stop()
-			return
+		case <-quit:
+			wake, reqs, quit = nil, nil, nil
+			if q.cfg.DrainFor > 0 {
+				t := time.NewTimer(q.cfg.DrainFor)
+				defer t.Stop()
+				deadline = t.C
+			}
+			w.deliver()
+		case <-deadline:
+			break loop
 		}
 	}
+	q.abandon(w.s.Unsent())
 }
 
 func stoppedTimer() *time.Timer {
@@ -96,11 +117,15 @@ func (w *worker) arm() <-chan struct{} {
 	return broken
 }
 
-// deliver sends what waits until none does or a send fails, and returns
-// that failure.
+// deliver sends what waits until none does or delivery fails, and
+// returns that failure.
 func (w *worker) deliver() error {
-	for {
-		msg := w.q.next()
+	for w.q.ready() {
+		if err := w.s.Connect(); err != nil {
+			w.fail(nil, err)
+			return err
+		}
+		msg := w.q.pop()
 		if msg == nil {
 			return nil
 		}
@@ -115,6 +140,7 @@ func (w *worker) deliver() error {
 			return err
 		}
 	}
+	return nil
 }
 
 // settle has the Sender check what is pending.
@@ -140,34 +166,6 @@ func (w *worker) do(f func() error) error {
 		err = errors.Join(err, f())
 	}
 	return err
-}
-
-// stop delivers what it can before the worker ends: one pass whatever the
-// backoff, then, for up to DrainFor, until nothing waits or is pending. It
-// ends the Sender's connection and abandons what still waits.
-func (w *worker) stop() {
-	w.deliver()
-	if w.q.cfg.DrainFor > 0 && !w.drained() {
-		deadline := time.NewTimer(w.q.cfg.DrainFor)
-		defer deadline.Stop()
-	drain:
-		for !w.drained() {
-			broken := w.arm()
-			select {
-			case <-broken:
-				w.settle()
-			case <-w.check.C:
-				w.checking = false
-				w.settle()
-			case <-w.retry.C:
-				w.waiting = false
-				w.deliver()
-			case <-deadline.C:
-				break drain
-			}
-		}
-	}
-	w.q.abandon(w.s.Unsent())
 }
 
 // drained reports whether nothing waits in the backlog and nothing is
