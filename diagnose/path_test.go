@@ -98,7 +98,7 @@ func (p *synthPath) evidenceSeed(rounds, echoes int, phantomTTL bool, seed uint6
 	return ev
 }
 
-func kinds(fs []Finding) []string {
+func kindsAt(fs []Finding) []string {
 	var out []string
 	for _, f := range fs {
 		s := fmt.Sprintf("%s@%d/%s", f.Kind, f.Hop, f.Severity)
@@ -246,7 +246,7 @@ func TestPathRules(t *testing.T) {
 			ev := tc.p().evidence(200, 300, tc.phantom)
 			fs := Path(ev, tc.cfg)
 			Sort(fs)
-			got := kinds(fs)
+			got := kindsAt(fs)
 			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 				t.Errorf("findings %v, want %v", got, tc.want)
 				for _, f := range fs {
@@ -337,7 +337,7 @@ func TestPathRulesOverSeeds(t *testing.T) {
 		for seed := range uint64(1000) {
 			fs := Path(tc.p().evidenceSeed(200, 300, false, seed+100), Config{})
 			Sort(fs)
-			if got := strings.Join(kinds(fs), " "); got != tc.want {
+			if got := strings.Join(kindsAt(fs), " "); got != tc.want {
 				if wrong++; wrong <= 3 {
 					t.Errorf("%s, seed %d: %q, want %q", tc.name, seed+100, got, tc.want)
 				}
