@@ -193,6 +193,8 @@ func (p *fakePath) packet(a *attempt) []byte {
 	case TCP:
 		proto = protoTCP
 		l4 = tcpSYN(p.src, p.target, f.sport, f.dport, tcpSeq(p.m.cookie, a.token))
+	default:
+		panic("fakePath: no packets for " + p.proto.String() + " probes yet")
 	}
 	return ipPacket(p.v6, p.src, p.target, proto, a.ttl, l4)
 }

@@ -83,23 +83,16 @@ func (s *sockets) openUDP() (int, error) {
 		if s.cfg.Interface != "" {
 			serr = unix.BindToDevice(fd, s.cfg.Interface)
 		}
+		level, mtuDiscover, pmtuProbe, recvErr, recvTTL := unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_PROBE, unix.IP_RECVERR, unix.IP_RECVTTL
 		if s.v6 {
-			if s.cfg.MTU {
-				set(fd, unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER, unix.IPV6_PMTUDISC_PROBE)
-			}
-			if s.errq {
-				set(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVERR, 1)
-				set(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
-				set(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-			}
-			return
+			level, mtuDiscover, pmtuProbe, recvErr, recvTTL = unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER, unix.IPV6_PMTUDISC_PROBE, unix.IPV6_RECVERR, unix.IPV6_RECVHOPLIMIT
 		}
 		if s.cfg.MTU {
-			set(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_PROBE)
+			set(fd, level, mtuDiscover, pmtuProbe)
 		}
 		if s.errq {
-			set(fd, unix.IPPROTO_IP, unix.IP_RECVERR, 1)
-			set(fd, unix.IPPROTO_IP, unix.IP_RECVTTL, 1)
+			set(fd, level, recvErr, 1)
+			set(fd, level, recvTTL, 1)
 			set(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 		}
 	})
