@@ -55,7 +55,7 @@ func Path(ev PathEvidence, cfg Config) []Finding {
 type reading struct {
 	target   string
 	addr     netip.Addr
-	protocol string
+	protocol trace.Protocol
 	rep      trace.Report
 	echo     *Echo
 	// hops are the answering hops in TTL order; the target's, if it
@@ -78,7 +78,7 @@ func newReading(ev PathEvidence) *reading {
 	if !rep.Addr.IsValid() {
 		rep.Addr = ev.Addr
 	}
-	if rep.Protocol == "" {
+	if rep.Protocol == 0 {
 		rep.Protocol = ev.Protocol
 	}
 	r := &reading{target: ev.Target, addr: rep.Addr, protocol: rep.Protocol, rep: rep, echo: ev.Echo}

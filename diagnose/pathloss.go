@@ -11,7 +11,7 @@ func (r *reading) targetLoss() (Sample, string) {
 		return Sample{K: r.echo.Lost(), N: r.echo.Sent}, "echo requests"
 	}
 	if t, ok := r.targetHop(); ok {
-		return t.loss, r.protocol + " probes"
+		return t.loss, r.protocol.String() + " probes"
 	}
 	return Sample{}, ""
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"netdx/diagnose"
+	"netdx/trace"
 	"netdx/watch/record"
 )
 
@@ -210,7 +211,7 @@ func evaluateStream(t *testing.T, lost []bool, window int) []change {
 		if e.Sent < DefaultMinSample {
 			continue
 		}
-		rep := diagnose.Diagnose(diagnose.Evidence{Paths: []diagnose.PathEvidence{{Target: "t", Addr: addr, Protocol: "icmp", Echo: e}}}, diagnose.Config{})
+		rep := diagnose.Diagnose(diagnose.Evidence{Paths: []diagnose.PathEvidence{{Target: "t", Addr: addr, Protocol: trace.ICMP, Echo: e}}}, diagnose.Config{})
 		for _, c := range h.Observe(t0.Add(time.Duration(i)*time.Second), rep.Findings, nil) {
 			out = append(out, change{i, c.Kind, string(c.Finding.Kind) + " " + c.Finding.Severity.String()})
 		}

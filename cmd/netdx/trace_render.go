@@ -14,14 +14,7 @@ func packetBytes(addr netip.Addr, cfg trace.Config) int {
 	if size == 0 {
 		size = 32
 	}
-	ip := 20
-	if addr.Is6() {
-		ip = 40
-	}
-	if cfg.Protocol == "tcp" {
-		return ip + 24
-	}
-	return ip + 8 + size
+	return cfg.Protocol.PacketSize(addr.Is6(), size)
 }
 
 // reportDoc is trace --report's JSON: netdx's report, and mtr's --json

@@ -23,7 +23,7 @@ func Sample() trace.Result {
 	unreach := ans("198.18.3.2", 80.9, 3, 1)
 	unreach.Annotation = "!H"
 	return trace.Result{
-		Target: "dst.lab", Addr: a("198.18.4.2"), Protocol: "udp", EndReason: trace.EndUnreachable, Sent: 13,
+		Target: "dst.lab", Addr: a("198.18.4.2"), Protocol: trace.UDP, EndReason: trace.EndUnreachable, Sent: 13,
 		Hops: []trace.Hop{
 			{TTL: 1, Probes: []trace.Probe{ans("198.18.1.2", 0.054, 11, 0), ans("198.18.1.2", 0.021, 11, 0), ans("198.18.1.2", 0.019, 11, 0)}},
 			{TTL: 2, Probes: []trace.Probe{lost, lost, lost}},
