@@ -20,7 +20,7 @@ import (
 // hop's round-trip time, on the (fake) clock of a synctest bubble.
 type fakePath struct {
 	v6     bool
-	proto  string
+	proto  Protocol
 	src    netip.Addr
 	target netip.Addr
 	hops   []*fakeHop // hops[k-1] is hop k; the last is the target
@@ -66,7 +66,7 @@ type fakeHop struct {
 	answers     int
 }
 
-func newFakePath(proto string, v6 bool, rtts ...time.Duration) *fakePath {
+func newFakePath(proto Protocol, v6 bool, rtts ...time.Duration) *fakePath {
 	p := &fakePath{v6: v6, proto: proto, out: make(chan reply, 1024), closed: make(chan struct{})}
 	addr := func(k int) netip.Addr {
 		if v6 {
@@ -176,10 +176,10 @@ func (p *fakePath) packet(a *attempt) []byte {
 	var l4 []byte
 	proto := protoUDP
 	switch p.proto {
-	case "udp":
+	case UDP:
 		pay := udpPayload(a.size, p.src, p.target, f.sport, f.dport, a.token)
 		l4 = packettest.UDP(p.src, p.target, f.sport, f.dport, pay)
-	case "icmp":
+	case ICMP:
 		proto = protoICMP
 		if p.v6 {
 			proto = protoICMPv6
@@ -190,9 +190,11 @@ func (p *fakePath) packet(a *attempt) []byte {
 			m, _ := icmp.ParseMessage(protoICMPv6, l4)
 			l4 = packettest.ICMP(*m, p.src, p.target)
 		}
-	case "tcp":
+	case TCP:
 		proto = protoTCP
-		l4 = tcpSYN(p.src, p.target, f.sport, f.dport, uint32(p.m.cookie)<<16|uint32(a.token))
+		l4 = tcpSYN(p.src, p.target, f.sport, f.dport, tcpSeq(p.m.cookie, a.token))
+	default:
+		panic("fakePath: no packets for " + p.proto.String() + " probes yet")
 	}
 	return ipPacket(p.v6, p.src, p.target, proto, a.ttl, l4)
 }
@@ -212,7 +214,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	p.mu.Lock()
 	p.sent = append(p.sent, a.ttl)
 	p.mu.Unlock()
-	if p.forger && p.proto == "icmp" {
+	if p.forger && p.proto == ICMP {
 		p.forge(pkt)
 	}
 	n := len(p.hops)
@@ -245,22 +247,22 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 			q = q[:len(q)-len(pkt)+ipHeaderLen(p.v6)+8]
 		}
 		msg = p.icmpError(11, 3, 0, q, 1, h.mpls)
-	case p.proto == "udp":
+	case p.proto == UDP:
 		code := 3
 		if p.v6 {
 			code = 4
 		}
 		msg = p.icmpError(3, 1, code, q, left, nil)
-	case p.proto == "icmp":
+	case p.proto == ICMP:
 		msg = packettest.ICMP(packettest.ReplyTo(pkt[ipHeaderLen(p.v6):]), netip.Addr{}, netip.Addr{})
-	case p.proto == "tcp":
+	case p.proto == TCP:
 		syn := pkt[ipHeaderLen(p.v6):]
 		seg := packettest.TCP(h.addr, p.src, packettest.TCPHeader{SrcPort: int(binary.BigEndian.Uint16(syn[2:])),
 			DstPort: int(binary.BigEndian.Uint16(syn)), Ack: binary.BigEndian.Uint32(syn[4:]) + 1, Flags: packettest.SYN | packettest.ACK}, nil)
 		p.arrive(h, reply{src: h.addr, ttl: 64, v6: p.v6, tcp: seg})
 		return now, nil
 	}
-	if h.silent && (k < n || p.proto == "udp") {
+	if h.silent && (k < n || p.proto == UDP) {
 		return now, nil
 	}
 	if msg[0] != icmpmsg.TypeEchoReply && msg[0] != icmpmsg.Type6EchoReply && !h.allow(arrive) {
