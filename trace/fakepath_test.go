@@ -117,7 +117,7 @@ func (p *fakePath) matcher() *matcher { return p.m }
 func (p *fakePath) readers() int      { return 1 }
 
 // pending releases the stalled answers: asking is what lets the reader run.
-func (p *fakePath) pending() bool {
+func (p *fakePath) pending(int) bool {
 	p.mu.Lock()
 	held := p.held
 	p.held = nil

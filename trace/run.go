@@ -18,8 +18,9 @@ type transport interface {
 	// goroutine per reader index, 0 <= i < readers().
 	read(i int) (reply, error)
 	readers() int
-	// pending reports whether an answer waits in a socket, not yet read.
-	pending() bool
+	// pending reports whether an answer waits in reader i's socket, not
+	// yet read.
+	pending(i int) bool
 	// matcher tells answers apart; it knows the flows' ports and ids.
 	matcher() *matcher
 	close() error
@@ -64,6 +65,7 @@ func newSession(tr transport) *session {
 			defer s.wg.Done()
 			for {
 				r, err := tr.read(i)
+				r.reader = i
 				if errors.Is(err, errClosed) {
 					return
 				}
@@ -88,23 +90,45 @@ func (s *session) close() {
 	s.wg.Wait()
 }
 
-// settleFor bounds how long settle waits for the readers.
-const settleFor = 20 * time.Millisecond
+// settleFor bounds how long settle waits for readers that are behind:
+// far longer than a busy machine keeps a runnable thread waiting (a loaded
+// 2-core machine kept one 86 ms; with 20 ms here, a forged error's claim
+// stood over the real answer the kernel held), and spent only while a
+// reader has not caught up.
+const settleFor = time.Second
 
-// settle hands every answer the kernel already holds to handle before any
+// settle hands every answer the kernel held at now to handle before any
 // probe may time out. After a stall (the process descheduled for longer
 // than a wait, on a busy machine) the timer can fire before the reader
-// goroutines have run, and a probe answered in time would count as lost.
-func settle(handle func(reply), replies <-chan reply, tr transport) {
+// goroutines have run, and a probe answered in time would count as lost,
+// or an unverified claim stand. A reader has caught up once its socket
+// holds nothing or it hands an answer that arrived after now: it reads its
+// socket in order.
+func settle(handle func(reply), replies <-chan reply, tr transport, now time.Time) {
+	behind := map[int]bool{}
+	take := func(r reply) {
+		handle(r)
+		if r.at.After(now) {
+			delete(behind, r.reader)
+		}
+	}
+	for i := range tr.readers() {
+		behind[i] = true
+	}
 	var deadline <-chan time.Time
 	for {
 		select {
 		case r := <-replies:
-			handle(r)
+			take(r)
 			continue
 		default:
 		}
-		if !tr.pending() {
+		for i := range behind {
+			if !tr.pending(i) {
+				delete(behind, i)
+			}
+		}
+		if len(behind) == 0 {
 			return
 		}
 		if deadline == nil {
@@ -114,7 +138,7 @@ func settle(handle func(reply), replies <-chan reply, tr transport) {
 		}
 		select {
 		case r := <-replies:
-			handle(r)
+			take(r)
 		case <-deadline:
 			return
 		}
