@@ -150,9 +150,15 @@ func (n *Node) applyFaults() {
 		}
 		b.WriteString("}\n")
 	}
+	n.nft(b.String())
+}
+
+// nft runs an nftables script in the node.
+func (n *Node) nft(script string) {
+	n.lab.tb.Helper()
 	cmd := n.Command(context.Background(), "nft", "-f", "-")
-	cmd.Stdin = strings.NewReader(b.String())
+	cmd.Stdin = strings.NewReader(script)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		n.lab.tb.Fatalf("netlab: %s: nft: %v: %s\n%s", n.name, err, strings.TrimSpace(string(out)), b.String())
+		n.lab.tb.Fatalf("netlab: %s: nft: %v: %s\n%s", n.name, err, strings.TrimSpace(string(out)), script)
 	}
 }
