@@ -21,6 +21,11 @@ type PathConfig struct {
 	// NoICMPRateLimit makes the routers and dst answer every probe (see
 	// Node.NoICMPRateLimit); otherwise they keep Linux's default limits.
 	NoICMPRateLimit bool
+	// TargetICMPRateLimit keeps Linux's default ICMP rate limits on dst
+	// when NoICMPRateLimit frees the routers: a target that limits its
+	// port unreachables (6 at once, then one a second to each sender)
+	// behind routers that answer everything.
+	TargetICMPRateLimit bool
 }
 
 // Path is a linear topology built by Chain. Link i (0-based from src) uses
@@ -71,19 +76,11 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 	nodes = append(nodes, p.Dst)
 
 	for i := 0; i+1 < len(nodes); i++ {
-		var d time.Duration
-		if i < len(cfg.Delays) {
-			d = cfg.Delays[i]
-		}
-		var only func([]byte) bool
-		if i < len(cfg.DelayOnly) {
-			only = cfg.DelayOnly[i]
-		}
 		lk := l.connect(nodes[i], nodes[i+1], LinkConfig{
 			A:         []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 1), 24), netip.PrefixFrom(linkAddr6(i, 1), 64)},
 			B:         []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 2), 24), netip.PrefixFrom(linkAddr6(i, 2), 64)},
-			Delay:     d,
-			DelayOnly: only,
+			Delay:     at(cfg.Delays, i),
+			DelayOnly: at(cfg.DelayOnly, i),
 		})
 		p.Links = append(p.Links, lk)
 	}
@@ -106,8 +103,19 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 		for _, r := range p.Routers {
 			r.NoICMPRateLimit()
 		}
-		p.Dst.NoICMPRateLimit()
+		if !cfg.TargetICMPRateLimit {
+			p.Dst.NoICMPRateLimit()
+		}
 	}
 	l.waitUp(p.Links...)
 	return p
+}
+
+// at is s[i], or the zero value past the end of s.
+func at[T any](s []T, i int) T {
+	var zero T
+	if i < len(s) {
+		return s[i]
+	}
+	return zero
 }
