@@ -123,6 +123,16 @@ func (n *Node) SilentTTL() {
 	n.Fault(Output, "icmpv6 type time-exceeded drop")
 }
 
+// SilentTooBig makes the node a router that never says a packet is too
+// big: its ICMP "fragmentation needed" (3/4) and ICMPv6 "packet too big"
+// messages are dropped on the way out. Before a link of smaller MTU
+// (PathConfig.MTUs), it makes a path MTU black hole: packets too big for
+// the link die without a word, small ones pass.
+func (n *Node) SilentTooBig() {
+	n.Fault(Output, "icmp type destination-unreachable icmp code frag-needed drop")
+	n.Fault(Output, "icmpv6 type packet-too-big drop")
+}
+
 // DropICMPShare drops pct percent of the ICMP errors and echo replies the
 // node generates: a router that deprioritises its own ICMP.
 func (n *Node) DropICMPShare(pct int) {

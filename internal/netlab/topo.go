@@ -18,6 +18,10 @@ type PathConfig struct {
 	// DelayOnly, when it has an entry for a link with a delay, limits the
 	// delay to the frames the entry accepts (see LinkConfig.DelayOnly).
 	DelayOnly []func(frame []byte) bool
+	// MTUs gives the MTU of each link, from the src side; missing or zero
+	// entries keep 1500. A router before a smaller MTU says so to senders
+	// of bigger packets, unless it is SilentTooBig.
+	MTUs []int
 	// NoICMPRateLimit makes the routers and dst answer every probe (see
 	// Node.NoICMPRateLimit); otherwise they keep Linux's default limits.
 	NoICMPRateLimit bool
@@ -81,6 +85,7 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 			B:         []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 2), 24), netip.PrefixFrom(linkAddr6(i, 2), 64)},
 			Delay:     at(cfg.Delays, i),
 			DelayOnly: at(cfg.DelayOnly, i),
+			MTU:       at(cfg.MTUs, i),
 		})
 		p.Links = append(p.Links, lk)
 	}
