@@ -124,3 +124,22 @@ func at[T any](s []T, i int) T {
 	}
 	return zero
 }
+
+// Loop makes a routing loop of routers k-1 and k (1-based, k ≥ 2): router k
+// sends the packets for the target back to router k-1, which sends them on
+// to router k again, until their TTL runs out. A probe whose TTL runs out
+// in the loop is answered by the two in turn: hop k-1, hop k, hop k-1, …
+// (for IPv6, router k-1 answers the probes that come back to it from its
+// address towards router k: Linux answers an IPv6 probe from the link it
+// came in by). Other destinations, the routers' own addresses among them,
+// are reached as before.
+func (p *Path) Loop(k int) {
+	tb := p.Src.lab.tb
+	tb.Helper()
+	if k < 2 || k > len(p.Routers) {
+		tb.Fatalf("netlab: Loop(%d): a loop needs routers k-1 and k of %d", k, len(p.Routers))
+	}
+	r := p.Routers[k-1]
+	r.Route(netip.PrefixFrom(p.Target4(), 32), linkAddr4(k-1, 1))
+	r.Route(netip.PrefixFrom(p.Target6(), 128), linkAddr6(k-1, 1))
+}
