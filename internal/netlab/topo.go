@@ -22,6 +22,9 @@ type PathConfig struct {
 	// entries keep 1500. A router before a smaller MTU says so to senders
 	// of bigger packets, unless it is SilentTooBig.
 	MTUs []int
+	// Bursts gives each link's bursty loss (see Bursts), from the src
+	// side; missing or zero entries mean none.
+	Bursts []Bursts
 	// NoICMPRateLimit makes the routers and dst answer every probe (see
 	// Node.NoICMPRateLimit); otherwise they keep Linux's default limits.
 	NoICMPRateLimit bool
@@ -86,6 +89,7 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 			Delay:     at(cfg.Delays, i),
 			DelayOnly: at(cfg.DelayOnly, i),
 			MTU:       at(cfg.MTUs, i),
+			Bursts:    at(cfg.Bursts, i),
 		})
 		p.Links = append(p.Links, lk)
 	}
