@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/sockets"
 	"netdx/trace"
 	"netdx/watch/record"
@@ -93,7 +92,7 @@ func (w *Watcher) takeSnapshot(ctx context.Context, i int, reason string, fail f
 		}
 		table, serr := sockets.List(context.WithoutCancel(ctx), sc)
 		if serr == nil {
-			fs := diagnose.Host(link.Snapshot{}, table, w.cfg.Rules)
+			fs := diagnose.Host(diagnose.LinkEvidence{}, table, w.cfg.Rules)
 			diagnose.Sort(fs)
 			if fs == nil {
 				fs = []diagnose.Finding{}
