@@ -148,15 +148,6 @@ func (t *TargetStatus) set(w windowStatus, p pathState) {
 	t.PathTime, t.PathError = p.at, p.err
 }
 
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
 // rttOf summarises RTTs as a round record does (nil without replies).
 func rttOf(rtts []time.Duration) *record.RTT {
 	s := probe.Summarise(rtts).Round()
