@@ -32,7 +32,7 @@ const (
 // PathConfig configures a path check. The zero value probes for 3 s: ICMP
 // trace rounds every 15 ms and echo requests every 10 ms, at once.
 type PathConfig struct {
-	// Trace configures the trace rounds (Protocol "" means icmp here:
+	// Trace configures the trace rounds (Protocol 0 means ICMP here:
 	// targets do not rate-limit echo replies as they do port
 	// unreachables). Queries and Retries keep report defaults.
 	Trace trace.Config
@@ -56,8 +56,8 @@ type PathConfig struct {
 const MaxDuration = time.Hour
 
 func (c PathConfig) withDefaults() (PathConfig, error) {
-	if c.Trace.Protocol == "" {
-		c.Trace.Protocol = "icmp"
+	if c.Trace.Protocol == 0 {
+		c.Trace.Protocol = trace.ICMP
 	}
 	if c.Duration == 0 {
 		c.Duration = DefaultDuration

@@ -29,7 +29,7 @@ const (
 // the path with ICMP once a second, sends ten echo requests a second, and
 // keeps the last 600 rounds and the echo requests of the same 10 minutes.
 type StreamConfig struct {
-	// Trace configures the trace rounds (Protocol "" means icmp, as for
+	// Trace configures the trace rounds (Protocol 0 means ICMP, as for
 	// Path). Queries and Retries keep report defaults.
 	Trace trace.Config
 	// RoundInterval is the time between the starts of two rounds
@@ -71,8 +71,8 @@ func shownInt(n int) int {
 }
 
 func (c StreamConfig) withDefaults() (StreamConfig, error) {
-	if c.Trace.Protocol == "" {
-		c.Trace.Protocol = "icmp"
+	if c.Trace.Protocol == 0 {
+		c.Trace.Protocol = trace.ICMP
 	}
 	if c.RoundInterval == 0 {
 		c.RoundInterval = DefaultStreamRoundInterval

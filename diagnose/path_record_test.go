@@ -177,7 +177,9 @@ func TestRecordPathHelper(t *testing.T) {
 	}
 	a := netip.MustParseAddr(target)
 	cfg := check.PathConfig{}
-	cfg.Trace.Protocol = os.Getenv("NETDX_RECORD_PROTO")
+	if err := cfg.Trace.Protocol.UnmarshalText([]byte(os.Getenv("NETDX_RECORD_PROTO"))); err != nil {
+		t.Fatal(err)
+	}
 	cfg.Trace.Wait = 2 * time.Second
 	ev, err := check.Path(context.Background(), check.Target{Name: target, Addr: a}, cfg)
 	if err != nil {

@@ -20,9 +20,10 @@ var ErrConfig = errors.New("trace: bad configuration")
 // Config configures a trace. The zero value is a UDP trace like
 // traceroute's: 3 probes a hop from TTL 1 to 30, a wait of at most 5 s.
 type Config struct {
-	// Protocol is "udp" (the default), "icmp" or "tcp".
-	Protocol string
-	// Port is the destination port: 33434 for UDP, 443 for TCP.
+	// Protocol is the probes' protocol (default UDP).
+	Protocol Protocol
+	// Port is the destination port (default Protocol.DefaultPort: 33434
+	// for UDP, 443 for TCP).
 	Port int
 	// FirstTTL (default 1) and MaxTTL (default 30) bound the TTLs probed.
 	FirstTTL, MaxTTL int
@@ -125,14 +126,11 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 		}
 		c.zone = ifi.Index
 	}
-	if c.Protocol == "" {
-		c.Protocol = "udp"
+	if c.Protocol == 0 {
+		c.Protocol = UDP
 	}
 	if c.Port == 0 {
-		c.Port = 33434
-		if c.Protocol == "tcp" {
-			c.Port = 443
-		}
+		c.Port = c.Protocol.DefaultPort()
 	}
 	if c.FirstTTL == 0 {
 		c.FirstTTL = 1
@@ -164,8 +162,8 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 	switch {
 	case c.FirstTTL > c.MaxTTL:
 		return c, &ConfigError{Field: "FirstTTL", Value: c.FirstTTL, Reason: fmt.Sprintf("first TTL above the max TTL (%d)", c.MaxTTL)}
-	case c.Size < minSize(c.Protocol):
-		return c, &ConfigError{Field: "Size", Value: c.Size, Reason: fmt.Sprintf("want at least %d bytes for %s probes (they carry a token and the send time)", minSize(c.Protocol), c.Protocol)}
+	case c.Size < c.Protocol.probing().minPayload():
+		return c, &ConfigError{Field: "Size", Value: c.Size, Reason: fmt.Sprintf("want at least %d bytes for %s probes (they carry a token and the send time)", c.Protocol.probing().minPayload(), c.Protocol)}
 	case (c.MaxTTL-c.FirstTTL+1)*c.Queries*c.Flows > maxSlots:
 		// Every probe of a trace, retries included, needs its own
 		// 16-bit token.
@@ -180,10 +178,8 @@ func (c Config) check() error {
 	bad := func(field string, v any, format string, a ...any) error {
 		return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
 	}
-	switch c.Protocol {
-	case "", "udp", "icmp", "tcp":
-	default:
-		return bad("Protocol", c.Protocol, "want icmp, udp or tcp")
+	if c.Protocol != 0 && !c.Protocol.valid() {
+		return bad("Protocol", c.Protocol, "want %s", listed(Protocols(), "or"))
 	}
 	ints := []struct {
 		field  string
@@ -197,7 +193,7 @@ func (c Config) check() error {
 		{"Queries", c.Queries, 1, 10, "want 1..10 probes per hop"},
 		{"Flows", c.Flows, 1, 64, "want 1..64 flows"},
 		{"PPS", c.PPS, 1, 1e9, "want at least 1 probe a second"},
-		{"Size", c.Size, minPayload, 65000, fmt.Sprintf("want a probe payload of %d..65000 bytes", minPayload)},
+		{"Size", c.Size, smallestPayload(), 65000, fmt.Sprintf("want a probe payload of %d..65000 bytes", smallestPayload())},
 	}
 	for _, f := range ints {
 		if f.v == ExplicitZero || f.v != 0 && (f.v < f.lo || f.v > f.hi) {
@@ -218,11 +214,11 @@ func (c Config) check() error {
 	case w > MaxWait:
 		return bad("Wait", w, "wait above %v", MaxWait)
 	}
-	if c.MTU && c.Protocol == "tcp" {
-		return bad("MTU", true, "path MTU discovery works with udp and icmp probes")
+	if c.Protocol.valid() && c.MTU && !c.Protocol.probing().pathMTU() {
+		return bad("MTU", true, "path MTU discovery works with %s probes", listed(pathMTUProtocols(), "and"))
 	}
-	if c.Protocol == "tcp" && c.Mode == probe.ModeDatagram {
-		return bad("Mode", "datagram", "tcp probes need a raw socket (CAP_NET_RAW)")
+	if c.Protocol.valid() && c.Mode == probe.ModeDatagram && c.Protocol.probing().rawOnly() {
+		return bad("Mode", "datagram", "%s probes need a raw socket (CAP_NET_RAW)", c.Protocol)
 	}
 	switch c.Mode {
 	case probe.ModeAuto, probe.ModeRaw, probe.ModeDatagram:

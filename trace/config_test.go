@@ -20,7 +20,7 @@ func TestConfigRefusals(t *testing.T) {
 		field string
 		cfg   Config
 	}{
-		{"Protocol", Config{Protocol: "sctp"}},
+		{"Protocol", Config{Protocol: numProtocols + 1}},
 		{"Port", Config{Port: ExplicitZero}},
 		{"Port", Config{Port: 65536}},
 		{"FirstTTL", Config{FirstTTL: ExplicitZero}},
@@ -41,8 +41,8 @@ func TestConfigRefusals(t *testing.T) {
 		{"Size", Config{Size: ExplicitZero}},
 		{"Size", Config{Size: 70000}},
 		{"Retries", Config{Retries: 4}},
-		{"MTU", Config{MTU: true, Protocol: "tcp"}},
-		{"Mode", Config{Protocol: "tcp", Mode: probe.ModeDatagram}},
+		{"MTU", Config{MTU: true, Protocol: TCP}},
+		{"Mode", Config{Protocol: TCP, Mode: probe.ModeDatagram}},
 		{"Mode", Config{Mode: probe.Mode(9)}},
 		{"Interface", Config{Interface: "a-name-longer-than-15"}},
 		{"Source", Config{Source: netip.MustParseAddr("2001:db8::1")}},
@@ -110,7 +110,7 @@ func TestConfigZone(t *testing.T) {
 	if c, _ := (Config{}).withDefaults(netip.MustParseAddr("2001:db8::2")); c.dst() != netip.MustParseAddr("2001:db8::2") {
 		t.Errorf("no zone: dst %s", c.dst())
 	}
-	if err := (Config{Protocol: "icmp", Size: 8}).Validate(netip.MustParseAddr("198.18.1.1")); !errors.Is(err, ErrConfig) {
+	if err := (Config{Protocol: ICMP, Size: 8}).Validate(netip.MustParseAddr("198.18.1.1")); !errors.Is(err, ErrConfig) {
 		t.Errorf("icmp probes of 8 bytes: %v, want ErrConfig (the payload needs 16)", err)
 	}
 }

@@ -66,7 +66,7 @@ func summary(r Result) string {
 var fourHops = []time.Duration{time.Millisecond, 81 * time.Millisecond, 82 * time.Millisecond, 83 * time.Millisecond}
 
 func TestSchedCleanPath(t *testing.T) {
-	for _, proto := range []string{"udp", "icmp", "tcp"} {
+	for _, proto := range Protocols() {
 		for _, v6 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/v6=%v", proto, v6), func(t *testing.T) {
 				p := newFakePath(proto, v6, fourHops...)
@@ -99,8 +99,8 @@ func TestSchedCleanPath(t *testing.T) {
 // counts, with its kernel-timestamped RTT; it is neither lost nor put down
 // to the target's rate limit.
 func TestSchedStalledAnswer(t *testing.T) {
-	for _, proto := range []string{"udp", "icmp", "tcp"} {
-		t.Run(proto, func(t *testing.T) {
+	for _, proto := range Protocols() {
+		t.Run(proto.String(), func(t *testing.T) {
 			rtts := []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
 			p := newFakePath(proto, true, rtts...)
 			p.hops[2].stallAnswer, p.hops[2].stall = 2, 2*time.Second
@@ -118,7 +118,7 @@ func TestSchedStalledAnswer(t *testing.T) {
 }
 
 func TestSchedSilentHop(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.hops[1].silent = true
 	res, took := runFake(t, p, Config{})
 	got := summary(res)
@@ -132,7 +132,7 @@ func TestSchedSilentHop(t *testing.T) {
 }
 
 func TestSchedTargetLimiterFull(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(4, false)
 	res, took := runFake(t, p, Config{})
 	if got := summary(res); !strings.HasSuffix(got, "4:198.18.4.2,198.18.4.2,198.18.4.2") {
@@ -144,7 +144,7 @@ func TestSchedTargetLimiterFull(t *testing.T) {
 }
 
 func TestSchedTargetLimiterDrained(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(4, true)
 	res, took := runFake(t, p, Config{})
 	if !res.Reached || len(res.Hops) != 4 {
@@ -171,7 +171,7 @@ func TestSchedTargetLimiterDrained(t *testing.T) {
 
 func TestSchedUnreachable(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		p := newFakePath("udp", v6, fourHops...)
+		p := newFakePath(UDP, v6, fourHops...)
 		p.hops[1].reject = 1 // !H (ICMPv6 code 1: !X)
 		res, _ := runFake(t, p, Config{})
 		want := "!H"
@@ -190,7 +190,7 @@ func TestSchedUnreachable(t *testing.T) {
 }
 
 func TestSchedRateLimitedRouter(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(2, false)
 	p.hops[1].tokens = time.Second // one answer now, then one a second
 	res, _ := runFake(t, p, Config{})
@@ -209,7 +209,7 @@ func TestSchedRateLimitedRouter(t *testing.T) {
 }
 
 func TestSchedMPLS(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.hops[2].mpls = []uint32{24001, 16}
 	res, _ := runFake(t, p, Config{Queries: 1})
 	e := res.Hops[2].Probes[0].Extensions
@@ -219,7 +219,7 @@ func TestSchedMPLS(t *testing.T) {
 }
 
 func TestSchedFlows(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	res, _ := runFake(t, p, Config{Flows: 3, Queries: 2})
 	for _, h := range res.Hops {
 		if len(h.Probes) != 6 {
@@ -234,7 +234,7 @@ func TestSchedFlows(t *testing.T) {
 }
 
 func TestSchedStopsAtDestination(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	res, _ := runFake(t, p, Config{})
 	if len(res.Hops) != 4 {
 		t.Errorf("%d hops, want none past the target", len(res.Hops))
@@ -251,7 +251,7 @@ func TestSchedStopsAtDestination(t *testing.T) {
 // wait bound, then the trace ends at the max TTL, with the hops before it
 // intact.
 func TestSchedSilentTarget(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.hops[3].silent = true
 	res, took := runFake(t, p, Config{Wait: time.Second, MaxTTL: 8})
 	if res.Reached || res.EndReason != EndMaxTTL || len(res.Hops) != 8 {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"io"
+	"netdx/trace"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // "space", shift+tab is tab with shift) are the ones bubbletea decodes.
 // Each run ends with q, or with Ctrl-C.
 func TestTerminalKeys(t *testing.T) {
-	cfg := Config{Targets: []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, Protocol: "icmp"}
+	cfg := Config{Targets: []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, Protocol: trace.ICMP}
 	for _, tc := range []struct {
 		name, in string
 		ok       func(Model) bool

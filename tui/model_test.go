@@ -247,7 +247,7 @@ func TestJSONBeforeARound(t *testing.T) {
 func TestTabs(t *testing.T) {
 	a, b := clean4, slow
 	b.rtt = append(b.rtt[:3:3], 80300*1000, 80400*1000) // 5 hops, another target
-	cfg := Config{Targets: []Target{{Name: "dst-a", Addr: a.target()}, {Name: "dst-b", Addr: b.target()}}, Protocol: "icmp"}
+	cfg := Config{Targets: []Target{{Name: "dst-a", Addr: a.target()}, {Name: "dst-b", Addr: b.target()}}, Protocol: trace.ICMP}
 	m := feed(t, New(cfg), tea.WindowSizeMsg{Width: 150, Height: 40}, SnapshotMsg{Tab: 1, Snapshot: b.snapshot(20)})
 	s := screen(m)
 	if !strings.Contains(s, " 1 dst-a ") || !strings.Contains(s, " 2 dst-b ") || !strings.Contains(s, "waiting for the first round to dst-a") {

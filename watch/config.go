@@ -215,8 +215,8 @@ func (c Config) withDefaults() (Config, error) {
 	case s.Gap < 0 || s.Gap == ExplicitZero:
 		return c, bad("SnapshotGap", s.Gap, "want a positive time")
 	}
-	if s.Trace.Protocol == "" {
-		s.Trace.Protocol = "icmp"
+	if s.Trace.Protocol == 0 {
+		s.Trace.Protocol = trace.ICMP
 	}
 	if err := c.Rules.Validate(); err != nil {
 		return c, err

@@ -55,14 +55,15 @@ func diagnoseAction(c *cli.Context) error {
 	if err := host.Validate(); err != nil {
 		return failure(c, flags, err)
 	}
+	proto, err := protocolFlag(c, flags)
+	if err != nil {
+		return err
+	}
 	path := check.PathConfig{
-		Trace:         trace.Config{Protocol: c.String("P"), MaxTTL: intField(c, "m"), Wait: 2 * time.Second},
+		Trace:         trace.Config{Protocol: proto, MaxTTL: intField(c, "m"), Wait: 2 * time.Second},
 		Duration:      durationField(c, "duration"),
 		RoundInterval: durationField(c, "round-interval"),
 		EchoInterval:  durationField(c, "echo-interval"),
-	}
-	if c.IsSet("P") && path.Trace.Protocol == "" {
-		path.Trace.Protocol = "none" // refused by the engine, not taken for the default
 	}
 	if err := path.Validate(); err != nil {
 		return failure(c, flags, err)

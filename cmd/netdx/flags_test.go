@@ -79,7 +79,7 @@ var badFlags = []struct {
 	{[]string{"trace", "--size", "0", "198.18.0.9"}, "--size 0:"},
 	{[]string{"trace", "-P", "sctp", "198.18.0.9"}, "-P sctp:"},
 	{[]string{"trace", "-P", "", "198.18.0.9"}, `-P "":`},
-	{[]string{"trace", "--mtu", "-P", "tcp", "198.18.0.9"}, "--mtu: path MTU discovery works with udp and icmp"},
+	{[]string{"trace", "--mtu", "-P", "tcp", "198.18.0.9"}, "--mtu: path MTU discovery works with icmp and udp"},
 	{[]string{"trace", "--unprivileged", "-P", "tcp", "198.18.0.9"}, "--unprivileged: tcp probes need a raw socket"},
 	{[]string{"trace", "-s", "not-an-ip", "198.18.0.9"}, "-s not-an-ip:"},
 	{[]string{"trace", "-s", "2001:db8::1", "198.18.0.9"}, "-s 2001:db8::1: an IPv6 source cannot reach 198.18.0.9"},

@@ -6,13 +6,14 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/diagnose"
+	"netdx/trace"
 )
 
 // ruleFlags are the flags of diagnose's rules and of the traces they
 // read, the same for every command that judges (diagnose, watch).
 func ruleFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: "icmp", Usage: "trace `PROTOCOL`: icmp (targets do not rate-limit echo replies), udp or tcp"},
+		&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: trace.ICMP.String(), Usage: protocolUsage("trace", trace.ICMP, " (targets do not rate-limit echo replies)")},
 		&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Value: 30, Usage: "max `TTL`"},
 		&cli.DurationFlag{Name: "max-rtt", Usage: "latency is a WARNING when the target's median RTT is above this"},
 		&cli.Float64Flag{Name: "max-loss", Value: diagnose.DefaultMaxLossPct, Usage: "loss to a target above this `PERCENT` (with 95% confidence) is a WARNING"},

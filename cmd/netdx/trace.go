@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -26,8 +27,8 @@ func traceCommand() *cli.Command {
 			"Exit: 0 the target answered, 2 it did not (unreachable or max TTL), 3 bad input or no permission.",
 		Flags: []cli.Flag{
 			jsonFlag,
-			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Usage: "probe `PROTOCOL`: udp, icmp or tcp", DefaultText: "udp"},
-			&cli.IntFlag{Name: "p", Aliases: []string{"port"}, Usage: "destination `PORT`", DefaultText: "udp 33434, tcp 443"},
+			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Usage: protocolUsage("probe", trace.UDP, ""), DefaultText: trace.UDP.String()},
+			&cli.IntFlag{Name: "p", Aliases: []string{"port"}, Usage: "destination `PORT`", DefaultText: portDefaults()},
 			&cli.IntFlag{Name: "q", Aliases: []string{"queries"}, Usage: "`N` probes per hop", DefaultText: "3; 1 with --report"},
 			&cli.IntFlag{Name: "f", Aliases: []string{"first-ttl"}, Usage: "first `TTL`", DefaultText: "1"},
 			&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Usage: "max `TTL`", DefaultText: "30"},
@@ -57,12 +58,14 @@ func traceCommand() *cli.Command {
 // report's rounds and interval). It parses; the engine validates.
 func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Duration, err error) {
 	cfg = trace.Config{
-		Protocol: c.String("P"), Port: intField(c, "p"), Queries: intField(c, "q"),
+		Port: intField(c, "p"), Queries: intField(c, "q"),
 		FirstTTL: intField(c, "f"), MaxTTL: intField(c, "m"), PPS: intField(c, "pps"),
 		Flows: intField(c, "flows"), Size: intField(c, "size"), MTU: c.Bool("mtu"), Interface: c.String("i"),
 	}
-	if c.IsSet("P") && cfg.Protocol == "" {
-		cfg.Protocol = "none" // refused by the engine, not taken for the default
+	if c.IsSet("P") {
+		if cfg.Protocol, err = protocolFlag(c, configFlags["trace"]); err != nil {
+			return
+		}
 	}
 	if cfg.Wait, err = secondsField(c, "w"); err != nil {
 		return
@@ -93,6 +96,38 @@ func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Du
 		interval = 0 // RunReport takes it as it is: no pause between rounds
 	}
 	return
+}
+
+// protocolFlag is -P as trace's Protocol, or the usage line that names
+// the flag and the value given.
+func protocolFlag(c *cli.Context, flags fieldFlags) (trace.Protocol, error) {
+	p, err := trace.ParseProtocol(c.String("P"))
+	return p, failure(c, flags, err)
+}
+
+// protocolUsage is -P's help: what the protocol is for, then trace's
+// protocols, the command's default first (with why, if given).
+func protocolUsage(what string, def trace.Protocol, why string) string {
+	names := []string{def.String() + why}
+	for _, p := range trace.Protocols() {
+		if p != def {
+			names = append(names, p.String())
+		}
+	}
+	last := len(names) - 1
+	return fmt.Sprintf("%s `PROTOCOL`: %s or %s", what, strings.Join(names[:last], ", "), names[last])
+}
+
+// portDefaults is -p's default, for its help: each protocol's port
+// ("udp 33434, tcp 443").
+func portDefaults() string {
+	var out []string
+	for _, p := range trace.Protocols() {
+		if port := p.DefaultPort(); port != 0 {
+			out = append(out, fmt.Sprintf("%s %d", p, port))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // traceAction: flags → trace.Config → trace.Run (or RunReport) → text or

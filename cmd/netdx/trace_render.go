@@ -45,14 +45,7 @@ func packetBytes(addr netip.Addr, cfg trace.Config) int {
 	if size == 0 {
 		size = 32
 	}
-	ip := 20
-	if addr.Is6() {
-		ip = 40
-	}
-	if cfg.Protocol == "tcp" {
-		return ip + 24
-	}
-	return ip + 8 + size
+	return cfg.Protocol.PacketSize(addr.Is6(), size)
 }
 
 // start prints hops from a goroutine of its own, so that waiting for a

@@ -83,7 +83,7 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 		Echo:         check.EchoConfig{Interval: durationField(c, "echo-interval"), Timeout: durationField(c, "echo-timeout"), Window: intField(c, "window")},
 		MinSample:    intField(c, "min-sample"),
 		PathInterval: durationField(c, "path-interval"),
-		Path:         check.PathConfig{Trace: trace.Config{Protocol: c.String("P"), MaxTTL: intField(c, "m")}},
+		Path:         check.PathConfig{Trace: trace.Config{MaxTTL: intField(c, "m")}},
 		Rules:        rules,
 		RaiseAfter:   intField(c, "raise-after"),
 		ClearAfter:   intField(c, "clear-after"),
@@ -93,8 +93,8 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 			Gap: durationField(c, "snapshot-gap")},
 		Logger: logger(c),
 	}
-	if c.IsSet("P") && cfg.Path.Trace.Protocol == "" {
-		cfg.Path.Trace.Protocol = "none" // refused by the engine, not taken for the default
+	if cfg.Path.Trace.Protocol, err = protocolFlag(c, watchFlags); err != nil {
+		return cfg, err
 	}
 	cfg.Snapshot.Trace.Protocol = cfg.Path.Trace.Protocol
 	netns := netnsPath(c.String("netns"))

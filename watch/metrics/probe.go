@@ -12,6 +12,7 @@ import (
 	"netdx/diagnose"
 	"netdx/probe"
 	"netdx/trace"
+	"netdx/watch"
 )
 
 // Modules are the /probe modules, blackbox_exporter style: one check of
@@ -137,14 +138,14 @@ func (pc ProbeConfig) runProbe(ctx context.Context, module string, target check.
 			return err == nil && rep.Reached
 		}
 		d := diagnose.Diagnose(diagnose.Evidence{Paths: []diagnose.PathEvidence{ev}}, pc.Rules)
-		counts := map[[2]string]int{}
+		counts := map[watch.FindingClass]int{}
 		for _, f := range d.Findings {
-			counts[[2]string{f.Kind, f.Severity.String()}]++
+			counts[watch.FindingClass{Kind: f.Kind, Severity: f.Severity}]++
 		}
-		for _, k := range Kinds {
+		for _, k := range diagnose.Kinds() {
 			for _, sev := range severities {
-				g("netdx_probe_findings", "Findings of the diagnosis, by kind and severity.", float64(counts[[2]string{k, sev.String()}]),
-					"kind", k, "severity", sev.String())
+				g("netdx_probe_findings", "Findings of the diagnosis, by kind and severity.", float64(counts[watch.FindingClass{Kind: k, Severity: sev}]),
+					"kind", string(k), "severity", sev.String())
 			}
 		}
 		g("netdx_probe_status", "Status of the diagnosis: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", float64(d.Status))

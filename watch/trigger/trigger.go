@@ -107,7 +107,7 @@ func Env(r record.Record) []string {
 		return nil
 	}
 	f := r.Finding
-	env := []string{"NETDX_EVENT=" + string(r.Kind), "NETDX_KIND=" + f.Kind, "NETDX_SEVERITY=" + f.Severity.String(),
+	env := []string{"NETDX_EVENT=" + string(r.Kind), "NETDX_KIND=" + string(f.Kind), "NETDX_SEVERITY=" + f.Severity.String(),
 		"NETDX_TARGET=" + f.Target, "NETDX_INTERFACE=" + f.Interface, "NETDX_SUMMARY=" + f.Summary,
 		"NETDX_HOST=" + r.Host, "NETDX_TIME=" + r.Time.Format(time.RFC3339Nano)}
 	if !r.Since.IsZero() {

@@ -15,7 +15,7 @@ import (
 func finding(kind record.Kind) record.Record {
 	t0 := time.Date(2025, 3, 1, 2, 3, 4, 0, time.UTC)
 	r := record.Record{Time: t0, Host: "h1", Kind: kind, Finding: &diagnose.Finding{Kind: diagnose.KindPathLoss,
-		Severity: diagnose.Warning, Target: "198.18.3.2", Summary: "12% loss; it's \"bad\"", Evidence: map[string]any{"loss_pct": 12.0}}}
+		Severity: diagnose.Warning, Subject: diagnose.Subject{Target: "198.18.3.2"}, Summary: "12% loss; it's \"bad\"", Evidence: map[string]any{"loss_pct": 12.0}}}
 	if kind == record.KindCleared {
 		r.Since = t0.Add(-time.Minute)
 	}
