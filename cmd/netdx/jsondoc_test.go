@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,40 @@ func slugOf(heading string) string {
 		}
 	}
 	return b.String()
+}
+
+// docKinds are the finding kinds the table whose header starts with
+// "| kind |" lists.
+func docKinds(t *testing.T) []diagnose.Kind {
+	t.Helper()
+	b, err := os.ReadFile(jsonDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []diagnose.Kind
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "| kind |"):
+			in = true
+		case in && strings.HasPrefix(line, "|---"):
+		case in && strings.HasPrefix(line, "|"):
+			if m := docField.FindStringSubmatch(strings.TrimSpace(strings.Split(line, "|")[1])); m != nil {
+				out = append(out, diagnose.Kind(m[1]))
+			}
+		default:
+			in = false
+		}
+	}
+	return out
+}
+
+// TestFindingKindsDocumented: the evidence table lists every finding kind,
+// in diagnose's order, and no other.
+func TestFindingKindsDocumented(t *testing.T) {
+	if got, want := docKinds(t), diagnose.Kinds(); !slices.Equal(got, want) {
+		t.Errorf("%s lists the kinds %v; diagnose.Kinds is %v", jsonDoc, got, want)
+	}
 }
 
 // parseJSONDoc reads the field tables (a table whose header starts with
