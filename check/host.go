@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"netdx/diagnose"
 	"netdx/link"
 	"netdx/sockets"
 )
@@ -27,7 +28,7 @@ type HostConfig struct {
 	AllowedGateways []netip.Addr
 }
 
-func (c HostConfig) configs() (link.Config, sockets.Config) {
+func (c HostConfig) configs() (LinkConfig, sockets.Config) {
 	iv := c.Interval
 	switch iv {
 	case 0:
@@ -35,7 +36,7 @@ func (c HostConfig) configs() (link.Config, sockets.Config) {
 	case ExplicitZero:
 		iv = link.ExplicitZero
 	}
-	return link.Config{NetNS: c.NetNS, Interval: iv},
+	return LinkConfig{Link: link.Config{NetNS: c.NetNS, Interval: iv}},
 		sockets.Config{NetNS: c.NetNS, All: true, Owners: true, Routes: true, AllowedGateways: c.AllowedGateways}
 }
 
@@ -53,7 +54,7 @@ func (c HostConfig) Validate() error {
 func HostSources(c HostConfig) Sources {
 	l, s := c.configs()
 	return Sources{
-		Link: func(ctx context.Context) (link.Snapshot, error) { return link.Collect(ctx, l) },
+		Link: func(ctx context.Context) (diagnose.LinkEvidence, error) { return Link(ctx, l) },
 		// The socket table is one snapshot that takes a fraction of a
 		// second: an interrupt lets it finish.
 		Sockets: func(ctx context.Context) (sockets.Table, error) { return sockets.List(context.WithoutCancel(ctx), s) },

@@ -15,8 +15,8 @@ import (
 // ExplicitZero, put in a numeric field of Config, asks for zero itself
 // rather than the field's default (which is what a zero field means). A
 // command line passes it for a flag given as 0, so that this package, not
-// the caller, decides whether zero means anything: an Interval or Top of
-// zero is zero for Collect, but Watch cannot sample every 0 s.
+// the caller, decides whether zero means anything: an Interval of zero is
+// zero for Collect, but Watch cannot sample every 0 s.
 const ExplicitZero = math.MinInt64
 
 // MinInterval is the shortest sampling interval: rates over less cannot be
@@ -60,12 +60,6 @@ func (c Config) withDefaults(watch bool) (Config, error) {
 		return bad("Interval", iv, "interval must not be negative")
 	case iv > 0 && iv < MinInterval:
 		return bad("Interval", iv, "interval below %v: rates over less mean nothing", MinInterval)
-	}
-	switch {
-	case c.Top == ExplicitZero:
-		c.Top = 0
-	case c.Top < 0:
-		return bad("Top", c.Top, "want 0 or more connections")
 	}
 	for _, name := range c.Interfaces {
 		if name == "" || len(name) > 15 || strings.ContainsAny(name, "/ \t\n:") {

@@ -15,7 +15,6 @@ func TestConfigRefusals(t *testing.T) {
 		{"Interval", Config{Interval: -time.Second}, false},
 		{"Interval", Config{Interval: time.Nanosecond}, false},
 		{"Interval", Config{Interval: ExplicitZero}, true},
-		{"Top", Config{Top: -1}, false},
 		{"Interfaces", Config{Interfaces: []string{""}}, false},
 		{"Interfaces", Config{Interfaces: []string{"eth0", "a/b"}}, false},
 		{"NetNS", Config{NetNS: "/run/netns/netdx-no-such-namespace"}, false},
@@ -29,9 +28,9 @@ func TestConfigRefusals(t *testing.T) {
 }
 
 func TestConfigZeroes(t *testing.T) {
-	c, err := Config{Interval: ExplicitZero, Top: ExplicitZero}.withDefaults(false)
-	if err != nil || c.Interval != 0 || c.Top != 0 {
-		t.Errorf("explicit zeroes for Collect: %+v %v, want zero: no sampling, no connections", c, err)
+	c, err := Config{Interval: ExplicitZero}.withDefaults(false)
+	if err != nil || c.Interval != 0 {
+		t.Errorf("an explicit zero for Collect: %+v %v, want zero: no sampling", c, err)
 	}
 	c, err = Config{}.withDefaults(true)
 	if err != nil || c.Interval != time.Second {

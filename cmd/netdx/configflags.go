@@ -69,6 +69,13 @@ var configFlags = map[string]fieldFlags{
 		"NetNS": "--netns", "Interval": "--interval", "Duration": "--duration", "RoundInterval": "--round-interval",
 		"EchoInterval": "--echo-interval", "Protocol": "-P", "MaxTTL": "-m",
 	},
+	// watch's sinks, a table each: their configs share field names.
+	"journal": {
+		"Path": "--journal", "MaxSize": "--journal-max-size", "Keep": "--journal-keep", "Flush": "--flush",
+		"Backlog": "--journal-backlog", "OnFull": "--on-full",
+	},
+	"syslog":     {"URL": "--syslog", "Facility": "--syslog-facility", "Backlog": "--syslog-backlog"},
+	"on-finding": {"Command": "--on-finding", "Concurrency": "--on-finding-concurrency", "Timeout": "--on-finding-timeout"},
 }
 
 // configError is what the engines' ConfigErrors offer (probe, trace, link,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/check"
 	"netdx/diagnose"
 	"netdx/link"
 	"netdx/sockets"
@@ -41,10 +42,12 @@ func linkCommand() *cli.Command {
 }
 
 func linkAction(c *cli.Context) error {
-	cfg := link.Config{
-		NetNS:      netnsPath(c.String("netns")),
-		Interfaces: c.Args().Slice(),
-		Interval:   durationField(c, "interval"),
+	cfg := check.LinkConfig{
+		Link: link.Config{
+			NetNS:      netnsPath(c.String("netns")),
+			Interfaces: c.Args().Slice(),
+			Interval:   durationField(c, "interval"),
+		},
 		Top:        c.Int("top"),
 		NoCaptures: c.Bool("no-captures"),
 	}
@@ -60,9 +63,9 @@ func linkAction(c *cli.Context) error {
 	if watch {
 		return linkWatch(c, cfg, rules)
 	}
-	// Interrupted during --interval, Collect samples at once: the rates
-	// cover the time sampled.
-	snap, err := link.Collect(c.Context, cfg)
+	// Interrupted during --interval, the link check samples at once: the
+	// rates cover the time sampled.
+	snap, err := check.Link(c.Context, cfg)
 	if err != nil {
 		return linkError(c, err)
 	}
@@ -79,9 +82,9 @@ func linkAction(c *cli.Context) error {
 
 // linkWatch prints a sample every interval until interrupted, then exits
 // by the worst sample.
-func linkWatch(c *cli.Context, cfg link.Config, rules diagnose.Config) error {
+func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) error {
 	code := exitOK
-	err := link.Watch(c.Context, cfg, func(s link.Snapshot) error {
+	err := check.WatchLink(c.Context, cfg, func(s diagnose.LinkEvidence) error {
 		rep := readLink(s, rules)
 		code = max(code, diagnose.ExitCode(rep.Status))
 		if wantJSON(c) {
@@ -101,10 +104,10 @@ func linkError(c *cli.Context, err error) error {
 	return failure(c, configFlags["link"], err)
 }
 
-// linkReport is what "netdx link" shows: the snapshot, and diagnose's
-// findings about it with their overall status (the exit code).
+// linkReport is what "netdx link" shows: the link check's evidence, and
+// diagnose's findings about it with their overall status (the exit code).
 type linkReport struct {
-	link.Snapshot
+	diagnose.LinkEvidence
 	Status   diagnose.Status    `json:"status"`
 	Findings []diagnose.Finding `json:"findings"`
 }
@@ -114,13 +117,13 @@ type linkReport struct {
 // sniffer is CRITICAL; errors and drops happening now, a link without
 // carrier or flapping, the PROMISC flag and retransmits above the threshold
 // are WARNING; counters that only ever rose since boot are information.
-func readLink(s link.Snapshot, rules diagnose.Config) linkReport {
+func readLink(s diagnose.LinkEvidence, rules diagnose.Config) linkReport {
 	fs := diagnose.Host(s, sockets.Table{}, rules)
 	if fs == nil {
 		fs = []diagnose.Finding{}
 	}
 	diagnose.Sort(fs)
-	return linkReport{Snapshot: s, Status: diagnose.Overall(fs, false), Findings: fs}
+	return linkReport{LinkEvidence: s, Status: diagnose.Overall(fs, false), Findings: fs}
 }
 
 // writeJSONCompact writes v as the run's one JSON document without

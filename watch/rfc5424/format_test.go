@@ -203,15 +203,17 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("%s: %+v %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "syslog.example:514", "http://x", "udp://", "tcp://h:1/path", "unix://dev/log", "unix:", "udp://u@h:1"} {
-		if _, err := parseURL(in); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "--syslog") {
+	for _, in := range []string{"", "syslog.example:514", "http://x", "udp://", "tcp://h:1/path", "unix://dev/log", "unix:", "udp://u@h:1",
+		"udp://h:99999", "tcp://h:0", "udp://h:x"} {
+		var ce *ConfigError
+		if _, err := parseURL(in); !errors.As(err, &ce) || !errors.Is(err, ErrConfig) || ce.Field != "URL" || ce.Value != in {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
-	if f, err := ParseFacility("local7"); err != nil || f != 23 {
+	if f, err := facility("local7"); err != nil || f != 23 {
 		t.Errorf("local7: %d %v", f, err)
 	}
-	if _, err := ParseFacility("local8"); err == nil {
+	if _, err := facility("local8"); err == nil {
 		t.Error("local8 accepted")
 	}
 }
