@@ -35,7 +35,7 @@ func TestOwners(t *testing.T) {
 	}
 	var a *Error[ownerA]
 	var b *Error[ownerB]
-	if !errors.As(err, &a) || a.ConfigField() != "Interval" || a.ConfigValue() != 0 || a.ConfigReason() != "want 1ms..1h" {
+	if !errors.As(err, &a) || a.ConfigPackage() != "a" || a.ConfigField() != "Interval" || a.ConfigValue() != 0 || a.ConfigReason() != "want 1ms..1h" {
 		t.Errorf("As a: %+v", a)
 	}
 	if errors.As(err, &b) {
