@@ -16,6 +16,7 @@ import (
 	"netdx/check"
 	"netdx/diagnose"
 	"netdx/internal/netlab"
+	"netdx/trace"
 )
 
 // pathRecording is a lab whose path evidence is kept in testdata/path for
@@ -176,9 +177,10 @@ func TestRecordPathHelper(t *testing.T) {
 		t.Skip("the child of TestIntegrationPathFixtures")
 	}
 	a := netip.MustParseAddr(target)
-	cfg := check.PathConfig{}
-	cfg.Trace.Protocol = os.Getenv("NETDX_RECORD_PROTO")
-	cfg.Trace.Wait = 2 * time.Second
+	cfg := check.DefaultPathConfig() // netdx diagnose's
+	if p := os.Getenv("NETDX_RECORD_PROTO"); p != "" {
+		cfg.Trace.Protocol, cfg.Trace.Port = p, trace.DefaultPort(p)
+	}
 	ev, err := check.Path(context.Background(), check.Target{Name: target, Addr: a}, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

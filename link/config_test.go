@@ -14,7 +14,7 @@ func TestConfigRefusals(t *testing.T) {
 	}{
 		{"Interval", Config{Interval: -time.Second}, false},
 		{"Interval", Config{Interval: time.Nanosecond}, false},
-		{"Interval", Config{Interval: ExplicitZero}, true},
+		{"Interval", Config{Interval: 0}, true},
 		{"Top", Config{Top: -1}, false},
 		{"Interfaces", Config{Interfaces: []string{""}}, false},
 		{"Interfaces", Config{Interfaces: []string{"eth0", "a/b"}}, false},
@@ -28,13 +28,16 @@ func TestConfigRefusals(t *testing.T) {
 	}
 }
 
+// TestConfigZeroes: zero is taken as it is where it means something (no
+// sampling, no connections), and the defaults are the command's.
 func TestConfigZeroes(t *testing.T) {
-	c, err := Config{Interval: ExplicitZero, Top: ExplicitZero}.withDefaults(false)
-	if err != nil || c.Interval != 0 || c.Top != 0 {
-		t.Errorf("explicit zeroes for Collect: %+v %v, want zero: no sampling, no connections", c, err)
+	if err := (Config{}).Validate(false); err != nil {
+		t.Errorf("no interval, no connections for Collect: %v", err)
 	}
-	c, err = Config{}.withDefaults(true)
-	if err != nil || c.Interval != time.Second {
-		t.Errorf("Watch without an interval: %v %v, want 1s", c.Interval, err)
+	if c := DefaultConfig(); c.Interval != 0 || c.Top != 5 || c.Validate(false) != nil {
+		t.Errorf("DefaultConfig %+v: want counters since boot and the top 5 connections", c)
+	}
+	if c := DefaultWatchConfig(); c.Interval != time.Second || c.Validate(true) != nil {
+		t.Errorf("DefaultWatchConfig %+v: want a sample a second", c)
 	}
 }

@@ -20,8 +20,7 @@ func (s Sample) Time() time.Time { return s.s.at }
 // /proc/net counters. cfg.Interval and cfg.Top are not used. A reading
 // under way is finished even when ctx ends.
 func Read(ctx context.Context, cfg Config) (Sample, error) {
-	cfg, err := cfg.withDefaults(false)
-	if err != nil {
+	if err := cfg.Validate(false); err != nil {
 		return Sample{}, err
 	}
 	s, err := read(context.WithoutCancel(ctx), cfg)
@@ -35,8 +34,7 @@ func Read(ctx context.Context, cfg Config) (Sample, error) {
 // explain. With prev nil or zero, or less than MinInterval before cur, the
 // snapshot has counters since boot only.
 func Between(ctx context.Context, cfg Config, prev *Sample, cur Sample) (Snapshot, error) {
-	cfg, err := cfg.withDefaults(false)
-	if err != nil {
+	if err := cfg.Validate(false); err != nil {
 		return Snapshot{}, err
 	}
 	var p *sample

@@ -14,7 +14,9 @@ import (
 // "space", shift+tab is tab with shift) are the ones bubbletea decodes.
 // Each run ends with q, or with Ctrl-C.
 func TestTerminalKeys(t *testing.T) {
-	cfg := Config{Targets: []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, Protocol: "icmp"}
+	cfg := withConfig(func(c *Config) {
+		c.Targets, c.Protocol = []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, "icmp"
+	})
 	for _, tc := range []struct {
 		name, in string
 		ok       func(Model) bool

@@ -46,13 +46,9 @@ func (v *pingView) text() bool { return !v.json && v.nagios == nil }
 func (v *pingView) hook(cfg *probe.Config, targets []probe.Target, drop func()) {
 	cfg.OnReady = drop
 	if v.text() && !v.fping {
-		size := cfg.Size
-		if size == 0 {
-			size = probe.DefaultPayload
-		}
 		cfg.OnReady = func() {
 			drop()
-			printHeader(v.w, targets[0], size)
+			printHeader(v.w, targets[0], cfg.Size)
 		}
 	}
 	if v.lists {

@@ -30,21 +30,13 @@ type traceRenderer struct {
 }
 
 func (r *traceRenderer) header(name string, addr netip.Addr, cfg trace.Config) {
-	maxTTL := cfg.MaxTTL
-	if maxTTL == 0 {
-		maxTTL = 30
-	}
 	// traceroute's header, word for word: jc and scripts look for it.
-	fmt.Fprintf(r.w, "traceroute to %s (%s), %d hops max, %d byte packets\n", name, addr, maxTTL, packetBytes(addr, cfg))
+	fmt.Fprintf(r.w, "traceroute to %s (%s), %d hops max, %d byte packets\n", name, addr, cfg.MaxTTL, packetBytes(addr, cfg))
 }
 
 // packetBytes is the size of a probe packet, IP header included, as
 // traceroute counts it.
 func packetBytes(addr netip.Addr, cfg trace.Config) int {
-	size := cfg.Size
-	if size == 0 {
-		size = 32
-	}
 	ip := 20
 	if addr.Is6() {
 		ip = 40
@@ -52,7 +44,7 @@ func packetBytes(addr netip.Addr, cfg trace.Config) int {
 	if cfg.Protocol == "tcp" {
 		return ip + 24
 	}
-	return ip + 8 + size
+	return ip + 8 + cfg.Size
 }
 
 // start prints hops from a goroutine of its own, so that waiting for a

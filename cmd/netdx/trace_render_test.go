@@ -36,7 +36,7 @@ func TestRenderTraceGolden(t *testing.T) {
 	res := sampleTrace()
 	var b bytes.Buffer
 	r := &traceRenderer{w: &b, numeric: true}
-	r.header(res.Target, res.Addr, trace.Config{})
+	r.header(res.Target, res.Addr, trace.DefaultConfig())
 	r.start()
 	for _, h := range res.Hops {
 		r.hop(h)

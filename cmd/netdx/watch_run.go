@@ -18,8 +18,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"netdx/check"
-	"netdx/trace"
 	"netdx/watch"
 	"netdx/watch/audit"
 	"netdx/watch/journal"
@@ -37,7 +35,7 @@ func watchSinkFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "flush", Value: time.Second, Usage: "fsync the journal this often (0: after every record)"},
 		&cli.IntFlag{Name: "journal-backlog", Value: 10000, Usage: "records kept in memory while the disk is slow or full"},
 		&cli.StringFlag{Name: "on-full", Value: "purge-oldest", Usage: "when the backlog is full: purge-oldest, ignore-new or stop"},
-		&cli.DurationFlag{Name: "journal-rounds", Value: watch.DefaultRoundEvery, Usage: "a round record (echo statistics per target) this often (0: none)"},
+		&cli.DurationFlag{Name: "journal-rounds", Value: watch.DefaultConfig().RoundEvery, Usage: "a round record (echo statistics per target) this often (0: none)"},
 		&cli.StringFlag{Name: "syslog", Usage: "send findings, audit events and snapshots to `URL`: udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///dev/log"},
 		&cli.StringFlag{Name: "syslog-facility", Value: "daemon", Usage: "syslog facility"},
 		&cli.IntFlag{Name: "syslog-backlog", Value: 1000, Usage: "messages kept while the syslog receiver is away"},
@@ -208,14 +206,13 @@ func runWatch(c *cli.Context, cfg watch.Config) error {
 			auditStats = a.Stats
 		}
 		family, _ := addrFamily(c)
-		h := metrics.Handler(metrics.Config{
-			Exporter: metrics.NewExporter(w, s.names, auditStats),
-			Probe: metrics.ProbeConfig{
-				Resolve: func(ctx context.Context, name string) (netip.Addr, error) { return resolve(ctx, name, family) },
-				Path:    check.PathConfig{Trace: trace.Config{Protocol: cfg.Path.Trace.Protocol, MaxTTL: cfg.Path.Trace.MaxTTL}},
-				Rules:   cfg.Rules,
-				Allow:   allow,
-			}})
+		pc := metrics.DefaultProbeConfig()
+		pc.Resolve = func(ctx context.Context, name string) (netip.Addr, error) { return resolve(ctx, name, family) }
+		pc.Allow, pc.Modules.Rules = allow, cfg.Rules
+		// The path modules trace as the watch does (-P, -m).
+		pathTraceFlags(c, &pc.Modules.Trace.Trace)
+		pathTraceFlags(c, &pc.Modules.Path.Trace)
+		h := metrics.Handler(metrics.Config{Exporter: metrics.NewExporter(w, s.names, auditStats), Probe: pc, Logger: cfg.Logger})
 		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		cfg.Logger.Info("netdx watch: serving /metrics and /probe", "addr", ln.Addr().String())
