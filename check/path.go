@@ -51,7 +51,7 @@ type PathConfig struct {
 // this wait too.
 func DefaultPathConfig() PathConfig {
 	tc := trace.DefaultReportConfig()
-	tc.Protocol, tc.Port, tc.Wait = "icmp", trace.DefaultPort("icmp"), 2*time.Second
+	tc.Protocol, tc.Port, tc.Wait = trace.ICMP, trace.ICMP.DefaultPort(), 2*time.Second
 	return PathConfig{
 		Trace:         tc,
 		Duration:      3 * time.Second,

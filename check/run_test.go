@@ -16,9 +16,9 @@ import (
 // unreachablePath answers every target with a router's !H at hop 1.
 func unreachablePath(_ context.Context, t Target) (diagnose.PathEvidence, error) {
 	p := trace.Probe{Addr: netip.MustParseAddr("198.18.1.2"), Annotation: "!H", ICMPType: 3, ICMPCode: 1}
-	res := trace.Result{Addr: t.Addr, Protocol: "icmp", EndReason: trace.EndUnreachable,
+	res := trace.Result{Addr: t.Addr, Protocol: trace.ICMP, EndReason: trace.EndUnreachable,
 		Hops: []trace.Hop{{TTL: 1, Probes: []trace.Probe{p}}}}
-	return diagnose.PathEvidence{Addr: t.Addr, Protocol: "icmp", Rounds: []trace.Result{res, res, res}}, nil
+	return diagnose.PathEvidence{Addr: t.Addr, Protocol: trace.ICMP, Rounds: []trace.Result{res, res, res}}, nil
 }
 
 func TestRunStatusAndChecks(t *testing.T) {

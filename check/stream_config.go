@@ -54,7 +54,7 @@ type StreamConfig struct {
 // minutes.
 func DefaultStreamConfig() StreamConfig {
 	tc := trace.DefaultReportConfig()
-	tc.Protocol, tc.Port = "icmp", trace.DefaultPort("icmp")
+	tc.Protocol, tc.Port = trace.ICMP, trace.ICMP.DefaultPort()
 	return StreamConfig{Trace: tc, EchoTimeout: time.Second, Window: 600}.Paced(time.Second)
 }
 

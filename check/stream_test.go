@@ -93,7 +93,7 @@ var streamTarget = Target{Name: "dst", Addr: netip.MustParseAddr("198.18.4.2")}
 // round is a reached round whose Sent field numbers it, so that tests can
 // tell rounds apart.
 func round(n int) trace.Result {
-	return trace.Result{Addr: streamTarget.Addr, Protocol: "icmp", Reached: true, EndReason: trace.EndReached, Sent: n,
+	return trace.Result{Addr: streamTarget.Addr, Protocol: trace.ICMP, Reached: true, EndReason: trace.EndReached, Sent: n,
 		Hops: []trace.Hop{{TTL: 1, Probes: []trace.Probe{{Addr: streamTarget.Addr, RTT: time.Duration(n) * time.Millisecond}}}}}
 }
 
@@ -165,7 +165,7 @@ func TestStreamWindowSlides(t *testing.T) {
 			t.Errorf("first snapshot: %d rounds, %d in the window", got[0].Rounds, len(got[0].Evidence.Rounds))
 		}
 		ev := last.Evidence
-		if ev.Target != "dst" || ev.Addr != streamTarget.Addr || ev.Protocol != "icmp" {
+		if ev.Target != "dst" || ev.Addr != streamTarget.Addr || ev.Protocol != trace.ICMP {
 			t.Errorf("evidence names %q %v %q", ev.Target, ev.Addr, ev.Protocol)
 		}
 	})
@@ -348,7 +348,7 @@ func withStreamConfig(set func(*StreamConfig)) StreamConfig {
 func TestStreamConfigDefaultsAndErrors(t *testing.T) {
 	c := DefaultStreamConfig()
 	if err := c.Validate(streamTarget); err != nil || c.RoundInterval != time.Second || c.EchoInterval != 100*time.Millisecond || c.Window != 600 ||
-		c.EchoWindow != 6000 || c.EchoTimeout != time.Second || c.Trace.Protocol != "icmp" || c.Trace.Queries != 1 {
+		c.EchoWindow != 6000 || c.EchoTimeout != time.Second || c.Trace.Protocol != trace.ICMP || c.Trace.Queries != 1 {
 		t.Errorf("defaults %+v, %v", c, err)
 	}
 	c = withStreamConfig(func(c *StreamConfig) { c.Window = 100 }).Paced(50 * time.Millisecond)

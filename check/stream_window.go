@@ -114,7 +114,7 @@ func (w *window) reset() {
 
 // evidence copies the window into a snapshot the caller owns. The rounds
 // share their hops with the window: a completed round is never changed.
-func (w *window) snapshot(t Target, protocol string) Snapshot {
+func (w *window) snapshot(t Target, protocol trace.Protocol) Snapshot {
 	s := Snapshot{Rounds: w.nRounds, Echoes: w.nEcho,
 		Evidence: diagnose.PathEvidence{Target: t.Name, Addr: t.Addr, Protocol: protocol,
 			Rounds: w.rounds.appendTo(make([]trace.Result, 0, w.rounds.len()))}}

@@ -12,5 +12,11 @@
 // information), processes whose executable was deleted, TIME_WAIT
 // pile-ups with the sysctls that govern them, unexpected gateways.
 //
+// A finding names its Kind (Kinds lists them all, in the design's order)
+// and what it is about in typed fields (its Subject: target and hop,
+// interface, process, socket, route), which with the kind is its identity
+// (Finding.ID); path findings also say themselves in one line (Headline)
+// for the live view.
+//
 // Privileges: none. Everything here is safe for concurrent use.
 package diagnose

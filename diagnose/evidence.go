@@ -13,9 +13,9 @@ import (
 // traces (the hops) and an echo stream run alongside (the loss and RTT to
 // the target, from enough probes to decide).
 type PathEvidence struct {
-	Target   string     `json:"target"`
-	Addr     netip.Addr `json:"addr"`
-	Protocol string     `json:"protocol"`
+	Target   string         `json:"target"`
+	Addr     netip.Addr     `json:"addr"`
+	Protocol trace.Protocol `json:"protocol"`
 	// Rounds are the trace rounds as they completed.
 	Rounds []trace.Result `json:"rounds"`
 	// Echo is the echo stream; nil when none ran.

@@ -43,7 +43,7 @@ func linkFindings(l link.Link, cfg Config, seen map[uint32]bool) []Finding {
 	out = append(out, flap...)
 	// A flapping link's down moments belong to its flapping finding.
 	if l.Up && !l.Carrier && l.Type != "loopback" && !slices.ContainsFunc(flap, func(f Finding) bool { return f.Severity > Info }) {
-		out = append(out, Finding{Kind: KindInterfaceDown, Severity: Warning, Interface: l.Name,
+		out = append(out, Finding{Kind: KindInterfaceDown, Severity: Warning, Subject: Subject{Interface: l.Name},
 			Summary:  fmt.Sprintf("%s is up but has no carrier (cable, peer or driver): state %s, %d carrier changes", l.Name, l.OperState, l.CarrierChanges),
 			Evidence: ev("carrier_changes", l.CarrierChanges)})
 	}
@@ -73,7 +73,7 @@ func flapping(l link.Link, cfg Config, ev func(...any) map[string]any) []Finding
 		if n >= uint32(cfg.FlapChanges) {
 			sev = Warning
 		}
-		return []Finding{{Kind: KindInterfaceFlapping, Severity: sev, Interface: l.Name,
+		return []Finding{{Kind: KindInterfaceFlapping, Severity: sev, Subject: Subject{Interface: l.Name},
 			Summary: fmt.Sprintf("%s: carrier changed %d times in the last %.1f s (%d since it appeared), %s now: cable, peer port or driver",
 				l.Name, n, r.IntervalMS/1000, l.CarrierChanges, now),
 			Evidence: ev("carrier_changes_interval", n, "interval_ms", round(r.IntervalMS, 1), "carrier_changes", l.CarrierChanges, "carrier", l.Carrier)}}
@@ -81,7 +81,7 @@ func flapping(l link.Link, cfg Config, ev func(...any) map[string]any) []Finding
 	if l.CarrierChanges < uint32(cfg.bootFlapChanges()) {
 		return nil
 	}
-	return []Finding{{Kind: KindInterfaceFlapping, Severity: Info, Interface: l.Name,
+	return []Finding{{Kind: KindInterfaceFlapping, Severity: Info, Subject: Subject{Interface: l.Name},
 		Summary: fmt.Sprintf("%s: carrier changed %d times since the interface appeared, %s now; sample an interval (--interval) to see whether it flaps now",
 			l.Name, l.CarrierChanges, now),
 		Evidence: ev("carrier_changes", l.CarrierChanges, "carrier", l.Carrier)}}
@@ -109,7 +109,7 @@ func errorFindings(l link.Link, cfg Config, ev func(...any) map[string]any) []Fi
 				detail[name] = v
 			}
 		}
-		out = append(out, Finding{Kind: KindInterfaceErrors, Severity: sev, Interface: l.Name,
+		out = append(out, Finding{Kind: KindInterfaceErrors, Severity: sev, Subject: Subject{Interface: l.Name},
 			Summary: fmt.Sprintf("%s: %d rx and %d tx errors, %d collisions %s (%.3f%% of packets)",
 				l.Name, s.RxErrors, s.TxErrors, s.Collisions, when, pct(errs, pkts+errs)),
 			Evidence: ev("rx_errors", s.RxErrors, "tx_errors", s.TxErrors, "packets", pkts, "detail", detail)})
@@ -119,7 +119,7 @@ func errorFindings(l link.Link, cfg Config, ev func(...any) map[string]any) []Fi
 	// and over an interval enough drops to be a trend, are worth a look.
 	drops := s.RxDropped + s.TxDropped
 	if drops >= minDrops && pct(drops, pkts+drops) >= 1 {
-		out = append(out, Finding{Kind: KindInterfaceErrors, Severity: sev, Interface: l.Name,
+		out = append(out, Finding{Kind: KindInterfaceErrors, Severity: sev, Subject: Subject{Interface: l.Name},
 			Summary: fmt.Sprintf("%s: %d rx and %d tx packets dropped %s (%.2f%% of packets)",
 				l.Name, s.RxDropped, s.TxDropped, when, pct(drops, pkts+drops)),
 			Evidence: ev("rx_dropped", s.RxDropped, "tx_dropped", s.TxDropped, "packets", pkts, "rx_nohandler", s.RxNoHandler)})
@@ -134,7 +134,7 @@ func promiscFindings(l link.Link, cfg Config, seen map[uint32]bool, ev func(...a
 	var out []Finding
 	p := l.Promisc
 	if p.Flag && len(p.Captures) == 0 {
-		out = append(out, Finding{Kind: KindPromiscuous, Severity: Warning, Interface: l.Name,
+		out = append(out, Finding{Kind: KindPromiscuous, Severity: Warning, Subject: Subject{Interface: l.Name},
 			Summary:  fmt.Sprintf("%s has the PROMISC flag set (ip link set promisc on) with no capture socket using it", l.Name),
 			Evidence: ev("promiscuity", p.Counter, "explained_by", p.ExplainedBy)})
 	}
@@ -150,7 +150,7 @@ func promiscFindings(l link.Link, cfg Config, seen map[uint32]bool, ev func(...a
 		out = append(out, snifferFinding(s, l.Name, ev("promiscuity", p.Counter, "promisc_flag", p.Flag, "inode", s.Inode, "protocol", s.Protocol), note))
 	}
 	if p.Unexplained > 0 {
-		out = append(out, Finding{Kind: KindSniffer, Severity: Critical, Interface: l.Name,
+		out = append(out, Finding{Kind: KindSniffer, Severity: Critical, Subject: Subject{Interface: l.Name},
 			Summary: fmt.Sprintf("%s: promiscuity counter %d, %d more than the flag, a bridge/bond and visible capture sockets explain: a hidden sniffer (or a capture from another namespace)",
 				l.Name, p.Counter, p.Unexplained),
 			Evidence: ev("promiscuity", p.Counter, "explained_by", p.ExplainedBy, "unexplained", p.Unexplained)})
@@ -178,7 +178,7 @@ func snifferFinding(s sockets.PacketSocket, ifname string, ev map[string]any, no
 		who = fmt.Sprintf("%s[%d] (user %s)", s.Process, s.PID, s.User)
 		ev["user"] = s.User
 	}
-	return Finding{Kind: KindSniffer, Severity: Critical, Interface: ifname, PID: s.PID, Process: s.Process,
+	return Finding{Kind: KindSniffer, Severity: Critical, Subject: Subject{Interface: ifname, PID: s.PID, Process: s.Process, Inode: s.Inode},
 		Summary:  fmt.Sprintf("%s captures %s in promiscuous mode%s", who, ifname, note),
 		Evidence: ev}
 }

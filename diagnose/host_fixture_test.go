@@ -75,7 +75,7 @@ func TestHostFixtures(t *testing.T) {
 // TestHostFixtureEvidence checks what the findings of the host indicators
 // say, beyond their kind and severity.
 func TestHostFixtureEvidence(t *testing.T) {
-	one := func(t *testing.T, fixture, kind string) Finding {
+	one := func(t *testing.T, fixture string, kind Kind) Finding {
 		t.Helper()
 		f := loadFixture(t, fixture)
 		for _, x := range Host(f.Snapshot, f.Table, DefaultConfig()) {

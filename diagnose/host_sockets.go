@@ -30,7 +30,8 @@ func cleartext(socks []sockets.Socket) []Finding {
 		if svc, ok := sockets.Cleartext(s.Proto, s.LocalAddr.Port()); ok && svc.SecurePort != 0 {
 			ev["secure_port"] = svc.SecurePort
 		}
-		out = append(out, Finding{Kind: KindCleartextService, Severity: sev, PID: s.PID, Process: s.Process,
+		out = append(out, Finding{Kind: KindCleartextService, Severity: sev,
+			Subject:  Subject{PID: s.PID, Process: s.Process, Proto: s.Proto, Local: s.Local},
 			Summary:  fmt.Sprintf("%s listens on %s/%s (%s, cleartext, %s)%s", owner(s.Owner), s.Proto, s.Local, s.Cleartext, reach, alt),
 			Evidence: ev})
 	}
@@ -115,7 +116,7 @@ func deletedExecutables(socks []sockets.Socket, caps []sockets.PacketSocket) []F
 		if n := len(p.socks) - len(listed); n > 0 {
 			more = fmt.Sprintf(" and %d more", n)
 		}
-		out = append(out, Finding{Kind: KindDeletedExecutable, Severity: sev, PID: pid, Process: p.o.Process,
+		out = append(out, Finding{Kind: KindDeletedExecutable, Severity: sev, Subject: Subject{PID: pid, Process: p.o.Process},
 			Summary: fmt.Sprintf("%s[%d] (user %s) runs %s, deleted from disk, and holds %d socket(s) (%s%s): %s",
 				p.o.Process, pid, p.user, p.o.Exe, len(p.socks), strings.Join(listed, ", "), more, why),
 			Evidence: map[string]any{"exe": p.o.Exe, "user": p.user, "socket_count": len(p.socks), "sockets": listed}})
@@ -212,7 +213,8 @@ func gateways(routes []sockets.Route) []Finding {
 		if r.Default {
 			sev = Critical
 		}
-		out = append(out, Finding{Kind: KindUnexpectedGateway, Severity: sev, Addr: r.Gateway, Interface: r.Interface,
+		out = append(out, Finding{Kind: KindUnexpectedGateway, Severity: sev,
+			Subject:  Subject{Addr: r.Gateway, Interface: r.Interface, Route: r.Dst},
 			Summary:  fmt.Sprintf("route %s goes via %s on %s, which is not an allowed gateway", r.Dst, r.Gateway, r.Interface),
 			Evidence: map[string]any{"dst": r.Dst, "gateway": r.Gateway, "interface": r.Interface, "table": r.Table, "metric": r.Metric}})
 	}

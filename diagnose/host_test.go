@@ -12,7 +12,7 @@ import (
 func hostKinds(fs []Finding) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, f.Kind+":"+f.Interface+f.Process+"/"+f.Severity.String())
+		out = append(out, string(f.Kind)+":"+f.Interface+f.Process+"/"+f.Severity.String())
 	}
 	return out
 }

@@ -34,9 +34,10 @@ func Path(ev PathEvidence, cfg Config) []Finding {
 			continue
 		}
 		a := hopAddr(h)
-		out = append(out, Finding{Kind: KindUnreachable, Severity: Critical, Target: r.target, Hop: h.TTL, Addr: a,
+		out = append(out, Finding{Kind: KindUnreachable, Severity: Critical, Subject: Subject{Target: r.target, Hop: h.TTL, Addr: a},
 			Summary: fmt.Sprintf("hop %d (%s) answers %s for %s (%s): the path ends there",
 				h.TTL, a, h.Annotation, r.target, icmpmsg.Describe(h.Annotation)),
+			Headline: fmt.Sprintf("hop %d (%s) answers %s: the path ends there", h.TTL, a, h.Annotation),
 			Evidence: map[string]any{"annotation": h.Annotation, "received": h.Received, "sent": h.Sent}})
 	}
 	if !r.answered() {
@@ -54,7 +55,7 @@ func Path(ev PathEvidence, cfg Config) []Finding {
 type reading struct {
 	target   string
 	addr     netip.Addr
-	protocol string
+	protocol trace.Protocol
 	rep      trace.Report
 	echo     *Echo
 	// hops are the answering hops in TTL order; the target's, if it
@@ -77,7 +78,7 @@ func newReading(ev PathEvidence) *reading {
 	if !rep.Addr.IsValid() {
 		rep.Addr = ev.Addr
 	}
-	if rep.Protocol == "" {
+	if rep.Protocol == 0 {
 		rep.Protocol = ev.Protocol
 	}
 	r := &reading{target: ev.Target, addr: rep.Addr, protocol: rep.Protocol, rep: rep, echo: ev.Echo}
@@ -116,12 +117,15 @@ func (r *reading) unreachable() Finding {
 	}
 	ev := map[string]any{"end_reason": r.rep.EndReason, "rounds": r.rep.Rounds}
 	probes := fmt.Sprintf("%d rounds of %s probes", r.rep.Rounds, r.protocol)
+	head := fmt.Sprintf("the target never answered (%d rounds", r.rep.Rounds)
 	if r.echo != nil {
 		ev["echo_sent"] = r.echo.Sent
 		probes += fmt.Sprintf(" and %d echo requests", r.echo.Sent)
+		head += fmt.Sprintf(", %d echo requests", r.echo.Sent)
 	}
-	return Finding{Kind: KindTargetUnreachable, Severity: Critical, Target: r.target,
+	return Finding{Kind: KindTargetUnreachable, Severity: Critical, Subject: Subject{Target: r.target},
 		Summary:  fmt.Sprintf("%s (%s) never answered %s; %s", r.target, r.addr, probes, last),
+		Headline: head + ")",
 		Evidence: ev}
 }
 

@@ -73,10 +73,10 @@ func TestPathFixtures(t *testing.T) {
 				tc.check(t, fs)
 			} else {
 				var got []string
-				for _, k := range kinds(fs) {
+				for _, k := range kindsAt(fs) {
 					// Rate limits of the routers are information the
 					// cases do not list unless they are the point.
-					if !strings.HasPrefix(k, KindHopICMPRateLimit) || len(tc.want) > 0 {
+					if !strings.HasPrefix(k, string(KindHopICMPRateLimit)) || len(tc.want) > 0 {
 						got = append(got, k)
 					}
 				}
@@ -98,7 +98,7 @@ func TestPathFixtures(t *testing.T) {
 }
 
 // only returns the one finding of kind.
-func only(t *testing.T, fs []Finding, kind string) Finding {
+func only(t *testing.T, fs []Finding, kind Kind) Finding {
 	t.Helper()
 	var out []Finding
 	for _, f := range fs {
@@ -107,7 +107,7 @@ func only(t *testing.T, fs []Finding, kind string) Finding {
 		}
 	}
 	if len(out) != 1 {
-		t.Fatalf("%d %s findings, want 1: %v", len(out), kind, kinds(fs))
+		t.Fatalf("%d %s findings, want 1: %v", len(out), kind, kindsAt(fs))
 	}
 	return out[0]
 }

@@ -16,7 +16,6 @@ import (
 	"netdx/check"
 	"netdx/diagnose"
 	"netdx/internal/netlab"
-	"netdx/trace"
 )
 
 // pathRecording is a lab whose path evidence is kept in testdata/path for
@@ -179,7 +178,10 @@ func TestRecordPathHelper(t *testing.T) {
 	a := netip.MustParseAddr(target)
 	cfg := check.DefaultPathConfig() // netdx diagnose's
 	if p := os.Getenv("NETDX_RECORD_PROTO"); p != "" {
-		cfg.Trace.Protocol, cfg.Trace.Port = p, trace.DefaultPort(p)
+		if err := cfg.Trace.Protocol.UnmarshalText([]byte(p)); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Trace.Port = cfg.Trace.Protocol.DefaultPort()
 	}
 	ev, err := check.Path(context.Background(), check.Target{Name: target, Addr: a}, cfg)
 	if err != nil {

@@ -23,14 +23,14 @@ type synthPath struct {
 	limited  []bool          // hop k answers 6 at once then one a second (rounds 15 ms apart)
 	silent   []bool
 	slowICMP []time.Duration // added to hop k's own answers only
-	proto    string
+	proto    trace.Protocol
 	echoOnly float64 // extra loss of echo requests only, on link 3
 }
 
 func newSynth(rtts ...time.Duration) *synthPath {
 	n := len(rtts)
 	return &synthPath{rtt: rtts, linkLoss: make([]float64, n), icmpDrop: make([]float64, n), limited: make([]bool, n),
-		silent: make([]bool, n), slowICMP: make([]time.Duration, n), proto: "icmp"}
+		silent: make([]bool, n), slowICMP: make([]time.Duration, n), proto: trace.ICMP}
 }
 
 func (p *synthPath) addr(k int) netip.Addr { return netip.AddrFrom4([4]byte{198, 18, byte(k), 2}) }
@@ -70,7 +70,7 @@ func (p *synthPath) evidenceSeed(rounds, echoes int, phantomTTL bool, seed uint6
 			k := min(ttl, n)
 			pr := trace.Probe{Timeout: true, ICMPType: -1, ICMPCode: -1}
 			answers := !p.silent[k-1] && rng.Float64() >= p.icmpDrop[k-1] &&
-				(!p.limited[k-1] || r < 6 || r%67 == 0) && p.crosses(rng, k, p.proto == "icmp")
+				(!p.limited[k-1] || r < 6 || r%67 == 0) && p.crosses(rng, k, p.proto == trace.ICMP)
 			if phantomTTL && r == 0 && ttl == n {
 				answers = false // the round's TTL-n probe is lost, TTL n+1 reaches
 			}
@@ -98,7 +98,7 @@ func (p *synthPath) evidenceSeed(rounds, echoes int, phantomTTL bool, seed uint6
 	return ev
 }
 
-func kinds(fs []Finding) []string {
+func kindsAt(fs []Finding) []string {
 	var out []string
 	for _, f := range fs {
 		s := fmt.Sprintf("%s@%d/%s", f.Kind, f.Hop, f.Severity)
@@ -228,7 +228,7 @@ func TestPathRules(t *testing.T) {
 		name: "loss of echo requests only, traced with udp: confident, place unknown",
 		p: func() *synthPath {
 			p := newSynth(ms4...)
-			p.proto, p.echoOnly = "udp", 0.3
+			p.proto, p.echoOnly = trace.UDP, 0.3
 			return p
 		},
 		want: []string{"path_loss@0/warning"}, status: "warning",
@@ -236,7 +236,7 @@ func TestPathRules(t *testing.T) {
 		name: "loss traced with udp to a target that rate-limits its port unreachables: confident, place unknown",
 		p: func() *synthPath {
 			p := newSynth(ms4...)
-			p.proto, p.limited[3], p.linkLoss[2] = "udp", true, 0.15
+			p.proto, p.limited[3], p.linkLoss[2] = trace.UDP, true, 0.15
 			return p
 		},
 		want: []string{"path_loss@0/warning", "hop_icmp_ratelimit@4/info"}, status: "warning",
@@ -250,7 +250,7 @@ func TestPathRules(t *testing.T) {
 			}
 			fs := Path(ev, cfg)
 			Sort(fs)
-			got := kinds(fs)
+			got := kindsAt(fs)
 			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 				t.Errorf("findings %v, want %v", got, tc.want)
 				for _, f := range fs {
@@ -341,7 +341,7 @@ func TestPathRulesOverSeeds(t *testing.T) {
 		for seed := range uint64(1000) {
 			fs := Path(tc.p().evidenceSeed(200, 300, false, seed+100), DefaultConfig())
 			Sort(fs)
-			if got := strings.Join(kinds(fs), " "); got != tc.want {
+			if got := strings.Join(kindsAt(fs), " "); got != tc.want {
 				if wrong++; wrong <= 3 {
 					t.Errorf("%s, seed %d: %q, want %q", tc.name, seed+100, got, tc.want)
 				}

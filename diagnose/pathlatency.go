@@ -106,12 +106,14 @@ func (r *reading) latencyFindings(cfg Config) []Finding {
 		f.Severity = Warning
 		f.Summary += fmt.Sprintf("; the target's median RTT %.1f ms (95%% interval %.1f–%.1f ms) is above --max-rtt %v",
 			msf(tr.Median), msf(tr.Lo), msf(tr.Hi), cfg.MaxRTT)
+		f.Headline += fmt.Sprintf("; above --max-rtt %g ms", msf(cfg.MaxRTT))
 		return out
 	}
 	f.Inconclusive = true
 	f.Evidence["inconclusive"] = true
 	f.Summary += fmt.Sprintf("; the target's median RTT %.1f ms (95%% interval %.1f–%.1f ms) is too close to --max-rtt %v to tell with %d samples",
 		msf(tr.Median), msf(tr.Lo), msf(tr.Hi), cfg.MaxRTT, tr.N)
+	f.Headline += fmt.Sprintf("; --max-rtt %g ms: inconclusive so far", msf(cfg.MaxRTT))
 	return out
 }
 
@@ -124,6 +126,14 @@ func (p rttPoint) name(extra string) string {
 	return fmt.Sprintf("hop %d (%s%s)", p.ttl, p.addr, extra)
 }
 
+// short is "hop 2", or "this host".
+func (p rttPoint) short() string {
+	if p.ttl == 0 && !p.isTarget {
+		return "this host"
+	}
+	return fmt.Sprintf("hop %d", p.ttl)
+}
+
 // jump is latency added at h (from base) and kept to the target.
 func (r *reading) jump(base, h, target rttPoint, delta time.Duration) Finding {
 	t := target.rtt
@@ -133,22 +143,25 @@ func (r *reading) jump(base, h, target rttPoint, delta time.Duration) Finding {
 		"sample": h.rtt.N, "target_best_ms": trace.Millis(t.Best), "target_median_ms": trace.Millis(t.Median),
 		"target_median_ci95_ms": []float64{trace.Millis(t.Lo), trace.Millis(t.Hi)}, "target_p95_ms": trace.Millis(t.P95),
 		"target_sample": t.N}
-	return Finding{Kind: KindLatencyJump, Severity: Info, Target: r.target, Hop: h.ttl, Addr: h.addr,
+	kept := fmt.Sprintf("kept to the target (best %.1f, median %.1f ms over %d)", msf(t.Best), msf(t.Median), t.N)
+	return Finding{Kind: KindLatencyJump, Severity: Info, Subject: Subject{Target: r.target, Hop: h.ttl, Addr: h.addr},
 		DeltaMS: trace.Millis(delta), Persists: boolp(true),
-		Summary: fmt.Sprintf("%.1f ms added between %s and %s, kept to the target (best %.1f, median %.1f ms over %d)",
+		Summary: fmt.Sprintf("%.1f ms added between %s and %s, %s",
 			msf(delta), base.name(fmt.Sprintf(", best %.1f ms", msf(base.rtt.Best))),
-			h.name(fmt.Sprintf(", best %.1f ms, median %.1f ms over %d", msf(h.rtt.Best), msf(h.rtt.Median), h.rtt.N)),
-			msf(t.Best), msf(t.Median), t.N),
+			h.name(fmt.Sprintf(", best %.1f ms, median %.1f ms over %d", msf(h.rtt.Best), msf(h.rtt.Median), h.rtt.N)), kept),
+		Headline: fmt.Sprintf("%.1f ms added at %s, %s", msf(delta), h.name(""), kept),
 		Evidence: ev}
 }
 
 // slowICMP is a hop that answers slower than the hops after it: it is slow
 // to send its own ICMP, not a slow link.
 func (r *reading) slowICMP(base, h rttPoint, delta time.Duration) Finding {
-	return Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.target, Hop: h.ttl, Addr: h.addr,
+	return Finding{Kind: KindHopICMPRateLimit, Severity: Info, Subject: Subject{Target: r.target, Hop: h.ttl, Addr: h.addr},
 		DeltaMS: trace.Millis(delta), Persists: boolp(false),
 		Summary: fmt.Sprintf("%s answers %.1f ms slower than %s but later hops do not: it deprioritises its own ICMP, the path is fine",
 			h.name(fmt.Sprintf(", best %.1f ms over %d", msf(h.rtt.Best), h.rtt.N)), msf(delta), base.name("")),
+		Headline: fmt.Sprintf("%s only answers slowly (+%.1f ms over %s): it deprioritises its own ICMP, later hops are not slower",
+			h.name(""), msf(delta), base.short()),
 		Evidence: map[string]any{"from_hop": base.ttl, "from_best_ms": trace.Millis(base.rtt.Best), "best_ms": trace.Millis(h.rtt.Best),
 			"median_ms": trace.Millis(h.rtt.Median), "sample": h.rtt.N}}
 }

@@ -11,7 +11,7 @@ func (r *reading) targetLoss() (Sample, string) {
 		return Sample{K: r.echo.Lost(), N: r.echo.Sent}, "echo requests"
 	}
 	if t, ok := r.targetHop(); ok {
-		return t.loss, r.protocol + " probes"
+		return t.loss, r.protocol.String() + " probes"
 	}
 	return Sample{}, ""
 }
@@ -48,19 +48,24 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 	}
 	limit := cfg.MaxLossPct
 	lo, hi := tl.Interval()
-	f := Finding{Kind: KindPathLoss, Severity: Info, Target: r.target, Persists: boolp(true),
+	f := Finding{Kind: KindPathLoss, Severity: Info, Subject: Subject{Target: r.target}, Persists: boolp(true),
 		Evidence: map[string]any{"source": source, "sample": tl.N, "lost": tl.K, "loss_pct": round(tl.Rate(), 2),
 			"ci95_pct": []float64{round(lo, 2), round(hi, 2)}, "max_loss_pct": limit, "hops": r.hopEvidence()}}
 	head := fmt.Sprintf("%.1f%% loss to %s (95%% interval %.1f–%.1f%%, %d of %d %s lost)", tl.Rate(), r.target, lo, hi, tl.K, tl.N, source)
+	amount := fmt.Sprintf("%.1f%% lost (95%%: %.1f–%.1f%%, %d of %d %s)", tl.Rate(), lo, hi, tl.K, tl.N, source)
+	start, where := r.locate(tl, source)
+	line := start.headline(r.rep.TargetTTL) + ": "
 	switch {
 	case tl.Above(limit):
 		f.Severity = Warning
 		head += fmt.Sprintf(", above --max-loss %g%%", limit)
+		line += fmt.Sprintf("%s, above --max-loss %g%%", amount, limit)
 	case tl.Below(limit):
 		if tl.K == 0 {
 			return out
 		}
 		head += fmt.Sprintf(", below --max-loss %g%%", limit)
+		line += fmt.Sprintf("%s, below --max-loss %g%%", amount, limit)
 	default:
 		n := tl.trialsToDecide(limit)
 		f.Inconclusive = true
@@ -72,14 +77,38 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 		} else {
 			head += "; it is at the threshold itself"
 		}
+		line += "inconclusive so far, " + amount
+		if tl.K == 0 {
+			line = fmt.Sprintf("no loss so far, but too few requests to rule out --max-loss %g%%: inconclusive so far, 0 of %d %s lost (95%%: %.1f–%.1f%%)",
+				limit, tl.N, source, lo, hi)
+		}
+		if n > tl.N {
+			line += fmt.Sprintf("; about %d would decide", n)
+		}
 	}
-	start, where := r.locate(tl, source)
 	if start.exact {
 		f.Hop, f.Addr = start.ttl, start.addr
 	}
 	f.Summary = head + ": " + where
+	f.Headline = line
 	f.Evidence["location"] = start.evidence()
 	return append(out, f)
+}
+
+// headline says in a few words where the loss starts, for a finding's
+// headline.
+func (l location) headline(targetTTL int) string {
+	switch {
+	case l.ttl == 0:
+		return "the trace cannot place the loss"
+	case l.exact && l.ttl == targetTTL:
+		return fmt.Sprintf("loss is at the target's hop %d (%s): its last link or the target itself", l.ttl, l.addr)
+	case l.exact:
+		return fmt.Sprintf("loss starts at hop %d (%s) and carries on to the target", l.ttl, l.addr)
+	case l.after == 0:
+		return fmt.Sprintf("loss starts by hop %d; the hops before it cannot place it", l.ttl)
+	}
+	return fmt.Sprintf("loss starts after hop %d and by hop %d; the hops between cannot place it", l.after, l.ttl)
 }
 
 // echoTime says how long n echo requests take at the stream's interval.
@@ -225,9 +254,15 @@ func (r *reading) hopDrops(h hopReading, g Sample, pathLoss bool) Finding {
 	if pathLoss {
 		tail = "that part is not loss on the path"
 	}
-	return Finding{Kind: KindHopICMPRateLimit, Severity: Info, Target: r.target, Hop: h.ttl, Addr: h.addr, Persists: boolp(false),
+	short := fmt.Sprintf("hop %d (%s)", h.ttl, h.addr)
+	if h.isTarget {
+		short = fmt.Sprintf("the target (%s)", h.addr)
+	}
+	return Finding{Kind: KindHopICMPRateLimit, Severity: Info, Subject: Subject{Target: r.target, Hop: h.ttl, Addr: h.addr}, Persists: boolp(false),
 		Summary: fmt.Sprintf("%s left %.0f%% of its probes unanswered (95%% interval %.0f–%.0f%%, %d of %d) but later hops and the target lost at most %.1f%%: it %s; %s",
 			who, h.loss.Rate(), lo, hi, h.loss.K, h.loss.N, ghi, what, tail),
+		Headline: fmt.Sprintf("%s only rate-limits its ICMP: %.0f%% unanswered (95%%: %.0f–%.0f%%, of %d), later hops lose at most %.1f%%",
+			short, h.loss.Rate(), lo, hi, h.loss.N, ghi),
 		Evidence: map[string]any{"sample": h.loss.N, "lost": h.loss.K, "loss_pct": round(h.loss.Rate(), 2),
 			"ci95_pct": []float64{round(lo, 2), round(hi, 2)}, "fwd_loss_pct": round(h.fwd.Rate(), 2),
 			"later_max_loss_pct": round(ghi, 2)}}

@@ -57,9 +57,8 @@ func (s *sched) handle(r reply, m *matcher) bool {
 	var c claim
 	switch {
 	case r.tcp != nil:
-		var flags string
-		c.token, c.flow, flags, c.found = m.fromTCP(r.src, r.tcp, ok)
-		x.p.TCPFlags, x.reached, x.tcp = flags, true, true
+		c, x.p.TCPFlags = m.fromTCP(r.src, r.tcp, ok)
+		x.reached, x.tcp = true, true
 	case r.queued:
 		x.msg = icmpmsg.Message{IPv6: r.v6, Type: r.typ, Code: r.code, MTU: int(r.info)}
 		c = m.fromQueued(r.v6, r.icmp, ok)
@@ -218,7 +217,7 @@ func (s *sched) record(sl *slot, h *hop, p Probe) {
 // later probes use the smaller size and the slot is sent again at once.
 func (s *sched) shrink(a *attempt, mtu int) {
 	overhead := s.ipSize(0)
-	if n := mtu - overhead; n >= minSize(s.cfg.Protocol) && n < s.size {
+	if n := mtu - overhead; n >= s.cfg.Protocol.probing().minPayload() && n < s.size {
 		s.size = n
 	}
 	s.pmtu = s.ipSize(s.size)

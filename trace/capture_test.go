@@ -17,7 +17,7 @@ var updateFlag = flag.Bool("update", false, "capture the ICMP fixtures in ../icm
 type captureCase struct {
 	file  string
 	v6    bool
-	proto string
+	proto Protocol
 	rule  string // nftables rule on r1 (forward), %s is the target
 	mtu   bool   // shrink r1's link to r2 to 1280 and trace with --mtu
 }
@@ -28,11 +28,11 @@ func captureCases() []captureCase {
 		if code == 4 {
 			continue // Fragmentation Needed comes from a real small MTU below
 		}
-		cs = append(cs, captureCase{file: fmt.Sprintf("v4-unreach-code%d.txt", code), proto: "udp",
+		cs = append(cs, captureCase{file: fmt.Sprintf("v4-unreach-code%d.txt", code), proto: UDP,
 			rule: "ip daddr %s reject with icmp " + fmt.Sprint(code)})
 	}
 	for code := 0; code <= 7; code++ {
-		cs = append(cs, captureCase{file: fmt.Sprintf("v6-unreach-code%d.txt", code), v6: true, proto: "udp",
+		cs = append(cs, captureCase{file: fmt.Sprintf("v6-unreach-code%d.txt", code), v6: true, proto: UDP,
 			rule: "ip6 daddr %s reject with icmpv6 " + fmt.Sprint(code)})
 	}
 	for _, v6 := range []bool{false, true} {
@@ -41,10 +41,10 @@ func captureCases() []captureCase {
 			f = "v6"
 		}
 		cs = append(cs,
-			captureCase{file: f + "-fragneeded.txt", v6: v6, proto: "udp", mtu: true},
-			captureCase{file: f + "-udp-reached.txt", v6: v6, proto: "udp"},
-			captureCase{file: f + "-icmp-reached.txt", v6: v6, proto: "icmp"},
-			captureCase{file: f + "-tcp-timeexceeded.txt", v6: v6, proto: "tcp"},
+			captureCase{file: f + "-fragneeded.txt", v6: v6, proto: UDP, mtu: true},
+			captureCase{file: f + "-udp-reached.txt", v6: v6, proto: UDP},
+			captureCase{file: f + "-icmp-reached.txt", v6: v6, proto: ICMP},
+			captureCase{file: f + "-tcp-timeexceeded.txt", v6: v6, proto: TCP},
 		)
 	}
 	return cs

@@ -20,9 +20,10 @@ var ErrConfig = errors.New("trace: bad configuration")
 // DefaultReportConfig (mtr's rounds): every field is taken as it is, and
 // Validate refuses what cannot run (a max TTL of 0 among them).
 type Config struct {
-	// Protocol is "udp", "icmp" or "tcp".
-	Protocol string
-	// Port is the destination port (DefaultPort: the protocol's).
+	// Protocol is the probes' protocol.
+	Protocol Protocol
+	// Port is the destination port of probes that have one (UDP, TCP;
+	// Protocol.DefaultPort is each one's usual).
 	Port int
 	// FirstTTL and MaxTTL bound the TTLs probed.
 	FirstTTL, MaxTTL int
@@ -79,7 +80,7 @@ type Config struct {
 // -w: a one-off trace can afford to wait for the slowest router), 2
 // retries to a hop that answered others.
 func DefaultConfig() Config {
-	return Config{Protocol: "udp", Port: DefaultPort("udp"), FirstTTL: 1, MaxTTL: 30, Queries: 3, Flows: 1,
+	return Config{Protocol: UDP, Port: UDP.DefaultPort(), FirstTTL: 1, MaxTTL: 30, Queries: 3, Flows: 1,
 		Wait: 5 * time.Second, PPS: 1000, Retries: 2, Size: 32}
 }
 
@@ -90,16 +91,6 @@ func DefaultReportConfig() Config {
 	c := DefaultConfig()
 	c.Queries, c.Retries = 1, 0
 	return c
-}
-
-// DefaultPort is the destination port of a protocol's probes:
-// traceroute's first UDP port, 443 for TCP (a port firewalls let
-// through), and 33434 for ICMP, whose probes carry none.
-func DefaultPort(protocol string) int {
-	if protocol == "tcp" {
-		return 443
-	}
-	return 33434
 }
 
 // ConfigError is a Config field (or a report's parameter) that cannot be
@@ -168,16 +159,16 @@ func bad(field string, v any, format string, a ...any) error {
 // checkProtocol, checkCounts, checkWait and checkSocket are check's
 // checks, one group of fields each.
 func (c Config) checkProtocol() error {
-	switch c.Protocol {
-	case "udp", "icmp", "tcp":
-	default:
-		return bad("Protocol", c.Protocol, "want icmp, udp or tcp")
-	}
 	switch {
-	case c.MTU && c.Protocol == "tcp":
-		return bad("MTU", true, "path MTU discovery works with udp and icmp probes")
-	case c.Protocol == "tcp" && c.Mode == probe.ModeDatagram:
-		return bad("Mode", "datagram", "tcp probes need a raw socket (CAP_NET_RAW)")
+	case !c.Protocol.valid():
+		return bad("Protocol", c.Protocol, "want %s", listed(Protocols(), "or"))
+	case c.MTU && !c.Protocol.probing().pathMTU():
+		return bad("MTU", true, "path MTU discovery works with %s probes", listed(pathMTUProtocols(), "and"))
+	case c.Mode == probe.ModeDatagram && c.Protocol.probing().rawOnly():
+		return bad("Mode", "datagram", "%s probes need a raw socket (CAP_NET_RAW)", c.Protocol)
+	case c.Protocol.DefaultPort() != 0 && (c.Port < 1 || c.Port > 65535):
+		// A protocol without ports (ICMP) does not read Port.
+		return bad("Port", c.Port, "want a port of 1..65535")
 	}
 	return nil
 }
@@ -189,13 +180,12 @@ func (c Config) checkCounts() error {
 		lo, hi int
 		reason string
 	}{
-		{"Port", c.Port, 1, 65535, "want a port of 1..65535"},
 		{"FirstTTL", c.FirstTTL, 1, 255, "want a first TTL of 1..255"},
 		{"MaxTTL", c.MaxTTL, 1, 255, "want a max TTL of 1..255"},
 		{"Queries", c.Queries, 1, 10, "want 1..10 probes per hop"},
 		{"Flows", c.Flows, 1, 64, "want 1..64 flows"},
 		{"PPS", c.PPS, 1, 1e9, "want at least 1 probe a second"},
-		{"Size", c.Size, minPayload, 65000, fmt.Sprintf("want a probe payload of %d..65000 bytes", minPayload)},
+		{"Size", c.Size, smallestPayload(), 65000, fmt.Sprintf("want a probe payload of %d..65000 bytes", smallestPayload())},
 		{"Retries", c.Retries, 0, 3, "want 0..3 retries"},
 	}
 	for _, f := range ints {
@@ -203,11 +193,11 @@ func (c Config) checkCounts() error {
 			return bad(f.field, f.v, "%s", f.reason)
 		}
 	}
-	switch {
+	switch least := c.Protocol.probing().minPayload(); {
 	case c.FirstTTL > c.MaxTTL:
 		return bad("FirstTTL", c.FirstTTL, "first TTL above the max TTL (%d)", c.MaxTTL)
-	case c.Size < minSize(c.Protocol):
-		return bad("Size", c.Size, "want at least %d bytes for %s probes (they carry a token and the send time)", minSize(c.Protocol), c.Protocol)
+	case c.Size < least:
+		return bad("Size", c.Size, "want at least %d bytes for %s probes (they carry a token and the send time)", least, c.Protocol)
 	case (c.MaxTTL-c.FirstTTL+1)*c.Queries*c.Flows > maxSlots:
 		// Every probe of a trace, retries included, needs its own
 		// 16-bit token.

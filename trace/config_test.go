@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -30,8 +31,8 @@ func TestConfigRefusals(t *testing.T) {
 		value any
 		set   func(*Config)
 	}{
-		{"Protocol", "sctp", func(c *Config) { c.Protocol = "sctp" }},
-		{"Protocol", "", func(c *Config) { c.Protocol = "" }},
+		{"Protocol", Protocol(numProtocols + 1), func(c *Config) { c.Protocol = numProtocols + 1 }},
+		{"Protocol", Protocol(0), func(c *Config) { c.Protocol = 0 }},
 		{"Port", 0, func(c *Config) { c.Port = 0 }},
 		{"Port", 65536, func(c *Config) { c.Port = 65536 }},
 		{"FirstTTL", 0, func(c *Config) { c.FirstTTL = 0 }},
@@ -51,11 +52,11 @@ func TestConfigRefusals(t *testing.T) {
 		{"PPS", -5, func(c *Config) { c.PPS = -5 }},
 		{"Size", 0, func(c *Config) { c.Size = 0 }},
 		{"Size", 70000, func(c *Config) { c.Size = 70000 }},
-		{"Size", 8, func(c *Config) { c.Protocol, c.Size = "icmp", 8 }}, // the payload carries 16
+		{"Size", 8, func(c *Config) { c.Protocol, c.Size = ICMP, 8 }}, // the payload carries 16
 		{"Retries", 4, func(c *Config) { c.Retries = 4 }},
 		{"Retries", -1, func(c *Config) { c.Retries = -1 }},
-		{"MTU", true, func(c *Config) { c.MTU, c.Protocol = true, "tcp" }},
-		{"Mode", "datagram", func(c *Config) { c.Protocol, c.Mode = "tcp", probe.ModeDatagram }},
+		{"MTU", true, func(c *Config) { c.MTU, c.Protocol = true, TCP }},
+		{"Mode", "datagram", func(c *Config) { c.Protocol, c.Mode = TCP, probe.ModeDatagram }},
 		{"Mode", 9, func(c *Config) { c.Mode = probe.Mode(9) }},
 		{"Interface", "a-name-longer-than-15", func(c *Config) { c.Interface = "a-name-longer-than-15" }},
 		{"Source", netip.MustParseAddr("2001:db8::1"), func(c *Config) { c.Source = netip.MustParseAddr("2001:db8::1") }},
@@ -72,7 +73,8 @@ func TestConfigRefusals(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range []Config{DefaultConfig(), DefaultReportConfig(), withConfig(func(c *Config) { c.Retries = 0 })} {
+	for _, c := range []Config{DefaultConfig(), DefaultReportConfig(), withConfig(func(c *Config) { c.Retries = 0 }),
+		withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() })} { // no port to check
 		if err := c.Validate(v4); err != nil {
 			t.Errorf("%+v: %v", c, err)
 		}
@@ -95,6 +97,12 @@ func TestValidateReport(t *testing.T) {
 	}
 	if err := ValidateReport(10, time.Millisecond); err != nil {
 		t.Errorf("10 rounds 1 ms apart: %v", err)
+	}
+	// RunReport takes the interval as given: 0 is refused, not 1 s.
+	var ce *ConfigError
+	_, err := RunReport(context.Background(), netip.MustParseAddr("198.18.4.2"), DefaultReportConfig(), Rounds{Count: 3})
+	if !errors.As(err, &ce) || ce.Field != "Interval" || ce.Value != time.Duration(0) {
+		t.Errorf("rounds without an interval: %v, want a ConfigError for it", err)
 	}
 }
 

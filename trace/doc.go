@@ -44,6 +44,11 @@
 // complete and those beyond a hop still waited for — with EndCanceled and
 // the context's error.
 //
+// Each probe protocol (Protocol) is one file, icmp.go, udp.go and tcp.go:
+// its sizes, ports and needs, how its probes are built and how an answer
+// names one; and one _linux.go file: its sockets and how a probe leaves.
+// A protocol added to the list without them does not compile.
+//
 // Privileges: ICMP and TCP probes need CAP_NET_RAW (trace uses probe's ICMP
 // socket, which in raw mode also receives the errors quoting UDP and TCP
 // probes). Without it, UDP probes read their errors from the sockets' error

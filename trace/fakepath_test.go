@@ -15,7 +15,7 @@ import (
 // hop's round-trip time, on the (fake) clock of a synctest bubble.
 type fakePath struct {
 	v6     bool
-	proto  string
+	proto  Protocol
 	src    netip.Addr
 	target netip.Addr
 	hops   []*fakeHop // hops[k-1] is hop k; the last is the target
@@ -61,7 +61,7 @@ type fakeHop struct {
 	answers     int
 }
 
-func newFakePath(proto string, v6 bool, rtts ...time.Duration) *fakePath {
+func newFakePath(proto Protocol, v6 bool, rtts ...time.Duration) *fakePath {
 	p := &fakePath{v6: v6, proto: proto, out: make(chan reply, 1024), closed: make(chan struct{})}
 	addr := func(k int) netip.Addr {
 		if v6 {
@@ -171,7 +171,7 @@ func (p *fakePath) packet(a *attempt) []byte {
 	var l4 []byte
 	proto := protoUDP
 	switch p.proto {
-	case "udp":
+	case UDP:
 		pay := udpPayload(a.size, p.src, p.target, f.sport, f.dport, a.token)
 		l4 = make([]byte, 8+len(pay))
 		binary.BigEndian.PutUint16(l4, uint16(f.sport))
@@ -179,7 +179,7 @@ func (p *fakePath) packet(a *attempt) []byte {
 		binary.BigEndian.PutUint16(l4[4:], uint16(len(l4)))
 		binary.BigEndian.PutUint16(l4[6:], udpChecksum(p.src, p.target, f.sport, f.dport, pay))
 		copy(l4[8:], pay)
-	case "icmp":
+	case ICMP:
 		proto = protoICMP
 		if p.v6 {
 			proto = protoICMPv6
@@ -190,11 +190,25 @@ func (p *fakePath) packet(a *attempt) []byte {
 			s := pseudoSum(p.src, p.target, protoICMPv6, len(l4))
 			binary.BigEndian.PutUint16(l4[2:], ^icmpmsg.Fold(icmpmsg.Sum16(s, l4)))
 		}
-	case "tcp":
+	case TCP:
 		proto = protoTCP
-		l4 = tcpSYN(p.src, p.target, f.sport, f.dport, uint32(p.m.cookie)<<16|uint32(a.token))
+		l4 = tcpSYN(p.src, p.target, f.sport, f.dport, tcpSeq(p.m.cookie, a.token))
+	default:
+		panic("fakePath: no packets for " + p.proto.String() + " probes yet")
 	}
 	return ipPacket(p.v6, p.src, p.target, proto, a.ttl, l4)
+}
+
+// udpChecksum is the checksum the kernel puts in a UDP header.
+func udpChecksum(src, dst netip.Addr, sport, dport int, payload []byte) uint16 {
+	length := 8 + len(payload)
+	s := pseudoSum(src, dst, protoUDP, length)
+	s += uint32(sport) + uint32(dport) + uint32(length)
+	c := ^icmpmsg.Fold(icmpmsg.Sum16(s, payload))
+	if c == 0 {
+		c = 0xffff
+	}
+	return c
 }
 
 // ipPacket prefixes l4 with an IPv4 or IPv6 header.
@@ -226,7 +240,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	p.mu.Lock()
 	p.sent = append(p.sent, a.ttl)
 	p.mu.Unlock()
-	if p.forger && p.proto == "icmp" {
+	if p.forger && p.proto == ICMP {
 		p.forge(pkt)
 	}
 	n := len(p.hops)
@@ -259,13 +273,13 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 			q = q[:len(q)-len(pkt)+ipHeaderLen(p.v6)+8]
 		}
 		msg = p.icmpError(11, 3, 0, q, 1, h.mpls)
-	case p.proto == "udp":
+	case p.proto == UDP:
 		code := 3
 		if p.v6 {
 			code = 4
 		}
 		msg = p.icmpError(3, 1, code, q, left, nil)
-	case p.proto == "icmp":
+	case p.proto == ICMP:
 		l4 := pkt[20:]
 		if p.v6 {
 			l4 = pkt[40:]
@@ -278,7 +292,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 			msg[2], msg[3] = 0, 0
 			binary.BigEndian.PutUint16(msg[2:], icmpmsg.Checksum(msg))
 		}
-	case p.proto == "tcp":
+	case p.proto == TCP:
 		syn := pkt[20:]
 		if p.v6 {
 			syn = pkt[40:]
@@ -291,7 +305,7 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 		p.arrive(h, reply{src: h.addr, ttl: 64, v6: p.v6, tcp: seg})
 		return now, nil
 	}
-	if h.silent && (k < n || p.proto == "udp") {
+	if h.silent && (k < n || p.proto == UDP) {
 		return now, nil
 	}
 	if msg[0] != icmpmsg.TypeEchoReply && msg[0] != icmpmsg.Type6EchoReply && !h.allow(arrive) {

@@ -20,18 +20,18 @@ const capturedDir = "../icmpmsg/testdata/captured"
 // quoteMatcher builds the matcher netdx had when it sent the probe q
 // quotes, from the quote itself, and the token the probe carries (what
 // the match must find).
-func quoteMatcher(q *icmpmsg.Quote, proto string) (*matcher, uint16) {
+func quoteMatcher(q *icmpmsg.Quote, proto Protocol) (*matcher, uint16) {
 	m := &matcher{proto: proto, target: q.Dst, src: q.Src}
 	t := q.Transport
 	switch proto {
-	case "udp":
+	case UDP:
 		sp, dp := q.Ports()
 		m.flows = []flowID{{sport: sp, dport: dp}}
 		if len(t) < 12 {
 			return m, binary.BigEndian.Uint16(t[6:])
 		}
 		return m, binary.BigEndian.Uint16(t[10:])
-	case "icmp":
+	case ICMP:
 		m.icmpID = int(binary.BigEndian.Uint16(t[4:]))
 		m.flows = []flowID{{sum: binary.BigEndian.Uint16(t[2:])}}
 		if len(t) >= 8+icmpmsg.TokenLen {
@@ -75,9 +75,9 @@ func TestFixtures(t *testing.T) {
 	for _, path := range files {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
-			proto := strings.Split(name, "-")[1]
-			if proto != "icmp" && proto != "tcp" {
-				proto = "udp"
+			proto, err := ParseProtocol(strings.Split(name, "-")[1])
+			if err != nil {
+				proto = UDP // v4-unreach-code3.txt …
 			}
 			var unreach, te, echo int
 			for _, pk := range fixture.ReadTcpdump(t, path) {
@@ -156,7 +156,7 @@ func FuzzMatcher(f *testing.F) {
 			return
 		}
 		if m.EchoReply() {
-			mt := &matcher{proto: "icmp", target: netip.MustParseAddr("198.18.2.2"), icmpID: 0x4242, token: icmpmsg.Token{1, 2, 3, 4, 5, 6}}
+			mt := &matcher{proto: ICMP, target: netip.MustParseAddr("198.18.2.2"), icmpID: 0x4242, token: icmpmsg.Token{1, 2, 3, 4, 5, 6}}
 			c := mt.fromEcho(&m, b, mt.target, func(uint16, int) bool { return true })
 			if c.found && c.cause == icmpmsg.CauseNone && (len(b) < 8+icmpmsg.MinPayload || icmpmsg.Token(b[8:]) != mt.token || m.ID != 0x4242) {
 				t.Fatalf("echo reply without the id and token taken: %x", b)
@@ -167,7 +167,7 @@ func FuzzMatcher(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, proto := range []string{"udp", "icmp", "tcp"} {
+		for _, proto := range Protocols() {
 			mt, tok := quoteMatcher(&q, proto)
 			mt.fromQuote(&q, func(x uint16, _ int) bool { return x == tok })
 			mt.fromQueued(v6, b, func(uint16, int) bool { return true })

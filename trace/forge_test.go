@@ -71,11 +71,11 @@ func (p *fakePath) forge(pkt []byte) {
 // without it, and counts each forgery by what gave it away.
 func TestSchedForged(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		clean := newFakePath("icmp", v6, fourHops...)
-		want, _ := runFake(t, clean, withConfig(func(c *Config) { c.Protocol = "icmp" }))
-		p := newFakePath("icmp", v6, fourHops...)
+		clean := newFakePath(ICMP, v6, fourHops...)
+		want, _ := runFake(t, clean, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
+		p := newFakePath(ICMP, v6, fourHops...)
 		p.forger = true
-		res, took := runFake(t, p, withConfig(func(c *Config) { c.Protocol = "icmp" }))
+		res, took := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
 		if summary(res) != summary(want) || !res.Reached {
 			t.Errorf("v6=%v: hops\n got %s\nwant %s", v6, summary(res), summary(want))
 		}
@@ -114,9 +114,9 @@ func TestSchedForged(t *testing.T) {
 // TestSchedShortQuote: a router that quotes only 8 bytes (RFC 792) still
 // shows, once its probes' waits end without a verified answer.
 func TestSchedShortQuote(t *testing.T) {
-	p := newFakePath("icmp", false, fourHops...)
+	p := newFakePath(ICMP, false, fourHops...)
 	p.hops[1].short = true
-	res, _ := runFake(t, p, withConfig(func(c *Config) { c.Protocol = "icmp" }))
+	res, _ := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
 	if got := summary(res); !strings.Contains(got, "2:198.18.2.2,198.18.2.2,198.18.2.2 ") || !res.Reached {
 		t.Errorf("hops %s, want hop 2 shown from its short quotes", got)
 	}

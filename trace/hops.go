@@ -84,14 +84,5 @@ func (s *sched) hopResult(h *hop) Hop {
 
 // ipSize is the IP packet size of a probe with n bytes of payload.
 func (s *sched) ipSize(n int) int {
-	h := 20
-	if s.cfg.target.Is6() {
-		h = 40
-	}
-	switch s.cfg.Protocol {
-	case "tcp":
-		return h + 24
-	default:
-		return h + 8 + n
-	}
+	return s.cfg.Protocol.PacketSize(s.cfg.target.Is6(), n)
 }

@@ -66,14 +66,14 @@ func TestIntegrationHops(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 3})
 	fastRouters(p, true)
-	for _, proto := range []string{"udp", "icmp", "tcp"} {
+	for _, proto := range Protocols() {
 		for _, v6 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/v6=%v", proto, v6), func(t *testing.T) {
 				target, hop := p.Target4(), p.Hop4
 				if v6 {
 					target, hop = p.Target6(), p.Hop6
 				}
-				res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Wait = proto, DefaultPort(proto), 2*time.Second }))
+				res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Wait = proto, proto.DefaultPort(), 2*time.Second }))
 				var want []string
 				for k := 1; k <= 4; k++ {
 					a := hop(k).String()
@@ -149,7 +149,7 @@ func TestIntegrationSilentRouter(t *testing.T) {
 		if v6 {
 			target = p.Target6()
 		}
-		res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol = "icmp" }))
+		res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
 		got := hopAddrs(res)
 		if !res.Reached || len(res.Hops) != 4 || !strings.Contains(got, " 2:*,*,* ") {
 			t.Errorf("v6=%v: hops %s (reached %v), want hop 2 silent and the target at 4", v6, got, res.Reached)
@@ -279,12 +279,12 @@ func TestIntegrationICMPDatagram(t *testing.T) {
 		if v6 {
 			target, hop = p.Target6(), p.Hop6
 		}
-		res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Mode = "icmp", probe.ModeDatagram }))
+		res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Mode = ICMP, ICMP.DefaultPort(), probe.ModeDatagram }))
 		want := fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s,%[3]s,%[3]s", hop(1), hop(2), hop(3))
 		if got := hopAddrs(res); got != want || !res.Reached {
 			t.Errorf("v6=%v: hops %s (reached %v), want %s", v6, got, res.Reached, want)
 		}
-		everyProbeAnswered(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Mode = "icmp", probe.ModeDatagram }))
+		everyProbeAnswered(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Mode = ICMP, ICMP.DefaultPort(), probe.ModeDatagram }))
 	}
 }
 
@@ -295,8 +295,8 @@ func TestIntegrationFlowsAndLeaks(t *testing.T) {
 	p := l.Chain(netlab.PathConfig{Routers: 2})
 	fastRouters(p, true)
 	before := runtime.NumGoroutine()
-	for _, proto := range []string{"udp", "icmp", "tcp"} {
-		res := traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Protocol, c.Port, c.Flows, c.Queries = proto, DefaultPort(proto), 2, 2 }))
+	for _, proto := range Protocols() {
+		res := traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Protocol, c.Port, c.Flows, c.Queries = proto, proto.DefaultPort(), 2, 2 }))
 		for _, h := range res.Hops {
 			flows := map[int]int{}
 			for _, pr := range h.Probes {
@@ -359,7 +359,7 @@ func TestIntegrationTCPOpenPort(t *testing.T) {
 	}
 	var res Result
 	for i := 0; i < 50; i++ { // until ncat listens
-		res = traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Protocol, c.Port, c.Queries = "tcp", 8443, 1 }))
+		res = traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Protocol, c.Port, c.Queries = TCP, 8443, 1 }))
 		if len(res.Hops) == 2 && res.Hops[1].Probes[0].TCPFlags == "SA" {
 			break
 		}

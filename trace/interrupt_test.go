@@ -14,7 +14,7 @@ import (
 // (each also given to OnHop), says it was canceled, and that the target
 // answered.
 func TestSchedInterrupted(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.hops[1].silent = true
 	var res Result
 	var err error
@@ -54,7 +54,7 @@ func TestSchedInterrupted(t *testing.T) {
 // TestSchedInterruptedBeforeAnswers: cut short before anything answered,
 // a trace has no hops, and is not reached.
 func TestSchedInterruptedBeforeAnswers(t *testing.T) {
-	p := newFakePath("udp", false, 50*time.Millisecond, 60*time.Millisecond)
+	p := newFakePath(UDP, false, 50*time.Millisecond, 60*time.Millisecond)
 	var res Result
 	synctest.Test(t, func(t *testing.T) {
 		p.out, p.closed = make(chan reply, 1024), make(chan struct{})

@@ -12,7 +12,7 @@ import (
 // probeQuote builds the quote a router would send for probe token on
 // flow 0 of a fakePath (real UDP/ICMP/TCP bytes), cut to n bytes of
 // transport (0: all).
-func probeQuote(t *testing.T, proto string, token uint16, n int) (*fakePath, []byte) {
+func probeQuote(t *testing.T, proto Protocol, token uint16, n int) (*fakePath, []byte) {
 	t.Helper()
 	p := newFakePath(proto, false, time.Millisecond, time.Millisecond)
 	p.setFlows(withConfig(func(c *Config) { c.Flows, c.Port = 2, 33434 }))
@@ -52,31 +52,31 @@ func TestMatchQuotes(t *testing.T) {
 	nat := netip.MustParseAddr("203.0.113.7")
 	cases := []struct {
 		name       string
-		proto      string
+		proto      Protocol
 		n          int // transport bytes quoted, 0 all
 		rewrite    func(q []byte)
 		found      bool
 		wantFlow   int
 		unverified bool
 	}{
-		{"udp whole", "udp", 0, nil, true, 0, false},
-		{"udp 8 bytes: the checksum is the token", "udp", 8, nil, true, 0, false},
-		{"udp nat, checksum fixed", "udp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, 0, false},
-		{"udp nat, checksum left", "udp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, false) }, true, -1, false},
-		{"udp nat with payload", "udp", 0, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, -1, false},
-		{"udp other port", "udp", 8, func(q []byte) { binary.BigEndian.PutUint16(q[22:], 53) }, false, 0, false},
-		{"udp other target", "udp", 8, func(q []byte) { copy(q[16:20], nat.AsSlice()) }, false, 0, false},
-		{"icmp whole: the token verifies it", "icmp", 0, nil, true, 0, false},
-		{"icmp whole, another run's token", "icmp", 0, func(q []byte) { q[28] ^= 1 }, false, 0, false},
-		{"icmp whole, nat id: the token decides", "icmp", 0, func(q []byte) { natRewrite(q, nat, 4, 0x9999, 2, false, true) }, true, 0, false},
-		{"icmp 8 bytes: a claim", "icmp", 8, nil, true, 0, true},
-		{"icmp 13 bytes: a claim", "icmp", 13, nil, true, 0, true},
-		{"icmp 14 bytes, another token", "icmp", 14, func(q []byte) { q[28] ^= 1 }, false, 0, false},
-		{"icmp nat id, checksum fixed: a claim", "icmp", 8, func(q []byte) { natRewrite(q, nat, 4, 0x9999, 2, false, true) }, true, 0, true},
-		{"icmp other id", "icmp", 8, func(q []byte) { binary.BigEndian.PutUint16(q[24:], 0x9999) }, false, 0, false},
-		{"tcp 8 bytes", "tcp", 8, nil, true, 0, false},
-		{"tcp nat port", "tcp", 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 16, true, false) }, true, -1, false},
-		{"tcp other cookie", "tcp", 8, func(q []byte) { q[24] ^= 0xff }, false, 0, false},
+		{"udp whole", UDP, 0, nil, true, 0, false},
+		{"udp 8 bytes: the checksum is the token", UDP, 8, nil, true, 0, false},
+		{"udp nat, checksum fixed", UDP, 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, 0, false},
+		{"udp nat, checksum left", UDP, 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, false) }, true, -1, false},
+		{"udp nat with payload", UDP, 0, func(q []byte) { natRewrite(q, nat, 0, 61000, 6, true, true) }, true, -1, false},
+		{"udp other port", UDP, 8, func(q []byte) { binary.BigEndian.PutUint16(q[22:], 53) }, false, 0, false},
+		{"udp other target", UDP, 8, func(q []byte) { copy(q[16:20], nat.AsSlice()) }, false, 0, false},
+		{"icmp whole: the token verifies it", ICMP, 0, nil, true, 0, false},
+		{"icmp whole, another run's token", ICMP, 0, func(q []byte) { q[28] ^= 1 }, false, 0, false},
+		{"icmp whole, nat id: the token decides", ICMP, 0, func(q []byte) { natRewrite(q, nat, 4, 0x9999, 2, false, true) }, true, 0, false},
+		{"icmp 8 bytes: a claim", ICMP, 8, nil, true, 0, true},
+		{"icmp 13 bytes: a claim", ICMP, 13, nil, true, 0, true},
+		{"icmp 14 bytes, another token", ICMP, 14, func(q []byte) { q[28] ^= 1 }, false, 0, false},
+		{"icmp nat id, checksum fixed: a claim", ICMP, 8, func(q []byte) { natRewrite(q, nat, 4, 0x9999, 2, false, true) }, true, 0, true},
+		{"icmp other id", ICMP, 8, func(q []byte) { binary.BigEndian.PutUint16(q[24:], 0x9999) }, false, 0, false},
+		{"tcp 8 bytes", TCP, 8, nil, true, 0, false},
+		{"tcp nat port", TCP, 8, func(q []byte) { natRewrite(q, nat, 0, 61000, 16, true, false) }, true, -1, false},
+		{"tcp other cookie", TCP, 8, func(q []byte) { q[24] ^= 0xff }, false, 0, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

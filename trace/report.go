@@ -12,7 +12,7 @@ import (
 type Report struct {
 	Target    string     `json:"target"`
 	Addr      netip.Addr `json:"addr"`
-	Protocol  string     `json:"protocol"`
+	Protocol  Protocol   `json:"protocol"`
 	Rounds    int        `json:"rounds"`
 	Reached   bool       `json:"reached"`
 	EndReason string     `json:"end_reason"`

@@ -28,7 +28,7 @@ const (
 type Result struct {
 	Target    string     `json:"target"`
 	Addr      netip.Addr `json:"addr"`
-	Protocol  string     `json:"protocol"`
+	Protocol  Protocol   `json:"protocol"`
 	Reached   bool       `json:"reached"`
 	EndReason string     `json:"end_reason"`
 	Hops      []Hop      `json:"hops"`

@@ -66,11 +66,11 @@ func summary(r Result) string {
 var fourHops = []time.Duration{time.Millisecond, 81 * time.Millisecond, 82 * time.Millisecond, 83 * time.Millisecond}
 
 func TestSchedCleanPath(t *testing.T) {
-	for _, proto := range []string{"udp", "icmp", "tcp"} {
+	for _, proto := range Protocols() {
 		for _, v6 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/v6=%v", proto, v6), func(t *testing.T) {
 				p := newFakePath(proto, v6, fourHops...)
-				res, took := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = proto, DefaultPort(proto) }))
+				res, took := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = proto, proto.DefaultPort() }))
 				h := func(k int) string { return p.hops[k-1].addr.String() }
 				want := fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s,%[3]s,%[3]s 4:%s,%[4]s,%[4]s", h(1), h(2), h(3), h(4))
 				if got := summary(res); got != want {
@@ -99,12 +99,12 @@ func TestSchedCleanPath(t *testing.T) {
 // counts, with its kernel-timestamped RTT; it is neither lost nor put down
 // to the target's rate limit.
 func TestSchedStalledAnswer(t *testing.T) {
-	for _, proto := range []string{"udp", "icmp", "tcp"} {
-		t.Run(proto, func(t *testing.T) {
+	for _, proto := range Protocols() {
+		t.Run(proto.String(), func(t *testing.T) {
 			rtts := []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
 			p := newFakePath(proto, true, rtts...)
 			p.hops[2].stallAnswer, p.hops[2].stall = 2, 2*time.Second
-			res, _ := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = proto, DefaultPort(proto) }))
+			res, _ := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = proto, proto.DefaultPort() }))
 			if len(res.Hops) != 3 || !res.Reached {
 				t.Fatalf("hops %s, want 3 and reached", summary(res))
 			}
@@ -118,7 +118,7 @@ func TestSchedStalledAnswer(t *testing.T) {
 }
 
 func TestSchedSilentHop(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.hops[1].silent = true
 	res, took := runFake(t, p, DefaultConfig())
 	got := summary(res)
@@ -132,7 +132,7 @@ func TestSchedSilentHop(t *testing.T) {
 }
 
 func TestSchedTargetLimiterFull(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(4, false)
 	res, took := runFake(t, p, DefaultConfig())
 	if got := summary(res); !strings.HasSuffix(got, "4:198.18.4.2,198.18.4.2,198.18.4.2") {
@@ -144,7 +144,7 @@ func TestSchedTargetLimiterFull(t *testing.T) {
 }
 
 func TestSchedTargetLimiterDrained(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(4, true)
 	res, took := runFake(t, p, DefaultConfig())
 	if !res.Reached || len(res.Hops) != 4 {
@@ -171,7 +171,7 @@ func TestSchedTargetLimiterDrained(t *testing.T) {
 
 func TestSchedUnreachable(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
-		p := newFakePath("udp", v6, fourHops...)
+		p := newFakePath(UDP, v6, fourHops...)
 		p.hops[1].reject = 1 // !H (ICMPv6 code 1: !X)
 		res, _ := runFake(t, p, DefaultConfig())
 		want := "!H"
@@ -190,7 +190,7 @@ func TestSchedUnreachable(t *testing.T) {
 }
 
 func TestSchedRateLimitedRouter(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(2, false)
 	p.hops[1].tokens = time.Second // one answer now, then one a second
 	res, _ := runFake(t, p, DefaultConfig())
@@ -209,7 +209,7 @@ func TestSchedRateLimitedRouter(t *testing.T) {
 }
 
 func TestSchedMPLS(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.hops[2].mpls = []uint32{24001, 16}
 	res, _ := runFake(t, p, withConfig(func(c *Config) { c.Queries = 1 }))
 	e := res.Hops[2].Probes[0].Extensions
@@ -219,7 +219,7 @@ func TestSchedMPLS(t *testing.T) {
 }
 
 func TestSchedFlows(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	res, _ := runFake(t, p, withConfig(func(c *Config) { c.Flows, c.Queries = 3, 2 }))
 	for _, h := range res.Hops {
 		if len(h.Probes) != 6 {
@@ -234,7 +234,7 @@ func TestSchedFlows(t *testing.T) {
 }
 
 func TestSchedStopsAtDestination(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	res, _ := runFake(t, p, DefaultConfig())
 	if len(res.Hops) != 4 {
 		t.Errorf("%d hops, want none past the target", len(res.Hops))
@@ -251,7 +251,7 @@ func TestSchedStopsAtDestination(t *testing.T) {
 // wait bound, then the trace ends at the max TTL, with the hops before it
 // intact.
 func TestSchedSilentTarget(t *testing.T) {
-	p := newFakePath("udp", false, fourHops...)
+	p := newFakePath(UDP, false, fourHops...)
 	p.hops[3].silent = true
 	res, took := runFake(t, p, withConfig(func(c *Config) { c.Wait, c.MaxTTL = time.Second, 8 }))
 	if res.Reached || res.EndReason != EndMaxTTL || len(res.Hops) != 8 {

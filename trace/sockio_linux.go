@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -54,49 +53,7 @@ func (s *sockets) close() error {
 }
 
 func (s *sockets) send(a *attempt) (time.Time, error) {
-	flow := s.m.flows[a.slot.flow]
-	switch s.cfg.Protocol {
-	case "icmp":
-		a.stamp = time.Now().UnixNano()
-		p := icmpmsg.Payload{Token: s.m.token, SentNS: a.stamp}
-		b := echoRequest(s.v6, a.size, s.src, s.cfg.target, s.m.icmpID, a.token, flow.sum, p)
-		at, err := s.icmp.WriteTo(b, s.cfg.dst(), probe.WriteOptions{TTL: a.ttl, DontFragment: s.cfg.MTU})
-		if err != nil {
-			return at, fmt.Errorf("trace: %w", err)
-		}
-		return at, nil
-	case "tcp":
-		if err := s.setTTL(s.tcp, &s.tcpTT, a.ttl); err != nil {
-			return time.Time{}, err
-		}
-		seg := tcpSYN(s.src, s.cfg.target, flow.sport, flow.dport, uint32(s.m.cookie)<<16|uint32(a.token))
-		at := time.Now()
-		if _, err := s.tcp.WriteToIP(seg, &net.IPAddr{IP: s.cfg.target.AsSlice(), Zone: s.cfg.dst().Zone()}); err != nil {
-			return at, fmt.Errorf("trace: send tcp probe: %w", err)
-		}
-		return at, nil
-	}
-	c := s.udp[a.slot.flow]
-	if err := s.setTTL(c, &s.ttls[a.slot.flow], a.ttl); err != nil {
-		return time.Time{}, err
-	}
-	b := udpPayload(a.size, s.src, s.cfg.target, flow.sport, flow.dport, a.token)
-	to := netip.AddrPortFrom(s.cfg.dst(), uint16(flow.dport))
-	send := func() error {
-		_, err := c.WriteToUDPAddrPort(b, to)
-		return err
-	}
-	var at time.Time
-	var err error
-	if s.errq {
-		at, err = probe.SendPastPending(send)
-	} else {
-		at, err = time.Now(), send()
-	}
-	if err != nil {
-		return at, fmt.Errorf("trace: send udp probe: %w", err)
-	}
-	return at, nil
+	return sendings[s.cfg.Protocol].send(s, a, s.m.flows[a.slot.flow])
 }
 
 // setTTL sets the TTL (hop limit) of the socket of c when it changes.

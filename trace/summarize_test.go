@@ -15,7 +15,7 @@ import (
 // mkRound builds a Result from "addr@ms", "*" (lost) and "RL" (rate-limited),
 // one probe per TTL from 1.
 func mkRound(target string, probes ...string) Result {
-	res := Result{Addr: netip.MustParseAddr(target), Protocol: "icmp"}
+	res := Result{Addr: netip.MustParseAddr(target), Protocol: ICMP}
 	for i, s := range probes {
 		p := Probe{ICMPType: -1, ICMPCode: -1}
 		switch s {
@@ -118,10 +118,10 @@ func TestSummarizeReadsThePath(t *testing.T) {
 // tokens, every answer given to its probe (the RTTs say so), and no hop
 // after the target.
 func TestReportRoundsOverlap(t *testing.T) {
-	for _, proto := range []string{"udp", "icmp", "tcp"} {
-		t.Run(proto, func(t *testing.T) {
+	for _, proto := range Protocols() {
+		t.Run(proto.String(), func(t *testing.T) {
 			p := newFakePath(proto, false, time.Millisecond, 81*time.Millisecond, 82*time.Millisecond, 83*time.Millisecond)
-			rep, started := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol, c.Port = proto, DefaultPort(proto) }),
+			rep, started := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol, c.Port = proto, proto.DefaultPort() }),
 				Rounds{Count: 40, Interval: 10 * time.Millisecond})
 			if started != 40 || rep.Rounds != 40 {
 				t.Fatalf("%d rounds started, %d in the report", started, rep.Rounds)
@@ -147,7 +147,7 @@ func TestReportRoundsOverlap(t *testing.T) {
 // and only the rounds that lost every probe from a hop on count forward
 // loss there.
 func TestReportLossOnALink(t *testing.T) {
-	p := newFakePath("icmp", false, time.Millisecond, 2*time.Millisecond, 40*time.Millisecond, 41*time.Millisecond)
+	p := newFakePath(ICMP, false, time.Millisecond, 2*time.Millisecond, 40*time.Millisecond, 41*time.Millisecond)
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(1, 2))
 	p.lose = func(j int) bool {
@@ -155,7 +155,7 @@ func TestReportLossOnALink(t *testing.T) {
 		defer mu.Unlock()
 		return j == 3 && rng.IntN(4) == 0
 	}
-	rep, _ := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol = "icmp" }), Rounds{Count: 400, Interval: 5 * time.Millisecond})
+	rep, _ := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }), Rounds{Count: 400, Interval: 5 * time.Millisecond})
 	if len(rep.Hops) != 4 {
 		t.Fatalf("report %s", rows(rep))
 	}
@@ -214,8 +214,8 @@ func runFakeReport(t *testing.T, p *fakePath, cfg Config, rc Rounds) (Report, in
 // round of a report, the first rounds included (they wait for what they do
 // not know yet, not three times hop 1's RTT).
 func TestReportFarHops(t *testing.T) {
-	p := newFakePath("icmp", false, time.Millisecond, 150*time.Millisecond, 151*time.Millisecond, 152*time.Millisecond)
-	rep, _ := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol, c.Wait = "icmp", 2*time.Second }),
+	p := newFakePath(ICMP, false, time.Millisecond, 150*time.Millisecond, 151*time.Millisecond, 152*time.Millisecond)
+	rep, _ := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol, c.Port, c.Wait = ICMP, ICMP.DefaultPort(), 2*time.Second }),
 		Rounds{Count: 20, Interval: 30 * time.Millisecond})
 	for _, h := range rep.Hops {
 		if h.Received != 20 {
@@ -227,12 +227,12 @@ func TestReportFarHops(t *testing.T) {
 // TestReportSilentEnd: a target that never answers costs the report one
 // wait (Config.Wait) once, not one per TTL or per round.
 func TestReportSilentEnd(t *testing.T) {
-	p := newFakePath("udp", false, time.Millisecond, 2*time.Millisecond, 3*time.Millisecond)
+	p := newFakePath(UDP, false, time.Millisecond, 2*time.Millisecond, 3*time.Millisecond)
 	p.hops[2].silent = true
 	var took time.Duration
 	synctest.Test(t, func(t *testing.T) {
 		p.out, p.closed = make(chan reply, 4096), make(chan struct{})
-		c, err := withReportConfig(func(c *Config) { c.Wait, c.MaxTTL = 2*time.Second, 10 }).forTarget(p.target)
+		c, err := withReportConfig(func(c *Config) { c.Protocol, c.Port, c.Wait, c.MaxTTL = UDP, UDP.DefaultPort(), 2*time.Second, 10 }).forTarget(p.target)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,6 +57,23 @@ type sockets struct {
 	once   sync.Once
 }
 
+// sending is how one protocol's probes leave: the sockets they need and
+// how one is sent. Each protocol has one, in its _linux.go file.
+type sending interface {
+	// open opens the sockets of s the probes need, the ICMP socket s.icmp
+	// included (or not), and returns each flow's source port (nil: the
+	// protocol has no ports).
+	open(ctx context.Context, s *sockets) ([]int, error)
+	// send sends attempt a on flow f and returns when it left.
+	send(s *sockets, a *attempt, f flowID) (time.Time, error)
+}
+
+// sendings holds each protocol's sending, indexed by Protocol.
+var sendings = [...]sending{ICMP: icmpProbes{}, UDP: udpProbes{}, TCP: tcpProbes{}}
+
+// Every protocol has its sending: the index is out of range otherwise.
+var _ = [1]struct{}{}[len(sendings)-1-numProtocols]
+
 // open opens the sockets cfg needs and fixes cfg's probe size for --mtu.
 func open(ctx context.Context, cfg Config) (transport, Config, error) {
 	s := &sockets{cfg: cfg, v6: cfg.target.Is6()}
@@ -72,32 +89,11 @@ func open(ctx context.Context, cfg Config) (transport, Config, error) {
 	}
 	s.src = src
 	if cfg.MTU {
-		c := cfg
-		c.Size = 0
-		s.cfg.Size = max(mtu-(&sched{cfg: c}).ipSize(0), minSize(cfg.Protocol))
+		s.cfg.Size = max(mtu-cfg.Protocol.PacketSize(s.v6, 0), cfg.Protocol.probing().minPayload())
 	}
-	c, err := probe.Listen(ctx, probe.ConnConfig{IPv6: s.v6, Mode: cfg.Mode, Source: cfg.Source, Interface: cfg.Interface})
-	switch {
-	case err == nil:
-		s.icmp = c
-	case errors.Is(err, probe.ErrPermission) && cfg.Protocol == "udp":
-		// Unprivileged UDP trace: errors come on the UDP sockets.
-	case errors.Is(err, probe.ErrPermission) && cfg.Protocol == "tcp":
-		// An ICMP datagram socket would not help: name the one fix.
-		return nil, cfg, fmt.Errorf("%w: tcp probes need a raw socket, which needs CAP_NET_RAW: run as root or `setcap cap_net_raw+ep $(which netdx)`", ErrPermission)
-	default:
-		return nil, cfg, fmt.Errorf("trace: %w", err)
-	}
-	raw := s.icmp != nil && s.icmp.Raw()
-	if cfg.Protocol == "tcp" && !raw {
-		return nil, cfg, fmt.Errorf("%w: tcp probes need a raw socket: run as root or `setcap cap_net_raw+ep $(which netdx)`", ErrPermission)
-	}
-	if cfg.Protocol == "udp" && !raw {
-		s.errq = true
-		if s.icmp != nil {
-			s.icmp.Close()
-			s.icmp = nil
-		}
+	ports, err := sendings[cfg.Protocol].open(ctx, s)
+	if err != nil {
+		return nil, cfg, err
 	}
 	var b [4 + icmpmsg.TokenLen]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -111,25 +107,18 @@ func open(ctx context.Context, cfg Config) (transport, Config, error) {
 	sumBase := binary.BigEndian.Uint16(b[2:]) &^ 0xff
 	for f := 0; f < cfg.Flows; f++ {
 		id := flowID{dport: cfg.Port, sum: sumBase | uint16(f+1)}
-		switch cfg.Protocol {
-		case "udp":
-			if id.sport, err = s.openUDP(); err != nil {
-				return nil, cfg, err
-			}
-		case "tcp":
-			if id.sport, err = s.holdTCP(); err != nil {
-				return nil, cfg, err
-			}
+		if ports != nil {
+			id.sport = ports[f]
 		}
 		s.m.flows = append(s.m.flows, id)
 	}
-	if cfg.Protocol == "tcp" {
-		if err := s.openTCP(); err != nil {
-			return nil, cfg, err
-		}
-	}
 	ok = true
 	return s, s.cfg, nil
+}
+
+// listenICMP opens probe's ICMP socket for the probes or their errors.
+func (s *sockets) listenICMP(ctx context.Context) (*probe.Conn, error) {
+	return probe.Listen(ctx, probe.ConnConfig{IPv6: s.v6, Mode: s.cfg.Mode, Source: s.cfg.Source, Interface: s.cfg.Interface})
 }
 
 // route finds the source address the kernel would use for the target
@@ -213,103 +202,6 @@ func addrOf(sa unix.Sockaddr) netip.Addr {
 		return ip
 	}
 	return netip.Addr{}
-}
-
-// openUDP opens one flow's UDP socket and returns its port.
-func (s *sockets) openUDP() (int, error) {
-	network := "udp4"
-	if s.v6 {
-		network = "udp6"
-	}
-	c, err := net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.src, 0)))
-	if err != nil {
-		return 0, fmt.Errorf("trace: udp socket: %w", err)
-	}
-	s.udp = append(s.udp, c)
-	s.ttls = append(s.ttls, -1)
-	var serr error
-	set := func(fd, level, name, v int) {
-		if serr == nil {
-			serr = unix.SetsockoptInt(fd, level, name, v)
-		}
-	}
-	err = control(c, func(fd int) {
-		if s.cfg.Interface != "" {
-			serr = unix.BindToDevice(fd, s.cfg.Interface)
-		}
-		if s.v6 {
-			if s.cfg.MTU {
-				set(fd, unix.IPPROTO_IPV6, unix.IPV6_MTU_DISCOVER, unix.IPV6_PMTUDISC_PROBE)
-			}
-			if s.errq {
-				set(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVERR, 1)
-				set(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1)
-				set(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-			}
-			return
-		}
-		if s.cfg.MTU {
-			set(fd, unix.IPPROTO_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_PROBE)
-		}
-		if s.errq {
-			set(fd, unix.IPPROTO_IP, unix.IP_RECVERR, 1)
-			set(fd, unix.IPPROTO_IP, unix.IP_RECVTTL, 1)
-			set(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-		}
-	})
-	if err == nil {
-		err = serr
-	}
-	if err != nil {
-		return 0, fmt.Errorf("trace: udp socket options: %w", err)
-	}
-	return c.LocalAddr().(*net.UDPAddr).Port, nil
-}
-
-// holdTCP binds (without listening) a TCP socket so that the flow's source
-// port is ours; the kernel answers the target's SYN-ACK with a reset.
-func (s *sockets) holdTCP() (int, error) {
-	fd, err := unix.Socket(family(s.src), unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return 0, fmt.Errorf("trace: tcp socket: %w", err)
-	}
-	s.holds = append(s.holds, fd)
-	if err := unix.Bind(fd, sockaddr(s.src, 0)); err != nil {
-		return 0, fmt.Errorf("trace: bind tcp port: %w", err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return 0, fmt.Errorf("trace: tcp port: %w", err)
-	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return a.Port, nil
-	case *unix.SockaddrInet6:
-		return a.Port, nil
-	}
-	return 0, fmt.Errorf("trace: tcp port: unexpected address %T", sa)
-}
-
-func (s *sockets) openTCP() error {
-	network := "ip4:tcp"
-	if s.v6 {
-		network = "ip6:tcp"
-	}
-	c, err := net.ListenIP(network, &net.IPAddr{IP: s.src.AsSlice(), Zone: s.src.Zone()})
-	if err != nil {
-		if errors.Is(err, unix.EPERM) {
-			return fmt.Errorf("%w: tcp probes need CAP_NET_RAW: `setcap cap_net_raw+ep $(which netdx)`", ErrPermission)
-		}
-		return fmt.Errorf("trace: raw tcp socket: %w", err)
-	}
-	s.tcp, s.tcpTT = c, -1
-	if s.cfg.Interface != "" {
-		var serr error
-		if err := control(c, func(fd int) { serr = unix.BindToDevice(fd, s.cfg.Interface) }); err != nil || serr != nil {
-			return fmt.Errorf("trace: bind tcp to %q: %w", s.cfg.Interface, errors.Join(err, serr))
-		}
-	}
-	return nil
 }
 
 // control runs fn on the socket of c.

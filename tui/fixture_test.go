@@ -38,7 +38,7 @@ func hop(k int) netip.Addr { return netip.AddrFrom4([4]byte{198, 18, byte(k), 2}
 func (p path) target() netip.Addr { return hop(len(p.rtt)) }
 
 func (p path) round(i int) trace.Result {
-	res := trace.Result{Addr: p.target(), Protocol: "icmp", EndReason: trace.EndReached, Reached: true}
+	res := trace.Result{Addr: p.target(), Protocol: trace.ICMP, EndReason: trace.EndReached, Reached: true}
 	from := 0
 	if p.fwdLoss != nil {
 		from = p.fwdLoss(i)
@@ -63,7 +63,7 @@ func (p path) round(i int) trace.Result {
 // snapshot is n rounds of the path and its echo stream, as a stream hands
 // them out.
 func (p path) snapshot(n int) check.Snapshot {
-	ev := diagnose.PathEvidence{Target: p.target().String(), Addr: p.target(), Protocol: "icmp"}
+	ev := diagnose.PathEvidence{Target: p.target().String(), Addr: p.target(), Protocol: trace.ICMP}
 	for i := range n {
 		ev.Rounds = append(ev.Rounds, p.round(i))
 	}
@@ -155,7 +155,7 @@ func (f *fakeControl) Reset()       { f.calls = append(f.calls, "reset") }
 
 func one(p path) Config {
 	return withConfig(func(c *Config) {
-		c.Targets, c.Protocol, c.Interval = []Target{{Name: "dst", Addr: p.target()}}, "icmp", time.Second
+		c.Targets, c.Protocol, c.Interval = []Target{{Name: "dst", Addr: p.target()}}, trace.ICMP, time.Second
 	})
 }
 

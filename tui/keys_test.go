@@ -2,6 +2,7 @@ package tui
 
 import (
 	"io"
+	"netdx/trace"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ import (
 // Each run ends with q, or with Ctrl-C.
 func TestTerminalKeys(t *testing.T) {
 	cfg := withConfig(func(c *Config) {
-		c.Targets, c.Protocol = []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, "icmp"
+		c.Targets, c.Protocol = []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, trace.ICMP
 	})
 	for _, tc := range []struct {
 		name, in string

@@ -11,6 +11,7 @@ import (
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/trace"
 )
 
 // Target is one tab of the view.
@@ -38,7 +39,7 @@ type Config struct {
 	// up); otherwise n toggles names.
 	Numeric bool
 	// Protocol and Interval say how the rounds probe, for the header.
-	Protocol string
+	Protocol trace.Protocol
 	Interval time.Duration
 	// Rounds, if positive, quits once every target has completed that
 	// many rounds (mtr's -c).

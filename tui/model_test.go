@@ -248,7 +248,7 @@ func TestTabs(t *testing.T) {
 	a, b := clean4, slow
 	b.rtt = append(b.rtt[:3:3], 80300*1000, 80400*1000) // 5 hops, another target
 	cfg := withConfig(func(c *Config) {
-		c.Targets, c.Protocol = []Target{{Name: "dst-a", Addr: a.target()}, {Name: "dst-b", Addr: b.target()}}, "icmp"
+		c.Targets, c.Protocol = []Target{{Name: "dst-a", Addr: a.target()}, {Name: "dst-b", Addr: b.target()}}, trace.ICMP
 	})
 	m := feed(t, New(cfg), tea.WindowSizeMsg{Width: 150, Height: 40}, SnapshotMsg{Tab: 1, Snapshot: b.snapshot(20)})
 	s := screen(m)

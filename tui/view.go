@@ -282,7 +282,7 @@ func (m Model) verdictBody(t *tab, height int) []string {
 	out := []string{styleHeader.Render(fit(m.verdictTitle(t), m.width))}
 	var lines []string
 	for _, f := range t.findings {
-		lines = append(lines, renderVerdict(verdictLine{label: label(f), text: f.Kind + ": " + printable(f.Summary)}, m.width)...)
+		lines = append(lines, renderVerdict(verdictLine{label: label(f), text: string(f.Kind) + ": " + printable(f.Summary)}, m.width)...)
 	}
 	if len(t.findings) == 0 {
 		for _, v := range t.verdict() {

@@ -122,7 +122,7 @@ const NoMaxLossPct = 100.0
 // most one every 10 minutes per target, with an ICMP traceroute.
 func DefaultSnapshotConfig() SnapshotConfig {
 	tc := trace.DefaultConfig()
-	tc.Protocol, tc.Port = "icmp", trace.DefaultPort("icmp")
+	tc.Protocol, tc.Port = trace.ICMP, trace.ICMP.DefaultPort()
 	return SnapshotConfig{MaxRTT: diagnose.NoMaxRTT, MaxLossPct: NoMaxLossPct, Gap: 10 * time.Minute, Trace: tc}
 }
 

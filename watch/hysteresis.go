@@ -26,9 +26,9 @@ import (
 //   - evaluations that did not judge a finding's scope (its target's
 //     sample is still too small, the host check failed) leave it as it is.
 //
-// A finding is known by its kind and what it is about (target, hop,
-// address, interface, process: see Key), not by its numbers; the n-th
-// finding of the same identity in one evaluation is the n-th.
+// A finding is known by its identity (diagnose.Finding.ID: its kind and
+// what it is about), not by its numbers; the n-th finding of the same
+// identity in one evaluation is the n-th.
 //
 // It is a pure state machine: Observe takes the time as an argument. Not
 // safe for concurrent use.
@@ -38,11 +38,12 @@ type Hysteresis struct {
 	// MinSeverity is the lowest severity raised.
 	MinSeverity diagnose.Severity
 
-	state map[string]*entry
+	state map[key]*entry
 }
 
 // entry is one finding identity's state.
 type entry struct {
+	name    string // the key in words, for a stable order
 	raised  bool
 	since   time.Time         // when it was raised
 	shown   diagnose.Finding  // as raised
@@ -60,23 +61,25 @@ type Change struct {
 	Since time.Time
 }
 
-// Key is a finding's identity: its kind and what it is about. A target's
-// loss and its unreachability are one finding each per target, wherever
-// the evidence places them (the hop moves as samples grow); the other path
-// findings are about a hop.
-func Key(f diagnose.Finding) string {
-	if f.Kind == diagnose.KindPathLoss || f.Kind == diagnose.KindTargetUnreachable {
-		return f.Kind + "|" + f.Target
-	}
-	parts := []string{f.Kind, f.Target, fmt.Sprint(f.Hop), f.Addr, f.Interface, fmt.Sprint(f.PID), f.Process}
-	// What a host finding is about when a process or route has several:
-	// a listener's address, a route's destination and gateway.
-	for _, k := range []string{"local", "dst", "gateway"} {
-		if v, ok := f.Evidence[k]; ok {
-			parts = append(parts, fmt.Sprint(v))
+// key is a finding's state key: its identity, and the n-th finding of that
+// identity in one evaluation (an interface's errors and its drops; a hop's
+// ICMP limit seen in its loss and in its delay).
+type key struct {
+	id diagnose.ID
+	n  int
+}
+
+// keys returns the state's keys (only the raised ones' if onlyRaised) in
+// a stable order.
+func (h *Hysteresis) keys(onlyRaised bool) []key {
+	keys := make([]key, 0, len(h.state))
+	for k, e := range h.state {
+		if e.raised || !onlyRaised {
+			keys = append(keys, k)
 		}
 	}
-	return strings.Join(parts, "|")
+	slices.SortFunc(keys, func(a, b key) int { return strings.Compare(h.state[a].name, h.state[b].name) })
+	return keys
 }
 
 // Scope is what a finding is about for Observe's judged: "path TARGET"
@@ -92,18 +95,16 @@ func Scope(f diagnose.Finding) string {
 // evaluation judged a scope (see Scope); nil means every scope.
 func (h *Hysteresis) Observe(now time.Time, findings []diagnose.Finding, judged func(scope string) bool) []Change {
 	if h.state == nil {
-		h.state = map[string]*entry{}
+		h.state = map[key]*entry{}
 	}
 	raiseAfter, clearAfter := max(h.RaiseAfter, 1), max(h.ClearAfter, 1)
-	seen := map[string]bool{}
-	count := map[string]int{}
+	seen := map[key]bool{}
+	count := map[diagnose.ID]int{}
 	var out []Change
 	for _, f := range findings {
-		k := Key(f)
-		count[k]++
-		if n := count[k]; n > 1 {
-			k += fmt.Sprintf("#%d", n)
-		}
+		id := f.ID()
+		count[id]++
+		k := key{id, count[id]}
 		seen[k] = true
 		e := h.state[k]
 		if f.Inconclusive {
@@ -117,7 +118,7 @@ func (h *Hysteresis) Observe(now time.Time, findings []diagnose.Finding, judged 
 			continue
 		}
 		if e == nil {
-			e = &entry{}
+			e = &entry{name: fmt.Sprint(k)}
 			h.state[k] = e
 		}
 		e.last = f
@@ -143,12 +144,7 @@ func (h *Hysteresis) Observe(now time.Time, findings []diagnose.Finding, judged 
 			out = append(out, Change{Kind: record.KindRaised, Finding: f})
 		}
 	}
-	keys := make([]string, 0, len(h.state))
-	for k := range h.state {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range h.keys(false) {
 		e := h.state[k]
 		if seen[k] || (judged != nil && !judged(Scope(e.last))) {
 			continue
@@ -159,7 +155,7 @@ func (h *Hysteresis) Observe(now time.Time, findings []diagnose.Finding, judged 
 }
 
 // absent counts an evaluation that did not find k's finding.
-func (h *Hysteresis) absent(k string, e *entry, now time.Time, clearAfter int) []Change {
+func (h *Hysteresis) absent(k key, e *entry, now time.Time, clearAfter int) []Change {
 	e.present = 0
 	e.clean++
 	if !e.raised {
@@ -176,13 +172,7 @@ func (h *Hysteresis) absent(k string, e *entry, now time.Time, clearAfter int) [
 // Raised are the findings raised now, as they were last found, in a
 // stable order.
 func (h *Hysteresis) Raised() []diagnose.Finding {
-	keys := make([]string, 0, len(h.state))
-	for k, e := range h.state {
-		if e.raised {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
+	keys := h.keys(true)
 	out := make([]diagnose.Finding, 0, len(keys))
 	for _, k := range keys {
 		f := h.state[k].last

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"netdx/diagnose"
+	"netdx/trace"
 	"netdx/watch/record"
 )
 
 var t0 = time.Date(2025, 3, 1, 2, 0, 0, 0, time.UTC)
 
 func loss(target string, sev diagnose.Severity) diagnose.Finding {
-	return diagnose.Finding{Kind: diagnose.KindPathLoss, Severity: sev, Target: target, Summary: "loss"}
+	return diagnose.Finding{Kind: diagnose.KindPathLoss, Severity: sev, Subject: diagnose.Subject{Target: target}, Summary: "loss"}
 }
 
 // run feeds evaluations (nil: nothing found) and returns the changes of
@@ -131,16 +132,16 @@ func TestHysteresisSeverity(t *testing.T) {
 // findings as they are; identical identities are told apart by order.
 func TestHysteresisScopes(t *testing.T) {
 	h := &Hysteresis{RaiseAfter: 1, ClearAfter: 1, MinSeverity: diagnose.Warning}
-	clear := diagnose.Finding{Kind: diagnose.KindCleartextService, Severity: diagnose.Warning, PID: 7, Process: "ncat",
-		Evidence: map[string]any{"local": "0.0.0.0:23"}}
+	clear := diagnose.Finding{Kind: diagnose.KindCleartextService, Severity: diagnose.Warning,
+		Subject: diagnose.Subject{PID: 7, Process: "ncat", Proto: "tcp", Local: "0.0.0.0:23"}}
 	clear6 := clear
-	clear6.Evidence = map[string]any{"local": "[::]:23"}
+	clear6.Local = "[::]:23"
 	fs := []diagnose.Finding{loss("a", diagnose.Warning), clear, clear6}
 	if got := h.Observe(t0, fs, nil); len(got) != 3 {
 		t.Fatalf("want 3 raised (two listeners of one process): %+v", got)
 	}
 	// The v4 listener goes: its finding only is cleared.
-	if got := h.Observe(t0, []diagnose.Finding{loss("a", diagnose.Warning), clear6}, nil); len(got) != 1 || got[0].Finding.Evidence["local"] != "0.0.0.0:23" {
+	if got := h.Observe(t0, []diagnose.Finding{loss("a", diagnose.Warning), clear6}, nil); len(got) != 1 || got[0].Finding.Local != "0.0.0.0:23" {
 		t.Fatalf("want the v4 listener's finding cleared: %+v", got)
 	}
 	hostOnly := func(s string) bool { return s == "host" }
@@ -212,9 +213,9 @@ func evaluateStream(t *testing.T, lost []bool, window int) []change {
 		if e.Sent < d.MinSample {
 			continue
 		}
-		rep := diagnose.Diagnose(diagnose.Evidence{Paths: []diagnose.PathEvidence{{Target: "t", Addr: addr, Protocol: "icmp", Echo: e}}}, diagnose.DefaultConfig())
+		rep := diagnose.Diagnose(diagnose.Evidence{Paths: []diagnose.PathEvidence{{Target: "t", Addr: addr, Protocol: trace.ICMP, Echo: e}}}, diagnose.DefaultConfig())
 		for _, c := range h.Observe(t0.Add(time.Duration(i)*time.Second), rep.Findings, nil) {
-			out = append(out, change{i, c.Kind, c.Finding.Kind + " " + c.Finding.Severity.String()})
+			out = append(out, change{i, c.Kind, string(c.Finding.Kind) + " " + c.Finding.Severity.String()})
 		}
 	}
 	return out

@@ -45,7 +45,7 @@ type Status struct {
 
 // FindingClass is a kind and severity of findings.
 type FindingClass struct {
-	Kind     string
+	Kind     diagnose.Kind
 	Severity diagnose.Severity
 }
 

@@ -54,10 +54,10 @@ func TestCommandsAgree(t *testing.T) {
 		}, nil)
 		in := map[string]bool{}
 		for _, f := range dr.Findings {
-			in[f.Kind+" "+f.Severity.String()+" "+f.Summary] = true
+			in[string(f.Kind)+" "+f.Severity.String()+" "+f.Summary] = true
 		}
 		for _, f := range append(lr.Findings, sr.Findings...) {
-			if !in[f.Kind+" "+f.Severity.String()+" "+f.Summary] {
+			if !in[string(f.Kind)+" "+f.Severity.String()+" "+f.Summary] {
 				t.Errorf("%s: %s (%s) shown by link or sockets, not by diagnose: %s", name, f.Kind, f.Severity, f.Summary)
 			}
 		}

@@ -58,7 +58,9 @@ func diagnoseConfigs(c *cli.Context) (rules diagnose.Config, host check.HostConf
 		return rules, host, path, failure(c, flags, err)
 	}
 	path = check.DefaultPathConfig()
-	pathTraceFlags(c, &path.Trace)
+	if err = pathTraceFlags(c, flags, &path.Trace); err != nil {
+		return rules, host, path, err
+	}
 	set(c, "duration", c.Duration, &path.Duration)
 	set(c, "round-interval", c.Duration, &path.RoundInterval)
 	set(c, "echo-interval", c.Duration, &path.EchoInterval)

@@ -28,7 +28,7 @@ func (s shown) write(w io.Writer, indent string, fs []diagnose.Finding, keep fun
 	}
 }
 
-// socketKey names a socket in findings' evidence: "tcp 0.0.0.0:23".
+// socketKey names a socket: "tcp 0.0.0.0:23".
 func socketKey(proto, local string) string { return proto + " " + local }
 
 // findingSockets indexes the findings that are about one socket
@@ -49,19 +49,15 @@ func indexFindings(fs []diagnose.Finding) findingSockets {
 	for _, f := range fs {
 		switch f.Kind {
 		case diagnose.KindCleartextService:
-			proto, _ := f.Evidence["proto"].(string)
-			local, _ := f.Evidence["local"].(string)
-			x.bySocket[socketKey(proto, local)] = f
+			x.bySocket[socketKey(f.Proto, f.Local)] = f
 		case diagnose.KindDeletedExecutable:
 			x.byPID[f.PID] = f
 		case diagnose.KindSniffer:
-			if ino, ok := f.Evidence["inode"].(uint32); ok {
-				x.byInode[ino] = f
+			if f.Inode != 0 {
+				x.byInode[f.Inode] = f
 			}
 		case diagnose.KindUnexpectedGateway:
-			dst, _ := f.Evidence["dst"].(string)
-			gw, _ := f.Evidence["gateway"].(string)
-			x.byRoute[dst+" "+gw] = f
+			x.byRoute[f.Route+" "+f.Addr] = f
 		}
 	}
 	return x

@@ -81,7 +81,7 @@ var badFlags = []struct {
 	{[]string{"trace", "--size", "0", "198.18.0.9"}, "--size 0:"},
 	{[]string{"trace", "-P", "sctp", "198.18.0.9"}, "-P sctp:"},
 	{[]string{"trace", "-P", "", "198.18.0.9"}, `-P "":`},
-	{[]string{"trace", "--mtu", "-P", "tcp", "198.18.0.9"}, "--mtu: path MTU discovery works with udp and icmp"},
+	{[]string{"trace", "--mtu", "-P", "tcp", "198.18.0.9"}, "--mtu: path MTU discovery works with icmp and udp"},
 	{[]string{"trace", "--unprivileged", "-P", "tcp", "198.18.0.9"}, "--unprivileged: tcp probes need a raw socket"},
 	{[]string{"trace", "-s", "not-an-ip", "198.18.0.9"}, "-s not-an-ip:"},
 	{[]string{"trace", "-s", "2001:db8::1", "198.18.0.9"}, "-s 2001:db8::1: an IPv6 source cannot reach 198.18.0.9"},
@@ -200,7 +200,7 @@ func TestZeroTaken(t *testing.T) {
 	}, "link", "--interval", "0", "--top", "0", "--max-retrans", "0")
 	withAction(t, func(c *cli.Context) error {
 		_, host, path, err := diagnoseConfigs(c)
-		if err != nil || host.Interval != 0 || path.Trace.Protocol != "tcp" || path.Trace.Port != trace.DefaultPort("tcp") {
+		if err != nil || host.Interval != 0 || path.Trace.Protocol != trace.TCP || path.Trace.Port != trace.TCP.DefaultPort() {
 			t.Errorf("diagnose --interval 0 -P tcp: %+v %+v %v, want counters since boot, tcp to its port", host, path.Trace, err)
 		}
 		return nil

@@ -16,7 +16,7 @@ import (
 func ruleFlags() []cli.Flag {
 	d, p := diagnose.DefaultConfig(), check.DefaultPathConfig().Trace
 	return []cli.Flag{
-		&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: p.Protocol, Usage: "trace `PROTOCOL`: icmp (targets do not rate-limit echo replies), udp or tcp"},
+		&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: p.Protocol.String(), Usage: protocolUsage("trace", p.Protocol, " (targets do not rate-limit echo replies)")},
 		&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Value: p.MaxTTL, Usage: "max `TTL`"},
 		&cli.DurationFlag{Name: "max-rtt", Usage: "latency is a WARNING when the target's median RTT is above this", DefaultText: thresholdText(d.MaxRTT, diagnose.NoMaxRTT)},
 		&cli.Float64Flag{Name: "max-loss", Value: d.MaxLossPct, Usage: "loss to a target above this `PERCENT` (with 95% confidence) is a WARNING"},
@@ -45,11 +45,9 @@ func rulesConfig(c *cli.Context) diagnose.Config {
 
 // pathTraceFlags sets a path check's trace from ruleFlags' -P and -m (a
 // protocol given alone probes its default port).
-func pathTraceFlags(c *cli.Context, tc *trace.Config) {
-	if c.IsSet("P") {
-		tc.Protocol, tc.Port = c.String("P"), trace.DefaultPort(c.String("P"))
-	}
+func pathTraceFlags(c *cli.Context, flags fieldFlags, tc *trace.Config) error {
 	set(c, "m", c.Int, &tc.MaxTTL)
+	return setProtocol(c, flags, tc)
 }
 
 // thresholdText is a threshold's default for a flag's help: "none" when

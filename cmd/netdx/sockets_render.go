@@ -53,7 +53,7 @@ func renderSockets(w io.Writer, rep socketsReport, cfg sockets.Config) {
 			}
 		}
 		if f, ok := x.byPID[s.PID]; ok && s.PID != 0 {
-			note = strings.TrimSpace(note + "  " + mark(f, "deleted executable", fmt.Sprint(f.Evidence["exe"])))
+			note = strings.TrimSpace(note + "  " + mark(f, "deleted executable", s.Exe))
 		}
 		tab.add(append(row, note)...)
 	}

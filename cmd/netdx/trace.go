@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -27,9 +28,8 @@ func traceCommand() *cli.Command {
 			"Exit: 0 the target answered, 2 it did not (unreachable or max TTL), 3 bad input or no permission.",
 		Flags: []cli.Flag{
 			jsonFlag,
-			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Usage: "probe `PROTOCOL`: udp, icmp or tcp", DefaultText: d.Protocol},
-			&cli.IntFlag{Name: "p", Aliases: []string{"port"}, Usage: "destination `PORT`",
-				DefaultText: fmt.Sprintf("udp %d, tcp %d", trace.DefaultPort("udp"), trace.DefaultPort("tcp"))},
+			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Usage: protocolUsage("probe", d.Protocol, ""), DefaultText: d.Protocol.String()},
+			&cli.IntFlag{Name: "p", Aliases: []string{"port"}, Usage: "destination `PORT`", DefaultText: portDefaults()},
 			&cli.IntFlag{Name: "q", Aliases: []string{"queries"}, Usage: "`N` probes per hop", DefaultText: fmt.Sprintf("%d; %d with --report", d.Queries, rep.Queries)},
 			&cli.IntFlag{Name: "f", Aliases: []string{"first-ttl"}, Usage: "first `TTL`", DefaultText: fmt.Sprint(d.FirstTTL)},
 			&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Usage: "max `TTL`", DefaultText: fmt.Sprint(d.MaxTTL)},
@@ -59,8 +59,8 @@ func traceCommand() *cli.Command {
 // default: traceroute's, a report's or a stream's rounds'). It parses;
 // the engine validates.
 func traceConfig(c *cli.Context, cfg trace.Config) (trace.Config, error) {
-	if c.IsSet("P") {
-		cfg.Protocol, cfg.Port = c.String("P"), trace.DefaultPort(c.String("P"))
+	if err := setProtocol(c, configFlags["trace"], &cfg); err != nil {
+		return cfg, err
 	}
 	for name, field := range map[string]*int{"p": &cfg.Port, "q": &cfg.Queries, "f": &cfg.FirstTTL, "m": &cfg.MaxTTL,
 		"pps": &cfg.PPS, "flows": &cfg.Flows, "size": &cfg.Size} {
@@ -98,6 +98,46 @@ func reportRounds(c *cli.Context) (trace.Rounds, error) {
 	}
 	set(c, "c", c.Int, &rc.Count)
 	return rc, setSeconds(c, "interval", &rc.Interval)
+}
+
+// setProtocol sets cfg's protocol from -P, when given, with that
+// protocol's port; or returns the usage line that names the flag and the
+// value given.
+func setProtocol(c *cli.Context, flags fieldFlags, cfg *trace.Config) error {
+	if !c.IsSet("P") {
+		return nil
+	}
+	p, err := trace.ParseProtocol(c.String("P"))
+	if err != nil {
+		return failure(c, flags, err)
+	}
+	cfg.Protocol, cfg.Port = p, p.DefaultPort()
+	return nil
+}
+
+// protocolUsage is -P's help: what the protocol is for, then trace's
+// protocols, the command's default first (with why, if given).
+func protocolUsage(what string, def trace.Protocol, why string) string {
+	names := []string{def.String() + why}
+	for _, p := range trace.Protocols() {
+		if p != def {
+			names = append(names, p.String())
+		}
+	}
+	last := len(names) - 1
+	return fmt.Sprintf("%s `PROTOCOL`: %s or %s", what, strings.Join(names[:last], ", "), names[last])
+}
+
+// portDefaults is -p's default, for its help: each protocol's port
+// ("udp 33434, tcp 443").
+func portDefaults() string {
+	var out []string
+	for _, p := range trace.Protocols() {
+		if port := p.DefaultPort(); port != 0 {
+			out = append(out, fmt.Sprintf("%s %d", p, port))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // traceAction: flags → trace.Config → trace.Run (or RunReport) → text or

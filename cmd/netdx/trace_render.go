@@ -37,14 +37,7 @@ func (r *traceRenderer) header(name string, addr netip.Addr, cfg trace.Config) {
 // packetBytes is the size of a probe packet, IP header included, as
 // traceroute counts it.
 func packetBytes(addr netip.Addr, cfg trace.Config) int {
-	ip := 20
-	if addr.Is6() {
-		ip = 40
-	}
-	if cfg.Protocol == "tcp" {
-		return ip + 24
-	}
-	return ip + 8 + cfg.Size
+	return cfg.Protocol.PacketSize(addr.Is6(), cfg.Size)
 }
 
 // start prints hops from a goroutine of its own, so that waiting for a

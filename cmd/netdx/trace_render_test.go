@@ -22,7 +22,7 @@ func sampleTrace() trace.Result {
 	unreach := ans("198.18.3.2", 80.9, 3, 1)
 	unreach.Annotation = "!H"
 	return trace.Result{
-		Target: "dst.lab", Addr: a("198.18.4.2"), Protocol: "udp", EndReason: trace.EndUnreachable, Sent: 13,
+		Target: "dst.lab", Addr: a("198.18.4.2"), Protocol: trace.UDP, EndReason: trace.EndUnreachable, Sent: 13,
 		Hops: []trace.Hop{
 			{TTL: 1, Probes: []trace.Probe{ans("198.18.1.2", 0.054, 11, 0), ans("198.18.1.2", 0.021, 11, 0), ans("198.18.1.2", 0.019, 11, 0)}},
 			{TTL: 2, Probes: []trace.Probe{lost, lost, lost}},
@@ -36,7 +36,9 @@ func TestRenderTraceGolden(t *testing.T) {
 	res := sampleTrace()
 	var b bytes.Buffer
 	r := &traceRenderer{w: &b, numeric: true}
-	r.header(res.Target, res.Addr, trace.DefaultConfig())
+	cfg := trace.DefaultConfig()
+	cfg.Protocol = res.Protocol
+	r.header(res.Target, res.Addr, cfg)
 	r.start()
 	for _, h := range res.Hops {
 		r.hop(h)

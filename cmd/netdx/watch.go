@@ -18,7 +18,12 @@ var watchFlags = configFlags["diagnose"].with(
 	"check.Window", "--window", "watch.Window", "--window", "watch.MinSample", "--min-sample",
 	"watch.PathInterval", "--path-interval", "watch.Duration", "--path-interval", "watch.RaiseAfter", "--raise-after",
 	"watch.ClearAfter", "--clear-after", "watch.RoundEvery", "--journal-rounds", "watch.SnapshotRTT", "--snapshot-rtt",
-	"watch.SnapshotLossPct", "--snapshot-loss", "watch.SnapshotGap", "--snapshot-gap", "watch.Targets", "TARGET")
+	"watch.SnapshotLossPct", "--snapshot-loss", "watch.SnapshotGap", "--snapshot-gap", "watch.Targets", "TARGET",
+	// The sinks'.
+	"journal.Path", "--journal", "journal.MaxSize", "--journal-max-size", "journal.Keep", "--journal-keep",
+	"journal.Flush", "--flush", "journal.Backlog", "--journal-backlog", "journal.OnFull", "--on-full", "backlog.OnFull", "--on-full",
+	"rfc5424.URL", "--syslog", "rfc5424.Facility", "--syslog-facility", "rfc5424.Backlog", "--syslog-backlog",
+	"trigger.Command", "--on-finding", "trigger.Concurrency", "--on-finding-concurrency", "trigger.Timeout", "--on-finding-timeout")
 
 func watchCommand() *cli.Command {
 	return &cli.Command{
@@ -88,7 +93,9 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 	set(c, "window", c.Int, &cfg.Echo.Window)
 	set(c, "min-sample", c.Int, &cfg.MinSample)
 	set(c, "path-interval", c.Duration, &cfg.PathInterval)
-	pathTraceFlags(c, &cfg.Path.Trace)
+	if err := pathTraceFlags(c, watchFlags, &cfg.Path.Trace); err != nil {
+		return cfg, err
+	}
 	cfg.Rules = rulesConfig(c)
 	set(c, "raise-after", c.Int, &cfg.RaiseAfter)
 	set(c, "clear-after", c.Int, &cfg.ClearAfter)

@@ -18,8 +18,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/trace"
 	"netdx/watch"
 	"netdx/watch/audit"
+	"netdx/watch/backlog"
 	"netdx/watch/journal"
 	"netdx/watch/metrics"
 	"netdx/watch/record"
@@ -28,24 +30,32 @@ import (
 )
 
 func watchSinkFlags() []cli.Flag {
+	jd, sd, td := journal.DefaultConfig(), rfc5424.DefaultConfig(), trigger.DefaultConfig()
 	return []cli.Flag{
 		&cli.StringFlag{Name: "journal", Usage: "append every record to `FILE` as JSON lines (crash-safe, rotated)"},
-		&cli.StringFlag{Name: "journal-max-size", Value: "64M", Usage: "rotate the journal at this `SIZE` (bytes, or with K, M, G; -1: never)"},
-		&cli.IntFlag{Name: "journal-keep", Value: 5, Usage: "rotated journal files kept"},
-		&cli.DurationFlag{Name: "flush", Value: time.Second, Usage: "fsync the journal this often (0: after every record)"},
-		&cli.IntFlag{Name: "journal-backlog", Value: 10000, Usage: "records kept in memory while the disk is slow or full"},
-		&cli.StringFlag{Name: "on-full", Value: "purge-oldest", Usage: "when the backlog is full: purge-oldest, ignore-new or stop"},
+		&cli.StringFlag{Name: "journal-max-size", Value: formatSize(jd.MaxSize), Usage: "rotate the journal at this `SIZE` (bytes, or with K, M, G; -1: never)"},
+		&cli.IntFlag{Name: "journal-keep", Value: jd.Keep, Usage: "rotated journal files kept"},
+		&cli.DurationFlag{Name: "flush", Value: jd.Flush, Usage: "fsync the journal this often (0: after every record)"},
+		&cli.IntFlag{Name: "journal-backlog", Value: jd.Backlog, Usage: "records kept in memory while the disk is slow or full"},
+		&cli.StringFlag{Name: "on-full", Value: jd.OnFull.String(), Usage: "when the backlog is full: purge-oldest, ignore-new or stop"},
 		&cli.DurationFlag{Name: "journal-rounds", Value: watch.DefaultConfig().RoundEvery, Usage: "a round record (echo statistics per target) this often (0: none)"},
 		&cli.StringFlag{Name: "syslog", Usage: "send findings, audit events and snapshots to `URL`: udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///dev/log"},
-		&cli.StringFlag{Name: "syslog-facility", Value: "daemon", Usage: "syslog facility"},
-		&cli.IntFlag{Name: "syslog-backlog", Value: 1000, Usage: "messages kept while the syslog receiver is away"},
+		&cli.StringFlag{Name: "syslog-facility", Value: sd.Facility, Usage: "syslog facility"},
+		&cli.IntFlag{Name: "syslog-backlog", Value: sd.Backlog, Usage: "messages kept while the syslog receiver is away"},
 		&cli.StringFlag{Name: "on-finding", Usage: "run `CMD` (with /bin/sh) for each raised or cleared finding: the record as JSON on stdin, NETDX_* in the environment"},
-		&cli.IntFlag{Name: "on-finding-concurrency", Value: 4, Usage: "commands run at once; more findings are dropped and counted"},
-		&cli.DurationFlag{Name: "on-finding-timeout", Value: 30 * time.Second, Usage: "kill a command (and its children) after this"},
+		&cli.IntFlag{Name: "on-finding-concurrency", Value: td.Concurrency, Usage: fmt.Sprintf("commands run at once (at most %d); more findings are dropped and counted", trigger.MaxConcurrency)},
+		&cli.DurationFlag{Name: "on-finding-timeout", Value: td.Timeout, Usage: "kill a command (and its children) after this"},
 		&cli.StringFlag{Name: "listen", Usage: "serve /metrics and /probe for Prometheus on `ADDR` (host:port)"},
 		&cli.StringSliceFlag{Name: "probe-allow", Usage: "answer /probe only for targets in these `PREFIXES` (198.18.0.0/15, 2001:db8::/32; an address is its own prefix; default: any)"},
 	}
 }
+
+var (
+	_ configError = (*journal.ConfigError)(nil)
+	_ configError = (*rfc5424.ConfigError)(nil)
+	_ configError = (*trigger.ConfigError)(nil)
+	_ configError = (*backlog.ConfigError)(nil)
+)
 
 // sinks are the watch's sinks as the command opened them.
 type sinks struct {
@@ -61,66 +71,133 @@ type journalSink struct{ *journal.Journal }
 
 func (j journalSink) Write(r record.Record) error {
 	err := j.Journal.Write(r)
-	if errors.Is(err, journal.ErrStopped) {
+	if errors.Is(err, backlog.ErrStopped) {
 		return fmt.Errorf("%w: %w", watch.ErrStop, err)
 	}
 	return err
 }
 
-// openSinks opens the sinks the flags ask for; bad values are refused
-// with the flag's name.
+// sinkConfigs are the configs of the sinks the flags ask for, nil for the
+// others.
+type sinkConfigs struct {
+	journal *journal.Config
+	syslog  *rfc5424.Config
+	trigger *trigger.Config
+}
+
+// openSinks opens the sinks the flags ask for, once all their configs are
+// valid; bad values are refused with the flag's name.
 func openSinks(c *cli.Context, host string, log *slog.Logger) (*sinks, error) {
+	cfgs, err := sinksConfig(c, host, log)
+	if err != nil {
+		return nil, err
+	}
 	s := &sinks{}
-	if path := c.String("journal"); path != "" {
-		size, err := parseSize(c.String("journal-max-size"))
+	if cfg := cfgs.journal; cfg != nil {
+		j, err := journal.Open(*cfg)
 		if err != nil {
-			return nil, usageError("netdx watch: --journal-max-size %s: %v", c.String("journal-max-size"), err)
-		}
-		onFull, err := journal.ParseOnFull(c.String("on-full"))
-		if err != nil {
-			return nil, usageError("netdx watch: --on-full %s: want purge-oldest, ignore-new or stop", c.String("on-full"))
-		}
-		flush := c.Duration("flush")
-		switch {
-		case flush < 0:
-			return nil, usageError("netdx watch: --flush %v: want a positive time, or 0 for every record", flush)
-		case flush == 0:
-			flush = -1
-		}
-		keep, backlog := c.Int("journal-keep"), c.Int("journal-backlog")
-		if keep < 1 || backlog < 1 {
-			return nil, usageError("netdx watch: --journal-keep and --journal-backlog want at least 1")
-		}
-		j, err := journal.Open(journal.Config{Path: path, Host: host, MaxSize: size, Keep: keep, Flush: flush, Backlog: backlog, OnFull: onFull, Logger: log})
-		if err != nil {
-			return nil, withCode(exitUnknown, fmt.Errorf("netdx watch: --journal %s: %w", path, err))
+			return nil, withCode(exitUnknown, fmt.Errorf("netdx watch: --journal %s: %w", cfg.Path, err))
 		}
 		s.journal = j
 		s.add("journal", journalSink{j}, func() uint64 { st := j.Stats(); return st.Purged + st.Ignored })
 	}
-	if url := c.String("syslog"); url != "" {
-		if c.Int("syslog-backlog") < 1 {
-			s.close()
-			return nil, usageError("netdx watch: --syslog-backlog %d: want at least 1", c.Int("syslog-backlog"))
-		}
-		w, err := rfc5424.New(rfc5424.Config{URL: url, Hostname: host, Facility: c.String("syslog-facility"), Backlog: c.Int("syslog-backlog"), Logger: log})
+	if cfg := cfgs.syslog; cfg != nil {
+		w, err := rfc5424.New(*cfg)
 		if err != nil {
 			s.close()
-			return nil, usageError("netdx watch: %s", strings.TrimPrefix(err.Error(), "rfc5424: bad configuration: "))
+			return nil, failure(c, watchFlags, err)
 		}
 		s.syslog = w
 		s.add("syslog", w, func() uint64 { return w.Stats().Dropped })
 	}
-	if cmd := c.String("on-finding"); cmd != "" {
-		t, err := trigger.New(trigger.Config{Command: cmd, Concurrency: c.Int("on-finding-concurrency"), Timeout: c.Duration("on-finding-timeout"), Logger: log})
-		if err != nil || c.Int("on-finding-concurrency") < 1 || c.Duration("on-finding-timeout") <= 0 {
+	if cfg := cfgs.trigger; cfg != nil {
+		t, err := trigger.New(*cfg)
+		if err != nil {
 			s.close()
-			return nil, usageError("netdx watch: --on-finding-concurrency and --on-finding-timeout want positive values")
+			return nil, failure(c, watchFlags, err)
 		}
 		s.trigger = t
 		s.add("on-finding", t, func() uint64 { return t.Stats().Dropped })
 	}
 	return s, nil
+}
+
+// sinksConfig turns the sink flags into the sinks' configs: each starts
+// from its package's defaults, takes the flags the user set, and is
+// validated.
+func sinksConfig(c *cli.Context, host string, log *slog.Logger) (sinkConfigs, error) {
+	var s sinkConfigs
+	if path := c.String("journal"); path != "" {
+		cfg, err := journalConfig(c, path, host, log)
+		if err != nil {
+			return s, err
+		}
+		s.journal = &cfg
+	}
+	if url := c.String("syslog"); url != "" {
+		cfg := rfc5424.DefaultConfig()
+		cfg.URL, cfg.Hostname, cfg.Logger = url, host, log
+		if c.IsSet("syslog-facility") {
+			cfg.Facility = c.String("syslog-facility")
+		}
+		if c.IsSet("syslog-backlog") {
+			cfg.Backlog = c.Int("syslog-backlog")
+		}
+		if err := cfg.Validate(); err != nil {
+			return s, failure(c, watchFlags, err)
+		}
+		s.syslog = &cfg
+	}
+	if cmd := c.String("on-finding"); cmd != "" {
+		cfg := trigger.DefaultConfig()
+		cfg.Command, cfg.Logger = cmd, log
+		if c.IsSet("on-finding-concurrency") {
+			cfg.Concurrency = c.Int("on-finding-concurrency")
+		}
+		if c.IsSet("on-finding-timeout") {
+			cfg.Timeout = c.Duration("on-finding-timeout")
+		}
+		if err := cfg.Validate(); err != nil {
+			return s, failure(c, watchFlags, err)
+		}
+		s.trigger = &cfg
+	}
+	return s, nil
+}
+
+// journalConfig is the journal's config for the flags.
+func journalConfig(c *cli.Context, path, host string, log *slog.Logger) (journal.Config, error) {
+	cfg := journal.DefaultConfig()
+	cfg.Path, cfg.Host, cfg.Logger = path, host, log
+	if c.IsSet("journal-max-size") {
+		v := c.String("journal-max-size")
+		size, err := parseSize(v)
+		if err != nil {
+			return cfg, usageError("netdx watch: --journal-max-size %s: %v", v, err)
+		}
+		cfg.MaxSize = size
+	}
+	if c.IsSet("journal-keep") {
+		cfg.Keep = c.Int("journal-keep")
+	}
+	if c.IsSet("flush") {
+		if d := c.Duration("flush"); d == 0 {
+			cfg.FlushEach = true
+		} else {
+			cfg.Flush = d
+		}
+	}
+	if c.IsSet("journal-backlog") {
+		cfg.Backlog = c.Int("journal-backlog")
+	}
+	if c.IsSet("on-full") {
+		onFull, err := backlog.ParseOnFull(c.String("on-full"))
+		if err != nil {
+			return cfg, failure(c, watchFlags, err)
+		}
+		cfg.OnFull = onFull
+	}
+	return cfg, failure(c, watchFlags, cfg.Validate())
 }
 
 func (s *sinks) add(name string, sk watch.Sink, dropped func() uint64) {
@@ -144,25 +221,41 @@ func (s *sinks) close() error {
 	return errors.Join(errs...)
 }
 
-// parseSize reads a size in bytes with an optional K, M or G suffix.
+// sizeUnits are the suffixes of --journal-max-size, largest first.
+var sizeUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}}
+
+// parseSize reads a size in bytes with an optional K, M or G suffix, or
+// -1 (never rotate).
 func parseSize(v string) (int64, error) {
 	if v == "-1" {
-		return -1, nil
+		return journal.NeverRotate, nil
 	}
 	mult := int64(1)
-	switch {
-	case strings.HasSuffix(v, "K"):
-		mult, v = 1<<10, strings.TrimSuffix(v, "K")
-	case strings.HasSuffix(v, "M"):
-		mult, v = 1<<20, strings.TrimSuffix(v, "M")
-	case strings.HasSuffix(v, "G"):
-		mult, v = 1<<30, strings.TrimSuffix(v, "G")
+	for _, u := range sizeUnits {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			mult, v = u.bytes, n
+			break
+		}
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 1 || n > (1<<50)/mult {
-		return 0, errors.New("want a positive size in bytes, K, M or G (64M), or -1")
+		return 0, errors.New("want a positive size in bytes, or with K, M or G, or -1")
 	}
 	return n * mult, nil
+}
+
+// formatSize writes a size as parseSize reads it, in the largest unit
+// that keeps it whole.
+func formatSize(n int64) string {
+	for _, u := range sizeUnits {
+		if n > 0 && n%u.bytes == 0 {
+			return strconv.FormatInt(n/u.bytes, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // runWatch opens the sinks and the metrics endpoint, runs the watch until
@@ -210,8 +303,9 @@ func runWatch(c *cli.Context, cfg watch.Config) error {
 		pc.Resolve = func(ctx context.Context, name string) (netip.Addr, error) { return resolve(ctx, name, family) }
 		pc.Allow, pc.Modules.Rules = allow, cfg.Rules
 		// The path modules trace as the watch does (-P, -m).
-		pathTraceFlags(c, &pc.Modules.Trace.Trace)
-		pathTraceFlags(c, &pc.Modules.Path.Trace)
+		for _, t := range []*trace.Config{&pc.Modules.Trace.Trace, &pc.Modules.Path.Trace} {
+			t.Protocol, t.Port, t.MaxTTL = cfg.Path.Trace.Protocol, cfg.Path.Trace.Port, cfg.Path.Trace.MaxTTL
+		}
 		h := metrics.Handler(metrics.Config{Exporter: metrics.NewExporter(w, s.names, auditStats), Probe: pc, Logger: cfg.Logger})
 		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)

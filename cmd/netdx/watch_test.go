@@ -1,12 +1,23 @@
 package main
 
 import (
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"netdx/watch/backlog"
+	"netdx/watch/journal"
+	"netdx/watch/rfc5424"
+	"netdx/watch/trigger"
 )
 
 // TestWatchBadFlags: watch refuses what cannot run, as every command
@@ -48,9 +59,17 @@ func TestWatchBadFlags(t *testing.T) {
 		{[]string{"watch", "--netns", "x", "198.18.0.9"}, "--netns checks the host only"},
 		{[]string{"watch", "--journal", "/tmp/x", "--on-full", "drop"}, "--on-full drop:"},
 		{[]string{"watch", "--journal", "/tmp/x", "--journal-max-size", "ten"}, "--journal-max-size ten:"},
-		{[]string{"watch", "--syslog", "http://x"}, `--syslog "http://x": unknown scheme`},
-		{[]string{"watch", "--syslog", "udp://x", "--syslog-facility", "mars"}, `--syslog-facility "mars"`},
-		{[]string{"watch", "--on-finding", "true", "--on-finding-concurrency", "0"}, "--on-finding-concurrency"},
+		{[]string{"watch", "--journal", "/tmp/x", "--journal-max-size", "4K"}, "--journal-max-size 4K: want at least 4194304 bytes"},
+		{[]string{"watch", "--journal", "/tmp/x", "--journal-keep", "0"}, "--journal-keep 0: want at least 1"},
+		{[]string{"watch", "--journal", "/tmp/x", "--flush", "-1s"}, "--flush -1s: want a positive time"},
+		{[]string{"watch", "--journal", "/tmp/x", "--journal-backlog", "0"}, "--journal-backlog 0: want at least 1"},
+		{[]string{"watch", "--syslog", "http://x"}, "--syslog http://x: unknown scheme"},
+		{[]string{"watch", "--syslog", "udp://host:99999"}, "--syslog udp://host:99999: port 99999: want 1..65535"},
+		{[]string{"watch", "--syslog", "udp://x", "--syslog-facility", "mars"}, "--syslog-facility mars: want one of"},
+		{[]string{"watch", "--syslog", "udp://x", "--syslog-backlog", "0"}, "--syslog-backlog 0: want at least 1"},
+		{[]string{"watch", "--on-finding", "true", "--on-finding-concurrency", "0"}, "--on-finding-concurrency 0: want 1..1024"},
+		{[]string{"watch", "--on-finding", "true", "--on-finding-concurrency", "2000"}, "--on-finding-concurrency 2000: want 1..1024"},
+		{[]string{"watch", "--on-finding", "true", "--on-finding-timeout", "0"}, "--on-finding-timeout 0s: want a positive time"},
 		{[]string{"watch", "--listen", "not an address"}, "--listen not an address:"},
 		{[]string{"watch", "-4", "-6", "198.18.0.9"}, "-4 and -6"},
 	} {
@@ -145,5 +164,74 @@ func TestReadmePrometheusConfig(t *testing.T) {
 	}
 	if out, err := exec.Command(promtool, "check", "config", path).CombinedOutput(); err != nil {
 		t.Errorf("promtool check config: %v\n%s", err, out)
+	}
+}
+
+// sinkConfigsFor returns the sinks' configs watch builds from args.
+func sinkConfigsFor(t *testing.T, log *slog.Logger, args ...string) sinkConfigs {
+	t.Helper()
+	app := newApp(io.Discard, io.Discard)
+	var got sinkConfigs
+	app.Command("watch").Action = func(c *cli.Context) (err error) {
+		got, err = sinksConfig(c, "h1", log)
+		return err
+	}
+	if err := app.Run(append([]string{"netdx", "watch"}, args...)); err != nil {
+		t.Fatalf("%q: %v", args, err)
+	}
+	return got
+}
+
+// TestSinksConfig: each sink's config is its package's default with the
+// flags given, and nothing else, changed; --flush 0 and
+// --journal-max-size -1 are the journal's own fields for "every record"
+// and "never".
+func TestSinksConfig(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	got := sinkConfigsFor(t, log, "--journal", "/j", "--journal-keep", "7", "--syslog", "tcp://h:601", "--on-finding", "true",
+		"--on-finding-timeout", "5s")
+	wantJ := journal.DefaultConfig()
+	wantJ.Path, wantJ.Host, wantJ.Logger, wantJ.Keep = "/j", "h1", log, 7
+	wantS := rfc5424.DefaultConfig()
+	wantS.URL, wantS.Hostname, wantS.Logger = "tcp://h:601", "h1", log
+	wantT := trigger.DefaultConfig()
+	wantT.Command, wantT.Logger, wantT.Timeout = "true", log, 5*time.Second
+	if got.journal == nil || !reflect.DeepEqual(*got.journal, wantJ) {
+		t.Errorf("journal %+v\nwant %+v", got.journal, wantJ)
+	}
+	if got.syslog == nil || got.syslog.Dial == nil {
+		t.Fatalf("syslog %+v", got.syslog)
+	}
+	gotS := *got.syslog
+	gotS.Dial, wantS.Dial = nil, nil
+	if !reflect.DeepEqual(gotS, wantS) {
+		t.Errorf("syslog %+v\nwant %+v", gotS, wantS)
+	}
+	if got.trigger == nil || !reflect.DeepEqual(*got.trigger, wantT) {
+		t.Errorf("on-finding %+v\nwant %+v", got.trigger, wantT)
+	}
+	got = sinkConfigsFor(t, log, "--journal", "/j", "--flush", "0", "--journal-max-size", "-1", "--on-full", "stop")
+	if j := got.journal; !j.FlushEach || j.Flush != journal.DefaultConfig().Flush || j.MaxSize != journal.NeverRotate || j.OnFull != backlog.Stop {
+		t.Errorf("journal %+v", j)
+	}
+	if got.syslog != nil || got.trigger != nil {
+		t.Errorf("sinks not asked for: %+v", got)
+	}
+}
+
+// TestSizes: --journal-max-size reads what its help shows.
+func TestSizes(t *testing.T) {
+	for _, n := range []int64{64 << 20, 1 << 30, 3 << 10, 1000, 1<<20 + 1, journal.NeverRotate} {
+		if got, err := parseSize(formatSize(n)); err != nil || got != n {
+			t.Errorf("%d: shown %q, read %d %v", n, formatSize(n), got, err)
+		}
+	}
+	if s := formatSize(64 << 20); s != "64M" {
+		t.Errorf("64 MiB shown as %q", s)
+	}
+	for _, bad := range []string{"", "0", "-2", "1T", "K", "2000000G"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

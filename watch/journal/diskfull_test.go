@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"netdx/watch/backlog"
 )
 
 // TestIntegrationJournalDiskFull runs TestJournalDiskFullChild in a mount
@@ -53,12 +55,12 @@ func TestJournalDiskFullChild(t *testing.T) {
 	if err := syscall.Statfs(dir, &st); err != nil || st.Type != 0x01021994 { // TMPFS_MAGIC
 		t.Fatalf("%s is not a tmpfs: %v", dir, err)
 	}
-	for _, action := range []OnFull{PurgeOldest, IgnoreNew, Stop} {
+	for _, action := range []backlog.OnFull{backlog.PurgeOldest, backlog.IgnoreNew, backlog.Stop} {
 		t.Run(action.String(), func(t *testing.T) { fillTmpfs(t, dir, action) })
 	}
 }
 
-func fillTmpfs(t *testing.T, dir string, action OnFull) {
+func fillTmpfs(t *testing.T, dir string, action backlog.OnFull) {
 	path := filepath.Join(dir, "j.jsonl")
 	ballast := filepath.Join(dir, "ballast")
 	os.Remove(path)
@@ -66,7 +68,9 @@ func fillTmpfs(t *testing.T, dir string, action OnFull) {
 		t.Fatal(err)
 	}
 	log := &logBuf{}
-	j, err := Open(Config{Path: path, Backlog: 20, OnFull: action, Retry: time.Hour, Logger: log.Logger()})
+	cfg := config(path)
+	cfg.Backlog, cfg.OnFull, cfg.Retry, cfg.Logger = 20, action, time.Hour, log.Logger()
+	j, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +99,7 @@ func fillTmpfs(t *testing.T, dir string, action OnFull) {
 	// Record n failed and waits; 30 more come.
 	var refused int
 	for i := n + 1; i <= n+30; i++ {
-		if err := big(i); errors.Is(err, ErrStopped) {
+		if err := big(i); errors.Is(err, backlog.ErrStopped) {
 			refused++
 		} else if err != nil {
 			t.Fatal(err)
@@ -113,7 +117,7 @@ func fillTmpfs(t *testing.T, dir string, action OnFull) {
 		want = append(want, i) // all written before the disk filled
 	}
 	switch action {
-	case PurgeOldest:
+	case backlog.PurgeOldest:
 		for i := n + 11; i <= n+30; i++ {
 			want = append(want, i)
 		}
@@ -126,7 +130,7 @@ func fillTmpfs(t *testing.T, dir string, action OnFull) {
 		t.Errorf("on disk %v\nwant %v", got, want)
 	}
 	s := j.Stats()
-	if action == Stop && (refused != 11 || !s.Stopped) {
+	if action == backlog.Stop && (refused != 11 || !s.Stopped) {
 		t.Errorf("stop refused %d records, stats %+v", refused, s)
 	}
 	if !strings.Contains(log.String(), "no space left on device") {

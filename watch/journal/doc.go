@@ -12,20 +12,19 @@
 // (flock) while open: a second writer is refused with ErrLocked rather
 // than have the two cut each other's lines.
 //
-// Records go through a bounded in-memory backlog to one writer goroutine,
-// so a slow or full disk never blocks the watch. When the backlog is full
-// the final action applies, as an audit daemon's: purge-oldest (the
-// default: keep the latest), ignore-new, or stop (refuse every record from
-// then on; Write returns ErrStopped and the watch should exit). The journal
-// logs when it first acts, at most every ten seconds while it keeps acting,
-// and when the disk takes writes again; it then writes a notice record
-// saying how many records are missing.
+// Records go through a bounded in-memory backlog (package backlog) to one
+// writer goroutine, so a slow or full disk never blocks the watch. When the
+// backlog is full the final action applies, as an audit daemon's:
+// purge-oldest (the default: keep the latest), ignore-new, or stop (refuse
+// every record from then on; Write returns backlog.ErrStopped and the watch
+// should exit). The journal logs when it first acts, at most every ten
+// seconds while it keeps acting, and when the disk takes writes again; it
+// then writes a notice record saying how many records are missing. A
+// failing disk is tried again about every Config.Retry.
 //
-// Flags the watch will map onto Config: --journal FILE (Path),
-// --journal-max-size (MaxSize), --journal-keep (Keep), --flush (Flush),
-// --journal-backlog (Backlog), --on-full purge-oldest|ignore-new|stop
-// (OnFull, ParseOnFull). SIGHUP should call Reopen (logrotate's rename and
-// create; copytruncate works too).
+// Configuration starts from DefaultConfig; Validate names the field that
+// cannot run. SIGHUP should call Reopen (logrotate's rename and create;
+// copytruncate works too).
 //
 // Privileges: write access to the file and its directory. Write, Reopen,
 // Sync, Stats and Close are safe for concurrent use.

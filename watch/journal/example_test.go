@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"netdx/watch/backlog"
 	"netdx/watch/journal"
 	"netdx/watch/record"
 )
@@ -13,7 +14,9 @@ import (
 func Example() {
 	dir, _ := os.MkdirTemp("", "journal")
 	defer os.RemoveAll(dir)
-	j, err := journal.Open(journal.Config{Path: filepath.Join(dir, "watch.jsonl"), OnFull: journal.IgnoreNew})
+	cfg := journal.DefaultConfig()
+	cfg.Path, cfg.OnFull = filepath.Join(dir, "watch.jsonl"), backlog.IgnoreNew
+	j, err := journal.Open(cfg)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -15,6 +15,13 @@ import (
 	"netdx/watch/record"
 )
 
+// config is DefaultConfig for the journal at path.
+func config(path string) Config {
+	c := DefaultConfig()
+	c.Path = path
+	return c
+}
+
 // logBuf collects the journal's log lines.
 type logBuf = testkit.LogBuffer
 

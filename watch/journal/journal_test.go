@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/watch/backlog"
 	"netdx/watch/record"
 )
 
@@ -24,7 +25,9 @@ func TestRotation(t *testing.T) {
 	path := filepath.Join(dir, "j.jsonl")
 	line, _ := rec("r", 10).Line()
 	const maxSize = 1000
-	j, err := Open(Config{Path: path, MaxSize: maxSize, Keep: 3, MaxRecord: 200, Logger: (&logBuf{}).Logger()})
+	cfg := config(path)
+	cfg.MaxSize, cfg.Keep, cfg.MaxRecord, cfg.Logger = maxSize, 3, 200, (&logBuf{}).Logger()
+	j, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,12 +71,14 @@ func TestRotation(t *testing.T) {
 
 // fullDisk opens a journal on a disk with no room and a backlog of 5, and
 // has the first record fail.
-func fullDisk(t *testing.T, action OnFull) (*Journal, *faultFS, string, *logBuf) {
+func fullDisk(t *testing.T, action backlog.OnFull) (*Journal, *faultFS, string, *logBuf) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	fs := &faultFS{room: -1}
 	log := &logBuf{}
-	j, err := open(Config{Path: path, Backlog: 5, OnFull: action, Retry: time.Hour, Logger: log.Logger()}, fs, time.Now)
+	cfg := config(path)
+	cfg.Backlog, cfg.OnFull, cfg.Retry, cfg.Logger = 5, action, time.Hour, log.Logger()
+	j, err := open(cfg, fs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,14 +107,14 @@ func fullDisk(t *testing.T, action OnFull) (*Journal, *faultFS, string, *logBuf)
 // journal says in a notice how many records are missing.
 func TestOnFull(t *testing.T) {
 	for _, c := range []struct {
-		action  OnFull
+		action  backlog.OnFull
 		want    []int // records 0…10 on disk after the disk recovers
 		dropped int
 		logged  string
 	}{
-		{PurgeOldest, []int{6, 7, 8, 9, 10}, 6, "purged the oldest waiting record"},
-		{IgnoreNew, []int{0, 1, 2, 3, 4}, 6, "ignored a new record"},
-		{Stop, []int{0, 1, 2, 3, 4}, 0, "stopping"},
+		{backlog.PurgeOldest, []int{6, 7, 8, 9, 10}, 6, "purged the oldest waiting record"},
+		{backlog.IgnoreNew, []int{0, 1, 2, 3, 4}, 6, "ignored a new record"},
+		{backlog.Stop, []int{0, 1, 2, 3, 4}, 0, "stopping"},
 	} {
 		t.Run(c.action.String(), func(t *testing.T) {
 			j, fs, path, log := fullDisk(t, c.action)
@@ -117,7 +122,7 @@ func TestOnFull(t *testing.T) {
 			for i := 1; i <= 10; i++ {
 				err := j.Write(rec("w", i))
 				switch {
-				case errors.Is(err, ErrStopped) && c.action == Stop:
+				case errors.Is(err, backlog.ErrStopped) && c.action == backlog.Stop:
 					stopped++
 				case err != nil:
 					t.Fatal(err)
@@ -137,11 +142,11 @@ func TestOnFull(t *testing.T) {
 			s := j.Stats()
 			gaps := notices(rs, "records_dropped")
 			switch c.action {
-			case Stop:
+			case backlog.Stop:
 				if stopped != 6 || !s.Stopped || s.Refused != 6 || len(gaps) != 0 {
 					t.Errorf("stop: %d refused, stats %+v, notices %+v", stopped, s, gaps)
 				}
-				if err := j.Write(rec("w", 11)); !errors.Is(err, ErrStopped) {
+				if err := j.Write(rec("w", 11)); !errors.Is(err, backlog.ErrStopped) {
 					t.Errorf("write after the disk recovered: %v, want ErrStopped", err)
 				}
 			default:
@@ -161,7 +166,9 @@ func TestOnFull(t *testing.T) {
 func TestPartialWriteCut(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	fs := &faultFS{room: -1}
-	j, err := open(Config{Path: path, Retry: time.Hour, Logger: (&logBuf{}).Logger()}, fs, time.Now)
+	cfg := config(path)
+	cfg.Retry, cfg.Logger = time.Hour, (&logBuf{}).Logger()
+	j, err := open(cfg, fs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +199,7 @@ func TestPartialWriteCut(t *testing.T) {
 func TestReopen(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "j.jsonl")
-	j, err := Open(Config{Path: path})
+	j, err := Open(config(path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,18 +228,21 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-// TestFlush: --flush 1h fsyncs only on Sync; a negative flush fsyncs
-// after every record; a short one on its own.
+// TestFlush: a flush of 1h fsyncs only on Sync; FlushEach fsyncs after
+// every record; a short flush on its own.
 func TestFlush(t *testing.T) {
 	for _, c := range []struct {
 		flush time.Duration
+		each  bool
 		check func(Stats) bool
 	}{
-		{time.Hour, func(s Stats) bool { return s.Written == 3 && s.Syncs == 0 }},
-		{-1, func(s Stats) bool { return s.Written == 3 && s.Syncs == 3 }},
-		{5 * time.Millisecond, func(s Stats) bool { return s.Written == 3 && s.Syncs >= 1 }},
+		{time.Hour, false, func(s Stats) bool { return s.Written == 3 && s.Syncs == 0 }},
+		{time.Hour, true, func(s Stats) bool { return s.Written == 3 && s.Syncs == 3 }},
+		{5 * time.Millisecond, false, func(s Stats) bool { return s.Written == 3 && s.Syncs >= 1 }},
 	} {
-		j, err := Open(Config{Path: filepath.Join(t.TempDir(), "j"), Flush: c.flush})
+		cfg := config(filepath.Join(t.TempDir(), "j"))
+		cfg.Flush, cfg.FlushEach = c.flush, c.each
+		j, err := Open(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +252,7 @@ func TestFlush(t *testing.T) {
 			}
 		}
 		waitFor(t, fmt.Sprintf("flush %v: stats", c.flush), func() bool { return c.check(j.Stats()) })
-		if c.flush == time.Hour {
+		if c.flush == time.Hour && !c.each {
 			time.Sleep(20 * time.Millisecond) // would a stray fsync come?
 			if s := j.Stats(); s.Syncs != 0 {
 				t.Errorf("flush 1h: %d fsyncs before Sync", s.Syncs)
@@ -257,7 +267,9 @@ func TestFlush(t *testing.T) {
 }
 
 func TestWriteErrors(t *testing.T) {
-	j, err := Open(Config{Path: filepath.Join(t.TempDir(), "j"), MaxRecord: 300})
+	cfg := config(filepath.Join(t.TempDir(), "j"))
+	cfg.MaxRecord = 300
+	j, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,21 +284,45 @@ func TestWriteErrors(t *testing.T) {
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Write(rec("e", 1)); !errors.Is(err, ErrClosed) {
+	if err := j.Write(rec("e", 1)); !errors.Is(err, backlog.ErrClosed) {
 		t.Errorf("after Close: %v", err)
 	}
-	for _, c := range []Config{{}, {Path: "x", Keep: -1}, {Path: "x", OnFull: 7}, {Path: "x", MaxSize: 10}} {
-		if _, err := Open(c); !errors.Is(err, ErrBadConfig) {
-			t.Errorf("%+v: %v", c, err)
+}
+
+// TestValidate: a field out of its bounds is refused before anything is
+// opened, named with the value given; the backlog's bounds are named by
+// the journal's fields.
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		field string
+		value any
+		set   func(*Config)
+	}{
+		{"Path", "", func(c *Config) { c.Path = "" }},
+		{"Keep", -1, func(c *Config) { c.Keep = -1 }},
+		{"OnFull", backlog.OnFull(7), func(c *Config) { c.OnFull = 7 }},
+		{"MaxSize", int64(4096), func(c *Config) { c.MaxSize = 4096 }},
+		{"MaxSize", int64(-2), func(c *Config) { c.MaxSize = -2 }},
+		{"Flush", time.Duration(0), func(c *Config) { c.Flush = 0 }},
+		{"Backlog", 0, func(c *Config) { c.Backlog = 0 }},
+		{"BacklogBytes", int64(1000), func(c *Config) { c.BacklogBytes = 1000 }},
+		{"Retry", time.Duration(0), func(c *Config) { c.Retry = 0 }},
+	} {
+		cfg := config(filepath.Join(t.TempDir(), "j"))
+		c.set(&cfg)
+		var ce *ConfigError
+		if _, err := Open(cfg); !errors.As(err, &ce) || !errors.Is(err, ErrConfig) || ce.Field != c.field || ce.Value != c.value {
+			t.Errorf("%s %v: %v", c.field, c.value, err)
 		}
 	}
-	if _, err := ParseOnFull("drop"); err == nil || !strings.Contains(err.Error(), "--on-full") {
-		t.Errorf("ParseOnFull: %v", err)
+	cfg := config("x")
+	cfg.MaxSize = 4096
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "at least 4194304 bytes") {
+		t.Errorf("the minimum size is not named: %v", err)
 	}
-	for _, a := range []OnFull{PurgeOldest, IgnoreNew, Stop} {
-		if b, err := ParseOnFull(a.String()); err != nil || b != a {
-			t.Errorf("%v: %v %v", a, b, err)
-		}
+	cfg.MaxSize = NeverRotate
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("never rotate: %v", err)
 	}
 }
 
@@ -296,7 +332,9 @@ func TestSlowDisk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	fs := &slowFS{gate: make(chan struct{})}
 	log := &logBuf{}
-	j, err := open(Config{Path: path, Backlog: 10, Logger: log.Logger()}, fs, time.Now)
+	cfg := config(path)
+	cfg.Backlog, cfg.Logger = 10, log.Logger()
+	j, err := open(cfg, fs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +378,9 @@ func TestRetry(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	fs := &faultFS{room: 0}
 	log := &logBuf{}
-	j, err := open(Config{Path: path, Flush: time.Millisecond, Retry: 20 * time.Millisecond, Logger: log.Logger()}, fs, time.Now)
+	cfg := config(path)
+	cfg.Flush, cfg.Retry, cfg.Logger = time.Millisecond, 20*time.Millisecond, log.Logger()
+	j, err := open(cfg, fs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,15 +413,15 @@ func TestRetry(t *testing.T) {
 // first is open, and accepted once it is closed.
 func TestOneWriter(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := Open(Config{Path: path})
+	j, err := Open(config(path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(Config{Path: path}); !errors.Is(err, ErrLocked) {
+	if _, err := Open(config(path)); !errors.Is(err, ErrLocked) {
 		t.Errorf("second writer: %v", err)
 	}
 	j.Close()
-	j, err = Open(Config{Path: path})
+	j, err = Open(config(path))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,9 @@ func TestJournalChild(t *testing.T) {
 	}
 	parts := strings.Split(spec, ",")
 	path, run, mode := parts[0], parts[1], parts[2]
-	j, err := Open(Config{Path: path, MaxSize: -1, MaxRecord: 64 << 20, Flush: 10 * time.Millisecond, Logger: (&logBuf{}).Logger()})
+	cfg := config(path)
+	cfg.MaxSize, cfg.MaxRecord, cfg.BacklogBytes, cfg.Flush, cfg.Logger = NeverRotate, 64<<20, 64<<20, 10*time.Millisecond, (&logBuf{}).Logger()
+	j, err := Open(cfg)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
@@ -162,7 +164,9 @@ func TestJournalKill9(t *testing.T) {
 		kill9(t, cmd)
 		runs = append(runs, run)
 	}
-	j, err := Open(Config{Path: path, MaxSize: -1, MaxRecord: 64 << 20, Logger: (&logBuf{}).Logger()})
+	cfg := config(path)
+	cfg.MaxSize, cfg.MaxRecord, cfg.BacklogBytes, cfg.Logger = NeverRotate, 64<<20, 64<<20, (&logBuf{}).Logger()
+	j, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func FuzzValidPrefix(f *testing.F) {
 // before it stay.
 func TestOpenRepairsTornTail(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := Open(Config{Path: path})
+	j, err := Open(config(path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,9 @@ func TestOpenRepairsTornTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log logBuf
-	j, err = Open(Config{Path: path, Logger: log.Logger()})
+	cfg := config(path)
+	cfg.Logger = log.Logger()
+	j, err = Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +140,9 @@ func TestOpenCutsAtFirstCorruptLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log logBuf
-	j, err := Open(Config{Path: path, Logger: log.Logger()})
+	cfg := config(path)
+	cfg.Logger = log.Logger()
+	j, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +163,9 @@ func TestOpenCutsAtFirstCorruptLine(t *testing.T) {
 func TestOpenCleanFileUntouched(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.jsonl")
 	for run := range 2 {
-		j, err := Open(Config{Path: path, Flush: time.Hour})
+		cfg := config(path)
+		cfg.Flush = time.Hour
+		j, err := Open(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

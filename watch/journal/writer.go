@@ -6,10 +6,12 @@ import (
 	"io"
 	"time"
 
+	"netdx/watch/backlog"
 	"netdx/watch/record"
 )
 
-// writer is the goroutine that owns the file.
+// writer writes the journal's lines: the Sender of its backlog, called
+// from the backlog's worker goroutine, which owns the file.
 type writer struct {
 	j       *Journal
 	f       file
@@ -22,122 +24,73 @@ type writer struct {
 	noRotateUntil time.Time
 }
 
-func (w *writer) run() {
-	j := w.j
-	defer close(j.done)
-	var tick <-chan time.Time
-	if j.cfg.Flush > 0 {
-		t := time.NewTicker(j.cfg.Flush)
-		defer t.Stop()
-		tick = t.C
-	}
-	retry := time.NewTimer(time.Hour)
-	retry.Stop()
-	defer retry.Stop()
-	armed := false // retry runs: a failed write waits for it
-	for {
-		select {
-		case <-j.wake:
-			if !w.failing {
-				w.drain()
-			}
-		case <-tick:
-			w.sync()
-		case <-retry.C:
-			armed = false
-			w.drain()
-		case r := <-j.reqs:
-			var err error
-			if r.reopen {
-				err = w.reopen()
-			}
-			err = errors.Join(err, w.drain(), w.sync())
-			r.done <- err
-		case <-j.quit:
-			w.drain()
-			w.sync()
-			if w.f != nil {
-				w.f.Close()
-			}
-			return
-		}
-		switch {
-		case w.failing && !armed:
-			retry.Reset(j.cfg.Retry)
-			armed = true
-		case !w.failing && armed:
-			retry.Stop()
-			armed = false
-		}
-	}
-}
+var _ backlog.Sender = (*writer)(nil)
 
-// drain writes the backlog until it is empty or a write fails; the line
-// that failed goes back to the front.
-func (w *writer) drain() error {
-	j := w.j
-	for {
-		j.mu.Lock()
-		line := j.q.pop()
-		if line == nil {
-			notice := w.endEpisode()
-			j.mu.Unlock()
-			if notice == nil {
-				return nil
-			}
-			line = notice
-		} else {
-			j.mu.Unlock()
-		}
-		if err := w.write(line); err != nil {
-			j.mu.Lock()
-			j.q.pushFront(line)
-			j.stats.WriteErrors++
-			j.stats.Failing = true
-			j.stats.LastError = err.Error()
-			n := j.q.len()
-			j.mu.Unlock()
-			if !w.failing {
-				j.log.Error("journal: write failed, records wait in memory until the disk takes them",
-					"file", j.cfg.Path, "error", err, "backlog", n, "retry_every", j.cfg.Retry)
-			}
-			w.failing = true
-			return err
-		}
-		j.mu.Lock()
-		j.stats.Written++
-		j.stats.Bytes += uint64(len(line))
-		j.stats.Failing = false
-		n := j.q.len()
-		j.mu.Unlock()
-		if w.failing {
-			w.failing = false
-			j.log.Info("journal: the disk takes writes again", "file", j.cfg.Path, "backlog", n)
-		}
-		if j.cfg.Flush < 0 {
-			w.sync()
-		}
-	}
-}
-
-// endEpisode is called with mu held once the backlog is empty: when the
-// final action dropped records since the last call, it logs that the
-// episode is over and returns the notice line that says so.
-func (w *writer) endEpisode() []byte {
-	j := w.j
-	e := j.episode
-	if e.dropped == 0 {
+// Connect opens the file if it is not open (a reopen or a rotation
+// failed).
+func (w *writer) Connect() error {
+	if w.f != nil {
 		return nil
 	}
-	j.episode = episode{}
-	msg := fmt.Sprintf("%d records dropped between %s and %s while the backlog was full (--on-full %s)",
-		e.dropped, e.first.UTC().Format(time.RFC3339), e.last.UTC().Format(time.RFC3339), j.cfg.OnFull)
-	j.log.Warn("journal: backlog drained; "+msg, "file", j.cfg.Path)
-	return w.notice("records_dropped", msg, e.dropped)
+	return w.failed(w.open())
+}
+
+// Send writes one line, logging when the disk stops failing.
+func (w *writer) Send(line []byte) error {
+	j := w.j
+	if err := w.write(line); err != nil {
+		return w.failed(err)
+	}
+	j.count(func(s *Stats) { s.Bytes += uint64(len(line)) })
+	if w.failing {
+		w.failing = false
+		j.cfg.Logger.Info("journal: the disk takes writes again", "file", j.cfg.Path, "backlog", j.q.Stats().Waiting)
+	}
+	if j.cfg.FlushEach {
+		w.sync()
+	}
+	return nil
+}
+
+// failed logs the first failed write of a series, if err is one (the
+// backlog counts them).
+func (w *writer) failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	j := w.j
+	if !w.failing {
+		j.cfg.Logger.Error("journal: write failed, records wait in memory until the disk takes them",
+			"file", j.cfg.Path, "error", err, "backlog", j.q.Stats().Waiting, "retry_every", j.cfg.Retry)
+	}
+	w.failing = true
+	return err
+}
+
+// Pending asks for Check a Flush after a write.
+func (w *writer) Pending() (<-chan struct{}, time.Duration) {
+	if w.dirty {
+		return nil, w.j.cfg.Flush
+	}
+	return nil, 0
+}
+
+// Check fsyncs. A failed fsync is counted, and tried again a Flush later.
+func (w *writer) Check() error {
+	w.sync()
+	return nil
+}
+
+// Unsent is nil: a line written is in the file.
+func (w *writer) Unsent() [][]byte { return nil }
+
+// dropped is the notice that follows an episode of drops.
+func (w *writer) dropped(e backlog.Episode) []byte {
+	return w.notice("records_dropped", e.String(), e.Dropped)
 }
 
 func (w *writer) notice(event, msg string, count int64) []byte {
-	line, _ := record.Record{Time: w.j.now(), Host: w.j.cfg.Host, Kind: record.KindNotice,
+	line, _ := record.Record{Time: time.Now(), Host: w.j.cfg.Host, Kind: record.KindNotice,
 		Notice: &record.Notice{Source: "journal", Event: event, Message: msg, Count: count}}.Line()
 	return line
 }
@@ -146,23 +99,18 @@ func (w *writer) notice(event, msg string, count int64) []byte {
 // cut back, now or before the next write.
 func (w *writer) write(line []byte) error {
 	j := w.j
-	if w.f == nil {
-		if err := w.openFile(); err != nil {
-			return err
-		}
-	}
 	if w.tornAt >= 0 {
 		if err := w.f.Truncate(w.tornAt); err != nil {
 			return fmt.Errorf("journal: cut a torn write: %w", err)
 		}
 		w.size, w.tornAt = w.tornAt, -1
 	}
-	if j.cfg.MaxSize > 0 && w.size > 0 && w.size+int64(len(line)) > j.cfg.MaxSize && !j.now().Before(w.noRotateUntil) {
+	if j.cfg.MaxSize != NeverRotate && w.size > 0 && w.size+int64(len(line)) > j.cfg.MaxSize && !time.Now().Before(w.noRotateUntil) {
 		if err := w.rotate(); err != nil {
-			w.noRotateUntil = j.now().Add(10 * j.cfg.Retry)
-			j.log.Error("journal: rotation failed, writing on in the current file", "file", j.cfg.Path, "error", err)
+			w.noRotateUntil = time.Now().Add(10 * j.cfg.Retry)
+			j.cfg.Logger.Error("journal: rotation failed, writing on in the current file", "file", j.cfg.Path, "error", err)
 			if w.f == nil {
-				if err := w.openFile(); err != nil {
+				if err := w.open(); err != nil {
 					return err
 				}
 			}
@@ -191,61 +139,70 @@ func (w *writer) sync() error {
 		return nil
 	}
 	err := w.f.Sync()
-	w.j.mu.Lock()
-	if err != nil {
-		w.j.stats.SyncErrors++
-	} else {
-		w.j.stats.Syncs++
+	w.j.count(func(s *Stats) {
+		if err != nil {
+			s.SyncErrors++
+		} else {
+			s.Syncs++
+		}
+	})
+	if err == nil {
 		w.dirty = false
 	}
-	w.j.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("journal: fsync %s: %w", w.j.cfg.Path, err)
 	}
 	return nil
 }
 
+// open opens Path from the worker goroutine, its repair notice first in
+// the backlog.
+func (w *writer) open() error {
+	repaired, err := w.openFile()
+	if repaired != nil {
+		w.j.q.PushFront(repaired)
+	}
+	return err
+}
+
 // openFile opens Path and cuts a torn or corrupt tail (prefix-valid
-// recovery), queueing a notice that says so.
-func (w *writer) openFile() error {
+// recovery), returning the notice that says so.
+func (w *writer) openFile() (repaired []byte, err error) {
 	j := w.j
 	f, err := j.fs.OpenAppend(j.cfg.Path)
 	if errors.Is(err, ErrLocked) {
-		return err
+		return nil, err
 	}
 	if err != nil {
-		return fmt.Errorf("journal: open %s: %w", j.cfg.Path, err)
+		return nil, fmt.Errorf("journal: open %s: %w", j.cfg.Path, err)
 	}
 	size, err := f.Size()
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("journal: %s: %w", j.cfg.Path, err)
+		return nil, fmt.Errorf("journal: %s: %w", j.cfg.Path, err)
 	}
 	valid, lines, d, err := validPrefix(io.NewSectionReader(f, 0, size), max(j.cfg.MaxRecord, 16<<20))
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("journal: read %s: %w", j.cfg.Path, err)
+		return nil, fmt.Errorf("journal: read %s: %w", j.cfg.Path, err)
 	}
 	if d != nil {
-		j.log.Warn("journal: torn or corrupt tail cut (prefix-valid recovery)", "file", j.cfg.Path,
+		j.cfg.Logger.Warn("journal: torn or corrupt tail cut (prefix-valid recovery)", "file", j.cfg.Path,
 			"offset", d.Offset, "line", d.Line, "reason", d.Reason, "cut_bytes", size-valid, "kept_lines", lines)
 		if err := f.Truncate(valid); err != nil {
 			f.Close()
-			return fmt.Errorf("journal: cut the tail of %s: %w", j.cfg.Path, err)
+			return nil, fmt.Errorf("journal: cut the tail of %s: %w", j.cfg.Path, err)
 		}
 		if err := f.Sync(); err != nil {
 			f.Close()
-			return fmt.Errorf("journal: fsync %s: %w", j.cfg.Path, err)
+			return nil, fmt.Errorf("journal: fsync %s: %w", j.cfg.Path, err)
 		}
 		msg := fmt.Sprintf("cut %d bytes from offset %d (line %d: %s); %d lines kept", size-valid, d.Offset, d.Line, d.Reason, lines)
-		j.mu.Lock()
-		j.stats.Repairs++
-		j.stats.CutBytes += uint64(size - valid)
-		j.q.pushFront(w.notice("repaired", msg, size-valid))
-		j.mu.Unlock()
+		j.count(func(s *Stats) { s.Repairs++; s.CutBytes += uint64(size - valid) })
+		repaired = w.notice("repaired", msg, size-valid)
 	}
 	w.f, w.size, w.tornAt = f, valid, -1
-	return nil
+	return repaired, nil
 }
 
 // reopen closes the file and opens Path again.
@@ -255,7 +212,7 @@ func (w *writer) reopen() error {
 		w.f.Close()
 		w.f = nil
 	}
-	return w.openFile()
+	return w.open()
 }
 
 // rotate renames Path to Path.1 (Path.1 to Path.2 …, the oldest beyond
@@ -275,14 +232,12 @@ func (w *writer) rotate() error {
 		return fmt.Errorf("journal: rotate: %w", err)
 	}
 	if err := j.fs.SyncDir(dirOf(j.cfg.Path)); err != nil {
-		j.log.Warn("journal: fsync of the directory after rotation failed", "file", j.cfg.Path, "error", err)
+		j.cfg.Logger.Warn("journal: fsync of the directory after rotation failed", "file", j.cfg.Path, "error", err)
 	}
-	if err := w.openFile(); err != nil {
+	if err := w.open(); err != nil {
 		return err
 	}
-	j.mu.Lock()
-	j.stats.Rotations++
-	j.mu.Unlock()
-	j.log.Info("journal: rotated", "file", j.cfg.Path, "kept", j.cfg.Keep)
+	j.count(func(s *Stats) { s.Rotations++ })
+	j.cfg.Logger.Info("journal: rotated", "file", j.cfg.Path, "kept", j.cfg.Keep)
 	return nil
 }

@@ -313,14 +313,6 @@ var (
 	fAuditFeed           = family{"audit_destroy_feed", "Whether destroy notifications are read (needs CAP_NET_ADMIN).", gaugeT}
 )
 
-// Kinds are the finding kinds every scrape reports (0 when none is
-// raised), so that alerts see a series before the first finding.
-var Kinds = []string{diagnose.KindLatencyJump, diagnose.KindHopICMPRateLimit, diagnose.KindPathLoss,
-	diagnose.KindUnreachable, diagnose.KindTargetUnreachable, diagnose.KindSniffer, diagnose.KindPromiscuous,
-	diagnose.KindInterfaceErrors, diagnose.KindInterfaceDown, diagnose.KindInterfaceFlapping,
-	diagnose.KindRetransmits, diagnose.KindCleartextService, diagnose.KindUnexpectedGateway,
-	diagnose.KindDeletedExecutable, diagnose.KindTimeWaitPileup}
-
 var severities = []diagnose.Severity{diagnose.Info, diagnose.Warning, diagnose.Critical}
 
 // gatherRest adds the families other than the targets'.
@@ -333,17 +325,19 @@ func (e *Exporter) gatherRest(s watch.Status, p *page) {
 		raised[watch.FindingClass{Kind: f.Kind, Severity: f.Severity}]++
 	}
 	findings, raisedTotal, clearedTotal := p.add(fFindings), p.add(fRaised), p.add(fCleared)
-	for _, k := range Kinds {
+	// Every kind and severity, 0 when none is raised, so that alerts see
+	// a series before the first finding.
+	for _, k := range diagnose.Kinds() {
 		for _, sev := range severities {
 			fc := watch.FindingClass{Kind: k, Severity: sev}
-			series(findings, float64(raised[fc]), "kind", k, "severity", sev.String())
+			series(findings, float64(raised[fc]), "kind", string(k), "severity", sev.String())
 			// The totals of what happened only: a counter starts at
 			// its first increment.
 			if n := s.RaisedTotal[fc]; n > 0 {
-				series(raisedTotal, float64(n), "kind", k, "severity", sev.String())
+				series(raisedTotal, float64(n), "kind", string(k), "severity", sev.String())
 			}
 			if n := s.ClearedTotal[fc]; n > 0 {
-				series(clearedTotal, float64(n), "kind", k, "severity", sev.String())
+				series(clearedTotal, float64(n), "kind", string(k), "severity", sev.String())
 			}
 		}
 	}

@@ -9,8 +9,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"netdx/check"
+	"netdx/diagnose"
 	"netdx/probe"
 	"netdx/trace"
+	"netdx/watch"
 )
 
 // ProbeConfig configures /probe; start from DefaultProbeConfig.
@@ -77,14 +79,14 @@ func probeMetrics(reg *prometheus.Registry, r check.ProbeResult) {
 		echoMetrics(g, e.Sent, e.Received, e.RTT)
 	}
 	if d := r.Diagnosis; d != nil {
-		counts := map[[2]string]int{}
+		counts := map[watch.FindingClass]int{}
 		for _, f := range d.Findings {
-			counts[[2]string{f.Kind, f.Severity.String()}]++
+			counts[watch.FindingClass{Kind: f.Kind, Severity: f.Severity}]++
 		}
-		for _, k := range Kinds {
+		for _, k := range diagnose.Kinds() {
 			for _, sev := range severities {
-				g("netdx_probe_findings", "Findings of the diagnosis, by kind and severity.", float64(counts[[2]string{k, sev.String()}]),
-					"kind", k, "severity", sev.String())
+				g("netdx_probe_findings", "Findings of the diagnosis, by kind and severity.", float64(counts[watch.FindingClass{Kind: k, Severity: sev}]),
+					"kind", string(k), "severity", sev.String())
 			}
 		}
 		g("netdx_probe_status", "Status of the diagnosis: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", float64(d.Status))

@@ -18,7 +18,7 @@ func examples() []Record {
 	t0 := time.Date(2025, 3, 1, 2, 3, 4, 5006000, time.UTC)
 	persists := true
 	f := &diagnose.Finding{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning,
-		Summary: "12.0% loss from hop 2 (198.18.2.2) on, kept to the target", Target: "198.18.3.2", Hop: 2, Addr: "198.18.2.2",
+		Summary: "12.0% loss from hop 2 (198.18.2.2) on, kept to the target", Subject: diagnose.Subject{Target: "198.18.3.2", Hop: 2, Addr: "198.18.2.2"},
 		Persists: &persists, Evidence: map[string]any{"loss_pct": 12.0, "sent": 100.0}}
 	return []Record{
 		{Time: t0, Host: "h1", Kind: KindRound, Round: &Round{Seq: 7, Targets: []TargetRound{

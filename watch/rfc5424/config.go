@@ -5,52 +5,134 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 
+	"netdx/internal/configerr"
+	"netdx/watch/backlog"
 	"netdx/watch/record"
 )
 
-// Config says where and what to send. The zero value of every field but
-// URL is its default.
+// Config says where and what to send. Start from DefaultConfig.
 type Config struct {
-	// URL is udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///PATH
-	// (--syslog); the port defaults to 514.
+	// URL is udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///PATH; the
+	// port defaults to 514.
 	URL string
-	// Hostname is the HOSTNAME of records that carry no host; empty means
-	// os.Hostname. AppName is the APP-NAME; empty means "netdx".
+	// Hostname is the HOSTNAME of records that carry no host, AppName
+	// the APP-NAME; either sent as "-" when empty.
 	Hostname string
 	AppName  string
-	// Facility is a facility name (daemon, local0 … local7, auth, …);
-	// empty means daemon.
+	// Facility is a facility name: daemon, local0 … local7, auth, ….
 	Facility string
-	// Kinds are the records sent; nil means raised, cleared, audit,
-	// snapshot and notice (not rounds).
+	// Kinds are the records sent: at least one kind.
 	Kinds []record.Kind
-	// Backlog bounds the messages kept while the receiver is away; 0
-	// means 1000.
+	// Backlog bounds the messages kept while the receiver is away, and
+	// those sent on TCP but not yet acknowledged.
 	Backlog int
-	// MaxSize is the longest message in bytes; 0 means 2048 on UDP (RFC
-	// 5426's safe size) and 8192 otherwise (rsyslog's default).
-	MaxSize int
+	// MaxSize is the longest message in bytes on TCP and unix sockets,
+	// MaxUDPSize in a UDP datagram; each at least MinSize.
+	MaxSize    int
+	MaxUDPSize int
 	// BackoffMin and BackoffMax bound the wait between reconnections,
-	// doubled after each failure; 0 means 100 ms and 30 s.
+	// doubled after each failure.
 	BackoffMin, BackoffMax time.Duration
-	// DrainTimeout is how long Close keeps trying to deliver the backlog;
-	// 0 means 2 s.
+	// DrainTimeout is how long Close keeps trying to deliver the backlog.
 	DrainTimeout time.Duration
-	// Dial opens connections; nil means a net.Dialer with a 5 s timeout.
-	// Tests dial from inside a network namespace with it.
+	// Dial opens connections. Tests dial from inside a network namespace
+	// with it.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
-	// Logger receives the writer's log lines; nil means slog.Default().
+	// Logger receives the writer's log lines.
 	Logger *slog.Logger
 }
 
-// ErrBadConfig is returned by New for a configuration it cannot use.
-var ErrBadConfig = errors.New("rfc5424: bad configuration")
+// Bounds of the message sizes: RFC 5424 receivers take at least MinSize
+// bytes; a UDP datagram carries at most MaxDatagram.
+const (
+	MinSize     = 480
+	MaxDatagram = 65507
+)
+
+// DefaultConfig is the writer's configuration but for its URL: the
+// findings, audit events, snapshots and notices (not rounds) from the
+// daemon facility, 1000 messages kept, messages of up to 8192 bytes
+// (rsyslog's default) or 2048 on UDP (RFC 5426's safe size), reconnections
+// after 100 ms up to 30 s, 2 s to deliver the backlog on Close.
+func DefaultConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		Hostname:     host,
+		AppName:      "netdx",
+		Facility:     "daemon",
+		Kinds:        []record.Kind{record.KindRaised, record.KindCleared, record.KindAudit, record.KindSnapshot, record.KindNotice},
+		Backlog:      1000,
+		MaxSize:      8192,
+		MaxUDPSize:   2048,
+		BackoffMin:   100 * time.Millisecond,
+		BackoffMax:   30 * time.Second,
+		DrainTimeout: 2 * time.Second,
+		Dial:         (&net.Dialer{}).DialContext,
+		Logger:       slog.Default(),
+	}
+}
+
+// ErrConfig matches every *ConfigError.
+var ErrConfig = errors.New("rfc5424: bad configuration")
+
+// ConfigError is a Config field that cannot run. It names the field, not
+// any command-line flag.
+type ConfigError = configerr.Error[configOwner]
+
+// configOwner makes ConfigError rfc5424's own: its messages start with
+// "rfc5424:" and it matches ErrConfig.
+type configOwner struct{}
+
+func (configOwner) Package() string    { return "rfc5424" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig} }
+
+// Validate reports the first field of c that cannot run, as a
+// *ConfigError.
+func (c Config) Validate() error {
+	if _, err := parseURL(c.URL); err != nil {
+		return err
+	}
+	if _, err := facility(c.Facility); err != nil {
+		return err
+	}
+	bad := func(field string, v any, format string, a ...any) error {
+		return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case len(c.Kinds) == 0:
+		return bad("Kinds", c.Kinds, "want at least one kind of record")
+	case c.MaxSize < MinSize:
+		return bad("MaxSize", c.MaxSize, "want at least %d bytes: RFC 5424 receivers take that much", MinSize)
+	case c.MaxUDPSize < MinSize || c.MaxUDPSize > MaxDatagram:
+		return bad("MaxUDPSize", c.MaxUDPSize, "want %d..%d bytes: RFC 5424 receivers take %[1]d, a datagram carries %[2]d", MinSize, MaxDatagram)
+	case c.Dial == nil:
+		return bad("Dial", nil, "want a dial function")
+	case c.Logger == nil:
+		return bad("Logger", nil, "want a logger")
+	}
+	for _, k := range c.Kinds {
+		if !slices.Contains(record.Kinds(), k) {
+			return bad("Kinds", k, "want kinds of record.Kinds()")
+		}
+	}
+	return backlog.Recast[configOwner](c.queue().Validate(), map[string]string{
+		"Messages": "Backlog", "MinBackoff": "BackoffMin", "MaxBackoff": "BackoffMax", "DrainFor": "DrainTimeout"})
+}
+
+// queue is the backlog's part of c: messages are bounded by number, the
+// oldest dropped.
+func (c Config) queue() backlog.Config {
+	return backlog.Config{Messages: c.Backlog, Bytes: math.MaxInt64, OnFull: backlog.PurgeOldest,
+		MinBackoff: c.BackoffMin, MaxBackoff: c.BackoffMax, DrainFor: c.DrainTimeout}
+}
 
 // target is where a URL points.
 type target struct {
@@ -59,104 +141,45 @@ type target struct {
 	stream  bool // octet-counted frames on a connection
 }
 
-// parseURL reads a --syslog URL.
+// parseURL reads Config.URL.
 func parseURL(s string) (target, error) {
+	const forms = "udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///PATH"
 	bad := func(why string) (target, error) {
-		return target{}, fmt.Errorf("%w: --syslog %q: %s (want udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH)", ErrBadConfig, s, why)
+		return target{}, &ConfigError{Field: "URL", Value: s, Reason: why}
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return bad(err.Error())
+		return bad(errors.Unwrap(err).Error() + " (want " + forms + ")")
 	}
 	switch u.Scheme {
 	case "udp", "tcp":
 		if u.Hostname() == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
-			return bad("a host and an optional port, nothing else")
+			return bad("want " + u.Scheme + "://HOST[:PORT]: a host and an optional port, nothing else")
 		}
 		port := u.Port()
 		if port == "" {
 			port = "514"
+		} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad("port " + port + ": want 1..65535")
 		}
 		return target{network: u.Scheme, address: net.JoinHostPort(u.Hostname(), port), stream: u.Scheme == "tcp"}, nil
 	case "unix":
 		if u.Host != "" || u.Path == "" {
-			return bad("an absolute socket path, as unix:///dev/log")
+			return bad("want unix:///PATH: an absolute socket path, as unix:///dev/log")
 		}
 		return target{network: "unixgram", address: u.Path}, nil
 	}
-	return bad("unknown scheme")
+	return bad("unknown scheme (want " + forms + ")")
 }
 
 var facilities = []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
 	"authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
 	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
 
-// ParseFacility returns the number of a facility name.
-func ParseFacility(name string) (int, error) {
+// facility returns the number of Config.Facility.
+func facility(name string) (int, error) {
 	if i := slices.Index(facilities, name); i >= 0 {
 		return i, nil
 	}
-	return 0, fmt.Errorf("%w: --syslog-facility %q: want one of daemon, user, auth, authpriv, local0 … local7", ErrBadConfig, name)
-}
-
-// withDefaults validates c, fills in the defaults and returns the target.
-func (c Config) withDefaults() (Config, target, Header, error) {
-	t, err := parseURL(c.URL)
-	if err != nil {
-		return c, t, Header{}, err
-	}
-	if c.Facility == "" {
-		c.Facility = "daemon"
-	}
-	fac, err := ParseFacility(c.Facility)
-	if err != nil {
-		return c, t, Header{}, err
-	}
-	switch {
-	case c.Backlog < 0 || c.MaxSize < 0 || c.BackoffMin < 0 || c.BackoffMax < 0 || c.DrainTimeout < 0:
-		return c, t, Header{}, fmt.Errorf("%w: negative backlog, size or duration", ErrBadConfig)
-	case c.MaxSize > 0 && c.MaxSize < 480:
-		return c, t, Header{}, fmt.Errorf("%w: max size %d: RFC 5424 receivers take at least 480 bytes", ErrBadConfig, c.MaxSize)
-	}
-	for _, k := range c.Kinds {
-		if !slices.Contains(record.Kinds(), k) {
-			return c, t, Header{}, fmt.Errorf("%w: unknown record kind %q", ErrBadConfig, k)
-		}
-	}
-	if c.Kinds == nil {
-		c.Kinds = []record.Kind{record.KindRaised, record.KindCleared, record.KindAudit, record.KindSnapshot, record.KindNotice}
-	}
-	if c.Hostname == "" {
-		c.Hostname, _ = os.Hostname()
-	}
-	if c.AppName == "" {
-		c.AppName = "netdx"
-	}
-	if c.Backlog == 0 {
-		c.Backlog = 1000
-	}
-	if c.MaxSize == 0 {
-		c.MaxSize = 8192
-		if t.network == "udp" {
-			c.MaxSize = 2048
-		}
-	}
-	if c.BackoffMin == 0 {
-		c.BackoffMin = 100 * time.Millisecond
-	}
-	if c.BackoffMax == 0 {
-		c.BackoffMax = 30 * time.Second
-	}
-	c.BackoffMax = max(c.BackoffMax, c.BackoffMin)
-	if c.DrainTimeout == 0 {
-		c.DrainTimeout = 2 * time.Second
-	}
-	if c.Dial == nil {
-		d := &net.Dialer{Timeout: 5 * time.Second}
-		c.Dial = d.DialContext
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	return c, t, Header{Facility: fac, Hostname: c.Hostname, AppName: c.AppName, PID: os.Getpid()}, nil
+	return 0, &ConfigError{Field: "Facility", Value: name, Reason: "want one of daemon, user, auth, authpriv, local0 … local7"}
 }

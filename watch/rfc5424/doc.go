@@ -16,23 +16,23 @@
 // notice; an audit event is info (a listener notice) and warning when the
 // service is cleartext.
 //
-// Transports (Config.URL, the --syslog flag): udp://HOST[:PORT] (RFC 5426,
+// Transports (Config.URL): udp://HOST[:PORT] (RFC 5426,
 // one datagram a message; a failed send is counted as dropped),
 // tcp://HOST[:PORT] (RFC 6587 octet counting) and unix:///PATH (a datagram
 // socket such as /dev/log; rsyslog's imuxsock needs useSpecialParser="off"
 // to read RFC 5424 there). The port defaults to 514.
 //
 // Delivery on TCP and unix sockets: messages wait in a bounded backlog
-// (Config.Backlog, the oldest dropped and counted when it is full) while
-// the receiver is away; the writer reconnects with exponential backoff and
-// sends them in order. On TCP, a message counts as delivered only once the
+// (package backlog; Config.Backlog, the oldest dropped and counted when it
+// is full) while the receiver is away; the writer reconnects with
+// exponential backoff and sends them in order. On TCP, a message counts as delivered only once the
 // receiving kernel acknowledged its bytes (SIOCOUTQ): what was written but
 // unacknowledged when the connection broke is sent again, so delivery is at
 // least once. A connection the peer closed is noticed before the next
 // write; one that went silent fails after TCP_USER_TIMEOUT (20 s).
 //
-// Flags the watch will map onto Config: --syslog URL, --syslog-facility,
-// --syslog-backlog.
+// Configuration starts from DefaultConfig; Validate names the field that
+// cannot run.
 //
 // Privileges: none beyond reaching the receiver. Write, Stats and Close
 // are safe for concurrent use.

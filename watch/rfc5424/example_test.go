@@ -11,7 +11,7 @@ import (
 
 func ExampleFormat() {
 	r := record.Record{Time: time.Date(2025, 3, 1, 2, 3, 4, 0, time.UTC), Host: "h1", Kind: record.KindRaised,
-		Finding: &diagnose.Finding{Kind: "sniffer", Severity: diagnose.Critical, Interface: "eth0", PID: 4778, Process: "tcpdump",
+		Finding: &diagnose.Finding{Kind: "sniffer", Severity: diagnose.Critical, Subject: diagnose.Subject{Interface: "eth0", PID: 4778, Process: "tcpdump"},
 			Summary: "tcpdump[4778] captures eth0 in promiscuous mode"}}
 	msg, _ := rfc5424.Format(r, rfc5424.Header{Facility: 3, AppName: "netdx", PID: 99}, 1, 2048)
 	fmt.Println(string(msg))

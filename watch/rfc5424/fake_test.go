@@ -152,6 +152,23 @@ func ports(ms []message) []int {
 	return out
 }
 
+// config is DefaultConfig for url, logging to log.
+func config(url string, log *logBuf) Config {
+	c := DefaultConfig()
+	c.URL, c.Logger = url, log.Logger()
+	return c
+}
+
+// newWriter starts a writer for cfg, failing the test on an error.
+func newWriter(t *testing.T, cfg Config) *Writer {
+	t.Helper()
+	w, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 // logBuf collects the writer's log lines.
 type logBuf = testkit.LogBuffer
 

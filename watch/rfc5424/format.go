@@ -136,7 +136,7 @@ func findingSeverity(s diagnose.Severity) int {
 }
 
 func findingParams(f *diagnose.Finding) []param {
-	p := []param{{"kind", f.Kind}, {"severity", f.Severity.String()}}
+	p := []param{{"kind", string(f.Kind)}, {"severity", f.Severity.String()}}
 	add := func(name, v string) {
 		if v != "" {
 			p = append(p, param{name, v})

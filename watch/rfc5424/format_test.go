@@ -25,11 +25,11 @@ var hdr = Header{Facility: 3, Hostname: "fallback", AppName: "netdx", PID: 4242}
 func examples() []record.Record {
 	persists := true
 	loss := &diagnose.Finding{Kind: diagnose.KindPathLoss, Severity: diagnose.Warning,
-		Summary: "12.0% loss from hop 2 (198.18.2.2) on, kept to the target", Target: "198.18.3.2", Hop: 2,
-		Addr: "198.18.2.2", Persists: &persists,
+		Summary: "12.0% loss from hop 2 (198.18.2.2) on, kept to the target", Subject: diagnose.Subject{Target: "198.18.3.2", Hop: 2,
+			Addr: "198.18.2.2"}, Persists: &persists,
 		Evidence: map[string]any{"loss_pct": 12.0, "sent": 100.0, "ci_pct": []any{8.1, 16.4}, "note": `a "quoted" ]bracket\ and \ backslash`}}
 	sniffer := &diagnose.Finding{Kind: diagnose.KindSniffer, Severity: diagnose.Critical,
-		Summary: "tcpdump[4778] (user root) captures eth0 in promiscuous mode", Interface: "eth0", PID: 4778, Process: "tcpdump"}
+		Summary: "tcpdump[4778] (user root) captures eth0 in promiscuous mode", Subject: diagnose.Subject{Interface: "eth0", PID: 4778, Process: "tcpdump"}}
 	return []record.Record{
 		{Time: t0, Host: "h1", Kind: record.KindRaised, Finding: loss},
 		{Time: t0, Host: "h1", Kind: record.KindRaised, Finding: sniffer},
@@ -93,7 +93,7 @@ func TestParsesBack(t *testing.T) {
 		nd := m.sd[SDID]
 		switch {
 		case r.Finding != nil:
-			if nd["kind"] != r.Finding.Kind || nd["severity"] != r.Finding.Severity.String() || !strings.Contains(m.msg, r.Finding.Summary) {
+			if nd["kind"] != string(r.Finding.Kind) || nd["severity"] != r.Finding.Severity.String() || !strings.Contains(m.msg, r.Finding.Summary) {
 				t.Errorf("%s: %+v", r.Kind, m)
 			}
 			for k, v := range r.Finding.Evidence {
@@ -153,7 +153,7 @@ func FuzzFormat(f *testing.F) {
 	f.Fuzz(func(t *testing.T, summary, key, value, host string, size int) {
 		size = 480 + abs(size)%4000
 		r := record.Record{Time: t0, Host: host, Kind: record.KindRaised, Finding: &diagnose.Finding{
-			Kind: "path_loss", Summary: summary, Target: value, Evidence: map[string]any{key: value}}}
+			Kind: "path_loss", Summary: summary, Subject: diagnose.Subject{Target: value}, Evidence: map[string]any{key: value}}}
 		msg, _ := Format(r, hdr, 7, size)
 		if len(msg) > size || !utf8.Valid(msg) || bytes.ContainsAny(msg, "\r\n\x00") {
 			t.Fatalf("size %d: %q", size, msg)
@@ -203,15 +203,17 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("%s: %+v %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "syslog.example:514", "http://x", "udp://", "tcp://h:1/path", "unix://dev/log", "unix:", "udp://u@h:1"} {
-		if _, err := parseURL(in); !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "--syslog") {
+	for _, in := range []string{"", "syslog.example:514", "http://x", "udp://", "tcp://h:1/path", "unix://dev/log", "unix:", "udp://u@h:1",
+		"udp://h:99999", "tcp://h:0", "udp://h:x"} {
+		var ce *ConfigError
+		if _, err := parseURL(in); !errors.As(err, &ce) || !errors.Is(err, ErrConfig) || ce.Field != "URL" || ce.Value != in {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
-	if f, err := ParseFacility("local7"); err != nil || f != 23 {
+	if f, err := facility("local7"); err != nil || f != 23 {
 		t.Errorf("local7: %d %v", f, err)
 	}
-	if _, err := ParseFacility("local8"); err == nil {
+	if _, err := facility("local8"); err == nil {
 		t.Error("local8 accepted")
 	}
 }

@@ -18,18 +18,16 @@ import (
 // labWriter returns a writer to url whose connections are made in node.
 func labWriter(t *testing.T, node *netlab.Node, url string, log *logBuf) *Writer {
 	t.Helper()
-	w, err := New(Config{URL: url, Hostname: "watcher", BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
-		Logger: log.Logger(),
-		Dial: func(ctx context.Context, network, addr string) (c net.Conn, err error) {
-			err = node.Do(func() error {
-				c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
-				return err
-			})
-			return c, err
-		}})
-	if err != nil {
-		t.Fatal(err)
+	cfg := config(url, log)
+	cfg.Hostname, cfg.BackoffMin, cfg.BackoffMax = "watcher", 20*time.Millisecond, 200*time.Millisecond
+	cfg.Dial = func(ctx context.Context, network, addr string) (c net.Conn, err error) {
+		err = node.Do(func() error {
+			c, err = (&net.Dialer{}).DialContext(ctx, network, addr)
+			return err
+		})
+		return c, err
 	}
+	w := newWriter(t, cfg)
 	t.Cleanup(func() { w.Close() })
 	return w
 }

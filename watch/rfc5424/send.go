@@ -3,12 +3,15 @@ package rfc5424
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
+	"fmt"
 	"net"
+	"strconv"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"netdx/watch/backlog"
 )
 
 // Timeouts of one connection.
@@ -21,9 +24,24 @@ const (
 	ackPoll     = 200 * time.Millisecond
 )
 
-var errPeerClosed = errors.New("the receiver closed the connection")
+var (
+	errPeerClosed = errors.New("the receiver closed the connection")
+	errStalled    = fmt.Errorf("the receiver acknowledged nothing for %v", writeTimeout)
+)
 
-// link is one connection to the receiver, owned by the run goroutine.
+// sender delivers a writer's messages: the Sender of its backlog, called
+// from the backlog's worker goroutine, which owns the connection.
+type sender struct {
+	w        *Writer
+	t        target
+	l        *link    // nil while not connected
+	failures int      // dials failed in a row
+	again    [][]byte // what a broken connection left unacknowledged, for Unsent
+}
+
+var _ backlog.Sender = (*sender)(nil)
+
+// link is one connection to the receiver.
 type link struct {
 	conn    net.Conn
 	raw     syscall.RawConn // for SIOCOUTQ on TCP; nil elsewhere
@@ -38,133 +56,170 @@ type pending struct {
 	end int64 // written when the message's last byte was
 }
 
-// run delivers the backlog until Close, then drains it for DrainTimeout.
-func (w *Writer) run() {
-	defer close(w.done)
-	var (
-		l        *link
-		backoff  = w.cfg.BackoffMin
-		nextDial time.Time
-		failures int
-		quit     = w.quit
-		drainBy  <-chan time.Time
-		tick     = time.NewTicker(ackPoll)
-	)
-	defer tick.Stop()
-	defer func() {
-		if l != nil {
-			// Out of time: what is unacknowledged counts as undelivered.
-			again := w.hangUp(l)
-			w.mu.Lock()
-			w.q = append(again, w.q...)
-			w.mu.Unlock()
+// Connect dials the receiver if there is no connection, logging the first
+// failure in a row and the connection that ends them.
+func (s *sender) Connect() error {
+	if s.l != nil {
+		return nil
+	}
+	l, err := s.dial()
+	if err != nil {
+		s.failures++
+		s.w.count(func(st *Stats) { st.DialErrors++ })
+		if s.failures == 1 {
+			s.w.cfg.Logger.Warn("rfc5424: cannot reach the receiver, retrying with backoff", "url", s.w.cfg.URL,
+				"error", err, "backlog", s.w.q.Stats().Waiting)
 		}
-	}()
-	startDrain := func() { quit, drainBy = nil, time.After(w.cfg.DrainTimeout) }
+		return err
+	}
+	s.l = l
+	s.w.count(func(st *Stats) { st.Connects++ })
+	if s.failures > 0 || s.w.Stats().Connects > 1 {
+		s.w.cfg.Logger.Info("rfc5424: connected", "url", s.w.cfg.URL, "failed_attempts", s.failures, "backlog", s.w.q.Stats().Waiting)
+	}
+	s.failures = 0
+	return nil
+}
+
+// Send writes msg on the connection. A datagram the socket refuses is
+// lost; a stream that fails is ended, to be dialled again.
+func (s *sender) Send(msg []byte) error {
+	if err := s.room(); err != nil {
+		return s.lose(err)
+	}
+	if err := s.l.send(s.frame(msg)); err != nil {
+		if s.t.network == "udp" {
+			// A datagram is gone either way; ICMP errors come back on
+			// later sends. Count it and go on.
+			return fmt.Errorf("%w: %w", backlog.ErrLost, err)
+		}
+		return s.lose(err)
+	}
+	s.l.track(msg)
+	s.setUnacked()
+	return nil
+}
+
+// room returns once the connection can take one more message: the peer
+// has not closed it, and fewer messages than the backlog holds wait for
+// an acknowledgment (it waits for them at most writeTimeout).
+func (s *sender) room() error {
+	l := s.l
+	deadline := time.Now().Add(writeTimeout)
 	for {
-		msg := w.front()
-		if quit == nil && msg == nil && (l == nil || len(l.unacked) == 0) {
-			return // drained
-		}
-		if l == nil && msg != nil {
-			if wait := time.Until(nextDial); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-quit:
-					startDrain()
-				case <-drainBy:
-					return
-				}
-				continue
-			}
-			var err error
-			if l, err = w.connect(); err != nil {
-				failures++
-				w.count(func(s *Stats) { s.DialErrors++ })
-				if failures == 1 {
-					w.log.Warn("rfc5424: cannot reach the receiver, retrying with backoff", "url", w.cfg.URL,
-						"error", err, "backlog", w.Stats().Backlog)
-				}
-				nextDial = time.Now().Add(jitter(backoff))
-				backoff = min(2*backoff, w.cfg.BackoffMax)
-				continue
-			}
-			if failures > 0 || w.Stats().Connects > 1 {
-				w.log.Info("rfc5424: connected", "url", w.cfg.URL, "failed_attempts", failures, "backlog", w.Stats().Backlog)
-			}
-			failures = 0
-		}
-		var dead <-chan struct{}
-		var ackTick <-chan time.Time // only while bytes wait for an ACK
-		if l != nil {
-			dead = l.dead
-			if len(l.unacked) > 0 {
-				ackTick = tick.C
-			}
-		}
-		if msg == nil || l == nil || len(l.unacked) >= w.cfg.Backlog {
-			select {
-			case <-w.wake:
-			case <-dead:
-				w.lost(l, errPeerClosed)
-				l, nextDial = nil, time.Now().Add(jitter(backoff))
-			case <-ackTick:
-				if l.prune() {
-					backoff = w.cfg.BackoffMin
-				}
-				w.setUnacked(l)
-			case <-quit:
-				startDrain()
-			case <-drainBy:
-				return
-			}
-			continue
-		}
 		select {
-		case <-dead:
-			w.lost(l, errPeerClosed)
-			l, nextDial = nil, time.Now().Add(jitter(backoff))
-			continue
+		case <-l.dead:
+			return errPeerClosed
 		default:
 		}
-		if err := l.send(w.frame(msg)); err != nil {
-			if w.t.network == "udp" {
-				// A datagram is gone either way; ICMP errors come back
-				// on later sends. Count it and go on.
-				w.sendFailed(err)
-				continue
-			}
-			w.lost(l, err)
-			l, nextDial = nil, time.Now().Add(jitter(backoff))
-			backoff = min(2*backoff, w.cfg.BackoffMax)
+		if len(l.unacked) < s.w.cfg.Backlog {
+			return nil
+		}
+		if l.prune() {
 			continue
 		}
-		w.sent()
-		if l.track(msg) {
-			backoff = w.cfg.BackoffMin
+		if !time.Now().Before(deadline) {
+			return errStalled
 		}
-		w.setUnacked(l)
+		select {
+		case <-l.dead:
+		case <-time.After(ackPoll):
+		}
 	}
 }
 
-func (w *Writer) setUnacked(l *link) {
+// frame returns the bytes to write for msg: octet counting on streams
+// (RFC 6587), the message alone in a datagram.
+func (s *sender) frame(msg []byte) []byte {
+	if !s.t.stream {
+		return msg
+	}
+	return append(strconv.AppendInt(nil, int64(len(msg)), 10), append([]byte{' '}, msg...)...)
+}
+
+// Pending asks for Check when the peer closes the stream, and while
+// messages wait for an acknowledgment.
+func (s *sender) Pending() (<-chan struct{}, time.Duration) {
+	switch {
+	case s.l == nil:
+		return nil, 0
+	case len(s.l.unacked) > 0:
+		return s.l.dead, ackPoll
+	}
+	return s.l.dead, 0
+}
+
+// Check ends a stream the peer closed, and forgets what the receiver
+// acknowledged.
+func (s *sender) Check() error {
+	if s.l == nil {
+		return nil
+	}
+	select {
+	case <-s.l.dead:
+		return s.lose(errPeerClosed)
+	default:
+	}
+	s.l.prune()
+	s.setUnacked()
+	return nil
+}
+
+// Unsent ends the connection, if any, and returns what the receiver did
+// not acknowledge, of it and of the one that broke before.
+func (s *sender) Unsent() [][]byte {
+	if s.l != nil {
+		s.l.prune()
+		s.again = append(s.again, s.hangUp()...)
+	}
+	again := s.again
+	s.again = nil
+	return again
+}
+
+// lose ends a broken connection; what it did not deliver waits for
+// Unsent, to be sent first on the next.
+func (s *sender) lose(err error) error {
+	s.l.prune()
+	s.again = s.hangUp()
+	s.w.count(func(st *Stats) { st.Disconnects++ })
+	s.w.cfg.Logger.Warn("rfc5424: connection lost, reconnecting", "url", s.w.cfg.URL, "error", err,
+		"resending", len(s.again), "backlog", s.w.q.Stats().Waiting)
+	return err
+}
+
+// hangUp closes the connection and returns the unacknowledged messages.
+func (s *sender) hangUp() [][]byte {
+	l := s.l
+	s.l = nil
+	l.conn.Close()
+	<-l.reader
+	var again [][]byte
+	for _, p := range l.unacked {
+		again = append(again, p.msg)
+	}
+	s.setUnacked()
+	return again
+}
+
+func (s *sender) setUnacked() {
 	n := 0
-	if l != nil {
-		n = len(l.unacked)
+	if s.l != nil {
+		n = len(s.l.unacked)
 	}
-	w.count(func(s *Stats) { s.Unacked = n })
+	s.w.count(func(st *Stats) { st.Unacked = n })
 }
 
-// connect dials the receiver and sets the connection up.
-func (w *Writer) connect() (*link, error) {
+// dial opens a connection to the receiver and sets it up.
+func (s *sender) dial() (*link, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
 	defer cancel()
-	c, err := w.cfg.Dial(ctx, w.t.network, w.t.address)
+	c, err := s.w.cfg.Dial(ctx, s.t.network, s.t.address)
 	if err != nil {
 		return nil, err
 	}
 	l := &link{conn: c, reader: make(chan struct{})}
-	if sc, ok := c.(syscall.Conn); ok && w.t.network == "tcp" {
+	if sc, ok := c.(syscall.Conn); ok && s.t.network == "tcp" {
 		if raw, err := sc.SyscallConn(); err == nil {
 			l.raw = raw
 			_ = raw.Control(func(fd uintptr) {
@@ -172,7 +227,7 @@ func (w *Writer) connect() (*link, error) {
 			})
 		}
 	}
-	if w.t.stream {
+	if s.t.stream {
 		// The receiver sends nothing: a read returns only when it closes.
 		l.dead = make(chan struct{})
 		go func() {
@@ -188,7 +243,6 @@ func (w *Writer) connect() (*link, error) {
 	} else {
 		close(l.reader)
 	}
-	w.count(func(s *Stats) { s.Connects++ })
 	return l, nil
 }
 
@@ -202,14 +256,13 @@ func (l *link) send(b []byte) error {
 	return err
 }
 
-// track keeps a message written on TCP until its bytes are acknowledged;
-// it reports whether the receiver made progress.
-func (l *link) track(msg []byte) bool {
+// track keeps a message written on TCP until its bytes are acknowledged.
+func (l *link) track(msg []byte) {
 	if l.raw == nil {
-		return true
+		return
 	}
 	l.unacked = append(l.unacked, pending{msg, l.written})
-	return l.prune()
+	l.prune()
 }
 
 // prune forgets the messages the receiving kernel acknowledged, from the
@@ -231,31 +284,4 @@ func (l *link) prune() bool {
 	}
 	l.unacked = l.unacked[n:]
 	return n > 0
-}
-
-// lost ends a broken connection and puts what it did not deliver back in
-// front of the backlog.
-func (w *Writer) lost(l *link, err error) {
-	l.prune()
-	again := w.hangUp(l)
-	w.requeue(again)
-	w.count(func(s *Stats) { s.Disconnects++; s.Unacked = 0 })
-	w.log.Warn("rfc5424: connection lost, reconnecting", "url", w.cfg.URL, "error", err,
-		"resending", len(again), "backlog", w.Stats().Backlog)
-}
-
-// hangUp closes the connection and returns the unacknowledged messages.
-func (w *Writer) hangUp(l *link) [][]byte {
-	l.conn.Close()
-	<-l.reader
-	var again [][]byte
-	for _, p := range l.unacked {
-		again = append(again, p.msg)
-	}
-	return again
-}
-
-// jitter spreads d by ±20% so that many watchers do not reconnect at once.
-func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }

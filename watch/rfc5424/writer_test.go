@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/watch/backlog"
 	"netdx/watch/record"
 )
 
@@ -26,10 +27,7 @@ func seq(from, to int) []int {
 // TestTCPFraming: messages arrive whole, in order, one frame each.
 func TestTCPFraming(t *testing.T) {
 	srv := listenTCP(t, "127.0.0.1:0")
-	w, err := New(Config{URL: "tcp://" + srv.addr(), Logger: (&logBuf{}).Logger()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t, config("tcp://"+srv.addr(), &logBuf{}))
 	for i := range 5 {
 		if err := w.Write(audit(i)); err != nil {
 			t.Fatal(err)
@@ -59,10 +57,9 @@ func TestTCPReconnect(t *testing.T) {
 	srv := listenTCP(t, "127.0.0.1:0")
 	addr := srv.addr()
 	log := &logBuf{}
-	w, err := New(Config{URL: "tcp://" + addr, BackoffMin: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond, Logger: log.Logger()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := config("tcp://"+addr, log)
+	cfg.BackoffMin, cfg.BackoffMax = 10*time.Millisecond, 50*time.Millisecond
+	w := newWriter(t, cfg)
 	defer w.Close()
 	for i := range 3 {
 		w.Write(audit(i))
@@ -99,10 +96,9 @@ func TestBacklogDropsOldest(t *testing.T) {
 	addr := srv.addr()
 	srv.stop()
 	log := &logBuf{}
-	w, err := New(Config{URL: "tcp://" + addr, Backlog: 3, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Logger: log.Logger()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := config("tcp://"+addr, log)
+	cfg.Backlog, cfg.BackoffMin, cfg.BackoffMax = 3, 10*time.Millisecond, 20*time.Millisecond
+	w := newWriter(t, cfg)
 	defer w.Close()
 	for i := range 5 {
 		w.Write(audit(i))
@@ -127,10 +123,7 @@ func TestUDP(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := pc.LocalAddr().String()
-	w, err := New(Config{URL: "udp://" + addr, Logger: (&logBuf{}).Logger()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t, config("udp://"+addr, &logBuf{}))
 	defer w.Close()
 	for i := range 3 {
 		w.Write(audit(i))
@@ -191,10 +184,9 @@ func TestUnixgram(t *testing.T) {
 		return out
 	}
 	srv := listen()
-	w, err := New(Config{URL: "unix://" + path, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond, Logger: (&logBuf{}).Logger()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := config("unix://"+path, &logBuf{})
+	cfg.BackoffMin, cfg.BackoffMax = 10*time.Millisecond, 20*time.Millisecond
+	w := newWriter(t, cfg)
 	defer w.Close()
 	w.Write(audit(0))
 	read(srv, 1)
@@ -219,7 +211,7 @@ func TestClose(t *testing.T) {
 	before := runtime.NumGoroutine()
 	srv := listenTCP(t, "127.0.0.1:0")
 	addr := srv.addr()
-	w, _ := New(Config{URL: "tcp://" + addr, Logger: (&logBuf{}).Logger()})
+	w := newWriter(t, config("tcp://"+addr, &logBuf{}))
 	for i := range 50 {
 		w.Write(audit(i))
 	}
@@ -227,11 +219,13 @@ func TestClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	receive(t, srv.msgs, 50)
-	if err := w.Write(audit(0)); !errors.Is(err, ErrClosed) {
+	if err := w.Write(audit(0)); !errors.Is(err, backlog.ErrClosed) {
 		t.Errorf("write after close: %v", err)
 	}
 	srv.stop()
-	w, _ = New(Config{URL: "tcp://" + addr, DrainTimeout: 50 * time.Millisecond, BackoffMin: 10 * time.Millisecond, Logger: (&logBuf{}).Logger()})
+	cfg := config("tcp://"+addr, &logBuf{})
+	cfg.DrainTimeout, cfg.BackoffMin = 50*time.Millisecond, 10*time.Millisecond
+	w = newWriter(t, cfg)
 	w.Write(audit(1))
 	w.Write(audit(2))
 	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "2 messages") {
@@ -246,7 +240,7 @@ func TestClose(t *testing.T) {
 // TestKinds: rounds are not sent unless asked for; bad records are refused.
 func TestKinds(t *testing.T) {
 	srv := listenTCP(t, "127.0.0.1:0")
-	w, _ := New(Config{URL: "tcp://" + srv.addr(), Logger: (&logBuf{}).Logger()})
+	w := newWriter(t, config("tcp://"+srv.addr(), &logBuf{}))
 	defer w.Close()
 	round := record.Record{Kind: record.KindRound, Round: &record.Round{Seq: 1}}
 	w.Write(round)
@@ -258,16 +252,41 @@ func TestKinds(t *testing.T) {
 	if err := w.Write(record.Record{Kind: record.KindAudit}); err == nil {
 		t.Error("a record without payload was taken")
 	}
-	w2, _ := New(Config{URL: "tcp://" + srv.addr(), Kinds: []record.Kind{record.KindRound}, Logger: (&logBuf{}).Logger()})
+	cfg := config("tcp://"+srv.addr(), &logBuf{})
+	cfg.Kinds = []record.Kind{record.KindRound}
+	w2 := newWriter(t, cfg)
 	defer w2.Close()
 	w2.Write(audit(0))
 	w2.Write(round)
 	if m := receive(t, srv.msgs, 1); m[0].msgid != "round" {
 		t.Errorf("got %+v", m)
 	}
-	for _, c := range []Config{{URL: "tcp://h", Kinds: []record.Kind{"x"}}, {URL: "tcp://h", MaxSize: 100}, {URL: "tcp://h", Facility: "nope"}, {URL: "ftp://h"}} {
-		if _, err := New(c); !errors.Is(err, ErrBadConfig) {
-			t.Errorf("%+v: %v", c, err)
+}
+
+// TestValidate: a field out of its bounds is refused before anything is
+// dialled, named with the value given; the backlog's bounds are named by
+// the writer's fields.
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		field string
+		value any
+		set   func(*Config)
+	}{
+		{"Kinds", record.Kind("x"), func(c *Config) { c.Kinds = []record.Kind{"x"} }},
+		{"MaxSize", 100, func(c *Config) { c.MaxSize = 100 }},
+		{"MaxUDPSize", 70000, func(c *Config) { c.MaxUDPSize = 70000 }},
+		{"Facility", "nope", func(c *Config) { c.Facility = "nope" }},
+		{"URL", "ftp://h", func(c *Config) { c.URL = "ftp://h" }},
+		{"URL", "udp://h:99999", func(c *Config) { c.URL = "udp://h:99999" }},
+		{"Backlog", 0, func(c *Config) { c.Backlog = 0 }},
+		{"BackoffMax", time.Millisecond, func(c *Config) { c.BackoffMax = time.Millisecond }},
+		{"DrainTimeout", -time.Second, func(c *Config) { c.DrainTimeout = -time.Second }},
+	} {
+		cfg := config("tcp://h", &logBuf{})
+		c.set(&cfg)
+		var ce *ConfigError
+		if _, err := New(cfg); !errors.As(err, &ce) || !errors.Is(err, ErrConfig) || ce.Field != c.field || ce.Value != c.value {
+			t.Errorf("%s %v: %v", c.field, c.value, err)
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package trigger runs a command for each finding netdx watch raises or
-// clears (--on-finding CMD): the record as one JSON line on the command's
-// standard input, and its main fields in the environment:
+// clears: the record as one JSON line on the command's standard input, and
+// its main fields in the environment:
 //
 //	NETDX_EVENT     raised or cleared
 //	NETDX_KIND      the finding's kind (path_loss, sniffer, …)
@@ -12,9 +12,9 @@
 //	NETDX_TIME      the record's time, RFC 3339
 //	NETDX_SINCE     when a cleared finding was raised
 //
-// The command runs with /bin/sh -c, in its own process group, at most
-// Concurrency at once and each for at most Timeout (then the group is
-// killed). Write never blocks the watch: a record that finds every slot
+// The command runs with Config.Shell -c (/bin/sh), in its own process
+// group, at most Concurrency at once and each for at most Timeout (then the
+// group is killed). Write never blocks the watch: a record that finds every slot
 // busy is dropped and counted, and so is one whose command fails.
 //
 // Privileges: the command runs with the watch's. Write, Stats and Close
@@ -33,27 +33,68 @@ import (
 	"syscall"
 	"time"
 
+	"netdx/internal/configerr"
 	"netdx/watch/record"
 )
 
-// Config says what to run. The zero value of every field but Command is
-// its default.
+// Config says what to run. Start from DefaultConfig.
 type Config struct {
-	// Command is a shell command line (--on-finding).
+	// Command is a shell command line.
 	Command string
-	// Concurrency bounds the commands running at once (default 4).
+	// Concurrency bounds the commands running at once: 1..MaxConcurrency.
 	Concurrency int
-	// Timeout bounds each command's run (default 30 s).
+	// Timeout bounds each command's run.
 	Timeout time.Duration
-	// Shell runs the command (default /bin/sh).
+	// Shell runs the command.
 	Shell string
 	// Logger receives a line for each command that failed or was
-	// dropped; nil means slog.Default().
+	// dropped.
 	Logger *slog.Logger
 }
 
-// ErrBadConfig is returned by New for a configuration it cannot use.
-var ErrBadConfig = errors.New("trigger: bad configuration")
+// MaxConcurrency bounds Config.Concurrency: each command is a process.
+const MaxConcurrency = 1024
+
+// DefaultConfig is the trigger's configuration but for its Command: 4
+// commands at once, each for at most 30 s, with /bin/sh.
+func DefaultConfig() Config {
+	return Config{Concurrency: 4, Timeout: 30 * time.Second, Shell: "/bin/sh", Logger: slog.Default()}
+}
+
+// ErrConfig matches every *ConfigError.
+var ErrConfig = errors.New("trigger: bad configuration")
+
+// ConfigError is a Config field that cannot run. It names the field, not
+// any command-line flag.
+type ConfigError = configerr.Error[configOwner]
+
+// configOwner makes ConfigError the trigger's own: its messages start
+// with "trigger:" and it matches ErrConfig.
+type configOwner struct{}
+
+func (configOwner) Package() string    { return "trigger" }
+func (configOwner) Sentinels() []error { return []error{ErrConfig} }
+
+// Validate reports the first field of c that cannot run, as a
+// *ConfigError.
+func (c Config) Validate() error {
+	bad := func(field string, v any, reason string) error {
+		return &ConfigError{Field: field, Value: v, Reason: reason}
+	}
+	switch {
+	case c.Command == "":
+		return bad("Command", c.Command, "want a command")
+	case c.Concurrency < 1 || c.Concurrency > MaxConcurrency:
+		return bad("Concurrency", c.Concurrency, fmt.Sprintf("want 1..%d commands at once", MaxConcurrency))
+	case c.Timeout <= 0:
+		return bad("Timeout", c.Timeout, "want a positive time")
+	case c.Shell == "":
+		return bad("Shell", c.Shell, "want a shell")
+	case c.Logger == nil:
+		return bad("Logger", nil, "want a logger")
+	}
+	return nil
+}
 
 // Stats counts what the trigger did.
 type Stats struct {
@@ -75,27 +116,10 @@ type Trigger struct {
 	closed bool
 }
 
-// New checks cfg and returns a trigger.
+// New returns a trigger for cfg; a bad Config returns a *ConfigError.
 func New(cfg Config) (*Trigger, error) {
-	switch {
-	case cfg.Command == "":
-		return nil, fmt.Errorf("%w: --on-finding needs a command", ErrBadConfig)
-	case cfg.Concurrency < 0 || cfg.Concurrency > 1024:
-		return nil, fmt.Errorf("%w: concurrency %d: want 1..1024", ErrBadConfig, cfg.Concurrency)
-	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("%w: timeout %v: want a positive time", ErrBadConfig, cfg.Timeout)
-	}
-	if cfg.Concurrency == 0 {
-		cfg.Concurrency = 4
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 30 * time.Second
-	}
-	if cfg.Shell == "" {
-		cfg.Shell = "/bin/sh"
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	return &Trigger{cfg: cfg, log: cfg.Logger, slots: make(chan struct{}, cfg.Concurrency)}, nil
 }
@@ -107,7 +131,7 @@ func Env(r record.Record) []string {
 		return nil
 	}
 	f := r.Finding
-	env := []string{"NETDX_EVENT=" + string(r.Kind), "NETDX_KIND=" + f.Kind, "NETDX_SEVERITY=" + f.Severity.String(),
+	env := []string{"NETDX_EVENT=" + string(r.Kind), "NETDX_KIND=" + string(f.Kind), "NETDX_SEVERITY=" + f.Severity.String(),
 		"NETDX_TARGET=" + f.Target, "NETDX_INTERFACE=" + f.Interface, "NETDX_SUMMARY=" + f.Summary,
 		"NETDX_HOST=" + r.Host, "NETDX_TIME=" + r.Time.Format(time.RFC3339Nano)}
 	if !r.Since.IsZero() {
@@ -135,7 +159,7 @@ func (t *Trigger) Write(r record.Record) error {
 	case t.slots <- struct{}{}:
 	default:
 		t.stats.Dropped++
-		t.log.Warn("trigger: every --on-finding slot is busy; finding not handed to the command",
+		t.log.Warn("trigger: every command slot is busy; finding not handed to the command",
 			"kind", r.Finding.Kind, "event", r.Kind, "dropped", t.stats.Dropped)
 		return fmt.Errorf("trigger: %d commands running: dropped", t.cfg.Concurrency)
 	}
@@ -188,7 +212,7 @@ func (t *Trigger) failed(timeout bool, err error, out []byte) {
 	if len(out) > 512 {
 		out = out[:512]
 	}
-	t.log.Warn("trigger: --on-finding command failed", "err", err, "timeout", timeout, "output", string(out))
+	t.log.Warn("trigger: command failed", "err", err, "timeout", timeout, "output", string(out))
 }
 
 // Stats returns the counts so far.

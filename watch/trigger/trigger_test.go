@@ -2,6 +2,7 @@ package trigger
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +16,18 @@ import (
 func finding(kind record.Kind) record.Record {
 	t0 := time.Date(2025, 3, 1, 2, 3, 4, 0, time.UTC)
 	r := record.Record{Time: t0, Host: "h1", Kind: kind, Finding: &diagnose.Finding{Kind: diagnose.KindPathLoss,
-		Severity: diagnose.Warning, Target: "198.18.3.2", Summary: "12% loss; it's \"bad\"", Evidence: map[string]any{"loss_pct": 12.0}}}
+		Severity: diagnose.Warning, Subject: diagnose.Subject{Target: "198.18.3.2"}, Summary: "12% loss; it's \"bad\"", Evidence: map[string]any{"loss_pct": 12.0}}}
 	if kind == record.KindCleared {
 		r.Since = t0.Add(-time.Minute)
 	}
 	return r
+}
+
+// config is DefaultConfig for command.
+func config(command string) Config {
+	c := DefaultConfig()
+	c.Command = command
+	return c
 }
 
 func waitFile(t *testing.T, path string) []byte {
@@ -40,7 +48,7 @@ func waitFile(t *testing.T, path string) []byte {
 func TestEnvAndStdin(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	tr, err := New(Config{Command: `env | grep ^NETDX_ | sort > ` + out + `.tmp; cat >> ` + out + `.tmp; echo END >> ` + out + `.tmp; mv ` + out + `.tmp ` + out})
+	tr, err := New(config(`env | grep ^NETDX_ | sort > ` + out + `.tmp; cat >> ` + out + `.tmp; echo END >> ` + out + `.tmp; mv ` + out + `.tmp ` + out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +82,9 @@ func TestEnvAndStdin(t *testing.T) {
 func TestBoundedNeverBlocks(t *testing.T) {
 	dir := t.TempDir()
 	started := filepath.Join(dir, "started")
-	tr, err := New(Config{Command: `echo END > ` + started + `; sleep 600 & wait`, Concurrency: 1, Timeout: 300 * time.Millisecond})
+	cfg := config(`echo END > ` + started + `; sleep 600 & wait`)
+	cfg.Concurrency, cfg.Timeout = 1, 300*time.Millisecond
+	tr, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +106,7 @@ func TestBoundedNeverBlocks(t *testing.T) {
 }
 
 func TestFailedCommand(t *testing.T) {
-	tr, err := New(Config{Command: "exit 3"})
+	tr, err := New(config("exit 3"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +115,28 @@ func TestFailedCommand(t *testing.T) {
 	if s := tr.Stats(); s.Failed != 1 {
 		t.Errorf("stats %+v", s)
 	}
-	if _, err := New(Config{}); err == nil {
-		t.Error("no command accepted")
+}
+
+// TestValidate: a field out of its bounds is named with the value given
+// and its bounds.
+func TestValidate(t *testing.T) {
+	for _, c := range []struct {
+		field  string
+		value  any
+		reason string
+		set    func(*Config)
+	}{
+		{"Command", "", "want a command", func(c *Config) { c.Command = "" }},
+		{"Concurrency", 0, "want 1..1024 commands at once", func(c *Config) { c.Concurrency = 0 }},
+		{"Concurrency", 2000, "want 1..1024 commands at once", func(c *Config) { c.Concurrency = 2000 }},
+		{"Timeout", time.Duration(0), "want a positive time", func(c *Config) { c.Timeout = 0 }},
+		{"Shell", "", "want a shell", func(c *Config) { c.Shell = "" }},
+	} {
+		cfg := config("true")
+		c.set(&cfg)
+		var ce *ConfigError
+		if _, err := New(cfg); !errors.As(err, &ce) || !errors.Is(err, ErrConfig) || ce.Field != c.field || ce.Value != c.value || ce.Reason != c.reason {
+			t.Errorf("%s %v: %v", c.field, c.value, err)
+		}
 	}
 }
