@@ -4,6 +4,12 @@
 // each target concurrently, and hands what they saw to diagnose's rules. It
 // decides nothing: every severity is diagnose's.
 //
+// Link is the link check ("netdx link", and the host checks' interfaces):
+// package link's interfaces and counters, with the capture sockets and the
+// TCP connections with the most retransmits that package sockets reads,
+// their owners found in one /proc scan; diagnose.NewLinkEvidence puts them
+// together. WatchLink does the same for every sample.
+//
 // Path checks a path once, for a fixed duration. Stream checks it
 // continuously (for `netdx trace --live` and watch): trace rounds and an
 // echo stream until the context ends, the last rounds and echo requests

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"time"
 
-	"netdx/link"
+	"netdx/diagnose"
 	"netdx/sockets"
 )
 
@@ -29,9 +29,9 @@ func DefaultHostConfig() HostConfig { return HostConfig{Interval: time.Second} }
 // its owner (a process running from a deleted file may hold only an
 // outgoing connection) and the routes via gateways; no connections ranked
 // by retransmits (the rules do not read them).
-func (c HostConfig) configs() (link.Config, sockets.Config) {
-	l := link.DefaultConfig()
-	l.NetNS, l.Interval, l.Top = c.NetNS, c.Interval, 0
+func (c HostConfig) configs() (LinkConfig, sockets.Config) {
+	l := DefaultLinkConfig()
+	l.Link.NetNS, l.Link.Interval, l.Top = c.NetNS, c.Interval, 0
 	s := sockets.DefaultConfig()
 	s.NetNS, s.All, s.Owners, s.Routes, s.AllowedGateways = c.NetNS, true, true, true, c.AllowedGateways
 	return l, s
@@ -51,7 +51,7 @@ func (c HostConfig) Validate() error {
 func HostSources(c HostConfig) Sources {
 	l, s := c.configs()
 	return Sources{
-		Link: func(ctx context.Context) (link.Snapshot, error) { return link.Collect(ctx, l) },
+		Link: func(ctx context.Context) (diagnose.LinkEvidence, error) { return Link(ctx, l) },
 		// The socket table is one snapshot that takes a fraction of a
 		// second: an interrupt lets it finish.
 		Sockets: func(ctx context.Context) (sockets.Table, error) { return sockets.List(context.WithoutCancel(ctx), s) },

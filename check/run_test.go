@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/sockets"
 	"netdx/trace"
 )
@@ -23,7 +22,7 @@ func unreachablePath(_ context.Context, t Target) (diagnose.PathEvidence, error)
 
 func TestRunStatusAndChecks(t *testing.T) {
 	ctx := context.Background()
-	okLink := func(context.Context) (link.Snapshot, error) { return link.Snapshot{}, nil }
+	okLink := func(context.Context) (diagnose.LinkEvidence, error) { return diagnose.LinkEvidence{}, nil }
 	badSockets := func(context.Context) (sockets.Table, error) { return sockets.Table{}, errors.New("sockets: denied") }
 	targets := []Target{{"a", netip.MustParseAddr("198.18.3.2")}, {"b", netip.MustParseAddr("198.18.3.3")}}
 

@@ -25,9 +25,13 @@
 // valid answer to the same probe overrule. What fails a check carries a
 // Cause, a stable name engines count by (Counts).
 //
-// Mark gives the classic traceroute marks (!N !H !X !F-<mtu> …, with the
-// IPv6 codes mapped onto the IPv4 marks of the same meaning), Describe says
-// a mark in words and Name names a type and code the way iputils ping does.
+// Classify says what a type and code mean, one Meaning for each meaning
+// across ICMP and ICMPv6 (HostUnreachable is ICMP 3/1 and ICMPv6 1/3).
+// Everything that words an error derives from it: Mark, the classic
+// traceroute marks (!N !H !X !F-<mtu> …, an ICMPv6 meaning ICMP lacks
+// taking the mark of its nearest ICMP meaning, Meaning.IPv4), Describe, a
+// mark in words, Name, a type and code named the way iputils ping does,
+// and the other tools' wording in the packages under dialect/.
 //
 // Nothing here opens a socket or reads a clock: every function is pure,
 // safe for concurrent use, and fuzzed with seed corpora in testdata/fuzz.

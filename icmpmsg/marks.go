@@ -16,90 +16,63 @@ func (m *Message) Mark(fromTarget bool) string {
 // error of type typ and code that ends a path, mtu the next-hop MTU it
 // carries; "" for anything else.
 //
-// IPv4 codes follow BSD traceroute: 0 !N, 1 !H, 2 !P, 4 !F-<mtu>, 5 !S,
-// 6 !U, 7 !W, 8 !I, 9 !A, 10 !Z, 11 !Q, 12 !T, 13 !X, 14 !V, 15 !C. IPv6
-// has its own codes; netdx maps them to the IPv4 mark of the same meaning:
-// 0 no route !N, 1 administratively prohibited !X, 2 beyond the scope of
-// the source address !S, 3 address unreachable !H, 5 source address failed
-// ingress/egress policy !X, 6 reject route to destination !X, 7 error in a
-// source routing header !S, and Packet Too Big !F-<mtu>. Port unreachable
-// (IPv4 3, IPv6 4) from the target is the answer a UDP trace waits for and
-// has no mark; from anyone else it is marked !<code>. Any other code is
-// !<code>.
+// The marks are BSD traceroute's, by meaning (see Classify): network
+// unreachable !N, host !H, protocol !P, fragmentation needed (or ICMPv6
+// Packet Too Big) !F-<mtu>, source route failed !S, network unknown !U,
+// host unknown !W, source host isolated !I, network prohibited !A, host
+// prohibited !Z, unreachable for the type of service !Q (network) and !T
+// (host), administratively prohibited !X, precedence violation !V,
+// precedence cutoff !C. An ICMPv6 meaning ICMP has no code for takes the
+// mark of Meaning.IPv4: beyond scope !H, failed source policy and reject
+// route !X. Port unreachable from the target is the answer a UDP trace
+// waits for and has no mark; from anyone else it is !<code>, as is any
+// code without a mark.
 func MarkOf(v6 bool, typ, code, mtu int, fromTarget bool) string {
-	if v6 {
-		switch {
-		case typ == Type6PacketTooBig:
-			return fmt.Sprintf("!F-%d", mtu)
-		case typ != Type6Unreachable:
-			return ""
-		}
-		switch code {
-		case 0:
-			return "!N"
-		case 1, 5, 6:
-			return "!X"
-		case 2, 7:
-			return "!S"
-		case 3:
-			return "!H"
-		case 4:
-			if fromTarget {
-				return ""
-			}
-		}
-		return fmt.Sprintf("!%d", code)
-	}
-	if typ != TypeUnreachable {
+	m := Classify(v6, typ, code)
+	switch v4 := m.IPv4(); {
+	case !m.Unreachable():
 		return ""
-	}
-	switch code {
-	case 3:
-		if fromTarget {
-			return ""
-		}
-		return "!3"
-	case 4:
+	case v4 == FragmentationNeeded:
 		return fmt.Sprintf("!F-%d", mtu)
-	}
-	if code >= 0 && code < len(v4Marks) && v4Marks[code] != "" {
-		return v4Marks[code]
+	case v4 == PortUnreachable && fromTarget:
+		return ""
+	case marks[v4].mark != "":
+		return marks[v4].mark
 	}
 	return fmt.Sprintf("!%d", code)
 }
 
-var v4Marks = [...]string{
-	0: "!N", 1: "!H", 2: "!P", 5: "!S", 6: "!U", 7: "!W", 8: "!I",
-	9: "!A", 10: "!Z", 11: "!Q", 12: "!T", 13: "!X", 14: "!V", 15: "!C",
-}
-
-// markWords says what each mark of MarkOf means.
-var markWords = map[string]string{
-	"!N": "network unreachable",
-	"!H": "host unreachable",
-	"!P": "protocol unreachable",
-	"!X": "communication administratively prohibited",
-	"!S": "source route failed",
-	"!U": "destination network or host unknown",
-	"!W": "destination network or host unknown",
-	"!I": "source host isolated",
-	"!A": "communication with the destination prohibited",
-	"!Z": "communication with the destination prohibited",
-	"!Q": "unreachable for this type of service",
-	"!T": "unreachable for this type of service",
-	"!V": "host precedence violation",
-	"!C": "precedence cutoff in effect",
+// marks are the letter marks of the unreachables and the words Describe
+// gives them (fragmentation needed's mark carries the MTU: see MarkOf).
+var marks = [numMeanings]struct{ mark, words string }{
+	NetUnreachable:        {"!N", "network unreachable"},
+	HostUnreachable:       {"!H", "host unreachable"},
+	ProtocolUnreachable:   {"!P", "protocol unreachable"},
+	FragmentationNeeded:   {"", "fragmentation needed"},
+	SourceRouteFailed:     {"!S", "source route failed"},
+	NetUnknown:            {"!U", "destination network or host unknown"},
+	HostUnknown:           {"!W", "destination network or host unknown"},
+	SourceHostIsolated:    {"!I", "source host isolated"},
+	NetProhibited:         {"!A", "communication with the destination prohibited"},
+	HostProhibited:        {"!Z", "communication with the destination prohibited"},
+	NetUnreachableForTOS:  {"!Q", "unreachable for this type of service"},
+	HostUnreachableForTOS: {"!T", "unreachable for this type of service"},
+	AdminProhibited:       {"!X", "communication administratively prohibited"},
+	PrecedenceViolation:   {"!V", "host precedence violation"},
+	PrecedenceCutoff:      {"!C", "precedence cutoff in effect"},
 }
 
 // Describe says in words what a mark of MarkOf means ("!X": communication
 // administratively prohibited; "!F-1400": fragmentation needed, next-hop
 // MTU 1400; "!9" an unreachable code it has no mark for).
 func Describe(mark string) string {
-	if w, ok := markWords[mark]; ok {
-		return w
+	for _, m := range marks {
+		if m.mark == mark && mark != "" {
+			return m.words
+		}
 	}
 	if mtu, ok := strings.CutPrefix(mark, "!F-"); ok {
-		return "fragmentation needed, next-hop MTU " + mtu
+		return marks[FragmentationNeeded].words + ", next-hop MTU " + mtu
 	}
 	return "ICMP unreachable code " + strings.TrimPrefix(mark, "!")
 }

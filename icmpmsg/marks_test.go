@@ -22,6 +22,7 @@ func TestMarkOf(t *testing.T) {
 		{false, TypeEchoReply, 0, 0, true, ""},
 		{true, Type6Unreachable, 0, 0, false, "!N"},
 		{true, Type6Unreachable, 1, 0, false, "!X"},
+		{true, Type6Unreachable, 2, 0, false, "!H"},
 		{true, Type6Unreachable, 3, 0, false, "!H"},
 		{true, Type6Unreachable, 4, 0, true, ""},
 		{true, Type6Unreachable, 4, 0, false, "!4"},

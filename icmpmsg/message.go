@@ -90,43 +90,23 @@ func (m *Message) EchoReply() bool {
 
 // TimeExceeded reports whether m is a Time Exceeded in transit (code 0):
 // the hop that sent it is where the probe's TTL ran out.
-func (m *Message) TimeExceeded() bool {
-	if m.IPv6 {
-		return m.Type == Type6TimeExceeded && m.Code == 0
-	}
-	return m.Type == TypeTimeExceeded && m.Code == 0
-}
+func (m *Message) TimeExceeded() bool { return m.Meaning() == TTLExceeded }
 
 // Reassembly reports whether m is a Time Exceeded, fragment reassembly
 // time exceeded (code 1, RFC 792 and RFC 4443): the destination gave up
 // putting a fragmented packet together. It is not a hop's answer to a
 // probe.
-func (m *Message) Reassembly() bool {
-	if m.IPv6 {
-		return m.Type == Type6TimeExceeded && m.Code == 1
-	}
-	return m.Type == TypeTimeExceeded && m.Code == 1
-}
+func (m *Message) Reassembly() bool { return m.Meaning() == ReassemblyTimeExceeded }
 
 // Unreachable reports whether m is a Destination Unreachable (or, for
 // IPv6, a Packet Too Big, which traceroute shows the same way: !F).
-func (m *Message) Unreachable() bool {
-	if m.IPv6 {
-		return m.Type == Type6Unreachable || m.Type == Type6PacketTooBig
-	}
-	return m.Type == TypeUnreachable
-}
+func (m *Message) Unreachable() bool { return m.Meaning().Unreachable() }
 
 // PortUnreachable reports whether m is a port unreachable.
-func (m *Message) PortUnreachable() bool {
-	if m.IPv6 {
-		return m.Type == Type6Unreachable && m.Code == 4
-	}
-	return m.Type == TypeUnreachable && m.Code == 3
-}
+func (m *Message) PortUnreachable() bool { return m.Meaning() == PortUnreachable }
 
 // SourceQuench reports whether m is an ICMPv4 Source Quench.
-func (m *Message) SourceQuench() bool { return !m.IPv6 && m.Type == TypeSourceQuench }
+func (m *Message) SourceQuench() bool { return m.Meaning() == SourceQuench }
 
 // ParseMessage decodes b, an ICMP (v6 false) or ICMPv6 message without IP
 // header, as read from an ICMP socket. It does not verify the checksum:

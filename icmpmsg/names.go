@@ -8,61 +8,61 @@ import (
 	"golang.org/x/net/ipv6"
 )
 
-// Name names an ICMP (v6 false) or ICMPv6 error the way iputils ping prints
-// it; other types get x/net's name of the type.
+// Name names an ICMP (v6 false) or ICMPv6 error the way iputils ping
+// prints it, by its meaning (see Classify); ICMPv6 codes iputils does not
+// name get their RFC's words, and types without a meaning x/net's name of
+// the type.
 func Name(v6 bool, typ, code int) string {
+	m := Classify(v6, typ, code)
+	names, prefix := names4, ""
 	if v6 {
-		return name6(typ, code)
+		names = names6
+		if m.Unreachable() && m != FragmentationNeeded {
+			prefix = "Destination unreachable: "
+		}
 	}
-	switch typ {
-	case TypeUnreachable:
-		if code >= 0 && code < len(unreachNames) {
-			return unreachNames[code]
-		}
+	switch n := names[m]; {
+	case n != "":
+		return prefix + n
+	case m == UnreachableBadCode && !v6:
 		return fmt.Sprintf("Dest Unreachable, Bad Code: %d", code)
-	case TypeSourceQuench:
-		return "Source Quench"
-	case TypeTimeExceeded:
-		if code == 1 {
-			return "Frag reassembly time exceeded"
-		}
-		return "Time to live exceeded"
-	case TypeParamProblem:
-		return "Parameter problem"
+	case m == UnreachableBadCode:
+		return fmt.Sprintf("%scode %d", prefix, code)
+	case m == ParameterProblem:
+		return fmt.Sprintf("Parameter problem: code %d", code)
+	case v6:
+		return fmt.Sprintf("ICMPv6 %s code %d", typeName(ipv6.ICMPType(typ), typ), code)
 	}
 	return fmt.Sprintf("ICMP %s code %d", typeName(ipv4.ICMPType(typ), typ), code)
 }
 
-var unreachNames = [...]string{"Destination Net Unreachable", "Destination Host Unreachable",
-	"Destination Protocol Unreachable", "Destination Port Unreachable", "Frag needed and DF set",
-	"Source Route Failed", "Destination Net Unknown", "Destination Host Unknown", "Source Host Isolated",
-	"Destination Net Prohibited", "Destination Host Prohibited", "Destination Net Unreachable for Type of Service",
-	"Destination Host Unreachable for Type of Service", "Packet filtered", "Precedence Violation",
-	"Precedence Cutoff"}
-
-var unreach6Names = [...]string{"No route", "Administratively prohibited", "Beyond scope of source address",
-	"Address unreachable", "Port unreachable", "Source address failed ingress/egress policy",
-	"Reject route to destination"}
-
-func name6(typ, code int) string {
-	switch typ {
-	case Type6Unreachable:
-		if code >= 0 && code < len(unreach6Names) {
-			return "Destination unreachable: " + unreach6Names[code]
-		}
-		return fmt.Sprintf("Destination unreachable: code %d", code)
-	case Type6PacketTooBig:
-		return "Packet too big"
-	case Type6TimeExceeded:
-		if code == 1 {
-			return "Time exceeded: Fragment reassembly time exceeded"
-		}
-		return "Time exceeded: Hop limit"
-	case Type6ParamProblem:
-		return fmt.Sprintf("Parameter problem: code %d", code)
+// names4 and names6 are iputils' names by meaning; ICMPv6's unreachables
+// follow "Destination unreachable: ".
+var (
+	names4 = [numMeanings]string{
+		NetUnreachable: "Destination Net Unreachable", HostUnreachable: "Destination Host Unreachable",
+		ProtocolUnreachable: "Destination Protocol Unreachable", PortUnreachable: "Destination Port Unreachable",
+		FragmentationNeeded: "Frag needed and DF set", SourceRouteFailed: "Source Route Failed",
+		NetUnknown: "Destination Net Unknown", HostUnknown: "Destination Host Unknown",
+		SourceHostIsolated: "Source Host Isolated", NetProhibited: "Destination Net Prohibited",
+		HostProhibited:        "Destination Host Prohibited",
+		NetUnreachableForTOS:  "Destination Net Unreachable for Type of Service",
+		HostUnreachableForTOS: "Destination Host Unreachable for Type of Service",
+		AdminProhibited:       "Packet filtered", PrecedenceViolation: "Precedence Violation",
+		PrecedenceCutoff: "Precedence Cutoff", TTLExceeded: "Time to live exceeded",
+		ReassemblyTimeExceeded: "Frag reassembly time exceeded", TimeExceededBadCode: "Time to live exceeded",
+		ParameterProblem: "Parameter problem", SourceQuench: "Source Quench",
 	}
-	return fmt.Sprintf("ICMPv6 %s code %d", typeName(ipv6.ICMPType(typ), typ), code)
-}
+	names6 = [numMeanings]string{
+		NetUnreachable: "No route", AdminProhibited: "Administratively prohibited",
+		BeyondScope: "Beyond scope of source address", HostUnreachable: "Address unreachable",
+		PortUnreachable: "Port unreachable", SourcePolicyFailed: "Source address failed ingress/egress policy",
+		RejectRoute: "Reject route to destination", SourceRouteFailed: "Error in source routing header",
+		HeadersTooLong: "Headers too long", FragmentationNeeded: "Packet too big",
+		TTLExceeded: "Time exceeded: Hop limit", TimeExceededBadCode: "Time exceeded: Hop limit",
+		ReassemblyTimeExceeded: "Time exceeded: Fragment reassembly time exceeded",
+	}
+)
 
 // typeName is x/net's name of an ICMP type, with its number.
 func typeName(t icmp.Type, n int) string {

@@ -29,10 +29,9 @@ type configOwner struct{}
 func (configOwner) Package() string    { return "link" }
 func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
-// DefaultConfig is `netdx link`'s: every interface of the caller's
-// namespace read once (counters since boot, no interval), with its capture
-// sockets and the 5 TCP connections with the most retransmits.
-func DefaultConfig() Config { return Config{Top: 5} }
+// DefaultConfig reads every interface of the caller's namespace once:
+// counters since boot, no interval.
+func DefaultConfig() Config { return Config{} }
 
 // DefaultWatchConfig is DefaultConfig sampled every second, for Watch.
 func DefaultWatchConfig() Config {
@@ -55,9 +54,6 @@ func (c Config) Validate(watch bool) error {
 		return bad("Interval", iv, "interval must not be negative")
 	case iv > 0 && iv < MinInterval:
 		return bad("Interval", iv, "interval below %v: rates over less mean nothing", MinInterval)
-	}
-	if c.Top < 0 {
-		return bad("Top", c.Top, "want 0 or more connections")
 	}
 	for _, name := range c.Interfaces {
 		if name == "" || len(name) > 15 || strings.ContainsAny(name, "/ \t\n:") {

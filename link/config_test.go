@@ -15,7 +15,6 @@ func TestConfigRefusals(t *testing.T) {
 		{"Interval", Config{Interval: -time.Second}, false},
 		{"Interval", Config{Interval: time.Nanosecond}, false},
 		{"Interval", Config{Interval: 0}, true},
-		{"Top", Config{Top: -1}, false},
 		{"Interfaces", Config{Interfaces: []string{""}}, false},
 		{"Interfaces", Config{Interfaces: []string{"eth0", "a/b"}}, false},
 		{"NetNS", Config{NetNS: "/run/netns/netdx-no-such-namespace"}, false},
@@ -29,13 +28,13 @@ func TestConfigRefusals(t *testing.T) {
 }
 
 // TestConfigZeroes: zero is taken as it is where it means something (no
-// sampling, no connections), and the defaults are the command's.
+// sampling), and Watch's default samples every second.
 func TestConfigZeroes(t *testing.T) {
 	if err := (Config{}).Validate(false); err != nil {
-		t.Errorf("no interval, no connections for Collect: %v", err)
+		t.Errorf("no interval for Collect: %v", err)
 	}
-	if c := DefaultConfig(); c.Interval != 0 || c.Top != 5 || c.Validate(false) != nil {
-		t.Errorf("DefaultConfig %+v: want counters since boot and the top 5 connections", c)
+	if c := DefaultConfig(); c.Interval != 0 || c.Validate(false) != nil {
+		t.Errorf("DefaultConfig %+v: want counters since boot", c)
 	}
 	if c := DefaultWatchConfig(); c.Interval != time.Second || c.Validate(true) != nil {
 		t.Errorf("DefaultWatchConfig %+v: want a sample a second", c)

@@ -206,3 +206,33 @@ func ExampleCleartext() {
 	}
 	// Output: telnet is cleartext: use ssh on 22 (or telnets on 992)
 }
+
+// TestWorstConnections: connections without retransmits or tcp_info are
+// left out; the most retransmitted segments come first, then the highest
+// ratio; at most n.
+func TestWorstConnections(t *testing.T) {
+	sock := func(local string, retrans, segs uint32) Socket {
+		return Socket{Local: local, TCPInfo: &TCPInfo{TotalRetrans: retrans, SegsOut: segs}}
+	}
+	socks := []Socket{
+		sock("a", 0, 100),
+		{Local: "b"},
+		sock("c", 5, 1000),
+		sock("d", 9, 1000),
+		sock("e", 5, 100),
+		sock("f", 1, 10),
+	}
+	var got []string
+	for _, s := range WorstConnections(socks, 3) {
+		got = append(got, s.Local)
+	}
+	if want := []string{"d", "e", "c"}; !slices.Equal(got, want) {
+		t.Errorf("worst %v, want %v", got, want)
+	}
+	if w := WorstConnections(socks, 10); len(w) != 4 {
+		t.Errorf("%d connections with retransmits, want 4", len(w))
+	}
+	if w := WorstConnections(socks, 0); len(w) != 0 {
+		t.Errorf("none asked for, got %d", len(w))
+	}
+}

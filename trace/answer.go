@@ -151,7 +151,7 @@ func (s *sched) apply(x answer) {
 		}
 	}
 	stop := reached || (p.Annotation != "" && !msg.TimeExceeded())
-	if s.cfg.MTU && msg.MTU > 0 && msg.Unreachable() && (msg.Type == icmpmsg.Type6PacketTooBig || !msg.IPv6) {
+	if s.cfg.MTU && msg.MTU > 0 && msg.Meaning() == icmpmsg.FragmentationNeeded {
 		s.shrink(a, msg.MTU)
 		return
 	}

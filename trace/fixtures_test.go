@@ -60,7 +60,7 @@ func TestFixtures(t *testing.T) {
 		"v4-unreach-code7.txt": "!W", "v4-unreach-code8.txt": "!I", "v4-unreach-code9.txt": "!A",
 		"v4-unreach-code10.txt": "!Z", "v4-unreach-code11.txt": "!Q", "v4-unreach-code12.txt": "!T",
 		"v4-unreach-code13.txt": "!X", "v4-unreach-code14.txt": "!V", "v4-unreach-code15.txt": "!C",
-		"v6-unreach-code0.txt": "!N", "v6-unreach-code1.txt": "!X", "v6-unreach-code2.txt": "!S",
+		"v6-unreach-code0.txt": "!N", "v6-unreach-code1.txt": "!X", "v6-unreach-code2.txt": "!H",
 		"v6-unreach-code3.txt": "!H", "v6-unreach-code4.txt": "!4", "v6-unreach-code5.txt": "!X",
 		"v6-unreach-code6.txt": "!X", "v6-unreach-code7.txt": "!S",
 		"v4-fragneeded.txt": "!F-1280", "v6-fragneeded.txt": "!F-1280",

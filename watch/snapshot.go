@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"netdx/diagnose"
-	"netdx/link"
+	"netdx/internal/quantile"
 	"netdx/sockets"
 	"netdx/trace"
 	"netdx/watch/record"
@@ -33,7 +33,7 @@ func crossed(s SnapshotConfig, e *diagnose.Echo, minSample int) string {
 		}
 	}
 	if s.MaxRTT != diagnose.NoMaxRTT && len(e.RTTs) > 0 {
-		if m := median(e.RTTs); m > s.MaxRTT {
+		if m := quantile.Median(e.RTTs); m > s.MaxRTT {
 			return fmt.Sprintf("median RTT %.1f ms > %v over the last %d replies", float64(m)/float64(time.Millisecond), s.MaxRTT, len(e.RTTs))
 		}
 	}
@@ -94,7 +94,7 @@ func (w *Watcher) takeSnapshot(ctx context.Context, i int, reason string, fail f
 		}
 		table, serr := sockets.List(context.WithoutCancel(ctx), sc)
 		if serr == nil {
-			fs := diagnose.Host(link.Snapshot{}, table, w.cfg.Rules)
+			fs := diagnose.Host(diagnose.LinkEvidence{}, table, w.cfg.Rules)
 			diagnose.Sort(fs)
 			if fs == nil {
 				fs = []diagnose.Finding{}

@@ -11,7 +11,6 @@ import (
 
 	"netdx/check"
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/trace"
 	"netdx/watch/audit"
 	"netdx/watch/record"
@@ -193,7 +192,7 @@ func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 func (w *Watcher) evaluate(ctx context.Context, now time.Time, fail func(error)) {
 	var findings []diagnose.Finding
 	judged := map[string]bool{}
-	var snap link.Snapshot
+	var snap diagnose.LinkEvidence
 	incomplete := false
 	if w.host != nil {
 		s, table, err := w.host.Sample(ctx)

@@ -1,15 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"math"
 	"net/netip"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/dialect/nagios"
+	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -43,26 +43,14 @@ func checkICMPCommand() *cli.Command {
 	}
 }
 
-// icmpThreshold is one of check_icmp's: RTA in milliseconds, loss in
-// percent.
-type icmpThreshold struct{ rta, pl float64 }
-
 // checkICMPAction: flags → probe.Config → probe.Ping (ended when every
 // host is a lost cause) → check_icmp's line → exit code.
 func checkICMPAction(c *cli.Context) error {
-	warn, crit := icmpThreshold{200, 40}, icmpThreshold{500, 80}
-	for _, f := range []struct {
-		name string
-		th   *icmpThreshold
-	}{{"w", &warn}, {"c", &crit}} {
-		if c.IsSet(f.name) {
-			if err := icmpThresholdFlag(c.String(f.name), f.th); err != nil {
-				return pluginError(c, "check_icmp: "+err.Error(), "-%s %s: %v", f.name, c.String(f.name), err)
-			}
-		}
+	warn, crit, err := nagios.ParseCheckICMP(c.String("w"), c.String("c"))
+	var ie *nagios.InputError
+	if errors.As(err, &ie) {
+		return pluginError(c, ie.Line, "%v", ie.Err)
 	}
-	// check_icmp lowers a warning above the critical threshold to it.
-	warn.rta, warn.pl = min(warn.rta, crit.rta), min(warn.pl, crit.pl)
 	packets := 5
 	for _, f := range []string{"n", "p"} {
 		if c.IsSet(f) {
@@ -86,7 +74,7 @@ func checkICMPAction(c *cli.Context) error {
 	}
 	interval := 80 * time.Millisecond
 	if c.IsSet("i") {
-		d, err := timeVar(c.String("i"))
+		d, err := nagios.ParseTime(c.String("i"))
 		if err != nil {
 			return pluginError(c, "check_icmp: -i "+c.String("i")+": "+err.Error(), "-i %s: %v", c.String("i"), err)
 		}
@@ -97,7 +85,7 @@ func checkICMPAction(c *cli.Context) error {
 	set(c, "l", c.Int, &cfg.TTL)
 	set(c, "b", c.Int, &cfg.Size)
 	if c.IsSet("I") {
-		d, err := timeVar(c.String("I"))
+		d, err := nagios.ParseTime(c.String("I"))
 		if err != nil || d <= 0 {
 			return pluginError(c, "check_icmp: -I "+c.String("I")+": not a time", "-I %s: want a time (us, ms or s)", c.String("I"))
 		}
@@ -121,14 +109,17 @@ func checkICMPAction(c *cli.Context) error {
 	// check_icmp's longest run: every packet at its interval and at the
 	// critical RTA, within -t.
 	n := time.Duration(len(targets))
-	longest := n*time.Duration(packets)*(interval+msDuration(crit.rta)) + msDuration(crit.rta)
+	longest := n*time.Duration(packets)*(interval+msDuration(crit.RTA)) + msDuration(crit.RTA)
 	cfg.Deadline = min(longest, seconds(timeout))
 	cfg.Timeout = cfg.Deadline
 	lost := make([]*probe.Event, len(targets)) // the error that made a host a lost cause
 	down := 0
 	results, err := runCheck(c, cfg, targets, func(ev probe.Event) bool {
-		if ev.Kind != probe.EventError || lost[ev.Target] != nil || ev.ErrType == 4 && !targets[ev.Target].addr.Is6() {
-			return false // source quench only slows check_icmp down
+		if ev.Kind != probe.EventError || lost[ev.Target] != nil {
+			return false
+		}
+		if icmpmsg.Classify(targets[ev.Target].addr.Is6(), ev.ErrType, ev.ErrCode) == icmpmsg.SourceQuench {
+			return false // it only slows check_icmp down
 		}
 		e := ev
 		lost[ev.Target], down = &e, down+1
@@ -138,174 +129,9 @@ func checkICMPAction(c *cli.Context) error {
 		return checkFailure(c, configFlags["ping"].with("probe.Count", "-n", "probe.Interval", "-i", "probe.Size", "-b", "probe.TTL", "-l",
 			"probe.Rate", "-I", "probe.Source", "-s", "probe.Interface", "-s"), err)
 	}
-	line, code := checkICMPLine(results, lost, warn, crit, minAlive)
+	line, state := nagios.CheckICMPLine(results, lost, warn, crit, minAlive)
 	fmt.Fprintln(c.App.Writer, line)
-	return withCode(code, nil)
+	return withCode(int(state), nil)
 }
 
 func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
-
-// icmpThresholdFlag reads check_icmp's RTA[unit][,PL%] (or PL% alone)
-// into th, keeping what is not given.
-func icmpThresholdFlag(s string, th *icmpThreshold) error {
-	rta, pl, hasPL := strings.Cut(s, ",")
-	if !hasPL && strings.HasSuffix(s, "%") {
-		rta, pl, hasPL = "", s, true
-	}
-	if hasPL {
-		p, err := strconv.ParseFloat(strings.TrimSuffix(pl, "%"), 64)
-		if err != nil || p < 0 || p != math.Trunc(p) {
-			return fmt.Errorf("packet loss %q is not a percentage", pl)
-		}
-		th.pl = min(p, 100)
-	}
-	if rta != "" {
-		d, err := timeVar(rta)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("round trip average %q is not a time", rta)
-		}
-		th.rta = min(float64(d)/float64(time.Millisecond), 255000) // check_icmp's ceiling: 255 s
-	}
-	return nil
-}
-
-// timeVar reads check_icmp's times: a number with us, ms (the default)
-// or s.
-func timeVar(s string) (time.Duration, error) {
-	unit := time.Millisecond
-	switch {
-	case strings.HasSuffix(s, "us"), strings.HasSuffix(s, "u"):
-		unit, s = time.Microsecond, strings.TrimRight(s, "us")
-	case strings.HasSuffix(s, "ms"), strings.HasSuffix(s, "m"):
-		unit, s = time.Millisecond, strings.TrimRight(s, "ms")
-	case strings.HasSuffix(s, "s"):
-		unit, s = time.Second, strings.TrimSuffix(s, "s")
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) || v*float64(unit) > float64(math.MaxInt64) {
-		return 0, fmt.Errorf("%q is not a time (us, ms or s)", s)
-	}
-	return time.Duration(v * float64(unit)), nil
-}
-
-// checkICMPLine is check_icmp's status line with its performance data,
-// and its exit code, computed as check_icmp 2.3.3 does: a host without
-// replies is critical; a host is critical at either critical threshold;
-// the first host at a warning threshold makes the run WARNING (check_icmp
-// counts later ones as OK for -m); -m N makes the run OK with N hosts
-// OK.
-func checkICMPLine(results []probe.Result, lost []*probe.Event, warn, crit icmpThreshold, minAlive int) (string, int) {
-	status, ok, warned, alive := exitOK, 0, 0, 0
-	for _, r := range results {
-		pl, rta := 100.0, 0.0
-		if r.Received > 0 {
-			alive++
-			pl = float64((r.Sent - r.Received) * 100 / r.Sent)
-			rta = r.RTT.Avg
-		} else {
-			status = exitCritical
-		}
-		switch {
-		case pl >= crit.pl || rta >= crit.rta:
-			status = exitCritical
-		case status == exitOK && (pl >= warn.pl || rta >= warn.rta):
-			status, warned = exitWarning, warned+1
-		default:
-			ok++
-		}
-	}
-	if alive == 0 {
-		status = exitCritical
-	}
-	if minAlive > -1 {
-		switch {
-		case ok >= minAlive:
-			status = exitOK
-		case ok+warned >= minAlive:
-			status = exitWarning
-		}
-	}
-	var b strings.Builder
-	b.WriteString([]string{"OK", "WARNING", "CRITICAL", "UNKNOWN"}[status] + " - ")
-	for i, r := range results {
-		if i > 0 {
-			b.WriteString(" :: ")
-		}
-		switch {
-		case r.Received > 0:
-			fmt.Fprintf(&b, "%s: rta %0.3fms, lost %d%%", r.Target, r.RTT.Avg, (r.Sent-r.Received)*100/r.Sent)
-		case lost[i] != nil:
-			e := lost[i]
-			fmt.Fprintf(&b, "%s: %s @ %s. rta nan, lost 100%%", r.Target, icmpErrorMsg(e.ErrType, e.ErrCode, r.Addr), e.From)
-		default:
-			fmt.Fprintf(&b, "%s: rta nan, lost 100%%", r.Target)
-		}
-	}
-	b.WriteString("|")
-	for _, r := range results {
-		prefix := ""
-		if len(results) > 1 {
-			prefix = r.Target
-		}
-		var pl int
-		var rta, rtmax, rtmin float64
-		if r.Received > 0 {
-			pl, rta, rtmax, rtmin = (r.Sent-r.Received)*100/r.Sent, r.RTT.Avg, r.RTT.Max, r.RTT.Min
-		} else {
-			pl = 100
-		}
-		fmt.Fprintf(&b, "%srta=%0.3fms;%0.3f;%0.3f;0; %spl=%d%%;%d;%d;; %srtmax=%0.3fms;;;; %srtmin=%0.3fms;;;; ",
-			prefix, rta, warn.rta, crit.rta, prefix, pl, int(warn.pl), int(crit.pl), prefix, rtmax, prefix, rtmin)
-	}
-	return b.String(), status
-}
-
-// icmpErrorMsg is check_icmp's word for an ICMP error; for IPv6, which
-// check_icmp 2.3.3 does not decode, the words of the same meaning.
-func icmpErrorMsg(typ, code int, target string) string {
-	if a, err := netip.ParseAddr(target); err == nil && a.Is6() {
-		switch {
-		case typ == 1 && (code == 0 || code == 7):
-			typ, code = 3, 0
-		case typ == 1 && code == 3:
-			typ, code = 3, 1
-		case typ == 1 && code == 4:
-			typ, code = 3, 3
-		case typ == 1:
-			typ, code = 3, 13
-		case typ == 2:
-			typ, code = 3, 4
-		case typ == 3:
-			typ = 11
-		case typ == 4:
-			typ = 12
-		}
-	}
-	switch typ {
-	case 3:
-		names := []string{"Net unreachable", "Host unreachable", "Protocol unreachable (firewall?)",
-			"Port unreachable (firewall?)", "Fragmentation needed", "Source route failed", "Unknown network",
-			"Unknown host", "Source host isolated", "Network denied (firewall?)", "Host denied (firewall?)",
-			"Bad TOS for network (firewall?)", "Bad TOS for host (firewall?)", "Prohibited by filter (firewall)",
-			"Host precedence violation", "Precedence cutoff"}
-		if code >= 0 && code < len(names) {
-			return names[code]
-		}
-		return "Invalid code"
-	case 11:
-		switch code {
-		case 0:
-			return "Time to live exceeded in transit"
-		case 1:
-			return "Fragment reassembly time exceeded"
-		}
-		return "Invalid code"
-	case 4:
-		return "Transmitting too fast"
-	case 5:
-		return "Redirect (change route)"
-	case 12:
-		return "Bad IP header (required option absent)"
-	}
-	return ""
-}

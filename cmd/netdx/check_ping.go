@@ -1,13 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/dialect/nagios"
 	"netdx/icmpmsg"
 	"netdx/probe"
 )
@@ -38,45 +37,17 @@ func checkPingCommand() *cli.Command {
 	}
 }
 
-// pingThresholds are check_ping's four thresholds; a negative value was
-// not given.
-type pingThresholds struct{ wrta, crta, wpl, cpl float64 }
-
 // checkPingAction: flags → probe.Config → probe.Ping (ended by the first
 // unreachable) → check_ping's line → exit code.
 func checkPingAction(c *cli.Context) error {
-	hosts := hostList(c)
-	th := pingThresholds{-1, -1, -1, -1}
-	for _, f := range []struct {
-		name     string
-		rta, pl  *float64
-		flagName string
-	}{{"w", &th.wrta, &th.wpl, "-w"}, {"c", &th.crta, &th.cpl, "-c"}} {
-		if !c.IsSet(f.name) {
-			continue
-		}
-		if err := pingThreshold(c.String(f.name), f.rta, f.pl); err != nil {
-			return pluginError(c, fmt.Sprintf("check_ping: %s: Warning threshold must be integer or percentage!", c.String(f.name)),
-				"%s %s: %v", f.flagName, c.String(f.name), err)
-		}
+	th, err := nagios.ParseCheckPing(c.String("w"), c.String("c"))
+	var ie *nagios.InputError
+	if errors.As(err, &ie) {
+		return pluginError(c, ie.Line, "%v", ie.Err)
 	}
-	switch {
-	case len(hosts) == 0:
+	hosts := hostList(c)
+	if len(hosts) == 0 {
 		return pluginError(c, "check_ping: Could not parse arguments", "no host given (-H HOST)")
-	case th.wrta < 0:
-		return pluginError(c, "<wrta> was not set", "-w: no round trip average (-w RTA,PL%%)")
-	case th.crta < 0:
-		return pluginError(c, "<crta> was not set", "-c: no round trip average (-c RTA,PL%%)")
-	case th.wpl < 0:
-		return pluginError(c, "<wpl> was not set", "-w: no packet loss (-w RTA,PL%%)")
-	case th.cpl < 0:
-		return pluginError(c, "<cpl> was not set", "-c: no packet loss (-c RTA,PL%%)")
-	case th.wrta > th.crta:
-		return pluginError(c, fmt.Sprintf("<wrta> (%f) cannot be larger than <crta> (%f)", th.wrta, th.crta),
-			"-w %s: the warning RTA exceeds the critical one (-c %s)", c.String("w"), c.String("c"))
-	case th.wpl > th.cpl:
-		return pluginError(c, fmt.Sprintf("<wpl> (%d) cannot be larger than <cpl> (%d)", int(th.wpl), int(th.cpl)),
-			"-w %s: the warning loss exceeds the critical one (-c %s)", c.String("w"), c.String("c"))
 	}
 	packets := 5
 	if c.IsSet("p") {
@@ -93,7 +64,7 @@ func checkPingAction(c *cli.Context) error {
 	}
 	// check_ping gives ping at least the time its packets take at the
 	// critical RTA, plus a second each.
-	timeout = max(timeout, int(th.crta/1000*float64(packets)+float64(packets)))
+	timeout = max(timeout, int(th.Crit.RTA/1000*float64(packets)+float64(packets)))
 	targets, err := resolveHosts(c, hosts)
 	if err != nil {
 		return err
@@ -110,98 +81,26 @@ func checkPingAction(c *cli.Context) error {
 		if ev.Kind != probe.EventError || unreach != "" || alive >= 0 {
 			return false
 		}
-		// check_ping reads ping's lines: the first error line it knows
-		// ends the check. netdx reads the same words.
 		t := targets[ev.Target]
-		if s := checkPingScan(icmpmsg.Name(t.addr.Is6(), ev.ErrType, ev.ErrCode)); s != "" {
-			unreach = fmt.Sprintf("CRITICAL - %s (%s)", s, t.name)
-			return true
-		}
-		return false
+		v6 := t.addr.Is6()
+		unreach = nagios.CheckPingError(v6, icmpmsg.Classify(v6, ev.ErrType, ev.ErrCode), t.name)
+		return unreach != ""
 	})
 	if err != nil {
 		return checkFailure(c, configFlags["ping"].with("probe.Count", "-p", "probe.Timeout", "-t", "probe.Deadline", "-t"), err)
 	}
-	if unreach != "" {
+	switch {
+	case unreach != "":
 		fmt.Fprintln(c.App.Writer, unreach)
 		return withCode(exitCritical, nil)
-	}
-	nt := thresholds{warn: threshold{rta: th.wrta, loss: int(th.wpl)}, crit: threshold{rta: th.crta, loss: int(th.cpl)}}
-	if alive >= 0 {
-		fmt.Fprintf(c.App.Writer, "%s is alive\n", targets[alive].name)
+	case alive >= 0:
+		fmt.Fprintln(c.App.Writer, nagios.CheckPingAlive(targets[alive].name))
 		return nil
 	}
 	r := results[0]
-	fmt.Fprintln(c.App.Writer, nagiosLine(r, nt))
+	fmt.Fprintln(c.App.Writer, nagios.CheckPingLine(r, th))
 	if c.Bool("v") {
-		fmt.Fprintf(c.App.Writer, "%f:%d%% %f:%d%%\n", th.wrta, int(th.wpl), th.crta, int(th.cpl))
+		fmt.Fprintln(c.App.Writer, th.Verbose())
 	}
-	return withCode(nagiosState(r, nt), nil)
-}
-
-// pingThreshold reads one of check_ping's thresholds: RTA,PL% (or
-// RTA:PL%), RTA alone or PL% alone; it sets what it has.
-func pingThreshold(s string, rta, pl *float64) error {
-	num := func(v string) (float64, bool) {
-		f, err := strconv.ParseFloat(v, 64)
-		return f, err == nil && f >= 0 && !math.IsInf(f, 0)
-	}
-	if r, p, ok := strings.Cut(strings.Replace(s, ":", ",", 1), ","); ok {
-		rv, ok1 := num(r)
-		pv, ok2 := num(strings.TrimSuffix(p, "%"))
-		if !ok1 || !ok2 || !strings.HasSuffix(p, "%") || pv > 100 || pv != math.Trunc(pv) {
-			return fmt.Errorf("want RTA,PL%% (e.g. 100,20%%)")
-		}
-		*rta, *pl = rv, pv
-		return nil
-	}
-	if p, ok := strings.CutSuffix(s, "%"); ok {
-		pv, ok := num(p)
-		if !ok || pv > 100 || pv != math.Trunc(pv) {
-			return fmt.Errorf("want a packet loss percentage")
-		}
-		*pl = pv
-		return nil
-	}
-	rv, ok := num(s)
-	if !ok {
-		return fmt.Errorf("want RTA,PL%% (e.g. 100,20%%)")
-	}
-	*rta = rv
-	return nil
-}
-
-// checkPingScan is what check_ping concludes from a line of ping's
-// output naming an ICMP error (iputils' words, as icmpmsg.Name
-// gives them): its status text, or "" when check_ping goes on.
-func checkPingScan(line string) string {
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if strings.Contains(line, w) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case has("Network is unreachable", "Destination Net Unreachable", "No route"):
-		return "Network Unreachable"
-	case has("Destination Host Unreachable", "Address unreachable"):
-		return "Host Unreachable"
-	case has("Destination Port Unreachable", "Port unreachable"):
-		return "Bogus ICMP: Port Unreachable"
-	case has("Destination Protocol Unreachable"):
-		return "Bogus ICMP: Protocol Unreachable"
-	case has("Destination Net Prohibited"):
-		return "Network Prohibited"
-	case has("Destination Host Prohibited"):
-		return "Host Prohibited"
-	case has("Packet filtered", "Administratively prohibited"):
-		return "Packet Filtered"
-	case has("Time to live exceeded", "Time exceeded"):
-		return "Time to live exceeded"
-	case has("Destination unreachable: "):
-		return "Destination Unreachable"
-	}
-	return ""
+	return withCode(int(nagios.CheckPingState(r, th)), nil)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -133,26 +134,63 @@ func TestIntegrationCompatJC(t *testing.T) {
 	}
 
 	// traceroute: the same hops, addresses, probes and marks.
-	hopsOf := func(v map[string]any) []string {
-		var hops []string
-		for _, h := range v["hops"].([]any) {
-			hm := h.(map[string]any)
-			var probes []string
-			for _, pr := range hm["probes"].([]any) {
-				pm := pr.(map[string]any)
-				probes = append(probes, pm["ip"].(string)+" "+strings.TrimSpace(func() string { s, _ := pm["annotation"].(string); return s }()))
-			}
-			hops = append(hops, strconv.Itoa(int(hm["hop"].(float64)))+": "+strings.Join(probes, ", "))
-		}
-		return hops
-	}
 	for _, target := range []string{dst, unreach.String(), p.Target6().String()} {
 		_, tout, _ := runIn(t, p.Src, "traceroute", "-n", "-m", "5", target)
 		_, nout, _ := netdxIn(t, p.Src, nil, "trace", "-n", "-m", "5", target)
 		tj, nj := jc(t, "traceroute", tout), jc(t, "traceroute", nout)
 		if tj["destination_ip"] != nj["destination_ip"] || tj["destination_name"] != nj["destination_name"] ||
-			!reflect.DeepEqual(hopsOf(tj), hopsOf(nj)) {
-			t.Errorf("%s: jc reads\ntraceroute %v %v\nnetdx      %v %v\ntraceroute:\n%snetdx:\n%s", target, tj["destination_ip"], hopsOf(tj), nj["destination_ip"], hopsOf(nj), tout, nout)
+			!reflect.DeepEqual(jcHops(tj), jcHops(nj)) {
+			t.Errorf("%s: jc reads\ntraceroute %v %v\nnetdx      %v %v\ntraceroute:\n%snetdx:\n%s", target, tj["destination_ip"], jcHops(tj), nj["destination_ip"], jcHops(nj), tout, nout)
+		}
+	}
+}
+
+// jcHops is what jc reads of a traceroute: per hop, each probe's address
+// and mark.
+func jcHops(v map[string]any) []string {
+	var hops []string
+	for _, h := range v["hops"].([]any) {
+		hm := h.(map[string]any)
+		var probes []string
+		for _, pr := range hm["probes"].([]any) {
+			pm := pr.(map[string]any)
+			mark, _ := pm["annotation"].(string)
+			probes = append(probes, pm["ip"].(string)+" "+strings.TrimSpace(mark))
+		}
+		hops = append(hops, strconv.Itoa(int(hm["hop"].(float64)))+": "+strings.Join(probes, ", "))
+	}
+	return hops
+}
+
+// TestIntegrationCompatTraceMarks: for every unreachable code that Linux
+// traceroute marks with a letter and netdx marks alike, a router rejecting
+// with that code draws the same mark from both, as jc reads them. IPv6's
+// code 2 (beyond scope of source address, RFC 4443) is !H in both. Where
+// netdx marks more precisely (BSD's !U !W !I !A !Z !Q !T for ICMP, the
+// IPv4 mark of the same meaning for ICMPv6 codes 5 to 7), traceroute
+// prints !N, !H, !X or !<code> and the marks differ on purpose.
+func TestIntegrationCompatTraceMarks(t *testing.T) {
+	needTools(t, "jc", "traceroute")
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1})
+	p.Routers[0].NoICMPRateLimit()
+	var targets []string
+	for _, code := range []int{0, 1, 2, 5, 13, 14, 15} {
+		dst := fmt.Sprintf("198.18.2.%d", 200+code)
+		p.Routers[0].Fault(netlab.Forward, fmt.Sprintf("ip daddr %s reject with icmp %d", dst, code))
+		targets = append(targets, dst)
+	}
+	for _, code := range []int{0, 1, 2, 3} {
+		dst := fmt.Sprintf("2001:db8:2::%d", 200+code)
+		p.Routers[0].Fault(netlab.Forward, fmt.Sprintf("ip6 daddr %s reject with icmpv6 %d", dst, code))
+		targets = append(targets, dst)
+	}
+	for _, target := range targets {
+		_, tout, _ := runIn(t, p.Src, "traceroute", "-n", "-m", "3", target)
+		_, nout, _ := netdxIn(t, p.Src, nil, "trace", "-n", "-m", "3", target)
+		tj, nj := jcHops(jc(t, "traceroute", tout)), jcHops(jc(t, "traceroute", nout))
+		if !reflect.DeepEqual(tj, nj) || len(tj) == 0 || !strings.Contains(tj[len(tj)-1], "!") {
+			t.Errorf("%s: jc reads\ntraceroute %v\nnetdx      %v\ntraceroute:\n%snetdx:\n%s", target, tj, nj, tout, nout)
 		}
 	}
 }

@@ -52,7 +52,7 @@ var configFlags = map[string]fieldFlags{
 		"trace.Interval": "--interval", "check.RoundInterval": "--interval",
 	},
 	"link": {
-		"link.Interval": "--interval", "link.Top": "--top", "link.NetNS": "--netns", "link.Interfaces": "IFACE",
+		"link.Interval": "--interval", "check.Top": "--top", "link.NetNS": "--netns", "link.Interfaces": "IFACE",
 		"diagnose.AllowedCapture": "--allow-capture", "diagnose.MaxRetransPct": "--max-retrans",
 	},
 	"sockets": {

@@ -193,7 +193,7 @@ func TestZeroTaken(t *testing.T) {
 	}, "ping")
 	withAction(t, func(c *cli.Context) error {
 		cfg, rules, err := linkConfigs(c)
-		if err != nil || cfg.Interval != 0 || cfg.Top != 0 || rules.MaxRetransPct != 0 {
+		if err != nil || cfg.Link.Interval != 0 || cfg.Top != 0 || rules.MaxRetransPct != 0 {
 			t.Errorf("link --interval 0 --top 0 --max-retrans 0: %+v %+v %v, want counters since boot, no connections, any retransmit", cfg, rules, err)
 		}
 		return nil

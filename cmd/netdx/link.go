@@ -8,13 +8,14 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/check"
 	"netdx/diagnose"
 	"netdx/link"
 	"netdx/sockets"
 )
 
 func linkCommand() *cli.Command {
-	d, rules := link.DefaultConfig(), diagnose.DefaultConfig()
+	d, rules := check.DefaultLinkConfig(), diagnose.DefaultConfig()
 	return &cli.Command{
 		Name:      "link",
 		Usage:     "interface health: errors, drops, PROMISC flag and promiscuity counter, retransmits, sniffers",
@@ -43,14 +44,14 @@ func linkCommand() *cli.Command {
 
 // linkConfigs are the engine's config and the rules the flags ask for,
 // from their defaults (--watch's for the engine), each validated.
-func linkConfigs(c *cli.Context) (link.Config, diagnose.Config, error) {
+func linkConfigs(c *cli.Context) (check.LinkConfig, diagnose.Config, error) {
 	watch := c.Bool("watch")
-	cfg := link.DefaultConfig()
+	cfg := check.DefaultLinkConfig()
 	if watch {
-		cfg = link.DefaultWatchConfig()
+		cfg.Link = link.DefaultWatchConfig()
 	}
-	cfg.NetNS, cfg.Interfaces, cfg.NoCaptures = netnsPath(c.String("netns")), c.Args().Slice(), c.Bool("no-captures")
-	set(c, "interval", c.Duration, &cfg.Interval)
+	cfg.Link.NetNS, cfg.Link.Interfaces, cfg.NoCaptures = netnsPath(c.String("netns")), c.Args().Slice(), c.Bool("no-captures")
+	set(c, "interval", c.Duration, &cfg.Link.Interval)
 	set(c, "top", c.Int, &cfg.Top)
 	rules := diagnose.DefaultConfig()
 	set(c, "max-retrans", c.Float64, &rules.MaxRetransPct)
@@ -70,9 +71,9 @@ func linkAction(c *cli.Context) error {
 	if c.Bool("watch") {
 		return linkWatch(c, cfg, rules)
 	}
-	// Interrupted during --interval, Collect samples at once: the rates
-	// cover the time sampled.
-	snap, err := link.Collect(c.Context, cfg)
+	// Interrupted during --interval, the link check samples at once: the
+	// rates cover the time sampled.
+	snap, err := check.Link(c.Context, cfg)
 	if err != nil {
 		return linkError(c, err)
 	}
@@ -89,9 +90,9 @@ func linkAction(c *cli.Context) error {
 
 // linkWatch prints a sample every interval until interrupted, then exits
 // by the worst sample.
-func linkWatch(c *cli.Context, cfg link.Config, rules diagnose.Config) error {
+func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) error {
 	code := exitOK
-	err := link.Watch(c.Context, cfg, func(s link.Snapshot) error {
+	err := check.WatchLink(c.Context, cfg, func(s diagnose.LinkEvidence) error {
 		rep := readLink(s, rules)
 		code = max(code, diagnose.ExitCode(rep.Status))
 		if wantJSON(c) {
@@ -111,10 +112,10 @@ func linkError(c *cli.Context, err error) error {
 	return failure(c, configFlags["link"], err)
 }
 
-// linkReport is what "netdx link" shows: the snapshot, and diagnose's
-// findings about it with their overall status (the exit code).
+// linkReport is what "netdx link" shows: the link check's evidence, and
+// diagnose's findings about it with their overall status (the exit code).
 type linkReport struct {
-	link.Snapshot
+	diagnose.LinkEvidence
 	Status   diagnose.Status    `json:"status"`
 	Findings []diagnose.Finding `json:"findings"`
 }
@@ -124,13 +125,13 @@ type linkReport struct {
 // sniffer is CRITICAL; errors and drops happening now, a link without
 // carrier or flapping, the PROMISC flag and retransmits above the threshold
 // are WARNING; counters that only ever rose since boot are information.
-func readLink(s link.Snapshot, rules diagnose.Config) linkReport {
+func readLink(s diagnose.LinkEvidence, rules diagnose.Config) linkReport {
 	fs := diagnose.Host(s, sockets.Table{}, rules)
 	if fs == nil {
 		fs = []diagnose.Finding{}
 	}
 	diagnose.Sort(fs)
-	return linkReport{Snapshot: s, Status: diagnose.Overall(fs, false), Findings: fs}
+	return linkReport{LinkEvidence: s, Status: diagnose.Overall(fs, false), Findings: fs}
 }
 
 // writeJSONCompact writes v as the run's one JSON document without

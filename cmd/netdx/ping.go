@@ -7,6 +7,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/dialect/fping"
+	"netdx/dialect/iputils"
+	"netdx/dialect/nagios"
 	"netdx/probe"
 )
 
@@ -68,20 +71,20 @@ func pingAction(c *cli.Context) error {
 	if len(names) > probe.MaxTargets {
 		return usageError("netdx ping: %d targets, at most %d", len(names), probe.MaxTargets)
 	}
-	fping := fpingDialect(c)
-	var th *thresholds
+	asFping := fpingDialect(c)
+	var th *nagios.Thresholds
 	var cfg probe.Config
 	var err error
 	flags := configFlags["ping"]
-	if fping {
+	if asFping {
 		if cfg, err = fpingConfig(c); err != nil {
 			return err
 		}
 		if flags = fpingFlags; c.IsSet("C") {
 			flags = flags.with("probe.Count", "-C")
 		}
-		if c.IsSet("C") && cfg.Count > 0 && cfg.Count*len(names) > maxListed {
-			return usageError("netdx ping: -C %d for %d targets: at most %d RTTs in all", cfg.Count, len(names), maxListed)
+		if c.IsSet("C") && cfg.Count > 0 && cfg.Count*len(names) > fping.MaxListed {
+			return usageError("netdx ping: -C %d for %d targets: at most %d RTTs in all", cfg.Count, len(names), fping.MaxListed)
 		}
 	} else {
 		if th, err = thresholdFlags(c); err != nil {
@@ -111,8 +114,12 @@ func pingAction(c *cli.Context) error {
 		}
 		targets = append(targets, probe.Target{Name: r.Name, Addr: r.Addr})
 	}
-	v := pingView{w: c.App.Writer, ew: c.App.ErrWriter, json: wantJSON(c), nagios: th, quiet: c.Bool("q"),
-		fping: fping || len(names) > 1, lists: c.IsSet("C"), verbose: c.Bool("v")}
+	v := pingView{w: c.App.Writer, json: wantJSON(c), nagios: th}
+	if w, ew, quiet, verbose := c.App.Writer, c.App.ErrWriter, c.Bool("q"), c.Bool("v"); asFping || len(names) > 1 {
+		v.fping = &fping.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose, Lists: c.IsSet("C")}
+	} else {
+		v.iputils = &iputils.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose}
+	}
 	var results []probe.Result
 	start := time.Now()
 	if len(targets) > 0 {

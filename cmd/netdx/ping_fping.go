@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 	"time"
@@ -132,78 +131,4 @@ func msecField(c *cli.Context, name, s string) (time.Duration, error) {
 		return 0, usageError("netdx ping: %s %s: not a number of milliseconds", dashed(name), s)
 	}
 	return fromSeconds(c, name, v/1000)
-}
-
-// fpingTime is fping's sprint_tm: three significant digits of
-// milliseconds.
-func fpingTime(d time.Duration) string {
-	t := float64(d) / 1e6
-	switch {
-	case t < 0:
-		return strconv.FormatFloat(t, 'g', 2, 64)
-	case t < 1:
-		return fmt.Sprintf("%.3f", t)
-	case t < 10:
-		return fmt.Sprintf("%.2f", t)
-	case t < 100:
-		return fmt.Sprintf("%.1f", t)
-	case t < 1e6:
-		return fmt.Sprintf("%.0f", t)
-	}
-	return fmt.Sprintf("%.3e", t)
-}
-
-// fpingLoss is fping's loss: lost over sent, truncated to a percent.
-func fpingLoss(sent, received int) int {
-	if sent <= 0 {
-		return 0
-	}
-	return (sent - received) * 100 / sent
-}
-
-// fpingErrorName is fping's wording of an ICMP error (its IPv4 table; for
-// IPv6 the same words for the same meaning).
-func fpingErrorName(v6 bool, typ, code int) string {
-	unreach := []string{"ICMP Network Unreachable", "ICMP Host Unreachable", "ICMP Protocol Unreachable",
-		"ICMP Port Unreachable", "ICMP Unreachable (Fragmentation Needed)", "ICMP Unreachable (Source Route Failed)",
-		"ICMP Unreachable (Destination Network Unknown)", "ICMP Unreachable (Destination Host Unknown)",
-		"ICMP Unreachable (Source Host Isolated)", "ICMP Unreachable (Communication with Network Prohibited)",
-		"ICMP Unreachable (Communication with Host Prohibited)", "ICMP Unreachable (Network Unreachable For Type Of Service)",
-		"ICMP Unreachable (Host Unreachable For Type Of Service)", "ICMP Unreachable (Communication Administratively Prohibited)",
-		"ICMP Unreachable (Host Precedence Violation)", "ICMP Unreachable (Precedence cutoff in effect)"}
-	if v6 {
-		switch typ {
-		case 1:
-			// No route, administratively prohibited, beyond scope, address
-			// and port unreachable, policy, reject route.
-			v4code := map[int]int{0: 0, 1: 13, 2: 0, 3: 1, 4: 3, 5: 13, 6: 13}
-			if c, ok := v4code[code]; ok {
-				return unreach[c]
-			}
-			return "ICMP Unreachable (Invalid Code)"
-		case 2:
-			return unreach[4]
-		case 3:
-			return "ICMP Time Exceeded"
-		case 4:
-			return "ICMP Parameter Problem"
-		}
-		return fmt.Sprintf("ICMP %d", typ)
-	}
-	switch typ {
-	case 3:
-		if code >= 0 && code < len(unreach) {
-			return unreach[code]
-		}
-		return "ICMP Unreachable (Invalid Code)"
-	case 4:
-		return "ICMP Source Quench"
-	case 5:
-		return "ICMP Redirect"
-	case 11:
-		return "ICMP Time Exceeded"
-	case 12:
-		return "ICMP Parameter Problem"
-	}
-	return fmt.Sprintf("ICMP %d", typ)
 }

@@ -105,13 +105,13 @@ func pingJSON(t *testing.T, stdout string) pingDoc {
 // iputilsAvg runs iputils ping in n and returns its loss and average RTT.
 func iputilsAvg(t *testing.T, n *netlab.Node, args ...string) (loss, avg float64) {
 	t.Helper()
-	loss, avg, _ = iputils(t, n, args...)
+	loss, avg, _ = runIputils(t, n, args...)
 	return loss, avg
 }
 
-// iputils runs iputils ping in n and returns its loss, average RTT and
+// runIputils runs iputils ping in n and returns its loss, average RTT and
 // the median of the RTTs of its reply lines.
-func iputils(t *testing.T, n *netlab.Node, args ...string) (loss, avg, median float64) {
+func runIputils(t *testing.T, n *netlab.Node, args ...string) (loss, avg, median float64) {
 	t.Helper()
 	out, err := n.Run(context.Background(), "ping", args...)
 	if err != nil && !strings.Contains(out, "packet loss") {
@@ -150,7 +150,7 @@ func TestIntegrationPingVsIputils(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_, ipAvg, ipMedian = iputils(t, p.Src, "-n", "-c", "40", "-i", "0.05", dst.String())
+			_, ipAvg, ipMedian = runIputils(t, p.Src, "-n", "-c", "40", "-i", "0.05", dst.String())
 		}()
 		code, out, errOut := netdxIn(t, p.Src, nil, "ping", "--json", "-c", "40", "-i", "0.05", dst.String())
 		<-done

@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/sockets"
 )
 
@@ -115,7 +114,7 @@ func readSockets(t sockets.Table, rules diagnose.Config) socketsReport {
 	if t.Sockets == nil {
 		t.Sockets = []sockets.Socket{}
 	}
-	fs := diagnose.Host(link.Snapshot{}, t, rules)
+	fs := diagnose.Host(diagnose.LinkEvidence{}, t, rules)
 	if fs == nil {
 		fs = []diagnose.Finding{}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/dialect/mtr"
+	"netdx/dialect/traceroute"
 	"netdx/probe"
 	"netdx/trace"
 )
@@ -192,17 +194,21 @@ func traceAction(c *cli.Context) error {
 	drop := dropCaps(c.App.ErrWriter, "trace")
 	cfg.OnReady = drop
 	text := !wantJSON(c)
-	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names, mtu: cfg.MTU, verbose: c.Bool("v")}
+	w := c.App.Writer
+	p := &traceroute.Printer{W: w, MTU: cfg.MTU, Verbose: c.Bool("v")}
+	if !numeric {
+		p.Names = names
+	}
 	if c.Bool("report") {
-		r.layout = reportLayout{Start: time.Now(), Local: localName(), Wide: c.Bool("wide")}
+		layout := mtr.Layout{Start: time.Now(), Local: localName(), Wide: c.Bool("wide")}
 		rep, err := trace.RunReport(c.Context, addr, cfg, rc)
 		rep.Target = name
 		if err != nil && !partial(c, err) {
 			return failure(c, flags, err)
 		}
 		if text {
-			r.report(rep)
-		} else if err := writeJSON(c.App.Writer, newReportDoc(rep, r.layout.Local, packetBytes(addr, cfg))); err != nil {
+			mtr.Report(w, rep, layout, p.Host)
+		} else if err := writeJSON(w, reportDoc{rep, mtr.NewJSON(rep, layout.Local, packetBytes(addr, cfg))}); err != nil {
 			return err
 		}
 		return withCode(traceCode(rep.Reached), nil)
@@ -210,20 +216,20 @@ func traceAction(c *cli.Context) error {
 	if text {
 		cfg.OnReady = func() {
 			drop()
-			r.header(name, addr, cfg)
-			r.start()
+			traceroute.Header(w, name, addr, cfg.MaxTTL, packetBytes(addr, cfg))
+			p.Start()
 		}
-		cfg.OnHop = r.hop
+		cfg.OnHop = p.Hop
 	}
 	res, err := trace.Run(c.Context, addr, cfg)
 	res.Target = name
-	r.close()
+	p.Close()
 	if err != nil && !partial(c, err) {
 		return failure(c, flags, err)
 	}
 	if text {
-		r.footer(res)
-	} else if err := writeJSON(c.App.Writer, res); err != nil {
+		p.Footer(res)
+	} else if err := writeJSON(w, res); err != nil {
 		return err
 	}
 	return withCode(traceCode(res.Reached), nil)

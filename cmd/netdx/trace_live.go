@@ -10,6 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
+	"netdx/dialect/mtr"
+	"netdx/dialect/traceroute"
 	"netdx/trace"
 	"netdx/tui"
 )
@@ -96,8 +98,11 @@ func traceLive(c *cli.Context) error {
 	// The terminal is as it was: the rounds on screen, as --report prints
 	// them.
 	reached := true
-	r := &traceRenderer{w: c.App.Writer, numeric: numeric, names: names,
-		layout: reportLayout{Start: start, Local: localName(), Wide: true}}
+	p := &traceroute.Printer{}
+	if !numeric {
+		p.Names = names
+	}
+	layout := mtr.Layout{Start: start, Local: localName(), Wide: true}
 	for i, sn := range snaps {
 		rep := trace.Summarize(sn.Evidence.Rounds)
 		rep.Target, rep.Addr, rep.Protocol = targets[i].Name, targets[i].Addr, sn.Evidence.Protocol
@@ -105,7 +110,7 @@ func traceLive(c *cli.Context) error {
 			rep.Hops = []trace.ReportHop{}
 		}
 		fmt.Fprintf(c.App.Writer, "Target: %s (%s)\n", rep.Target, rep.Addr)
-		r.report(rep)
+		mtr.Report(c.App.Writer, rep, layout, p.Host)
 		reached = reached && rep.Reached
 	}
 	return withCode(traceCode(reached), nil)

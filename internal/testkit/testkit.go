@@ -1,11 +1,13 @@
 // Package testkit holds the helpers netdx's tests share: a log buffer
-// that goroutines may write to while the test reads it, and a wait for a
-// condition with a deadline.
+// that goroutines may write to while the test reads it, a wait for a
+// condition with a deadline, and golden files.
 package testkit
 
 import (
 	"bytes"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -44,5 +46,27 @@ func WaitFor(t testing.TB, what string, every time.Duration, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
+	}
+}
+
+// Golden compares got with the file at path, or first writes got there
+// when update is set (each package's -update flag: run go test -update
+// to refresh the golden files).
+func Golden(t testing.TB, path, got string, update bool) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs:\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }

@@ -188,8 +188,8 @@ func checkFindingSeries(t *testing.T, g prometheus.Gatherer, raised map[string]f
 // with no capture using it) has its series once raised, without a list
 // of kinds in this package.
 func TestExporterRuleKind(t *testing.T) {
-	snap := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promisc: link.Promisc{Flag: true, Counter: 1}}}}
-	fs := diagnose.Host(snap, sockets.Table{}, diagnose.DefaultConfig())
+	snap := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, PromiscFlag: true, Promiscuity: 1}}}
+	fs := diagnose.Host(diagnose.NewLinkEvidence(snap, sockets.Captures{}, nil), sockets.Table{}, diagnose.DefaultConfig())
 	if len(fs) != 1 {
 		t.Fatalf("the rules found %+v, want the promiscuous interface", fs)
 	}

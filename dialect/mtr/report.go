@@ -1,4 +1,4 @@
-package main
+package mtr
 
 import (
 	"fmt"
@@ -14,27 +14,27 @@ import (
 // mtr 0.95's report, byte for byte: a Start line, "HOST: name" and mtr's
 // columns (Loss% Snt Last Avg Best Wrst StDev) at mtr's offsets, host
 // names cut to fit as mtr cuts them; scripts read the columns by
-// position. --wide widens the host column as mtr's --report-wide does,
-// and adds netdx's columns after mtr's: Fwd% (forward loss: lost with
-// every later probe of its round, the path rather than the hop's own
-// ICMP), Lim (probes a rate-limited hop left unanswered) and the last
-// unreachable mark.
+// position. Wide widens the host column as mtr's --report-wide does, and
+// adds netdx's columns after mtr's: Fwd% (forward loss: lost with every
+// later probe of its round, the path rather than the hop's own ICMP), Lim
+// (probes a rate-limited hop left unanswered) and the last unreachable
+// mark.
 
-// reportLayout is what a report table shows besides the report itself.
-type reportLayout struct {
+// Layout is what a report table shows besides the report itself.
+type Layout struct {
 	Start time.Time
 	Local string // this host's name, for "HOST:"
 	Wide  bool
 }
 
-// mtrHostWidth is mtr's host column without --report-wide.
-const mtrHostWidth = 33
+// hostWidth is mtr's host column without --report-wide.
+const hostWidth = 33
 
-// writeReport prints rep as mtr's report table; host names an address
-// (numeric or with its reverse name). The live view can call it too.
-func writeReport(w io.Writer, rep trace.Report, o reportLayout, host func(netip.Addr) string) {
+// Report writes rep as mtr's report table; host shows an address
+// (numeric or with its reverse name).
+func Report(w io.Writer, rep trace.Report, o Layout, host func(netip.Addr) string) {
 	names := make([]string, len(rep.Hops))
-	width := mtrHostWidth
+	width := hostWidth
 	if o.Wide {
 		width = len(o.Local)
 	}
@@ -50,7 +50,7 @@ func writeReport(w io.Writer, rep trace.Report, o reportLayout, host func(netip.
 	var b strings.Builder
 	fmt.Fprintf(&b, "Start: %s\n", o.Start.Format("2006-01-02T15:04:05-0700"))
 	head := fmt.Sprintf("HOST: %-*s", width, o.Local)
-	b.WriteString(mtrPrefix(head, width, o.Wide))
+	b.WriteString(prefix(head, width, o.Wide))
 	b.WriteString(" Loss%   Snt   Last   Avg  Best  Wrst StDev")
 	if o.Wide {
 		b.WriteString("  Fwd%  Lim")
@@ -58,8 +58,8 @@ func writeReport(w io.Writer, rep trace.Report, o reportLayout, host func(netip.
 	b.WriteString("\n")
 	for i, h := range rep.Hops {
 		row := fmt.Sprintf(" %2d.|-- %-*s", h.TTL, width, names[i])
-		b.WriteString(mtrPrefix(row, width, o.Wide))
-		m := mtrFigures(h)
+		b.WriteString(prefix(row, width, o.Wide))
+		m := figures(h)
 		fmt.Fprintf(&b, " %4.1f%% %5d  %5.1f %5.1f %5.1f %5.1f %5.1f", m.Loss, m.Snt, m.Last, m.Avg, m.Best, m.Wrst, m.StDev)
 		if o.Wide {
 			fmt.Fprintf(&b, " %4.1f%% %4d", h.FwdLossPct(), h.RateLimited)
@@ -75,10 +75,10 @@ func writeReport(w io.Writer, rep trace.Report, o reportLayout, host func(netip.
 	io.WriteString(w, b.String())
 }
 
-// mtrPrefix is the part of a header or row before mtr's columns: mtr
-// writes its columns at offset width, over the end of a longer name, and
-// after the whole name with --report-wide.
-func mtrPrefix(s string, width int, wide bool) string {
+// prefix is the part of a header or row before mtr's columns: mtr writes
+// its columns at offset width, over the end of a longer name, and after
+// the whole name with --report-wide.
+func prefix(s string, width int, wide bool) string {
 	if wide {
 		return s
 	}
@@ -88,9 +88,9 @@ func mtrPrefix(s string, width int, wide bool) string {
 	return fmt.Sprintf("%-*s", width, s)
 }
 
-// mtrHub is a hop as mtr's --json has it; the figures are those of mtr's
+// Hub is a hop as mtr's --json has it; the figures are those of mtr's
 // columns.
-type mtrHub struct {
+type Hub struct {
 	Count int     `json:"count"`
 	Host  string  `json:"host"`
 	Loss  float64 `json:"Loss%"`
@@ -102,13 +102,13 @@ type mtrHub struct {
 	StDev float64 `json:"StDev"`
 }
 
-// mtrFigures are a hop's figures as mtr defines them, in milliseconds to
-// the microsecond: the standard deviation of a sample (n-1), as mtr's.
-// Loss% is netdx's: probes a rate-limited hop left unanswered while it
-// answered others are not loss (they are Lim).
-func mtrFigures(h trace.ReportHop) mtrHub {
+// figures are a hop's figures as mtr defines them, in milliseconds to the
+// microsecond: the standard deviation of a sample (n-1), as mtr's. Loss%
+// is netdx's: probes a rate-limited hop left unanswered while it answered
+// others are not loss (they are Lim).
+func figures(h trace.ReportHop) Hub {
 	ms := func(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
-	m := mtrHub{Count: h.TTL, Host: "???", Loss: h.LossPct(), Snt: h.Sent}
+	m := Hub{Count: h.TTL, Host: "???", Loss: h.LossPct(), Snt: h.Sent}
 	if len(h.Addrs) > 0 {
 		m.Host = h.Addrs[0].String()
 	}
@@ -136,33 +136,29 @@ func sampleStDev(d []time.Duration) time.Duration {
 	return time.Duration(math.Sqrt(v / float64(len(d)-1)))
 }
 
-// reportDoc is trace --report's JSON: netdx's report, and mtr's --json
-// document under "report" (mtr's keys: scripts written for mtr -j read it
-// as they read mtr's).
-type reportDoc struct {
-	trace.Report
+// JSON is mtr --json's document of a report (mtr's keys: scripts written
+// for mtr -j read it as they read mtr's).
+type JSON struct {
 	MTR struct {
-		MTR struct {
-			Src        string `json:"src"`
-			Dst        string `json:"dst"`
-			TOS        int    `json:"tos"`
-			Tests      int    `json:"tests"`
-			PSize      string `json:"psize"`
-			BitPattern string `json:"bitpattern"`
-		} `json:"mtr"`
-		Hubs []mtrHub `json:"hubs"`
-	} `json:"report"`
+		Src        string `json:"src"`
+		Dst        string `json:"dst"`
+		TOS        int    `json:"tos"`
+		Tests      int    `json:"tests"`
+		PSize      string `json:"psize"`
+		BitPattern string `json:"bitpattern"`
+	} `json:"mtr"`
+	Hubs []Hub `json:"hubs"`
 }
 
-// newReportDoc builds the JSON document of rep; size is the probes'
-// packet size (traceroute's header figure).
-func newReportDoc(rep trace.Report, local string, size int) reportDoc {
-	d := reportDoc{Report: rep}
-	m := &d.MTR.MTR
+// NewJSON is mtr's document of rep, traced from local with probes of size
+// bytes (traceroute's header figure).
+func NewJSON(rep trace.Report, local string, size int) JSON {
+	var d JSON
+	m := &d.MTR
 	m.Src, m.Dst, m.Tests, m.PSize, m.BitPattern = local, rep.Target, rep.Rounds, fmt.Sprint(size), "0x00"
-	d.MTR.Hubs = []mtrHub{}
+	d.Hubs = []Hub{}
 	for _, h := range rep.Hops {
-		d.MTR.Hubs = append(d.MTR.Hubs, mtrFigures(h))
+		d.Hubs = append(d.Hubs, figures(h))
 	}
 	return d
 }

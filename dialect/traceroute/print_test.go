@@ -1,0 +1,75 @@
+package traceroute
+
+import (
+	"bytes"
+	"flag"
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"netdx/internal/testkit"
+	"netdx/trace"
+	"netdx/trace/tracetest"
+)
+
+var update = flag.Bool("update", false, "write the golden files again")
+
+func TestTraceGolden(t *testing.T) {
+	res := tracetest.Sample()
+	var b bytes.Buffer
+	Header(&b, res.Target, res.Addr, 30, 60)
+	p := &Printer{W: &b}
+	p.Start()
+	for _, h := range res.Hops {
+		p.Hop(h)
+	}
+	p.Footer(res)
+	b.WriteString("-- with -v:\n")
+	p = &Printer{W: &b, Verbose: true}
+	p.Start()
+	p.Hop(res.Hops[2])
+	p.Close()
+	testkit.Golden(t, filepath.Join("testdata", "text.golden"), b.String(), *update)
+}
+
+// names is a Namer that knows one name and counts the lookups.
+type names struct{ asked int }
+
+func (n *names) Name(a netip.Addr, wait time.Duration) string {
+	n.asked++
+	if a == netip.MustParseAddr("198.18.1.2") && wait > 0 {
+		return "r1.lab"
+	}
+	return ""
+}
+
+// TestNamesMTUAndEnds: names as traceroute shows them, --mtu's notes and
+// the footer of a trace that did not reach its target.
+func TestNamesMTUAndEnds(t *testing.T) {
+	a := netip.MustParseAddr
+	hop := func(ttl int, addr string, replyTTL, pmtu int) trace.Hop {
+		return trace.Hop{TTL: ttl, PMTU: pmtu, Probes: []trace.Probe{{Addr: a(addr), RTT: time.Millisecond, ReplyTTL: replyTTL}}}
+	}
+	var b bytes.Buffer
+	n := &names{}
+	p := &Printer{W: &b, Names: n, MTU: true}
+	p.Start()
+	p.Hop(hop(1, "198.18.1.2", 64, 1500))
+	p.Hop(hop(2, "198.18.2.2", 60, 1500))
+	p.Hop(hop(3, "198.18.3.2", 0, 1400))
+	p.Footer(trace.Result{Addr: a("198.18.4.2"), PathMTU: 1400, EndReason: trace.EndMaxTTL, Hops: make([]trace.Hop, 3)})
+	want := " 1  r1.lab (198.18.1.2)  1.000 ms  pmtu 1500\n" +
+		" 2  198.18.2.2  1.000 ms  asymm 5\n" +
+		" 3  198.18.3.2  1.000 ms  pmtu 1400\n" +
+		"     path mtu 1400\n" +
+		"     no answer from 198.18.4.2 within 3 hops\n"
+	if b.String() != want || n.asked != 3 {
+		t.Errorf("got (%d lookups):\n%swant:\n%s", n.asked, b.String(), want)
+	}
+	b.Reset()
+	(&Printer{W: &b}).Footer(trace.Result{EndReason: trace.EndCanceled})
+	if b.String() != "     interrupted\n" {
+		t.Errorf("interrupted: %q", b.String())
+	}
+}
