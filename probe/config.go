@@ -103,12 +103,7 @@ const MaxRate = 1e9
 // Validate reports the first field of c that cannot be run, as a
 // *ConfigError, before any socket is opened. Ping runs the same checks.
 func (c Config) Validate() error {
-	for _, check := range []func() error{c.checkCount, c.checkTimings, c.checkPacket, c.checkRate, c.checkSocket} {
-		if err := check(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return configerr.First(c.checkCount, c.checkTimings, c.checkPacket, c.checkRate, c.checkSocket)
 }
 
 func bad(field string, v any, format string, a ...any) error {

@@ -144,12 +144,7 @@ func (c Config) forTarget(target netip.Addr) (Config, error) {
 
 // check refuses, field by field, what cannot be run whatever the target.
 func (c Config) check() error {
-	for _, check := range []func() error{c.checkProtocol, c.checkCounts, c.checkWait, c.checkSocket} {
-		if err := check(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return configerr.First(c.checkProtocol, c.checkCounts, c.checkWait, c.checkSocket)
 }
 
 func bad(field string, v any, format string, a ...any) error {

@@ -151,13 +151,8 @@ func bad(field string, v any, format string, a ...any) error {
 // Validate reports the first field of c that cannot run (the engines'
 // ConfigErrors for theirs), before anything is opened.
 func (c Config) Validate() error {
-	for _, check := range []func() error{c.checkSubject, c.checkSchedule, c.checkHysteresis, c.checkSnapshot,
-		c.Rules.Validate, c.checkTargets, c.checkHost} {
-		if err := check(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return configerr.First(c.checkSubject, c.checkSchedule, c.checkHysteresis, c.checkSnapshot, c.Rules.Validate,
+		c.checkTargets, c.checkHost)
 }
 
 // checkSubject, checkSchedule, checkHysteresis, checkSnapshot,

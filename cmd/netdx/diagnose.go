@@ -44,30 +44,24 @@ func diagnoseCommand() *cli.Command {
 // flags ask for, from the engines' defaults, each validated.
 func diagnoseConfigs(c *cli.Context) (rules diagnose.Config, host check.HostConfig, path check.PathConfig, err error) {
 	flags := configFlags["diagnose"]
-	rules = rulesConfig(c)
-	if err = rules.Validate(); err != nil {
-		return rules, host, path, failure(c, flags, err)
-	}
-	host = check.DefaultHostConfig()
+	rules, host, path = rulesConfig(c), check.DefaultHostConfig(), check.DefaultPathConfig()
 	if host.AllowedGateways, err = addrsFlag(c, "allow-gateway"); err != nil {
-		return rules, host, path, err
+		return
 	}
 	host.NetNS = netnsPath(c.String("netns"))
 	set(c, "interval", c.Duration, &host.Interval)
-	if err = host.Validate(); err != nil {
-		return rules, host, path, failure(c, flags, err)
-	}
-	path = check.DefaultPathConfig()
 	if err = pathTraceFlags(c, flags, &path.Trace); err != nil {
-		return rules, host, path, err
+		return
 	}
 	set(c, "duration", c.Duration, &path.Duration)
 	set(c, "round-interval", c.Duration, &path.RoundInterval)
 	set(c, "echo-interval", c.Duration, &path.EchoInterval)
-	if err = path.Validate(); err != nil {
-		return rules, host, path, failure(c, flags, err)
+	for _, cfg := range []interface{ Validate() error }{rules, host, path} {
+		if err = cfg.Validate(); err != nil {
+			return rules, host, path, failure(c, flags, err)
+		}
 	}
-	return rules, host, path, nil
+	return
 }
 
 func diagnoseAction(c *cli.Context) error {

@@ -37,7 +37,7 @@ func pingCommand() *cli.Command {
 			&cli.StringFlag{Name: "w", Usage: "stop after `SECONDS` in all (0: no deadline); or RTA,LOSS% warning threshold"},
 			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` per target in threshold (check_ping) mode", DefaultText: "5"},
 			&cli.IntFlag{Name: "s", Usage: "payload `BYTES` (at least 16: token and send time)", DefaultText: fmt.Sprint(d.Size)},
-			&cli.IntFlag{Name: "t", Usage: "`TTL` / hop limit", DefaultText: ttlText(d.TTL, "the kernel's, usually 64")},
+			&cli.IntFlag{Name: "t", Usage: "`TTL` / hop limit", DefaultText: defaultText(d.TTL, probe.KernelTTL, "the kernel's, usually 64")},
 			&cli.StringFlag{Name: "Q", Usage: "`TOS` / traffic class (decimal or 0x hex)"},
 			&cli.StringFlag{Name: "M", Usage: "path MTU discovery: `do` (set DF, never fragment) or dont (let the kernel fragment)"},
 			&cli.BoolFlag{Name: "4", Usage: "IPv4 only"},
@@ -55,7 +55,7 @@ func pingCommand() *cli.Command {
 			&cli.IntFlag{Name: "b", Usage: "fping: payload `BYTES`", DefaultText: fmt.Sprint(d.Size)},
 			&cli.StringFlag{Name: "S", Usage: "fping: source `ADDRESS`"},
 			&cli.StringFlag{Name: "O", Usage: "fping: `TOS`"},
-			&cli.IntFlag{Name: "H", Usage: "fping: `TTL`", DefaultText: ttlText(d.TTL, "the kernel's")},
+			&cli.IntFlag{Name: "H", Usage: "fping: `TTL`", DefaultText: defaultText(d.TTL, probe.KernelTTL, "the kernel's")},
 			&cli.BoolFlag{Name: "fping", Hidden: true, Usage: "fping's flags and output (netdx run as fping)"},
 		},
 		Action: pingAction,
@@ -157,11 +157,3 @@ func mergeResults(names []string, results, bad []probe.Result) []probe.Result {
 
 // secondsText is a duration as its flag in seconds takes it: "1", "0.2".
 func secondsText(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }
-
-// ttlText is a TTL for a flag's help: kernel names probe.KernelTTL.
-func ttlText(ttl int, kernel string) string {
-	if ttl == probe.KernelTTL {
-		return kernel
-	}
-	return strconv.Itoa(ttl)
-}

@@ -18,7 +18,7 @@ func ruleFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Value: p.Protocol.String(), Usage: protocolUsage("trace", p.Protocol, " (targets do not rate-limit echo replies)")},
 		&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Value: p.MaxTTL, Usage: "max `TTL`"},
-		&cli.DurationFlag{Name: "max-rtt", Usage: "latency is a WARNING when the target's median RTT is above this", DefaultText: thresholdText(d.MaxRTT, diagnose.NoMaxRTT)},
+		&cli.DurationFlag{Name: "max-rtt", Usage: "latency is a WARNING when the target's median RTT is above this", DefaultText: defaultText(d.MaxRTT, diagnose.NoMaxRTT, "none")},
 		&cli.Float64Flag{Name: "max-loss", Value: d.MaxLossPct, Usage: "loss to a target above this `PERCENT` (with 95% confidence) is a WARNING"},
 		&cli.DurationFlag{Name: "jump", Value: d.Jump, Usage: "smallest latency step between hops reported"},
 		&cli.Float64Flag{Name: "max-retrans", Value: d.MaxRetransPct, Usage: "TCP retransmit `PERCENT` above which it is a WARNING"},
@@ -50,11 +50,11 @@ func pathTraceFlags(c *cli.Context, flags fieldFlags, tc *trace.Config) error {
 	return setProtocol(c, flags, tc)
 }
 
-// thresholdText is a threshold's default for a flag's help: "none" when
-// it is off.
-func thresholdText[T comparable](v, off T) string {
+// defaultText is a default for a flag's help: v, or what the engine's
+// named value off stands for ("none", "the kernel's").
+func defaultText[T comparable](v, off T, offText string) string {
 	if v == off {
-		return "none"
+		return offText
 	}
 	return fmt.Sprint(v)
 }

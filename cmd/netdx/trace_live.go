@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/netip"
 	"os"
 	"time"
 
@@ -52,7 +51,7 @@ func traceLive(c *cli.Context) error {
 	if c.IsSet("interval") {
 		sc = sc.Paced(rc.Interval)
 	}
-	if err := cfg.Validate(netip.Addr{}); err != nil {
+	if err := sc.Validate(check.Target{}); err != nil { // the trace's fields too
 		return failure(c, configFlags["trace"], err)
 	}
 	rounds := 0 // until q
@@ -61,9 +60,6 @@ func traceLive(c *cli.Context) error {
 			return failure(c, configFlags["trace"], err)
 		}
 		rounds = rc.Count
-	}
-	if err := sc.Validate(check.Target{}); err != nil {
-		return failure(c, configFlags["trace"], err)
 	}
 	family, err := addrFamily(c)
 	if err != nil {

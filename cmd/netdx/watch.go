@@ -65,9 +65,9 @@ func watchCheckFlags() []cli.Flag {
 		&cli.IntFlag{Name: "clear-after", Value: d.ClearAfter, Usage: "clear a finding absent this many evaluations in a row"},
 		&cli.BoolFlag{Name: "raise-info", Usage: "raise information findings too (default: warnings and criticals)"},
 		&cli.DurationFlag{Name: "snapshot-rtt", Usage: "snapshot a trace and the sockets into the sinks when a target's median RTT goes above this (the manual's 50ms)",
-			DefaultText: thresholdText(d.Snapshot.MaxRTT, diagnose.NoMaxRTT)},
+			DefaultText: defaultText(d.Snapshot.MaxRTT, diagnose.NoMaxRTT, "none")},
 		&cli.Float64Flag{Name: "snapshot-loss", Usage: "snapshot when a target's loss goes above this `PERCENT` (the manual's 0.1)",
-			DefaultText: thresholdText(d.Snapshot.MaxLossPct, watch.NoMaxLossPct)},
+			DefaultText: defaultText(d.Snapshot.MaxLossPct, watch.NoMaxLossPct, "none")},
 		&cli.DurationFlag{Name: "snapshot-gap", Value: d.Snapshot.Gap, Usage: "least time between two snapshots of a target"},
 	}, ruleFlags()...)
 }

@@ -137,12 +137,8 @@ func sinksConfig(c *cli.Context, host string, log *slog.Logger) (sinkConfigs, er
 	if url := c.String("syslog"); url != "" {
 		cfg := rfc5424.DefaultConfig()
 		cfg.URL, cfg.Hostname, cfg.Logger = url, host, log
-		if c.IsSet("syslog-facility") {
-			cfg.Facility = c.String("syslog-facility")
-		}
-		if c.IsSet("syslog-backlog") {
-			cfg.Backlog = c.Int("syslog-backlog")
-		}
+		set(c, "syslog-facility", c.String, &cfg.Facility)
+		set(c, "syslog-backlog", c.Int, &cfg.Backlog)
 		if err := cfg.Validate(); err != nil {
 			return s, failure(c, watchFlags, err)
 		}
@@ -151,12 +147,8 @@ func sinksConfig(c *cli.Context, host string, log *slog.Logger) (sinkConfigs, er
 	if cmd := c.String("on-finding"); cmd != "" {
 		cfg := trigger.DefaultConfig()
 		cfg.Command, cfg.Logger = cmd, log
-		if c.IsSet("on-finding-concurrency") {
-			cfg.Concurrency = c.Int("on-finding-concurrency")
-		}
-		if c.IsSet("on-finding-timeout") {
-			cfg.Timeout = c.Duration("on-finding-timeout")
-		}
+		set(c, "on-finding-concurrency", c.Int, &cfg.Concurrency)
+		set(c, "on-finding-timeout", c.Duration, &cfg.Timeout)
 		if err := cfg.Validate(); err != nil {
 			return s, failure(c, watchFlags, err)
 		}
@@ -177,9 +169,7 @@ func journalConfig(c *cli.Context, path, host string, log *slog.Logger) (journal
 		}
 		cfg.MaxSize = size
 	}
-	if c.IsSet("journal-keep") {
-		cfg.Keep = c.Int("journal-keep")
-	}
+	set(c, "journal-keep", c.Int, &cfg.Keep)
 	if c.IsSet("flush") {
 		if d := c.Duration("flush"); d == 0 {
 			cfg.FlushEach = true
@@ -187,9 +177,7 @@ func journalConfig(c *cli.Context, path, host string, log *slog.Logger) (journal
 			cfg.Flush = d
 		}
 	}
-	if c.IsSet("journal-backlog") {
-		cfg.Backlog = c.Int("journal-backlog")
-	}
+	set(c, "journal-backlog", c.Int, &cfg.Backlog)
 	if c.IsSet("on-full") {
 		onFull, err := backlog.ParseOnFull(c.String("on-full"))
 		if err != nil {

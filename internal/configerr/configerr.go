@@ -50,3 +50,14 @@ func (e *Error[O]) ConfigPackage() string {
 func (e *Error[O]) ConfigField() string  { return e.Field }
 func (e *Error[O]) ConfigValue() any     { return e.Value }
 func (e *Error[O]) ConfigReason() string { return e.Reason }
+
+// First runs checks in order and returns the first error: a Validate made
+// of checks of one group of fields each.
+func First(checks ...func() error) error {
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

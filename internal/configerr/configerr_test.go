@@ -42,3 +42,18 @@ func TestOwners(t *testing.T) {
 		t.Error("a's error taken for b's")
 	}
 }
+
+// TestFirst: the checks run in order, up to the first that fails.
+func TestFirst(t *testing.T) {
+	var ran []int
+	check := func(i int, err error) func() error {
+		return func() error { ran = append(ran, i); return err }
+	}
+	bad := errors.New("bad")
+	if err := First(check(1, nil), check(2, bad), check(3, errors.New("later"))); err != bad || len(ran) != 2 {
+		t.Errorf("First: %v after %v, want the second check's error after two", err, ran)
+	}
+	if err := First(); err != nil {
+		t.Errorf("no checks: %v", err)
+	}
+}
