@@ -328,7 +328,7 @@ func TestIntegrationReport(t *testing.T) {
 	var rep Report
 	err := p.Src.Do(func() error {
 		var err error
-		rep, err = RunReport(context.Background(), p.Target4(), DefaultConfig(), Rounds{Count: 4, Interval: 100 * time.Millisecond})
+		rep, err = RunReport(context.Background(), p.Target4(), DefaultReportConfig(), Rounds{Count: 4, Interval: 100 * time.Millisecond})
 		return err
 	})
 	if err != nil {
