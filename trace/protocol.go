@@ -9,8 +9,8 @@ import (
 )
 
 // Protocol is the protocol of a trace's probes. Its zero value is no
-// protocol; in Config it stands for the default. It reads and writes as
-// its name ("icmp") in JSON and text.
+// protocol (Config refuses it). It reads and writes as its name ("icmp")
+// in JSON and text.
 type Protocol uint8
 
 // The protocols, in the order they are listed to users. A new one goes

@@ -15,8 +15,8 @@ import (
 	"netdx/trace"
 )
 
-// Options of Run. The zero value: no names, the diagnose defaults, until
-// q or the context ends.
+// Options of Run; View starts from DefaultConfig. The other fields' zero
+// values: no names, until q or the context ends.
 type Options struct {
 	// View configures the model; Run fills in its Targets, Control,
 	// Protocol and Interval.

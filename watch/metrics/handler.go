@@ -160,7 +160,7 @@ func (p *prober) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	start := time.Now()
 	reg := prometheus.NewRegistry()
-	ok = false
+	succeeded := false
 	addr, err := p.cfg.Resolve(ctx, name)
 	if err == nil && !p.cfg.allowed(addr) {
 		p.refuse(w, r, http.StatusForbidden, "target outside --probe-allow",
@@ -170,12 +170,12 @@ func (p *prober) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		res := run(ctx, check.Target{Name: name, Addr: addr}, p.cfg.Modules, timeout)
 		probeMetrics(reg, res)
-		ok = res.Success
+		succeeded = res.Success
 	}
 	success := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_success", Help: "Whether the probe succeeded."})
 	duration := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_duration_seconds", Help: "How long the probe took."})
 	reg.MustRegister(success, duration)
-	success.Set(b2f(ok))
+	success.Set(b2f(succeeded))
 	duration.Set(time.Since(start).Seconds())
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }
