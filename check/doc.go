@@ -16,6 +16,16 @@
 // kept in a bounded sliding window, a snapshot of that evidence handed out
 // after every round; it can be paused and reset.
 //
+// Probers are the one-shot modules of netdx watch's /probe
+// (blackbox_exporter's shape: a module name to a function): icmp, trace and
+// diagnose, each a check of one target returning a plain ProbeResult, and
+// shortening its check only as much as the caller's time forces.
+//
+// Each config has its DefaultXConfig (DefaultPathConfig, DefaultStreamConfig,
+// DefaultEchoConfig, DefaultHostConfig, DefaultLinkConfig,
+// DefaultProbeConfig), built on the engines' own defaults: the one place
+// its defaults are set. Every field is taken as it is.
+//
 // Privileges: those of the engines. Path checks need raw sockets or
 // ping_group_range (the echo stream) and CAP_NET_RAW for ICMP and TCP trace
 // probes; the host checks need root to see other users' sockets' owners.

@@ -6,38 +6,35 @@ import (
 	"time"
 
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/sockets"
 )
 
-// DefaultInterval is how far apart the host checks sample interface and
-// TCP counters, to tell what happens now from what happened since boot.
-const DefaultInterval = time.Second
-
-// HostConfig configures the host checks. The zero value samples counters
-// one second apart in the caller's namespace and lists every TCP and UDP
-// socket with its owner (a process running from a deleted file may hold
-// only an outgoing connection), and the routes via gateways.
+// HostConfig configures the host checks; start from DefaultHostConfig.
+// Every field is taken as it is.
 type HostConfig struct {
 	// NetNS is a network namespace's path; empty: the caller's.
 	NetNS string
-	// Interval between the two counter samples (default 1 s);
-	// ExplicitZero reads counters since boot only.
+	// Interval between the two counter samples; 0 reads counters since
+	// boot only.
 	Interval time.Duration
 	// AllowedGateways are the expected gateways.
 	AllowedGateways []netip.Addr
 }
 
+// DefaultHostConfig samples counters one second apart, to tell what
+// happens now from what happened since boot, in the caller's namespace.
+func DefaultHostConfig() HostConfig { return HostConfig{Interval: time.Second} }
+
+// configs are the engines' configs for c: every TCP and UDP socket with
+// its owner (a process running from a deleted file may hold only an
+// outgoing connection) and the routes via gateways; no connections ranked
+// by retransmits (the rules do not read them).
 func (c HostConfig) configs() (LinkConfig, sockets.Config) {
-	iv := c.Interval
-	switch iv {
-	case 0:
-		iv = DefaultInterval
-	case ExplicitZero:
-		iv = link.ExplicitZero
-	}
-	return LinkConfig{Link: link.Config{NetNS: c.NetNS, Interval: iv}},
-		sockets.Config{NetNS: c.NetNS, All: true, Owners: true, Routes: true, AllowedGateways: c.AllowedGateways}
+	l := DefaultLinkConfig()
+	l.Link.NetNS, l.Link.Interval, l.Top = c.NetNS, c.Interval, 0
+	s := sockets.DefaultConfig()
+	s.NetNS, s.All, s.Owners, s.Routes, s.AllowedGateways = c.NetNS, true, true, true, c.AllowedGateways
+	return l, s
 }
 
 // Validate reports (as the engines' ConfigErrors) what makes c unfit to

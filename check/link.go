@@ -10,8 +10,7 @@ import (
 
 // LinkConfig configures the link check: the interfaces and TCP/IP counters
 // package link reads, and the sockets package sockets reads to go with
-// them. The zero value reads every interface of the caller's namespace
-// once, with its capture sockets and their owners.
+// them. Start from DefaultLinkConfig; every field is taken as it is.
 type LinkConfig struct {
 	// Link says which namespace and interfaces to read, and over which
 	// interval.
@@ -27,6 +26,11 @@ type LinkConfig struct {
 	// owners).
 	NoCaptures bool
 }
+
+// DefaultLinkConfig is `netdx link`'s: every interface of the caller's
+// namespace read once (link.DefaultConfig), with its capture sockets and
+// their owners, and the 5 TCP connections with the most retransmits.
+func DefaultLinkConfig() LinkConfig { return LinkConfig{Link: link.DefaultConfig(), Top: 5} }
 
 // Validate reports (as the engines' ConfigErrors, or check's own for Top)
 // what makes c unfit to read once (watch false) or to keep sampling
@@ -56,8 +60,7 @@ func Link(ctx context.Context, c LinkConfig) (diagnose.LinkEvidence, error) {
 	return linkSockets(ctx, c, snap)
 }
 
-// WatchLink samples every c.Link.Interval (link.Watch's default when
-// unset) until ctx ends, calling fn with each sample and its sockets. An
+// WatchLink samples every c.Link.Interval until ctx ends, calling fn with each sample and its sockets. An
 // error from fn stops it; the end of ctx is not an error.
 func WatchLink(ctx context.Context, c LinkConfig, fn func(diagnose.LinkEvidence) error) error {
 	if err := c.Validate(true); err != nil {
@@ -87,7 +90,9 @@ func linkSockets(ctx context.Context, c LinkConfig, snap link.Snapshot) (diagnos
 	}
 	var worst []sockets.Socket
 	if c.Top > 0 {
-		t, err := sockets.List(ctx, sockets.Config{NetNS: c.Link.NetNS, Proto: "tcp", All: true, TCPInfo: true})
+		sc := sockets.DefaultConfig()
+		sc.NetNS, sc.Protos, sc.All, sc.TCPInfo = c.Link.NetNS, []string{"tcp"}, true, true
+		t, err := sockets.List(ctx, sc)
 		if err != nil {
 			return diagnose.LinkEvidence{}, err
 		}

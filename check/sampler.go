@@ -27,7 +27,7 @@ type HostSampler struct {
 // NewHostSampler checks cfg (its Interval is not used: the caller's
 // schedule is the interval).
 func NewHostSampler(cfg HostConfig) (*HostSampler, error) {
-	cfg.Interval = ExplicitZero
+	cfg.Interval = 0
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

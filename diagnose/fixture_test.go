@@ -95,7 +95,9 @@ func TestIntegrationHostFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			table, err := sockets.List(context.Background(), sockets.Config{NetNS: ns, Owners: true, Routes: true})
+			sc := sockets.DefaultConfig()
+			sc.NetNS, sc.Owners, sc.Routes = ns, true, true
+			table, err := sockets.List(context.Background(), sc)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -70,7 +70,7 @@ func flapping(l link.Link, cfg Config, ev func(...any) map[string]any) []Finding
 			return nil
 		}
 		sev := Info
-		if n >= uint32(cfg.flapChanges()) {
+		if n >= uint32(cfg.FlapChanges) {
 			sev = Warning
 		}
 		return []Finding{{Kind: KindInterfaceFlapping, Severity: sev, Subject: Subject{Interface: l.Name},
@@ -93,7 +93,7 @@ func errorFindings(l link.Link, cfg Config, ev func(...any) map[string]any) []Fi
 	s, when, sev, minDrops := l.Stats, "since the counters started", Info, uint64(1)
 	if l.Rates != nil && !l.Rates.Reset {
 		s, when, sev = l.Rates.Delta, fmt.Sprintf("in the last %.1f s", l.Rates.IntervalMS/1000), Warning
-		minDrops = cfg.minDrops()
+		minDrops = cfg.MinDrops
 	}
 	var out []Finding
 	pkts := s.RxPackets + s.TxPackets
@@ -191,9 +191,9 @@ func allowedCapture(s sockets.PacketSocket, cfg Config) bool {
 }
 
 func retransmits(t link.TCP, cfg Config) []Finding {
-	limit := cfg.maxRetransPct()
+	limit := cfg.MaxRetransPct
 	if iv := t.Interval; iv != nil && !iv.Reset {
-		if iv.OutSegs < cfg.minSegments() {
+		if iv.OutSegs < cfg.MinSegments {
 			return nil
 		}
 		r := 100 * float64(iv.RetransSegs) / float64(iv.OutSegs)
@@ -206,7 +206,7 @@ func retransmits(t link.TCP, cfg Config) []Finding {
 			Evidence: map[string]any{"retrans_segs": iv.RetransSegs, "out_segs": iv.OutSegs, "retrans_pct": round(r, 3),
 				"syn_retrans": iv.SynRetrans, "timeouts": iv.Timeouts, "lost_retransmit": iv.LostRetransmit}}}
 	}
-	if t.OutSegs < 10*cfg.minSegments() {
+	if t.OutSegs < 10*cfg.MinSegments {
 		return nil
 	}
 	r := 100 * t.RetransRatio

@@ -62,7 +62,7 @@ func TestHostRules(t *testing.T) {
 			{Dst: "198.19.1.0/24", Gateway: "198.18.0.1", Interface: "eth0"},
 		},
 	}
-	got := hostKinds(Host(snap, table, Config{}))
+	got := hostKinds(Host(snap, table, DefaultConfig()))
 	want := []string{
 		"interface_down:eth1/warning",
 		"sniffer:eth2tcpdump/critical",
@@ -93,7 +93,7 @@ func TestRetransmitThresholds(t *testing.T) {
 		{link.TCP{OutSegs: 500, RetransSegs: 50, RetransRatio: 0.1}, ""},
 	}
 	for i, tc := range cases {
-		fs := retransmits(tc.tcp, Config{})
+		fs := retransmits(tc.tcp, DefaultConfig())
 		got := ""
 		if len(fs) == 1 {
 			got = fs[0].Severity.String()

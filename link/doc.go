@@ -24,9 +24,11 @@
 // another namespace. The dump travels over vishvananda/netlink's nl
 // socket, one per sample, opened inside the namespace.
 //
-// Config's zero value reads the caller's namespace once; ExplicitZero asks
-// for zero itself. Config.Validate (which Collect and Watch run again)
-// refuses what cannot mean anything with a *ConfigError naming the field.
+// DefaultConfig (DefaultWatchConfig for Watch) is the one place its
+// defaults are set; every field of a Config is taken as it is, zero
+// included (no interval: counters since boot).
+// Config.Validate (which Collect and Watch run again) refuses what cannot
+// mean anything with a *ConfigError naming the field.
 // When the context ends, Collect and Watch finish the reading under way and
 // return what they measured.
 //

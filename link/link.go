@@ -17,8 +17,9 @@ import (
 	"netdx/internal/namespace"
 )
 
-// Config says what to read. The zero value reads every interface of the
-// caller's network namespace once.
+// Config says what to read; start from DefaultConfig. Each field is taken
+// as it is: the zero value reads every interface of the caller's network
+// namespace once.
 type Config struct {
 	// NetNS is the path of a network namespace (/run/netns/NAME,
 	// /proc/PID/ns/net); empty means the caller's.
@@ -90,8 +91,7 @@ type sample struct {
 // under way is always finished, so an interrupted Collect still returns
 // what it measured.
 func Collect(ctx context.Context, cfg Config) (Snapshot, error) {
-	cfg, err := cfg.withDefaults(false)
-	if err != nil {
+	if err := cfg.Validate(false); err != nil {
 		return Snapshot{}, err
 	}
 	reading := context.WithoutCancel(ctx)
@@ -119,13 +119,12 @@ func Collect(ctx context.Context, cfg Config) (Snapshot, error) {
 	return finish(&first, second), nil
 }
 
-// Watch samples every cfg.Interval (1 s when unset) until ctx ends, calling
+// Watch samples every cfg.Interval (DefaultWatchConfig's: 1 s) until ctx ends, calling
 // fn with a snapshot whose rates cover the last interval. An error from fn
 // stops it; the end of ctx is not an error, and a sample under way when it
 // ends is finished and given to fn.
 func Watch(ctx context.Context, cfg Config, fn func(Snapshot) error) error {
-	cfg, err := cfg.withDefaults(true)
-	if err != nil {
+	if err := cfg.Validate(true); err != nil {
 		return err
 	}
 	reading := context.WithoutCancel(ctx)

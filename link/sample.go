@@ -20,8 +20,7 @@ func (s Sample) Time() time.Time { return s.s.at }
 // /proc/net counters. cfg.Interval is not used. A reading
 // under way is finished even when ctx ends.
 func Read(ctx context.Context, cfg Config) (Sample, error) {
-	cfg, err := cfg.withDefaults(false)
-	if err != nil {
+	if err := cfg.Validate(false); err != nil {
 		return Sample{}, err
 	}
 	s, err := read(context.WithoutCancel(ctx), cfg)

@@ -181,18 +181,18 @@ func TestParseTimeWaitSysctls(t *testing.T) {
 }
 
 func TestStateFilter(t *testing.T) {
-	keep, err := stateFilter(Config{})
+	keep, err := stateFilter(DefaultConfig())
 	if err != nil || !keep[10] || !keep[7] || keep[1] {
 		t.Errorf("default keeps %v (%v)", keep, err)
 	}
-	keep, err = stateFilter(Config{States: []string{"TIME_WAIT", "ESTABLISHED"}})
+	keep, err = stateFilter(withConfig(func(c *Config) { c.States = []string{"TIME_WAIT", "ESTABLISHED"} }))
 	if err != nil || !keep[6] || !keep[1] || keep[10] {
 		t.Errorf("states filter keeps %v (%v)", keep, err)
 	}
-	if _, err := stateFilter(Config{States: []string{"SLEEPY"}}); err == nil {
+	if _, err := stateFilter(withConfig(func(c *Config) { c.States = []string{"SLEEPY"} })); err == nil {
 		t.Error("unknown state accepted")
 	}
-	if keep, _ := stateFilter(Config{}); wanted(Config{}, keep, "tcp", 7) || !wanted(Config{}, keep, "udp", 7) {
+	if keep, _ := stateFilter(DefaultConfig()); wanted(DefaultConfig(), keep, "tcp", 7) || !wanted(DefaultConfig(), keep, "udp", 7) {
 		t.Error("by default a bound TCP socket is no listener, an unconnected UDP socket is")
 	}
 	if StateName("udp", 7) != "UNCONN" || StateName("tcp", 7) != "CLOSE" || StateName("tcp", 99) != "UNKNOWN" {

@@ -45,7 +45,7 @@ func TestCommandsAgree(t *testing.T) {
 			s := &fx.Table.Sockets[i]
 			s.LocalAddr, s.RemoteAddr = netip.MustParseAddrPort(s.Local), netip.MustParseAddrPort(s.Remote)
 		}
-		rules := diagnose.Config{}
+		rules := diagnose.DefaultConfig()
 		lr, sr := readLink(fx.Snapshot, rules), readSockets(fx.Table, rules)
 		dr := check.Run(context.Background(), rules, check.Sources{
 			Link:    func(context.Context) (diagnose.LinkEvidence, error) { return fx.Snapshot, nil },

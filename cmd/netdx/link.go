@@ -15,6 +15,7 @@ import (
 )
 
 func linkCommand() *cli.Command {
+	d, rules := check.DefaultLinkConfig(), diagnose.DefaultConfig()
 	return &cli.Command{
 		Name:      "link",
 		Usage:     "interface health: errors, drops, PROMISC flag and promiscuity counter, retransmits, sniffers",
@@ -30,9 +31,9 @@ func linkCommand() *cli.Command {
 		Flags: []cli.Flag{
 			jsonFlag,
 			&cli.DurationFlag{Name: "interval", Usage: "sample twice this far apart and show rates (e.g. 1s)"},
-			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "keep sampling every --interval (default 1s) until interrupted"},
-			&cli.IntFlag{Name: "top", Value: 5, Usage: "show the N TCP connections with the most retransmits (0: none)"},
-			&cli.Float64Flag{Name: "max-retrans", Value: 2, Usage: "retransmit ratio (percent) above which TCP is a WARNING"},
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: fmt.Sprintf("keep sampling every --interval (default %v) until interrupted", link.DefaultWatchConfig().Interval)},
+			&cli.IntFlag{Name: "top", Value: d.Top, Usage: "show the N TCP connections with the most retransmits (0: none)"},
+			&cli.Float64Flag{Name: "max-retrans", Value: rules.MaxRetransPct, Usage: "retransmit ratio (percent) above which TCP is a WARNING"},
 			&cli.StringSliceFlag{Name: "allow-capture", Usage: "process name whose promiscuous capture is expected, e.g. dhclient (repeatable)"},
 			&cli.BoolFlag{Name: "no-captures", Usage: "skip capture sockets (and the /proc scan for their owners)"},
 			&cli.StringFlag{Name: "netns", Usage: "look inside a network namespace (name under /run/netns, or a path)"},
@@ -41,26 +42,33 @@ func linkCommand() *cli.Command {
 	}
 }
 
-func linkAction(c *cli.Context) error {
-	cfg := check.LinkConfig{
-		Link: link.Config{
-			NetNS:      netnsPath(c.String("netns")),
-			Interfaces: c.Args().Slice(),
-			Interval:   durationField(c, "interval"),
-		},
-		Top:        c.Int("top"),
-		NoCaptures: c.Bool("no-captures"),
-	}
-	flags := configFlags["link"]
+// linkConfigs are the engine's config and the rules the flags ask for,
+// from their defaults (--watch's for the engine), each validated.
+func linkConfigs(c *cli.Context) (check.LinkConfig, diagnose.Config, error) {
 	watch := c.Bool("watch")
-	if err := cfg.Validate(watch); err != nil {
-		return failure(c, flags, err)
-	}
-	rules := diagnose.Config{MaxRetransPct: floatField(c, "max-retrans"), AllowedCapture: c.StringSlice("allow-capture")}
-	if err := rules.Validate(); err != nil {
-		return failure(c, flags, err)
-	}
+	cfg := check.DefaultLinkConfig()
 	if watch {
+		cfg.Link = link.DefaultWatchConfig()
+	}
+	cfg.Link.NetNS, cfg.Link.Interfaces, cfg.NoCaptures = netnsPath(c.String("netns")), c.Args().Slice(), c.Bool("no-captures")
+	set(c, "interval", c.Duration, &cfg.Link.Interval)
+	set(c, "top", c.Int, &cfg.Top)
+	rules := diagnose.DefaultConfig()
+	set(c, "max-retrans", c.Float64, &rules.MaxRetransPct)
+	set(c, "allow-capture", c.StringSlice, &rules.AllowedCapture)
+	err := cfg.Validate(watch)
+	if err == nil {
+		err = rules.Validate()
+	}
+	return cfg, rules, failure(c, configFlags["link"], err)
+}
+
+func linkAction(c *cli.Context) error {
+	cfg, rules, err := linkConfigs(c)
+	if err != nil {
+		return err
+	}
+	if c.Bool("watch") {
 		return linkWatch(c, cfg, rules)
 	}
 	// Interrupted during --interval, the link check samples at once: the

@@ -41,7 +41,11 @@ func sampleSnapshot() diagnose.LinkEvidence {
 }
 
 // rules are the thresholds the golden files were made with.
-var rules = diagnose.Config{MaxRetransPct: 2, AllowedCapture: []string{"dhclient"}}
+var rules = func() diagnose.Config {
+	c := diagnose.DefaultConfig()
+	c.MaxRetransPct, c.AllowedCapture = 2, []string{"dhclient"}
+	return c
+}()
 
 func TestRenderLinkGolden(t *testing.T) {
 	rep := readLink(sampleSnapshot(), rules)
@@ -78,7 +82,8 @@ func TestLinkCode(t *testing.T) {
 }
 
 func TestRenderSocketsGolden(t *testing.T) {
-	cfg := sockets.Config{Owners: true, Routes: true, Capture: true}
+	cfg := sockets.DefaultConfig()
+	cfg.Owners, cfg.Routes, cfg.Capture = true, true, true
 	tab := sockets.Table{
 		Sockets: []sockets.Socket{
 			{Proto: "tcp", Family: "ipv4", State: "LISTEN", Local: "0.0.0.0:22", Remote: "0.0.0.0:0", SendQ: 128, User: "root", Owner: sockets.Owner{PID: 612, Process: "sshd"}},
@@ -98,7 +103,7 @@ func TestRenderSocketsGolden(t *testing.T) {
 			{Family: "ipv4", Dst: "198.18.9.0/24", Gateway: "198.18.1.66", Interface: "eth0", Metric: 10, Table: 254},
 		}, []netip.Addr{netip.MustParseAddr("198.18.1.254")}),
 	}
-	rep := readSockets(tab, diagnose.Config{})
+	rep := readSockets(tab, diagnose.DefaultConfig())
 	var b bytes.Buffer
 	renderSockets(&b, rep, cfg)
 	goldenAt(t, "sockets", "text.golden", b.String())

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"net/netip"
 	"os"
@@ -14,9 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"netdx/check"
+	"netdx/diagnose"
 	"netdx/probe"
 	"netdx/trace"
 )
@@ -111,35 +116,27 @@ func TestMetricsDocumented(t *testing.T) {
 	doc := parseMetricsDoc(t)
 	served := map[string]servedMetric{}
 	// /metrics, from a status that has something of everything.
-	srv := httptest.NewServer(Handler(Config{Exporter: exporter(), Probe: ProbeConfig{
-		Resolve: func(context.Context, string) (netip.Addr, error) { return netip.Addr{}, errors.New("cannot resolve") },
-	}}))
+	pc := DefaultProbeConfig()
+	pc.Resolve = func(context.Context, string) (netip.Addr, error) { return netip.Addr{}, errors.New("cannot resolve") }
+	srv := httptest.NewServer(Handler(Config{Exporter: exporter(), Probe: pc, Logger: slog.New(slog.DiscardHandler)}))
 	defer srv.Close()
 	_, page := get(t, srv.URL+"/metrics")
 	servedMetrics(t, page, served)
 	// /probe: a target that does not resolve gives the families every
-	// probe has; the echo and path families come from the functions the
-	// modules call.
+	// probe has; a module's result, with an echo stream, a path and a
+	// diagnosis, gives the rest.
 	_, page = get(t, srv.URL+"/probe?target=nowhere.invalid")
 	servedMetrics(t, page, served)
-	g := func(name, _ string, _ float64, labels ...string) {
-		s := servedMetric{typ: "gauge"}
-		for i := 0; i+1 < len(labels); i += 2 {
-			s.labels = append(s.labels, labels[i])
-		}
-		served[name] = s
-	}
-	echoMetrics(g, 5, 4, &probe.RTTStats{Min: 1, Avg: 2, Max: 3, P50: 2, P95: 3})
+	reg := prometheus.NewRegistry()
 	hop := trace.ReportHop{TTL: 1, Addrs: []netip.Addr{netip.MustParseAddr("198.18.1.2")}, Sent: 3, Received: 3, Best: time.Millisecond}
-	pathMetrics(g, trace.Report{Reached: true, TargetTTL: 1, Rounds: 3, Hops: []trace.ReportHop{hop}})
-	// Only a real diagnosis makes these two (runProbe's diagnose module).
-	diagnoseOnly := map[string]servedMetric{
-		"netdx_probe_findings": {typ: "gauge", labels: []string{"kind", "severity"}},
-		"netdx_probe_status":   {typ: "gauge"},
-	}
-	for name, s := range diagnoseOnly {
-		served[name] = s
-	}
+	probeMetrics(reg, check.ProbeResult{
+		Echo:      &check.ProbeEcho{Sent: 5, Received: 4, RTT: &probe.RTTStats{Min: 1, Avg: 2, Max: 3, P50: 2, P95: 3}},
+		Path:      &trace.Report{Reached: true, TargetTTL: 1, Rounds: 3, Hops: []trace.ReportHop{hop}},
+		Diagnosis: &diagnose.Report{Status: diagnose.StatusOK},
+	})
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/probe", nil))
+	servedMetrics(t, rec.Body.Bytes(), served)
 	for name, s := range served {
 		d, ok := doc[name]
 		if !ok {
