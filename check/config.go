@@ -3,16 +3,10 @@ package check
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"netdx/internal/configerr"
 	"netdx/probe"
 )
-
-// ExplicitZero, put in a duration field of a config, asks for zero itself
-// rather than the field's default, as in the engines' configs; validation
-// decides whether zero means anything.
-const ExplicitZero = math.MinInt64
 
 // ErrConfig matches every *ConfigError.
 var ErrConfig = errors.New("check: bad configuration")
@@ -43,8 +37,5 @@ func echoErr(err error) error {
 }
 
 func bad(field string, v any, format string, a ...any) error {
-	if d, ok := v.(interface{ Nanoseconds() int64 }); ok && d.Nanoseconds() == ExplicitZero {
-		v = 0
-	}
 	return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
 }

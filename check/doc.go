@@ -4,11 +4,27 @@
 // each target concurrently, and hands what they saw to diagnose's rules. It
 // decides nothing: every severity is diagnose's.
 //
+// Link is the link check ("netdx link", and the host checks' interfaces):
+// package link's interfaces and counters, with the capture sockets and the
+// TCP connections with the most retransmits that package sockets reads,
+// their owners found in one /proc scan; diagnose.NewLinkEvidence puts them
+// together. WatchLink does the same for every sample.
+//
 // Path checks a path once, for a fixed duration. Stream checks it
 // continuously (for `netdx trace --live` and watch): trace rounds and an
 // echo stream until the context ends, the last rounds and echo requests
 // kept in a bounded sliding window, a snapshot of that evidence handed out
 // after every round; it can be paused and reset.
+//
+// Probers are the one-shot modules of netdx watch's /probe
+// (blackbox_exporter's shape: a module name to a function): icmp, trace and
+// diagnose, each a check of one target returning a plain ProbeResult, and
+// shortening its check only as much as the caller's time forces.
+//
+// Each config has its DefaultXConfig (DefaultPathConfig, DefaultStreamConfig,
+// DefaultEchoConfig, DefaultHostConfig, DefaultLinkConfig,
+// DefaultProbeConfig), built on the engines' own defaults: the one place
+// its defaults are set. Every field is taken as it is.
 //
 // Privileges: those of the engines. Path checks need raw sockets or
 // ping_group_range (the echo stream) and CAP_NET_RAW for ICMP and TCP trace

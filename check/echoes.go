@@ -13,12 +13,8 @@ import (
 	"netdx/probe"
 )
 
-// Defaults of EchoConfig's zero fields.
+// Bounds of EchoConfig.
 const (
-	// DefaultEchoWindow is how many outcomes of a target the rules read:
-	// 300 tell 0 or 1 lost from 2 % loss (their 95 % interval ends below
-	// 2 %), as diagnose's 3-second stream does.
-	DefaultEchoWindow = 300
 	// MaxEchoesWindow bounds EchoConfig.Window.
 	MaxEchoesWindow = 100000
 	// MaxEchoErrorKinds bounds the ICMP error kinds remembered per target
@@ -26,37 +22,18 @@ const (
 	MaxEchoErrorKinds = 16
 )
 
-// DefaultRTTBuckets are the upper bounds, in seconds, of the RTT histogram
-// each target keeps: 50 µs doubling to 26 s, as smokeping_prober's.
-var DefaultRTTBuckets = func() []float64 {
-	b := make([]float64, 20)
-	for i := range b {
-		b[i] = 50e-6 * float64(int(1)<<i)
-	}
-	return b
-}()
-
-// EchoConfig configures continuous echo streams. The zero value sends an
-// echo request to every target each second, waits 2 s for each reply and
-// keeps the last 300 outcomes of each target.
+// EchoConfig configures continuous echo streams; start from
+// DefaultEchoConfig. Every field is taken as it is.
 type EchoConfig struct {
-	// Interval between two requests to one target (default 1 s).
+	// Interval between two requests to one target.
 	Interval time.Duration
-	// Timeout for each reply (default 2 s, probe's).
+	// Timeout for each reply.
 	Timeout time.Duration
 	// Window is how many outcomes (a reply or a loss) of each target are
-	// kept for the rules (default 300).
+	// kept for the rules.
 	Window int
-	// Buckets are the RTT histogram's upper bounds in seconds, increasing
-	// (default DefaultRTTBuckets).
+	// Buckets are the RTT histogram's upper bounds in seconds, increasing.
 	Buckets []float64
-	// Epoch is how many requests each target gets on one pair of sockets
-	// before fresh ones take over (default: 30 s worth, 10 to 600): it
-	// bounds the ping engine's own per-target state (a run without a
-	// count keeps up to 128 requests and 1024 RTTs a target). The next
-	// epoch starts when the last one's next request would be due, so the
-	// stream has no gap.
-	Epoch int
 	// Mode, Source and Interface are the ping engine's.
 	Mode      probe.Mode
 	Source    netip.Addr
@@ -65,47 +42,46 @@ type EchoConfig struct {
 	Logger *slog.Logger
 }
 
-func (c EchoConfig) withDefaults() (EchoConfig, error) {
-	if c.Interval == 0 {
-		c.Interval = time.Second
+// DefaultEchoConfig sends an echo request to every target each second and
+// waits for each reply as ping does (2 s). It keeps the last 300 outcomes
+// of each target — 300 tell 0 or 1 lost from 2 % loss (their 95 % interval
+// ends below 2 %), as diagnose's 3-second stream does — and an RTT
+// histogram from 50 µs doubling to 26 s, as smokeping_prober's.
+func DefaultEchoConfig() EchoConfig {
+	b := make([]float64, 20)
+	for i := range b {
+		b[i] = 50e-6 * float64(int(1)<<i)
 	}
-	if c.Timeout == 0 {
-		c.Timeout = probe.DefaultTimeout
-	}
-	if c.Window == 0 {
-		c.Window = DefaultEchoWindow
-	}
-	if c.Buckets == nil {
-		c.Buckets = DefaultRTTBuckets
-	}
-	if c.Epoch == 0 {
-		c.Epoch = min(max(int(30*time.Second/max(c.Interval, time.Millisecond)), 10), 600)
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	switch {
-	case c.Interval == ExplicitZero || c.Interval < probe.MinTiming || c.Interval > probe.MaxTiming:
-		return c, bad("EchoInterval", c.Interval, "want %v..%v", probe.MinTiming, probe.MaxTiming)
-	case c.Timeout == ExplicitZero || c.Timeout < probe.MinTiming || c.Timeout > probe.MaxTiming:
-		return c, bad("EchoTimeout", c.Timeout, "want %v..%v", probe.MinTiming, probe.MaxTiming)
-	case c.Window < 1 || c.Window > MaxEchoesWindow:
-		return c, bad("Window", c.Window, "want 1..%d outcomes", MaxEchoesWindow)
-	case c.Epoch < 1:
-		return c, bad("Epoch", c.Epoch, "want at least 1 request")
-	}
-	for i, b := range c.Buckets {
-		if !(b > 0) || (i > 0 && b <= c.Buckets[i-1]) {
-			return c, bad("Buckets", c.Buckets, "want increasing positive bounds")
-		}
-	}
-	return c, nil
+	return EchoConfig{Interval: time.Second, Timeout: probe.DefaultConfig().Timeout, Window: 300, Buckets: b}
+}
+
+// epoch is how many requests each target gets on one pair of sockets
+// before fresh ones take over: 30 s worth, 10 to 600. It bounds the ping
+// engine's own per-target state (a run without a count keeps up to 128
+// requests and 1024 RTTs a target). The next epoch starts when the last
+// one's next request would be due, so the stream has no gap.
+func (c EchoConfig) epoch() int {
+	return min(max(int(30*time.Second/max(c.Interval, time.Millisecond)), 10), 600)
 }
 
 // Validate reports what makes c unfit to run, before any socket is opened.
 func (c EchoConfig) Validate() error {
-	_, err := c.withDefaults()
-	return err
+	switch {
+	case c.Interval < probe.MinTiming || c.Interval > probe.MaxTiming:
+		return bad("EchoInterval", c.Interval, "want %v..%v", probe.MinTiming, probe.MaxTiming)
+	case c.Timeout < probe.MinTiming || c.Timeout > probe.MaxTiming:
+		return bad("EchoTimeout", c.Timeout, "want %v..%v", probe.MinTiming, probe.MaxTiming)
+	case c.Window < 1 || c.Window > MaxEchoesWindow:
+		return bad("Window", c.Window, "want 1..%d outcomes", MaxEchoesWindow)
+	case len(c.Buckets) == 0:
+		return bad("Buckets", c.Buckets, "want the histogram's bounds")
+	}
+	for i, b := range c.Buckets {
+		if !(b > 0) || (i > 0 && b <= c.Buckets[i-1]) {
+			return bad("Buckets", c.Buckets, "want increasing positive bounds")
+		}
+	}
+	return nil
 }
 
 // Echoes are continuous echo streams to many targets on one socket per
@@ -171,9 +147,11 @@ type echoTarget struct {
 
 // NewEchoes checks cfg and the targets; Run sends.
 func NewEchoes(targets []Target, cfg EchoConfig) (*Echoes, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	if len(targets) == 0 || len(targets) > probe.MaxTargets {
 		return nil, fmt.Errorf("check: %d echo targets, want 1..%d", len(targets), probe.MaxTargets)
@@ -185,7 +163,7 @@ func NewEchoes(targets []Target, cfg EchoConfig) (*Echoes, error) {
 	return e, nil
 }
 
-// Config is the configuration in force, defaults filled in.
+// Config is the configuration in force.
 func (e *Echoes) Config() EchoConfig { return e.cfg }
 
 // Targets are the stream's targets, in the order of their indexes.
@@ -200,13 +178,14 @@ func (e *Echoes) Run(ctx context.Context) error {
 	for i, t := range e.targets {
 		pts[i] = probe.Target{Name: t.Name, Addr: t.Addr}
 	}
-	pc := probe.Config{Count: e.cfg.Epoch, Interval: e.cfg.Interval, Timeout: e.cfg.Timeout, Mode: e.cfg.Mode,
-		Source: e.cfg.Source, Interface: e.cfg.Interface, OnEvent: e.event,
-		// Every target gets its request each interval, however many.
-		Rate: max(probe.DefaultRate, 2*float64(len(pts))/e.cfg.Interval.Seconds())}
+	pc := probe.DefaultConfig()
+	pc.Count, pc.Interval, pc.Timeout = e.cfg.epoch(), e.cfg.Interval, e.cfg.Timeout
+	pc.Mode, pc.Source, pc.Interface, pc.OnEvent = e.cfg.Mode, e.cfg.Source, e.cfg.Interface, e.event
+	// Every target gets its request each interval, however many.
+	pc.Rate = max(pc.Rate, 2*float64(len(pts))/e.cfg.Interval.Seconds())
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	period := time.Duration(e.cfg.Epoch) * e.cfg.Interval
+	period := time.Duration(pc.Count) * e.cfg.Interval
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for epoch := 0; ; epoch++ {

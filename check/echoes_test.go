@@ -13,7 +13,7 @@ import (
 // marks exactly, totals and the histogram keep everything, and the ICMP
 // error kinds the network can make up are bounded.
 func TestEchoesWindow(t *testing.T) {
-	e, err := NewEchoes([]Target{{"a", netip.MustParseAddr("198.18.3.2")}, {"b", netip.MustParseAddr("198.18.3.3")}}, EchoConfig{Window: 4})
+	e, err := NewEchoes([]Target{{"a", netip.MustParseAddr("198.18.3.2")}, {"b", netip.MustParseAddr("198.18.3.3")}}, withEchoConfig(func(c *EchoConfig) { c.Window = 4 }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,17 +66,32 @@ func TestEchoesWindow(t *testing.T) {
 	e.event(probe.Event{Kind: probe.EventReply, Target: 7}) // not a target: ignored
 }
 
+// withEchoConfig is DefaultEchoConfig changed by set.
+func withEchoConfig(set func(*EchoConfig)) EchoConfig {
+	c := DefaultEchoConfig()
+	set(&c)
+	return c
+}
+
 func TestEchoConfig(t *testing.T) {
-	for _, c := range []EchoConfig{{Interval: ExplicitZero}, {Window: -1}, {Timeout: time.Nanosecond}, {Buckets: []float64{1, 1}}} {
-		if err := c.Validate(); err == nil {
+	for _, set := range []func(*EchoConfig){
+		func(c *EchoConfig) { c.Interval = 0 },
+		func(c *EchoConfig) { c.Timeout = 0 },
+		func(c *EchoConfig) { c.Window = 0 },
+		func(c *EchoConfig) { c.Window = -1 },
+		func(c *EchoConfig) { c.Timeout = time.Nanosecond },
+		func(c *EchoConfig) { c.Buckets = []float64{1, 1} },
+		func(c *EchoConfig) { c.Buckets = nil },
+	} {
+		if c := withEchoConfig(set); c.Validate() == nil {
 			t.Errorf("%+v passed", c)
 		}
 	}
-	c, err := EchoConfig{Interval: 20 * time.Millisecond}.withDefaults()
-	if err != nil || c.Epoch != 600 || c.Window != DefaultEchoWindow {
-		t.Errorf("defaults %+v %v", c, err)
+	c := DefaultEchoConfig()
+	if err := c.Validate(); err != nil || c.Window != 300 || c.epoch() != 30 || len(c.Buckets) != 20 {
+		t.Errorf("defaults %+v %v: want 300 outcomes, 30 s of 1 s requests per epoch", c, err)
 	}
-	if c, _ := (EchoConfig{}).withDefaults(); c.Epoch != 30 {
-		t.Errorf("30 s of 1 s requests per epoch, got %d", c.Epoch)
+	if c := withEchoConfig(func(c *EchoConfig) { c.Interval = 20 * time.Millisecond }); c.epoch() != 600 {
+		t.Errorf("20 ms requests: %d per epoch, want at most 600", c.epoch())
 	}
 }

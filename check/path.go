@@ -13,38 +13,22 @@ import (
 	"netdx/trace"
 )
 
-// Defaults of PathConfig's zero fields.
-const (
-	// DefaultDuration is how long a path check probes: enough for 300
-	// echo requests and 200 rounds.
-	DefaultDuration = 3 * time.Second
-	// DefaultEchoInterval paces the echo stream (100 a second: 300 in 3 s,
-	// which tells 0 or 1 lost from 2 % loss, and 10 % from 2 %).
-	DefaultEchoInterval = 10 * time.Millisecond
-	// DefaultRoundInterval paces the trace rounds (200 in 3 s: each hop's
-	// loss from a sample of 200, if the router answers them — what it takes
-	// to tell a clean hop from one behind 10 % loss beyond chance).
-	DefaultRoundInterval = 15 * time.Millisecond
-	// DefaultEchoTimeout is how long an echo reply may take.
-	DefaultEchoTimeout = time.Second
-)
-
-// PathConfig configures a path check. The zero value probes for 3 s: ICMP
-// trace rounds every 15 ms and echo requests every 10 ms, at once.
+// PathConfig configures a path check; start from DefaultPathConfig. Every
+// field is taken as it is.
 type PathConfig struct {
-	// Trace configures the trace rounds (Protocol 0 means ICMP here:
-	// targets do not rate-limit echo replies as they do port
-	// unreachables). Queries and Retries keep report defaults.
+	// Trace configures the trace rounds.
 	Trace trace.Config
-	// Duration is how long the check probes (default 3 s); the last
-	// answers may take up to the echo timeout more.
+	// Duration is how long the check probes; the last answers may take up
+	// to the trace's wait (or the echo timeout) more.
 	Duration time.Duration
-	// RoundInterval paces the trace rounds (default 15 ms).
+	// RoundInterval paces the trace rounds.
 	RoundInterval time.Duration
-	// EchoInterval paces the echo stream (default 10 ms); negative: no
-	// echo stream (loss is then read from the trace's target hop).
+	// EchoInterval paces the echo stream.
 	EchoInterval time.Duration
-	// EchoTimeout bounds the wait for an echo reply (default 1 s).
+	// NoEcho runs no echo stream: loss is then read from the trace's
+	// target hop (EchoInterval and EchoTimeout are not used).
+	NoEcho bool
+	// EchoTimeout bounds the wait for an echo reply.
 	EchoTimeout time.Duration
 	// Mode is the ICMP socket kind of the echo stream.
 	Mode probe.Mode
@@ -52,47 +36,53 @@ type PathConfig struct {
 	OnRound func(i int, r trace.Result)
 }
 
+// DefaultPathConfig is diagnose's path check: for 3 s, at once,
+//   - report rounds of ICMP traces (targets do not rate-limit echo replies
+//     as they do port unreachables) every 15 ms: 200 of them, each hop's
+//     loss from a sample of 200 if the router answers them, what it takes
+//     to tell a clean hop from one behind 10 % loss beyond chance;
+//   - an echo request every 10 ms: 300, which tell 0 or 1 lost from 2 %
+//     loss, and 10 % from 2 %; each reply awaited 1 s.
+//
+// The trace's wait is 2 s, not a traceroute's 5: the check takes its
+// duration plus at most that wait for a silent hop (diagnose answers
+// within about 5 s), and an answer slower than 2 s is not one a path
+// check of seconds can judge anyway. watch's path rounds and /probe take
+// this wait too.
+func DefaultPathConfig() PathConfig {
+	tc := trace.DefaultReportConfig()
+	tc.Protocol, tc.Port, tc.Wait = trace.ICMP, trace.ICMP.DefaultPort(), 2*time.Second
+	return PathConfig{
+		Trace:         tc,
+		Duration:      3 * time.Second,
+		RoundInterval: 15 * time.Millisecond,
+		EchoInterval:  10 * time.Millisecond,
+		EchoTimeout:   time.Second,
+	}
+}
+
 // MaxDuration bounds a path check: longer is a watch, not a diagnosis.
 const MaxDuration = time.Hour
-
-func (c PathConfig) withDefaults() (PathConfig, error) {
-	if c.Trace.Protocol == 0 {
-		c.Trace.Protocol = trace.ICMP
-	}
-	if c.Duration == 0 {
-		c.Duration = DefaultDuration
-	}
-	if c.RoundInterval == 0 {
-		c.RoundInterval = DefaultRoundInterval
-	}
-	if c.EchoInterval == 0 {
-		c.EchoInterval = DefaultEchoInterval
-	}
-	if c.EchoTimeout == 0 {
-		c.EchoTimeout = DefaultEchoTimeout
-	}
-	switch {
-	case c.Duration < time.Millisecond || c.Duration > MaxDuration:
-		return c, bad("Duration", c.Duration, "want 1ms..%v", MaxDuration)
-	case c.RoundInterval < time.Millisecond || c.RoundInterval > c.Duration:
-		return c, bad("RoundInterval", c.RoundInterval, "want 1ms up to the duration (%v)", c.Duration)
-	case c.EchoInterval == ExplicitZero || (c.EchoInterval > 0 && c.EchoInterval < time.Millisecond):
-		return c, bad("EchoInterval", c.EchoInterval, "want at least 1ms (negative: no echo stream)")
-	case c.EchoInterval > c.Duration:
-		return c, bad("EchoInterval", c.EchoInterval, "longer than the duration (%v)", c.Duration)
-	case c.EchoTimeout < time.Millisecond:
-		return c, bad("EchoTimeout", c.EchoTimeout, "want at least 1ms")
-	}
-	return c, nil
-}
 
 // Validate reports what makes c unfit to run, before any socket is opened
 // and whatever the target: a *ConfigError for its own fields, the trace's
 // *trace.ConfigError for Trace's.
 func (c PathConfig) Validate() error {
-	c, err := c.withDefaults()
-	if err != nil {
-		return err
+	switch {
+	case c.Duration < time.Millisecond || c.Duration > MaxDuration:
+		return bad("Duration", c.Duration, "want 1ms..%v", MaxDuration)
+	case c.RoundInterval < time.Millisecond || c.RoundInterval > c.Duration:
+		return bad("RoundInterval", c.RoundInterval, "want 1ms up to the duration (%v)", c.Duration)
+	}
+	if !c.NoEcho {
+		switch {
+		case c.EchoInterval < time.Millisecond:
+			return bad("EchoInterval", c.EchoInterval, "want at least 1ms")
+		case c.EchoInterval > c.Duration:
+			return bad("EchoInterval", c.EchoInterval, "longer than the duration (%v)", c.Duration)
+		case c.EchoTimeout < time.Millisecond:
+			return bad("EchoTimeout", c.EchoTimeout, "want at least 1ms")
+		}
 	}
 	return c.Trace.Validate(netip.Addr{})
 }
@@ -102,8 +92,7 @@ func (c PathConfig) Validate() error {
 // ping's machinery (how much loss, from enough probes to decide). It
 // returns what both saw, even when one of them failed (with the error).
 func Path(ctx context.Context, t Target, cfg PathConfig) (diagnose.PathEvidence, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return diagnose.PathEvidence{}, err
 	}
 	ev := diagnose.PathEvidence{Target: t.Name, Addr: t.Addr, Protocol: cfg.Trace.Protocol}
@@ -112,7 +101,7 @@ func Path(ctx context.Context, t Target, cfg PathConfig) (diagnose.PathEvidence,
 		traceErr, echoE error
 		rounds          []trace.Result
 	)
-	if cfg.EchoInterval > 0 {
+	if !cfg.NoEcho {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -153,16 +142,17 @@ func echo(ctx context.Context, t Target, cfg PathConfig) (*diagnose.Echo, error)
 		mu      sync.Mutex
 		slowest time.Duration
 	)
-	pc := probe.Config{Count: max(1, int(cfg.Duration/cfg.EchoInterval)), Interval: cfg.EchoInterval,
-		Timeout: cfg.EchoTimeout, Mode: cfg.Mode, Source: cfg.Trace.Source, Interface: cfg.Trace.Interface,
-		OnEvent: func(ev probe.Event) {
-			if ev.Kind == probe.EventReply {
-				mu.Lock()
-				e.RTTs = append(e.RTTs, ev.RTT)
-				slowest = max(slowest, ev.RTT)
-				mu.Unlock()
-			}
-		}}
+	pc := probe.DefaultConfig()
+	pc.Count, pc.Interval, pc.Timeout = max(1, int(cfg.Duration/cfg.EchoInterval)), cfg.EchoInterval, cfg.EchoTimeout
+	pc.Mode, pc.Source, pc.Interface = cfg.Mode, cfg.Trace.Source, cfg.Trace.Interface
+	pc.OnEvent = func(ev probe.Event) {
+		if ev.Kind == probe.EventReply {
+			mu.Lock()
+			e.RTTs = append(e.RTTs, ev.RTT)
+			slowest = max(slowest, ev.RTT)
+			mu.Unlock()
+		}
+	}
 	go func() {
 		wait := time.NewTimer(cfg.Duration)
 		defer wait.Stop()

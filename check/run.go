@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/sockets"
 )
 
@@ -23,7 +22,7 @@ type Target struct {
 // Sources are the engines a diagnosis reads. Each may be nil to skip its
 // checks; tests pass fixtures.
 type Sources struct {
-	Link    func(ctx context.Context) (link.Snapshot, error)
+	Link    func(ctx context.Context) (diagnose.LinkEvidence, error)
 	Sockets func(ctx context.Context) (sockets.Table, error)
 	// Path checks the path to one target.
 	Path func(ctx context.Context, t Target) (diagnose.PathEvidence, error)

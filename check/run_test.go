@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/sockets"
 	"netdx/trace"
 )
@@ -23,19 +22,19 @@ func unreachablePath(_ context.Context, t Target) (diagnose.PathEvidence, error)
 
 func TestRunStatusAndChecks(t *testing.T) {
 	ctx := context.Background()
-	okLink := func(context.Context) (link.Snapshot, error) { return link.Snapshot{}, nil }
+	okLink := func(context.Context) (diagnose.LinkEvidence, error) { return diagnose.LinkEvidence{}, nil }
 	badSockets := func(context.Context) (sockets.Table, error) { return sockets.Table{}, errors.New("sockets: denied") }
 	targets := []Target{{"a", netip.MustParseAddr("198.18.3.2")}, {"b", netip.MustParseAddr("198.18.3.3")}}
 
-	rep := Run(ctx, diagnose.Config{}, Sources{Link: okLink}, nil)
+	rep := Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink}, nil)
 	if rep.Status != diagnose.StatusOK || diagnose.ExitCode(rep.Status) != 0 || len(rep.Checks) != 1 {
 		t.Errorf("clean host: %+v", rep)
 	}
-	rep = Run(ctx, diagnose.Config{}, Sources{Link: okLink, Sockets: badSockets}, nil)
+	rep = Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink, Sockets: badSockets}, nil)
 	if rep.Status != diagnose.StatusUnknown || diagnose.ExitCode(rep.Status) != 3 {
 		t.Errorf("a failed check with nothing found must be unknown: %+v", rep)
 	}
-	rep = Run(ctx, diagnose.Config{}, Sources{Link: okLink, Sockets: badSockets, Path: unreachablePath}, targets)
+	rep = Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink, Sockets: badSockets, Path: unreachablePath}, targets)
 	if rep.Status != diagnose.StatusCritical || diagnose.ExitCode(rep.Status) != 2 || len(rep.Findings) != 2 || len(rep.Checks) != 4 {
 		t.Errorf("unreachable targets: %+v", rep)
 	}

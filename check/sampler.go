@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"netdx/diagnose"
 	"netdx/link"
 	"netdx/sockets"
 )
@@ -16,7 +17,7 @@ import (
 // counters since boot only. Its methods are safe for concurrent use; the
 // readings are serialised.
 type HostSampler struct {
-	link    link.Config
+	link    LinkConfig
 	sockets sockets.Config
 
 	mu   sync.Mutex
@@ -26,7 +27,7 @@ type HostSampler struct {
 // NewHostSampler checks cfg (its Interval is not used: the caller's
 // schedule is the interval).
 func NewHostSampler(cfg HostConfig) (*HostSampler, error) {
-	cfg.Interval = ExplicitZero
+	cfg.Interval = 0
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -34,20 +35,20 @@ func NewHostSampler(cfg HostConfig) (*HostSampler, error) {
 	return &HostSampler{link: l, sockets: s}, nil
 }
 
-// Sample reads the interfaces (with rates since the previous Sample) and
-// the socket table. A part that fails leaves its zero value and its error;
-// the other part is still read.
-func (h *HostSampler) Sample(ctx context.Context) (link.Snapshot, sockets.Table, error) {
+// Sample reads the interfaces (with rates since the previous Sample) with
+// their capture sockets, and the socket table. A part that fails leaves its
+// zero value and its error; the other part is still read.
+func (h *HostSampler) Sample(ctx context.Context) (diagnose.LinkEvidence, sockets.Table, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var snap link.Snapshot
-	cur, lerr := link.Read(ctx, h.link)
+	var ev diagnose.LinkEvidence
+	cur, lerr := link.Read(ctx, h.link.Link)
 	if lerr == nil {
 		prev := h.prev
-		snap, lerr = link.Between(ctx, h.link, &prev, cur)
+		ev, lerr = linkSockets(ctx, h.link, link.Between(&prev, cur))
 		h.prev = cur
 	}
 	// The table is one snapshot: an interrupt lets it finish.
 	t, serr := sockets.List(context.WithoutCancel(ctx), h.sockets)
-	return snap, t, errors.Join(lerr, serr)
+	return ev, t, errors.Join(lerr, serr)
 }

@@ -59,14 +59,13 @@ func NewStream(t Target, cfg StreamConfig) (*Stream, error) {
 	if err := cfg.Validate(t); err != nil {
 		return nil, err
 	}
-	cfg, _ = cfg.withDefaults()
 	return &Stream{target: t, cfg: cfg, rounds: trace.RunReport, ping: probe.Ping, win: newWindow(cfg)}, nil
 }
 
 // Target is the stream's target.
 func (s *Stream) Target() Target { return s.target }
 
-// Config is the stream's configuration, defaults filled in.
+// Config is the stream's configuration.
 func (s *Stream) Config() StreamConfig { return s.cfg }
 
 // Run probes until ctx ends, calling on (if set) with a snapshot after
@@ -83,7 +82,7 @@ func (s *Stream) Run(ctx context.Context, on func(Snapshot)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	need := int32(1)
-	if s.cfg.EchoInterval > 0 {
+	if !s.cfg.NoEcho {
 		need++
 	}
 	var opened atomic.Int32
@@ -96,7 +95,7 @@ func (s *Stream) Run(ctx context.Context, on func(Snapshot)) error {
 		wg      sync.WaitGroup
 		echoErr error
 	)
-	if s.cfg.EchoInterval > 0 {
+	if !s.cfg.NoEcho {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -147,23 +146,24 @@ func (s *Stream) Run(ctx context.Context, on func(Snapshot)) error {
 // echo runs the echo stream until ctx ends, recording each request's
 // outcome as it is decided.
 func (s *Stream) echo(ctx context.Context, ready func()) error {
-	pc := probe.Config{Interval: s.cfg.EchoInterval, Timeout: s.cfg.EchoTimeout, Mode: s.cfg.Mode,
-		Source: s.cfg.Trace.Source, Interface: s.cfg.Trace.Interface, OnReady: ready,
-		OnEvent: func(ev probe.Event) {
-			var o echoOutcome
-			switch ev.Kind {
-			case probe.EventReply:
-				o = echoOutcome{rtt: ev.RTT, received: true}
-			case probe.EventTimeout, probe.EventError, probe.EventSendError:
-			default:
-				return
-			}
-			s.mu.Lock()
-			if !s.paused {
-				s.win.addEcho(ev.Seq, o)
-			}
-			s.mu.Unlock()
-		}}
+	pc := probe.DefaultConfig() // until stopped
+	pc.Interval, pc.Timeout, pc.Mode, pc.OnReady = s.cfg.EchoInterval, s.cfg.EchoTimeout, s.cfg.Mode, ready
+	pc.Source, pc.Interface = s.cfg.Trace.Source, s.cfg.Trace.Interface
+	pc.OnEvent = func(ev probe.Event) {
+		var o echoOutcome
+		switch ev.Kind {
+		case probe.EventReply:
+			o = echoOutcome{rtt: ev.RTT, received: true}
+		case probe.EventTimeout, probe.EventError, probe.EventSendError:
+		default:
+			return
+		}
+		s.mu.Lock()
+		if !s.paused {
+			s.win.addEcho(ev.Seq, o)
+		}
+		s.mu.Unlock()
+	}
 	if _, err := s.ping(ctx, pc, []probe.Target{{Name: s.target.Name, Addr: s.target.Addr}}); err != nil {
 		return fmt.Errorf("check: echo stream to %s: %w", s.target.Name, echoErr(err))
 	}

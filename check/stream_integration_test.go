@@ -111,7 +111,11 @@ func TestHelperStream(t *testing.T) {
 		os.Stdout.Write(append([]byte("\n"), append(b, '\n')...))
 	}()
 	tg := Target{Name: target, Addr: netip.MustParseAddr(target)}
-	s, err := NewStream(tg, StreamConfig{RoundInterval: 20 * time.Millisecond, EchoInterval: 5 * time.Millisecond, Window: 100})
+	cfg := DefaultStreamConfig()
+	cfg.Window = 100
+	cfg = cfg.Paced(20 * time.Millisecond)
+	cfg.EchoInterval, cfg.EchoWindow = 5*time.Millisecond, 400 // the 2 s of the 100 rounds
+	s, err := NewStream(tg, cfg)
 	if err != nil {
 		rep.Err = err.Error()
 		return
@@ -137,5 +141,5 @@ func TestHelperStream(t *testing.T) {
 	if last.Evidence.Echo != nil {
 		rep.EchoSent = last.Evidence.Echo.Sent
 	}
-	rep.Findings = diagnose.Path(last.Evidence, diagnose.Config{})
+	rep.Findings = diagnose.Path(last.Evidence, diagnose.DefaultConfig())
 }

@@ -60,8 +60,8 @@ func (f *fakeEngines) install(s *Stream) {
 			<-ctx.Done()
 			return nil, fmt.Errorf("probe: listen: %w", ctx.Err())
 		}
-		if cfg.Count != 0 {
-			return nil, fmt.Errorf("fake ping: count %d, want 0 (until the context ends)", cfg.Count)
+		if cfg.Count != probe.UntilStopped {
+			return nil, fmt.Errorf("fake ping: count %d, want probe.UntilStopped", cfg.Count)
 		}
 		f.echoReady.Add(1)
 		cfg.OnReady()
@@ -131,7 +131,7 @@ func runStream(t *testing.T, cfg StreamConfig, body func(s *Stream, f *fakeEngin
 }
 
 func TestStreamWindowSlides(t *testing.T) {
-	err := runStream(t, StreamConfig{Window: 3, EchoWindow: 4, EchoInterval: 10 * time.Millisecond}, func(s *Stream, f *fakeEngines, snaps func() []Snapshot) {
+	err := runStream(t, withStreamConfig(func(c *StreamConfig) { c.Window, c.EchoWindow, c.EchoInterval = 3, 4, 10*time.Millisecond }), func(s *Stream, f *fakeEngines, snaps func() []Snapshot) {
 		for seq := 1; seq <= 6; seq++ {
 			if seq == 3 {
 				f.event(probe.Event{Kind: probe.EventTimeout, Seq: seq})
@@ -179,7 +179,7 @@ func TestStreamWindowSlides(t *testing.T) {
 // it received, an ICMP error after its timeout changes nothing, and
 // duplicates and late replies are not requests.
 func TestStreamEchoCorrections(t *testing.T) {
-	runStream(t, StreamConfig{EchoInterval: 10 * time.Millisecond}, func(s *Stream, f *fakeEngines, snaps func() []Snapshot) {
+	runStream(t, withStreamConfig(func(c *StreamConfig) { c.EchoInterval = 10 * time.Millisecond }), func(s *Stream, f *fakeEngines, snaps func() []Snapshot) {
 		f.event(probe.Event{Kind: probe.EventTimeout, Seq: 1})
 		f.event(reply(1, 900*time.Millisecond))
 		f.event(probe.Event{Kind: probe.EventTimeout, Seq: 2})
@@ -200,7 +200,7 @@ func TestStreamEchoCorrections(t *testing.T) {
 }
 
 func TestStreamResetAndPause(t *testing.T) {
-	runStream(t, StreamConfig{EchoInterval: 10 * time.Millisecond}, func(s *Stream, f *fakeEngines, snaps func() []Snapshot) {
+	runStream(t, withStreamConfig(func(c *StreamConfig) { c.EchoInterval = 10 * time.Millisecond }), func(s *Stream, f *fakeEngines, snaps func() []Snapshot) {
 		f.event(reply(1, time.Millisecond))
 		f.round(round(1))
 		f.round(round(2))
@@ -236,7 +236,7 @@ func TestStreamResetAndPause(t *testing.T) {
 // TestStreamSnapshotsAreTheCallers: a snapshot does not change as the
 // stream goes on, and changing it does not change the stream.
 func TestStreamSnapshotsAreTheCallers(t *testing.T) {
-	runStream(t, StreamConfig{Window: 2, EchoInterval: 10 * time.Millisecond}, func(s *Stream, f *fakeEngines, snaps func() []Snapshot) {
+	runStream(t, withStreamConfig(func(c *StreamConfig) { c.Window, c.EchoInterval = 2, 10*time.Millisecond }), func(s *Stream, f *fakeEngines, snaps func() []Snapshot) {
 		f.event(reply(1, time.Millisecond))
 		f.round(round(1))
 		first := snaps()[0]
@@ -261,14 +261,15 @@ func TestStreamOnReadyOnceBothAreOpen(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				f := newFakeEngines()
 				var calls atomic.Int32
-				cfg := StreamConfig{OnReady: func() {
+				cfg := DefaultStreamConfig()
+				cfg.OnReady = func() {
 					calls.Add(1)
 					if f.traceReady.Load() != 1 || (echo && f.echoReady.Load() != 1) {
 						t.Errorf("OnReady before every socket was open")
 					}
-				}}
+				}
 				if !echo {
-					cfg.EchoInterval = -1
+					cfg.NoEcho = true
 				}
 				s, err := NewStream(streamTarget, cfg)
 				if err != nil {
@@ -298,7 +299,7 @@ func TestStreamOnReadyOnceBothAreOpen(t *testing.T) {
 // and returns its error, wrapped, for errors.Is and errors.As.
 func TestStreamEngineFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s, _ := NewStream(streamTarget, StreamConfig{})
+		s, _ := NewStream(streamTarget, DefaultStreamConfig())
 		f := newFakeEngines()
 		f.echoErr = probe.ErrInterval
 		f.install(s)
@@ -308,7 +309,7 @@ func TestStreamEngineFails(t *testing.T) {
 		}
 	})
 	synctest.Test(t, func(t *testing.T) {
-		s, _ := NewStream(streamTarget, StreamConfig{})
+		s, _ := NewStream(streamTarget, DefaultStreamConfig())
 		f := newFakeEngines()
 		f.traceErr = &trace.ConfigError{Field: "Source", Value: "198.18.9.9", Reason: "not an address of this host"}
 		f.install(s)
@@ -324,7 +325,7 @@ func TestStreamEngineFails(t *testing.T) {
 	// The trace fails before the echo stream has its socket: the echo
 	// stream is canceled, and the trace's error is the one told.
 	synctest.Test(t, func(t *testing.T) {
-		s, _ := NewStream(streamTarget, StreamConfig{})
+		s, _ := NewStream(streamTarget, DefaultStreamConfig())
 		f := newFakeEngines()
 		f.traceErr = &trace.ConfigError{Field: "Source", Value: "198.18.9.9", Reason: "not an address of this host"}
 		f.echoLate = true
@@ -337,44 +338,51 @@ func TestStreamEngineFails(t *testing.T) {
 	})
 }
 
+// withStreamConfig is DefaultStreamConfig changed by set.
+func withStreamConfig(set func(*StreamConfig)) StreamConfig {
+	c := DefaultStreamConfig()
+	set(&c)
+	return c
+}
+
 func TestStreamConfigDefaultsAndErrors(t *testing.T) {
-	c, err := StreamConfig{}.WithDefaults()
-	if err != nil || c.RoundInterval != time.Second || c.EchoInterval != 100*time.Millisecond || c.Window != 600 ||
-		c.EchoWindow != 6000 || c.EchoTimeout != time.Second || c.Trace.Protocol != trace.ICMP {
+	c := DefaultStreamConfig()
+	if err := c.Validate(streamTarget); err != nil || c.RoundInterval != time.Second || c.EchoInterval != 100*time.Millisecond || c.Window != 600 ||
+		c.EchoWindow != 6000 || c.EchoTimeout != time.Second || c.Trace.Protocol != trace.ICMP || c.Trace.Queries != 1 {
 		t.Errorf("defaults %+v, %v", c, err)
 	}
-	c, _ = StreamConfig{RoundInterval: 50 * time.Millisecond, Window: 100}.WithDefaults()
-	if c.EchoInterval != 10*time.Millisecond || c.EchoWindow != 500 {
+	c = withStreamConfig(func(c *StreamConfig) { c.Window = 100 }).Paced(50 * time.Millisecond)
+	if c.RoundInterval != 50*time.Millisecond || c.EchoInterval != 10*time.Millisecond || c.EchoWindow != 500 {
 		t.Errorf("50 ms rounds: echo every %v, window %d; want 10ms (the floor) and 500", c.EchoInterval, c.EchoWindow)
 	}
-	c, _ = StreamConfig{EchoInterval: -1}.WithDefaults()
-	if c.EchoWindow != 0 {
-		t.Errorf("no echo stream, yet an echo window of %d", c.EchoWindow)
+	if c := withStreamConfig(func(c *StreamConfig) { c.NoEcho, c.EchoInterval, c.EchoWindow = true, 0, 0 }); c.Validate(streamTarget) != nil {
+		t.Errorf("no echo stream: its fields are not used, yet %v", c.Validate(streamTarget))
 	}
 	for _, tc := range []struct {
-		cfg   StreamConfig
+		set   func(*StreamConfig)
 		field string
 		value any
 	}{
-		{StreamConfig{RoundInterval: ExplicitZero}, "RoundInterval", time.Duration(0)},
-		{StreamConfig{RoundInterval: 2 * time.Hour}, "RoundInterval", 2 * time.Hour},
-		{StreamConfig{EchoInterval: ExplicitZero}, "EchoInterval", time.Duration(0)},
-		{StreamConfig{EchoInterval: time.Microsecond}, "EchoInterval", time.Microsecond},
-		{StreamConfig{Window: MaxWindow + 1}, "Window", MaxWindow + 1},
-		{StreamConfig{Window: -1}, "Window", -1},
-		{StreamConfig{EchoWindow: -5}, "EchoWindow", -5},
-		{StreamConfig{EchoTimeout: time.Hour}, "EchoTimeout", time.Hour},
+		{func(c *StreamConfig) { c.RoundInterval = 0 }, "RoundInterval", time.Duration(0)},
+		{func(c *StreamConfig) { c.RoundInterval = 2 * time.Hour }, "RoundInterval", 2 * time.Hour},
+		{func(c *StreamConfig) { c.EchoInterval = 0 }, "EchoInterval", time.Duration(0)},
+		{func(c *StreamConfig) { c.EchoInterval = -time.Second }, "EchoInterval", -time.Second},
+		{func(c *StreamConfig) { c.EchoInterval = time.Microsecond }, "EchoInterval", time.Microsecond},
+		{func(c *StreamConfig) { c.Window = MaxWindow + 1 }, "Window", MaxWindow + 1},
+		{func(c *StreamConfig) { c.Window = 0 }, "Window", 0},
+		{func(c *StreamConfig) { c.EchoWindow = -5 }, "EchoWindow", -5},
+		{func(c *StreamConfig) { c.EchoTimeout = time.Hour }, "EchoTimeout", time.Hour},
 	} {
-		err := tc.cfg.Validate(streamTarget)
+		err := withStreamConfig(tc.set).Validate(streamTarget)
 		var ce *ConfigError
 		if !errors.As(err, &ce) || ce.Field != tc.field || ce.Value != tc.value || !errors.Is(err, ErrConfig) {
-			t.Errorf("%+v: %v, want a ConfigError for %s %v", tc.cfg, err, tc.field, tc.value)
+			t.Errorf("%s %v: %v, want a ConfigError for it", tc.field, tc.value, err)
 		}
 	}
-	if err := (StreamConfig{Trace: trace.Config{MaxTTL: 300}}).Validate(streamTarget); !errors.Is(err, trace.ErrConfig) {
+	if err := withStreamConfig(func(c *StreamConfig) { c.Trace.MaxTTL = 300 }).Validate(streamTarget); !errors.Is(err, trace.ErrConfig) {
 		t.Errorf("the trace's fields are validated too: %v", err)
 	}
-	if _, err := NewStream(streamTarget, StreamConfig{Window: -1}); err == nil {
+	if _, err := NewStream(streamTarget, withStreamConfig(func(c *StreamConfig) { c.Window = -1 })); err == nil {
 		t.Errorf("NewStream must refuse what Validate refuses")
 	}
 }

@@ -69,7 +69,7 @@ type window struct {
 
 func newWindow(cfg StreamConfig) window {
 	w := window{rounds: ring[trace.Result]{size: cfg.Window}, echoInterval: cfg.EchoInterval, recent: map[int]int{}}
-	if cfg.EchoInterval > 0 {
+	if !cfg.NoEcho {
 		w.echo = ring[echoOutcome]{size: cfg.EchoWindow}
 	}
 	return w

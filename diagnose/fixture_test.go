@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "record the host fixtures in testdata/ho
 // lab namespace.
 type hostFixture struct {
 	About    string         `json:"about"`
-	Snapshot link.Snapshot  `json:"snapshot"`
+	Snapshot LinkEvidence   `json:"snapshot"`
 	Table    sockets.Table  `json:"table"`
 	Extra    map[string]int `json:"extra,omitempty"` // pids and counts the tests compare with
 }
@@ -89,11 +89,19 @@ func TestIntegrationHostFixtures(t *testing.T) {
 			if res.err != nil {
 				t.Fatal(res.err)
 			}
-			table, err := sockets.List(context.Background(), sockets.Config{NetNS: ns, Owners: true, Routes: true})
+			// The link check's capture sockets, read when its interval ends
+			// (check.Link does the same).
+			caps, err := sockets.Capture(context.Background(), sockets.CaptureConfig{NetNS: ns})
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := hostFixture{About: r.about, Snapshot: res.snap, Table: table, Extra: extra}
+			sc := sockets.DefaultConfig()
+			sc.NetNS, sc.Owners, sc.Routes = ns, true, true
+			table, err := sockets.List(context.Background(), sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := hostFixture{About: r.about, Snapshot: NewLinkEvidence(res.snap, caps, nil), Table: table, Extra: extra}
 			if r.check != nil {
 				r.check(t, f)
 			}
@@ -131,7 +139,7 @@ func dropping(a *netlab.Node) func(n int) {
 	}
 }
 
-func linkNamed(t *testing.T, f hostFixture, name string) link.Link {
+func linkNamed(t *testing.T, f hostFixture, name string) Interface {
 	t.Helper()
 	for _, l := range f.Snapshot.Links {
 		if l.Name == name {
@@ -139,7 +147,7 @@ func linkNamed(t *testing.T, f hostFixture, name string) link.Link {
 		}
 	}
 	t.Fatalf("no interface %s in %+v", name, f.Snapshot.Links)
-	return link.Link{}
+	return Interface{}
 }
 
 func startNcat(t *testing.T, n *netlab.Node, port int, args ...string) int {

@@ -9,13 +9,13 @@ import (
 	"netdx/sockets"
 )
 
-// Host reads an interface snapshot and a socket table into findings:
+// Host reads the link check's evidence and a socket table into findings:
 // interfaces down, flapping or with errors, promiscuous interfaces and
 // sniffers, TCP retransmits, cleartext services, processes whose
 // executable was deleted, TIME_WAIT pile-ups and unexpected gateways.
 // Either input may be empty: "netdx link" passes no table, "netdx sockets"
 // no snapshot, and each gets the findings its data supports.
-func Host(snap link.Snapshot, table sockets.Table, cfg Config) []Finding {
+func Host(snap LinkEvidence, table sockets.Table, cfg Config) []Finding {
 	var out []Finding
 	seen := map[uint32]bool{} // capture sockets already judged
 	for _, l := range snap.Links {
@@ -30,7 +30,7 @@ func Host(snap link.Snapshot, table sockets.Table, cfg Config) []Finding {
 	return out
 }
 
-func linkFindings(l link.Link, cfg Config, seen map[uint32]bool) []Finding {
+func linkFindings(l Interface, cfg Config, seen map[uint32]bool) []Finding {
 	var out []Finding
 	ev := func(kv ...any) map[string]any {
 		m := map[string]any{"interface": l.Name, "oper_state": l.OperState}
@@ -39,7 +39,7 @@ func linkFindings(l link.Link, cfg Config, seen map[uint32]bool) []Finding {
 		}
 		return m
 	}
-	flap := flapping(l, cfg, ev)
+	flap := flapping(l.Link, cfg, ev)
 	out = append(out, flap...)
 	// A flapping link's down moments belong to its flapping finding.
 	if l.Up && !l.Carrier && l.Type != "loopback" && !slices.ContainsFunc(flap, func(f Finding) bool { return f.Severity > Info }) {
@@ -47,7 +47,7 @@ func linkFindings(l link.Link, cfg Config, seen map[uint32]bool) []Finding {
 			Summary:  fmt.Sprintf("%s is up but has no carrier (cable, peer or driver): state %s, %d carrier changes", l.Name, l.OperState, l.CarrierChanges),
 			Evidence: ev("carrier_changes", l.CarrierChanges)})
 	}
-	out = append(out, errorFindings(l, cfg, ev)...)
+	out = append(out, errorFindings(l.Link, cfg, ev)...)
 	out = append(out, promiscFindings(l, cfg, seen, ev)...)
 	return out
 }
@@ -70,7 +70,7 @@ func flapping(l link.Link, cfg Config, ev func(...any) map[string]any) []Finding
 			return nil
 		}
 		sev := Info
-		if n >= uint32(cfg.flapChanges()) {
+		if n >= uint32(cfg.FlapChanges) {
 			sev = Warning
 		}
 		return []Finding{{Kind: KindInterfaceFlapping, Severity: sev, Subject: Subject{Interface: l.Name},
@@ -93,7 +93,7 @@ func errorFindings(l link.Link, cfg Config, ev func(...any) map[string]any) []Fi
 	s, when, sev, minDrops := l.Stats, "since the counters started", Info, uint64(1)
 	if l.Rates != nil && !l.Rates.Reset {
 		s, when, sev = l.Rates.Delta, fmt.Sprintf("in the last %.1f s", l.Rates.IntervalMS/1000), Warning
-		minDrops = cfg.minDrops()
+		minDrops = cfg.MinDrops
 	}
 	var out []Finding
 	pkts := s.RxPackets + s.TxPackets
@@ -130,7 +130,7 @@ func errorFindings(l link.Link, cfg Config, ev func(...any) map[string]any) []Fi
 // promiscFindings reads an interface's promiscuity: the PROMISC flag with
 // no capture using it, promiscuous capture sockets of processes not
 // allowed (sniffers), and a counter nothing explains (a hidden sniffer).
-func promiscFindings(l link.Link, cfg Config, seen map[uint32]bool, ev func(...any) map[string]any) []Finding {
+func promiscFindings(l Interface, cfg Config, seen map[uint32]bool, ev func(...any) map[string]any) []Finding {
 	var out []Finding
 	p := l.Promisc
 	if p.Flag && len(p.Captures) == 0 {
@@ -191,9 +191,9 @@ func allowedCapture(s sockets.PacketSocket, cfg Config) bool {
 }
 
 func retransmits(t link.TCP, cfg Config) []Finding {
-	limit := cfg.maxRetransPct()
+	limit := cfg.MaxRetransPct
 	if iv := t.Interval; iv != nil && !iv.Reset {
-		if iv.OutSegs < cfg.minSegments() {
+		if iv.OutSegs < cfg.MinSegments {
 			return nil
 		}
 		r := 100 * float64(iv.RetransSegs) / float64(iv.OutSegs)
@@ -206,7 +206,7 @@ func retransmits(t link.TCP, cfg Config) []Finding {
 			Evidence: map[string]any{"retrans_segs": iv.RetransSegs, "out_segs": iv.OutSegs, "retrans_pct": round(r, 3),
 				"syn_retrans": iv.SynRetrans, "timeouts": iv.Timeouts, "lost_retransmit": iv.LostRetransmit}}}
 	}
-	if t.OutSegs < 10*cfg.minSegments() {
+	if t.OutSegs < 10*cfg.MinSegments {
 		return nil
 	}
 	r := 100 * t.RetransRatio

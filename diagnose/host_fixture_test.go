@@ -20,26 +20,26 @@ func TestHostFixtures(t *testing.T) {
 		want   []string
 		status Status
 	}{
-		{"clean", Config{}, nil, StatusOK},
-		{"tcpdump", Config{}, []string{"sniffer eth0 tcpdump critical"}, StatusCritical},
+		{"clean", DefaultConfig(), nil, StatusOK},
+		{"tcpdump", DefaultConfig(), []string{"sniffer eth0 tcpdump critical"}, StatusCritical},
 		// Allowed, tcpdump still explains the counter: no hidden sniffer.
-		{"tcpdump", Config{AllowedCapture: []string{"tcpdump"}}, nil, StatusOK},
-		{"promisc-flag", Config{}, []string{"promiscuous eth0 warning"}, StatusWarning},
-		{"lossy-transfer", Config{}, []string{"retransmits - warning"}, StatusWarning},
-		{"lossy-transfer", Config{MaxRetransPct: 50}, nil, StatusOK},
-		{"cleartext", Config{}, []string{"cleartext_service ncat warning", "cleartext_service ncat warning", "cleartext_service ncat info"}, StatusWarning},
-		{"deleted-exe", Config{}, []string{"deleted_executable implant critical"}, StatusCritical},
-		{"flapping", Config{}, []string{"interface_flapping eth0 warning"}, StatusWarning},
-		{"flapping", Config{FlapChanges: 1000}, []string{"interface_flapping eth0 info"}, StatusOK},
-		{"time-wait", Config{}, []string{"time_wait_pileup - critical"}, StatusCritical},
-		{"bridge-port", Config{}, nil, StatusOK},
-		{"dhclient-capture", Config{AllowedCapture: []string{"dhclient"}}, nil, StatusOK},
-		{"dhclient-capture", Config{}, []string{"sniffer eth0 dhclient critical"}, StatusCritical},
-		{"drops-now", Config{}, []string{"interface_errors eth0 warning"}, StatusWarning},
-		{"drops-now", Config{MinDrops: 1000}, nil, StatusOK},
-		{"since-boot", Config{}, nil, StatusOK},
-		{"since-boot-once", Config{}, []string{"interface_flapping eth0 info", "interface_errors eth0 info"}, StatusOK},
-		{"counter-reset", Config{}, []string{"interface_errors eth0 info"}, StatusOK},
+		{"tcpdump", withConfig(func(c *Config) { c.AllowedCapture = []string{"tcpdump"} }), nil, StatusOK},
+		{"promisc-flag", DefaultConfig(), []string{"promiscuous eth0 warning"}, StatusWarning},
+		{"lossy-transfer", DefaultConfig(), []string{"retransmits - warning"}, StatusWarning},
+		{"lossy-transfer", withConfig(func(c *Config) { c.MaxRetransPct = 50 }), nil, StatusOK},
+		{"cleartext", DefaultConfig(), []string{"cleartext_service ncat warning", "cleartext_service ncat warning", "cleartext_service ncat info"}, StatusWarning},
+		{"deleted-exe", DefaultConfig(), []string{"deleted_executable implant critical"}, StatusCritical},
+		{"flapping", DefaultConfig(), []string{"interface_flapping eth0 warning"}, StatusWarning},
+		{"flapping", withConfig(func(c *Config) { c.FlapChanges = 1000 }), []string{"interface_flapping eth0 info"}, StatusOK},
+		{"time-wait", DefaultConfig(), []string{"time_wait_pileup - critical"}, StatusCritical},
+		{"bridge-port", DefaultConfig(), nil, StatusOK},
+		{"dhclient-capture", withConfig(func(c *Config) { c.AllowedCapture = []string{"dhclient"} }), nil, StatusOK},
+		{"dhclient-capture", DefaultConfig(), []string{"sniffer eth0 dhclient critical"}, StatusCritical},
+		{"drops-now", DefaultConfig(), []string{"interface_errors eth0 warning"}, StatusWarning},
+		{"drops-now", withConfig(func(c *Config) { c.MinDrops = 1000 }), nil, StatusOK},
+		{"since-boot", DefaultConfig(), nil, StatusOK},
+		{"since-boot-once", DefaultConfig(), []string{"interface_flapping eth0 info", "interface_errors eth0 info"}, StatusOK},
+		{"counter-reset", DefaultConfig(), []string{"interface_errors eth0 info"}, StatusOK},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%s %+v", tc.fixture, tc.cfg), func(t *testing.T) {
@@ -78,7 +78,7 @@ func TestHostFixtureEvidence(t *testing.T) {
 	one := func(t *testing.T, fixture string, kind Kind) Finding {
 		t.Helper()
 		f := loadFixture(t, fixture)
-		for _, x := range Host(f.Snapshot, f.Table, Config{}) {
+		for _, x := range Host(f.Snapshot, f.Table, DefaultConfig()) {
 			if x.Kind == kind {
 				return x
 			}

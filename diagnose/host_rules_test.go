@@ -19,16 +19,16 @@ func TestTimeWaitRule(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"none", nil, Config{}, ""},
-		{"few", &sockets.TimeWait{Count: 300, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 300, Sysctls: sys(0)}, Config{}, ""},
-		{"many, spread", &sockets.TimeWait{Count: 1500, Outgoing: 10, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 10, Sysctls: sys(0)}, Config{}, "warning"},
-		{"under a lower threshold", &sockets.TimeWait{Count: 300, Sysctls: sys(0)}, Config{TimeWaitPileup: 200}, "warning"},
-		{"half the ports to one endpoint", &sockets.TimeWait{Count: 600, Outgoing: 600, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 600, Sysctls: sys(0)}, Config{}, "warning"},
-		{"the ports nearly gone", &sockets.TimeWait{Count: 950, Outgoing: 950, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 950, Sysctls: sys(0)}, Config{}, "critical"},
-		{"the ports nearly gone, reuse on", &sockets.TimeWait{Count: 950, Outgoing: 950, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 950, Sysctls: sys(1)}, Config{}, "warning"},
-		{"loopback reuse, remote endpoint", &sockets.TimeWait{Count: 950, Outgoing: 950, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 950, Sysctls: sys(2)}, Config{}, "critical"},
-		{"loopback reuse, loopback endpoint", &sockets.TimeWait{Count: 950, Outgoing: 950, TopEndpoint: "127.0.0.1:80", TopEndpointCount: 950, Sysctls: sys(2)}, Config{}, "warning"},
-		{"sysctls unread", &sockets.TimeWait{Count: 1500}, Config{}, "warning"},
+		{"none", nil, DefaultConfig(), ""},
+		{"few", &sockets.TimeWait{Count: 300, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 300, Sysctls: sys(0)}, DefaultConfig(), ""},
+		{"many, spread", &sockets.TimeWait{Count: 1500, Outgoing: 10, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 10, Sysctls: sys(0)}, DefaultConfig(), "warning"},
+		{"under a lower threshold", &sockets.TimeWait{Count: 300, Sysctls: sys(0)}, withConfig(func(c *Config) { c.TimeWaitPileup = 200 }), "warning"},
+		{"half the ports to one endpoint", &sockets.TimeWait{Count: 600, Outgoing: 600, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 600, Sysctls: sys(0)}, DefaultConfig(), "warning"},
+		{"the ports nearly gone", &sockets.TimeWait{Count: 950, Outgoing: 950, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 950, Sysctls: sys(0)}, DefaultConfig(), "critical"},
+		{"the ports nearly gone, reuse on", &sockets.TimeWait{Count: 950, Outgoing: 950, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 950, Sysctls: sys(1)}, DefaultConfig(), "warning"},
+		{"loopback reuse, remote endpoint", &sockets.TimeWait{Count: 950, Outgoing: 950, TopEndpoint: "198.18.0.2:80", TopEndpointCount: 950, Sysctls: sys(2)}, DefaultConfig(), "critical"},
+		{"loopback reuse, loopback endpoint", &sockets.TimeWait{Count: 950, Outgoing: 950, TopEndpoint: "127.0.0.1:80", TopEndpointCount: 950, Sysctls: sys(2)}, DefaultConfig(), "warning"},
+		{"sysctls unread", &sockets.TimeWait{Count: 1500}, DefaultConfig(), "warning"},
 	} {
 		fs := timeWait(tc.tw, tc.cfg)
 		got := ""
@@ -109,18 +109,18 @@ func TestCleartextReach(t *testing.T) {
 func TestFlappingSubsumesDown(t *testing.T) {
 	l := link.Link{Name: "eth0", Type: "ether", Up: true, Carrier: false, OperState: "lowerlayerdown", CarrierChanges: 30,
 		Rates: &link.Rates{IntervalMS: 1000, CarrierChanges: 7}}
-	fs := linkFindings(l, Config{}, map[uint32]bool{})
+	fs := linkFindings(Interface{Link: l}, DefaultConfig(), map[uint32]bool{})
 	if len(fs) != 1 || fs[0].Kind != KindInterfaceFlapping || fs[0].Severity != Warning || !strings.Contains(fs[0].Summary, "down now") {
 		t.Errorf("%+v", fs)
 	}
 	// Down once during the interval: that is a link down.
 	l.Rates.CarrierChanges = 1
-	fs = linkFindings(l, Config{}, map[uint32]bool{})
+	fs = linkFindings(Interface{Link: l}, DefaultConfig(), map[uint32]bool{})
 	if len(fs) != 2 || fs[0].Kind != KindInterfaceFlapping || fs[0].Severity != Info || fs[1].Kind != KindInterfaceDown {
 		t.Errorf("%+v", fs)
 	}
 	// The loopback has no carrier to speak of.
-	if fs := linkFindings(link.Link{Name: "lo", Type: "loopback", Up: true, CarrierChanges: 99}, Config{}, map[uint32]bool{}); len(fs) != 0 {
+	if fs := linkFindings(Interface{Link: link.Link{Name: "lo", Type: "loopback", Up: true, CarrierChanges: 99}}, DefaultConfig(), map[uint32]bool{}); len(fs) != 0 {
 		t.Errorf("lo: %+v", fs)
 	}
 }
@@ -130,17 +130,17 @@ func TestFlappingSubsumesDown(t *testing.T) {
 func TestCaptureSocketsOfATable(t *testing.T) {
 	td := sockets.PacketSocket{Inode: 7, Interface: "eth0", Promisc: true, PromiscKnown: true, PromiscIfIndex: 2, Owner: sockets.Owner{PID: 42, Process: "tcpdump"}}
 	quiet := sockets.PacketSocket{Inode: 8, Interface: "eth0", PromiscKnown: true, Owner: sockets.Owner{PID: 43, Process: "lldpd"}}
-	fs := Host(link.Snapshot{}, sockets.Table{CaptureSockets: []sockets.PacketSocket{td, quiet}}, Config{})
+	fs := Host(LinkEvidence{}, sockets.Table{CaptureSockets: []sockets.PacketSocket{td, quiet}}, DefaultConfig())
 	if len(fs) != 1 || fs[0].Kind != KindSniffer || fs[0].PID != 42 || fs[0].Severity != Critical {
 		t.Errorf("%+v", fs)
 	}
-	if fs := Host(link.Snapshot{}, sockets.Table{CaptureSockets: []sockets.PacketSocket{td}}, Config{AllowedCapture: []string{"tcpdump"}}); len(fs) != 0 {
+	if fs := Host(LinkEvidence{}, sockets.Table{CaptureSockets: []sockets.PacketSocket{td}}, withConfig(func(c *Config) { c.AllowedCapture = []string{"tcpdump"} })); len(fs) != 0 {
 		t.Errorf("allowed: %+v", fs)
 	}
 	// Seen on an interface and in the table: one finding.
 	eth0 := link.Link{Name: "eth0", Index: 2, Up: true, Carrier: true, Promiscuity: 1}
-	eth0.Promisc = link.ExplainPromisc(eth0, "", []sockets.PacketSocket{td})
-	fs = Host(link.Snapshot{Links: []link.Link{eth0}}, sockets.Table{CaptureSockets: []sockets.PacketSocket{td}}, Config{})
+	ev := NewLinkEvidence(link.Snapshot{Links: []link.Link{eth0}}, sockets.Captures{Sockets: []sockets.PacketSocket{td}}, nil)
+	fs = Host(ev, sockets.Table{CaptureSockets: []sockets.PacketSocket{td}}, DefaultConfig())
 	if len(fs) != 1 {
 		t.Errorf("%+v", fs)
 	}

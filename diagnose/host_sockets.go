@@ -151,13 +151,13 @@ func timeWait(tw *sockets.TimeWait, cfg Config) []Finding {
 	if sys != nil && sys.Ports() > 0 {
 		portShare = float64(tw.TopEndpointCount) / float64(sys.Ports())
 	}
-	if tw.Count < cfg.timeWaitPileup() && portShare < 0.5 {
+	if tw.Count < cfg.TimeWaitPileup && portShare < 0.5 {
 		return nil
 	}
-	ev := map[string]any{"count": tw.Count, "pileup_from": cfg.timeWaitPileup(), "top_remote": tw.TopRemote,
+	ev := map[string]any{"count": tw.Count, "pileup_from": cfg.TimeWaitPileup, "top_remote": tw.TopRemote,
 		"top_remote_count": tw.TopRemoteCount, "outgoing": tw.Outgoing}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d TCP sockets in TIME_WAIT (a pile-up from %d), most with %s (%d)", tw.Count, cfg.timeWaitPileup(), tw.TopRemote, tw.TopRemoteCount)
+	fmt.Fprintf(&b, "%d TCP sockets in TIME_WAIT (a pile-up from %d), most with %s (%d)", tw.Count, cfg.TimeWaitPileup, tw.TopRemote, tw.TopRemoteCount)
 	sev := Warning
 	if sys == nil {
 		b.WriteString("; the sysctls that govern them could not be read")

@@ -18,37 +18,35 @@ func hostKinds(fs []Finding) []string {
 }
 
 func TestHostRules(t *testing.T) {
+	index := 0
 	eth := func(name string) link.Link {
-		return link.Link{Name: name, Type: "ether", Up: true, Carrier: true, OperState: "up",
+		index++
+		return link.Link{Name: name, Index: index, Type: "ether", Up: true, Carrier: true, OperState: "up",
 			Stats: link.Stats{RxPackets: 1000, TxPackets: 1000}}
 	}
-	tcpdump := sockets.PacketSocket{Inode: 77, Protocol: "all", Promisc: true, PromiscKnown: true,
-		Owner: sockets.Owner{PID: 4242, Process: "tcpdump"}, User: "root"}
-
 	clean := eth("eth0")
 	down := eth("eth1")
 	down.Carrier, down.OperState = false, "down"
 	sniffed := eth("eth2")
 	sniffed.Promiscuity = 1
-	sniffed.Promisc = link.Promisc{Counter: 1, ExplainedBy: []string{"capture socket of tcpdump[4242]"}, Captures: []sockets.PacketSocket{tcpdump}}
+	tcpdump := sockets.PacketSocket{Inode: 77, Protocol: "all", Promisc: true, PromiscKnown: true, PromiscIfIndex: sniffed.Index,
+		Owner: sockets.Owner{PID: 4242, Process: "tcpdump"}, User: "root"}
 	hidden := eth("eth3")
 	hidden.Promiscuity = 2
-	hidden.Promisc = link.Promisc{Counter: 2, Unexplained: 2}
 	flagged := eth("eth4")
-	flagged.PromiscFlag = true
-	flagged.Promisc = link.Promisc{Counter: 1, Flag: true, ExplainedBy: []string{"PROMISC flag"}}
+	flagged.PromiscFlag, flagged.Promiscuity = true, 1
 	bridged := eth("eth5")
-	bridged.Promisc = link.Promisc{Counter: 1, ExplainedBy: []string{"port of bridge br0"}}
+	bridged.Promiscuity, bridged.MasterIndex, bridged.Master, bridged.MasterKind = 1, 99, "br0", "bridge"
 	oldErrs := eth("eth6")
 	oldErrs.Stats.RxErrors, oldErrs.Stats.RxCRCErrors = 5, 5
 	nowErrs := eth("eth7")
 	nowErrs.Rates = &link.Rates{IntervalMS: 1000, Delta: link.Stats{RxPackets: 100, RxErrors: 3, RxFrameErrors: 3}}
 	lo := link.Link{Name: "lo", Type: "loopback", Up: true, Carrier: false}
 
-	snap := link.Snapshot{
+	snap := NewLinkEvidence(link.Snapshot{
 		Links: []link.Link{clean, down, sniffed, hidden, flagged, bridged, oldErrs, nowErrs, lo},
 		TCP:   link.TCP{OutSegs: 100000, RetransSegs: 300, RetransRatio: 0.003, Interval: &link.TCPInterval{OutSegs: 1000, RetransSegs: 80}},
-	}
+	}, sockets.Captures{Sockets: []sockets.PacketSocket{tcpdump}}, nil)
 	table := sockets.Table{
 		Sockets: []sockets.Socket{
 			{Proto: "tcp", State: "LISTEN", Local: "0.0.0.0:23", LocalAddr: netip.MustParseAddrPort("0.0.0.0:23"),
@@ -64,7 +62,7 @@ func TestHostRules(t *testing.T) {
 			{Dst: "198.19.1.0/24", Gateway: "198.18.0.1", Interface: "eth0"},
 		},
 	}
-	got := hostKinds(Host(snap, table, Config{}))
+	got := hostKinds(Host(snap, table, DefaultConfig()))
 	want := []string{
 		"interface_down:eth1/warning",
 		"sniffer:eth2tcpdump/critical",
@@ -95,7 +93,7 @@ func TestRetransmitThresholds(t *testing.T) {
 		{link.TCP{OutSegs: 500, RetransSegs: 50, RetransRatio: 0.1}, ""},
 	}
 	for i, tc := range cases {
-		fs := retransmits(tc.tcp, Config{})
+		fs := retransmits(tc.tcp, DefaultConfig())
 		got := ""
 		if len(fs) == 1 {
 			got = fs[0].Severity.String()

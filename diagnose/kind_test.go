@@ -62,11 +62,11 @@ func ruleFindings(t *testing.T) map[string][]Finding {
 		for _, n := range names {
 			name := strings.TrimSuffix(n.Name(), ".json")
 			if dir == "path" {
-				out[dir+"/"+name] = Path(loadPath(t, name), Config{})
+				out[dir+"/"+name] = Path(loadPath(t, name), DefaultConfig())
 				continue
 			}
 			f := loadFixture(t, name)
-			out[dir+"/"+name] = Host(f.Snapshot, f.Table, Config{})
+			out[dir+"/"+name] = Host(f.Snapshot, f.Table, DefaultConfig())
 		}
 	}
 	return out

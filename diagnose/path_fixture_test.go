@@ -64,7 +64,7 @@ func TestPathFixtures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := loadPath(t, tc.name)
-			fs := Path(ev, Config{})
+			fs := Path(ev, DefaultConfig())
 			Sort(fs)
 			if st := Overall(fs, false).String(); st != tc.status {
 				t.Errorf("status %s, want %s", st, tc.status)

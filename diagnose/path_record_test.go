@@ -176,11 +176,13 @@ func TestRecordPathHelper(t *testing.T) {
 		t.Skip("the child of TestIntegrationPathFixtures")
 	}
 	a := netip.MustParseAddr(target)
-	cfg := check.PathConfig{}
-	if err := cfg.Trace.Protocol.UnmarshalText([]byte(os.Getenv("NETDX_RECORD_PROTO"))); err != nil {
-		t.Fatal(err)
+	cfg := check.DefaultPathConfig() // netdx diagnose's
+	if p := os.Getenv("NETDX_RECORD_PROTO"); p != "" {
+		if err := cfg.Trace.Protocol.UnmarshalText([]byte(p)); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Trace.Port = cfg.Trace.Protocol.DefaultPort()
 	}
-	cfg.Trace.Wait = 2 * time.Second
 	ev, err := check.Path(context.Background(), check.Target{Name: target, Addr: a}, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -116,7 +116,7 @@ func TestPathRules(t *testing.T) {
 	cases := []struct {
 		name string
 		p    func() *synthPath
-		cfg  Config
+		set  func(*Config) // the thresholds, from DefaultConfig
 		// phantom: the first round's TTL-4 probe is lost and TTL 5
 		// reaches the target.
 		phantom bool
@@ -208,7 +208,7 @@ func TestPathRules(t *testing.T) {
 		p: func() *synthPath {
 			return newSynth(100*time.Microsecond, 80*time.Millisecond, 80100*time.Microsecond, 80200*time.Microsecond)
 		},
-		cfg:  Config{MaxRTT: 50 * time.Millisecond},
+		set:  func(c *Config) { c.MaxRTT = 50 * time.Millisecond },
 		want: []string{"latency_jump@2/warning"}, status: "warning",
 	}, {
 		name: "latency on the first link is added at hop 1",
@@ -244,7 +244,11 @@ func TestPathRules(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := tc.p().evidence(200, 300, tc.phantom)
-			fs := Path(ev, tc.cfg)
+			cfg := DefaultConfig()
+			if tc.set != nil {
+				tc.set(&cfg)
+			}
+			fs := Path(ev, cfg)
 			Sort(fs)
 			got := kindsAt(fs)
 			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
@@ -335,7 +339,7 @@ func TestPathRulesOverSeeds(t *testing.T) {
 	for _, tc := range cases {
 		wrong := 0
 		for seed := range uint64(1000) {
-			fs := Path(tc.p().evidenceSeed(200, 300, false, seed+100), Config{})
+			fs := Path(tc.p().evidenceSeed(200, 300, false, seed+100), DefaultConfig())
 			Sort(fs)
 			if got := strings.Join(kindsAt(fs), " "); got != tc.want {
 				if wrong++; wrong <= 3 {

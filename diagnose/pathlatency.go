@@ -61,7 +61,7 @@ func (r *reading) latencyFindings(cfg Config) []Finding {
 		if delta > biggestDelta && target.isTarget {
 			biggest, biggestFrom, biggestDelta = i, base, delta
 		}
-		if delta < cfg.jump() {
+		if delta < cfg.Jump {
 			base = h
 			continue
 		}
@@ -76,7 +76,7 @@ func (r *reading) latencyFindings(cfg Config) []Finding {
 		out = append(out, r.jump(base, h, target, delta))
 		base = h
 	}
-	if cfg.MaxRTT <= 0 || !target.isTarget {
+	if cfg.MaxRTT == NoMaxRTT || !target.isTarget {
 		return out
 	}
 	// --max-rtt judges the target's median by its interval; the finding

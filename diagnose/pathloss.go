@@ -38,7 +38,7 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 		}
 		for _, g := range r.laterThan(i, tl) {
 			if g.ClearlyBelow(h.loss) {
-				out = append(out, r.hopDrops(h, g, tl.N > 0 && tl.Above(cfg.maxLossPct())))
+				out = append(out, r.hopDrops(h, g, tl.N > 0 && tl.Above(cfg.MaxLossPct)))
 				break
 			}
 		}
@@ -46,7 +46,7 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 	if tl.N == 0 {
 		return out
 	}
-	limit := cfg.maxLossPct()
+	limit := cfg.MaxLossPct
 	lo, hi := tl.Interval()
 	f := Finding{Kind: KindPathLoss, Severity: Info, Subject: Subject{Target: r.target}, Persists: boolp(true),
 		Evidence: map[string]any{"source": source, "sample": tl.N, "lost": tl.K, "loss_pct": round(tl.Rate(), 2),

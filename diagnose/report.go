@@ -3,7 +3,6 @@ package diagnose
 import (
 	"fmt"
 
-	"netdx/link"
 	"netdx/sockets"
 	"netdx/trace"
 )
@@ -15,7 +14,7 @@ type Evidence struct {
 	// contributes its zero value, in which the rules find nothing rather
 	// than guess.
 	Host    bool
-	Link    link.Snapshot
+	Link    LinkEvidence
 	Sockets sockets.Table
 	Paths   []PathEvidence
 	// Checks are the engine calls that ran, failed ones with their error.
@@ -71,7 +70,7 @@ func Diagnose(ev Evidence, cfg Config) Report {
 }
 
 // LinkSummary says in a few words what the link check saw.
-func LinkSummary(s link.Snapshot) string {
+func LinkSummary(s LinkEvidence) string {
 	r, over := 100*s.TCP.RetransRatio, "since boot"
 	if iv := s.TCP.Interval; iv != nil && !iv.Reset {
 		r, over = 100*iv.RetransRatio, "over the interval"

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"netdx/internal/quantile"
 )
 
 // z95 is the standard normal quantile of a two-sided 95 % interval.
@@ -137,9 +139,10 @@ func summarizeRTTs(rtts []time.Duration) rttSummary {
 	}
 	d := slices.Clone(rtts)
 	slices.Sort(d)
-	s := rttSummary{N: n, Best: d[0], Median: d[n/2], P95: d[min(n-1, int(math.Ceil(0.95*float64(n)))-1)]}
-	// Ranks n/2 -+ z*sqrt(n)/2 bound the median with ~95 % confidence.
+	m := quantile.Rank(n, 50)
+	s := rttSummary{N: n, Best: d[0], Median: d[m], P95: quantile.Of(d, 95)}
+	// Ranks m -+ z*sqrt(n)/2 bound the median with ~95 % confidence.
 	half := int(math.Ceil(z95 * math.Sqrt(float64(n)) / 2))
-	s.Lo, s.Hi = d[max(0, n/2-half)], d[min(n-1, n/2+half)]
+	s.Lo, s.Hi = d[max(0, m-half)], d[min(n-1, m+half)]
 	return s
 }

@@ -4,20 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"strings"
 	"time"
 
 	"netdx/internal/configerr"
 )
-
-// ExplicitZero, put in a numeric field of Config, asks for zero itself
-// rather than the field's default (which is what a zero field means). A
-// command line passes it for a flag given as 0, so that this package, not
-// the caller, decides whether zero means anything: an Interval or Top of
-// zero is zero for Collect, but Watch cannot sample every 0 s.
-const ExplicitZero = math.MinInt64
 
 // MinInterval is the shortest sampling interval: rates over less cannot be
 // told from the time it takes to read the counters.
@@ -37,35 +29,31 @@ type configOwner struct{}
 func (configOwner) Package() string    { return "link" }
 func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
+// DefaultConfig reads every interface of the caller's namespace once:
+// counters since boot, no interval.
+func DefaultConfig() Config { return Config{} }
+
+// DefaultWatchConfig is DefaultConfig sampled every second, for Watch.
+func DefaultWatchConfig() Config {
+	c := DefaultConfig()
+	c.Interval = time.Second
+	return c
+}
+
 // Validate reports the first field of c that Collect (watch false) or
 // Watch (watch true) cannot run, as a *ConfigError, before anything is
 // read. Collect and Watch run the same checks.
 func (c Config) Validate(watch bool) error {
-	_, err := c.withDefaults(watch)
-	return err
-}
-
-func (c Config) withDefaults(watch bool) (Config, error) {
-	bad := func(field string, v any, format string, a ...any) (Config, error) {
-		return c, &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+	bad := func(field string, v any, format string, a ...any) error {
+		return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
 	}
 	switch iv := c.Interval; {
-	case iv == ExplicitZero && watch:
-		return bad("Interval", 0, "interval must be at least %v to watch", MinInterval)
-	case iv == ExplicitZero:
-		c.Interval = 0
-	case iv == 0 && watch:
-		c.Interval = time.Second
+	case iv <= 0 && watch:
+		return bad("Interval", iv, "interval must be at least %v to watch", MinInterval)
 	case iv < 0:
 		return bad("Interval", iv, "interval must not be negative")
 	case iv > 0 && iv < MinInterval:
 		return bad("Interval", iv, "interval below %v: rates over less mean nothing", MinInterval)
-	}
-	switch {
-	case c.Top == ExplicitZero:
-		c.Top = 0
-	case c.Top < 0:
-		return bad("Top", c.Top, "want 0 or more connections")
 	}
 	for _, name := range c.Interfaces {
 		if name == "" || len(name) > 15 || strings.ContainsAny(name, "/ \t\n:") {
@@ -74,8 +62,8 @@ func (c Config) withDefaults(watch bool) (Config, error) {
 	}
 	if c.NetNS != "" {
 		if _, err := os.Stat(c.NetNS); errors.Is(err, fs.ErrNotExist) {
-			return c, &ConfigError{Field: "NetNS", Value: c.NetNS, Reason: "no such network namespace", Err: err}
+			return &ConfigError{Field: "NetNS", Value: c.NetNS, Reason: "no such network namespace", Err: err}
 		}
 	}
-	return c, nil
+	return nil
 }

@@ -14,8 +14,7 @@ func TestConfigRefusals(t *testing.T) {
 	}{
 		{"Interval", Config{Interval: -time.Second}, false},
 		{"Interval", Config{Interval: time.Nanosecond}, false},
-		{"Interval", Config{Interval: ExplicitZero}, true},
-		{"Top", Config{Top: -1}, false},
+		{"Interval", Config{Interval: 0}, true},
 		{"Interfaces", Config{Interfaces: []string{""}}, false},
 		{"Interfaces", Config{Interfaces: []string{"eth0", "a/b"}}, false},
 		{"NetNS", Config{NetNS: "/run/netns/netdx-no-such-namespace"}, false},
@@ -28,13 +27,16 @@ func TestConfigRefusals(t *testing.T) {
 	}
 }
 
+// TestConfigZeroes: zero is taken as it is where it means something (no
+// sampling), and Watch's default samples every second.
 func TestConfigZeroes(t *testing.T) {
-	c, err := Config{Interval: ExplicitZero, Top: ExplicitZero}.withDefaults(false)
-	if err != nil || c.Interval != 0 || c.Top != 0 {
-		t.Errorf("explicit zeroes for Collect: %+v %v, want zero: no sampling, no connections", c, err)
+	if err := (Config{}).Validate(false); err != nil {
+		t.Errorf("no interval for Collect: %v", err)
 	}
-	c, err = Config{}.withDefaults(true)
-	if err != nil || c.Interval != time.Second {
-		t.Errorf("Watch without an interval: %v %v, want 1s", c.Interval, err)
+	if c := DefaultConfig(); c.Interval != 0 || c.Validate(false) != nil {
+		t.Errorf("DefaultConfig %+v: want counters since boot", c)
+	}
+	if c := DefaultWatchConfig(); c.Interval != time.Second || c.Validate(true) != nil {
+		t.Errorf("DefaultWatchConfig %+v: want a sample a second", c)
 	}
 }

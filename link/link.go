@@ -15,19 +15,15 @@ import (
 	"golang.org/x/sys/unix"
 
 	"netdx/internal/namespace"
-	"netdx/sockets"
 )
 
-// Config says what to read. The zero value reads every interface of the
-// caller's network namespace once, with its capture sockets.
+// Config says what to read; start from DefaultConfig. Each field is taken
+// as it is: the zero value reads every interface of the caller's network
+// namespace once.
 type Config struct {
 	// NetNS is the path of a network namespace (/run/netns/NAME,
 	// /proc/PID/ns/net); empty means the caller's.
 	NetNS string
-	// Proc is where /proc is mounted: the owners of the capture sockets
-	// and of the worst connections are found under it, in one scan; empty
-	// means /proc.
-	Proc string
 	// ProcNet is a directory holding snmp, netstat and snmp6; empty means
 	// the namespace's own (read from a thread inside it).
 	ProcNet string
@@ -36,11 +32,6 @@ type Config struct {
 	// Interval, when positive, makes Collect sample twice that far apart
 	// and report rates.
 	Interval time.Duration
-	// Top is how many TCP connections with the most retransmits to report
-	// (0: none).
-	Top int
-	// NoCaptures skips the capture sockets (and the /proc scan for owners).
-	NoCaptures bool
 }
 
 // Link is one network interface.
@@ -59,28 +50,26 @@ type Link struct {
 	// PromiscFlag is the IFF_PROMISC flag ifconfig shows; Promiscuity the
 	// kernel's counter of promiscuous users (IFLA_PROMISCUITY), which
 	// tcpdump raises without setting the flag.
-	PromiscFlag bool    `json:"promisc_flag"`
-	Promiscuity uint32  `json:"promiscuity"`
-	Allmulti    uint32  `json:"allmulti"`
-	MasterIndex int     `json:"master_index,omitempty"`
-	Master      string  `json:"master,omitempty"`
-	Address     string  `json:"address,omitempty"`
-	Stats       Stats   `json:"stats"`
-	Rates       *Rates  `json:"rates,omitempty"`
-	Promisc     Promisc `json:"promisc"`
+	PromiscFlag bool   `json:"promisc_flag"`
+	Promiscuity uint32 `json:"promiscuity"`
+	Allmulti    uint32 `json:"allmulti"`
+	MasterIndex int    `json:"master_index,omitempty"`
+	Master      string `json:"master,omitempty"`
+	// MasterKind is the master's rtnetlink kind (bridge, bond, …), known
+	// even when Config.Interfaces leaves the master out.
+	MasterKind string `json:"-"`
+	Address    string `json:"address,omitempty"`
+	Stats      Stats  `json:"stats"`
+	Rates      *Rates `json:"rates,omitempty"`
 }
 
 // Snapshot is the interface health of a network namespace at one moment
 // (the end of the interval when sampling).
 type Snapshot struct {
-	Time           time.Time              `json:"time"`
-	Links          []Link                 `json:"links"`
-	TCP            TCP                    `json:"tcp"`
-	ICMP           ICMP                   `json:"icmp"`
-	Worst          []sockets.Socket       `json:"worst_connections,omitempty"`
-	CaptureSockets []sockets.PacketSocket `json:"capture_sockets"`
-	CaptureSource  string                 `json:"capture_source,omitempty"`
-	Owners         *sockets.OwnerScan     `json:"owners,omitempty"`
+	Time  time.Time `json:"time"`
+	Links []Link    `json:"links"`
+	TCP   TCP       `json:"tcp"`
+	ICMP  ICMP      `json:"icmp"`
 	// Interrupted is set when the interface table changed during the dump.
 	Interrupted bool `json:"interrupted,omitempty"`
 }
@@ -96,15 +85,13 @@ type sample struct {
 	interrupted bool
 }
 
-// Collect reads the interfaces, TCP/IP counters and capture sockets of
-// cfg's namespace; with an Interval it samples twice and adds rates. When
+// Collect reads the interfaces and TCP/IP counters of cfg's namespace; with an Interval it samples twice and adds rates. When
 // ctx ends during the interval, the second sample is taken at once and the
 // rates cover the time sampled (Rates.IntervalMS says how long): a reading
 // under way is always finished, so an interrupted Collect still returns
 // what it measured.
 func Collect(ctx context.Context, cfg Config) (Snapshot, error) {
-	cfg, err := cfg.withDefaults(false)
-	if err != nil {
+	if err := cfg.Validate(false); err != nil {
 		return Snapshot{}, err
 	}
 	reading := context.WithoutCancel(ctx)
@@ -113,7 +100,7 @@ func Collect(ctx context.Context, cfg Config) (Snapshot, error) {
 		return Snapshot{}, err
 	}
 	if cfg.Interval <= 0 {
-		return finish(reading, cfg, nil, first)
+		return finish(nil, first), nil
 	}
 	t := time.NewTimer(cfg.Interval)
 	defer t.Stop()
@@ -127,18 +114,17 @@ func Collect(ctx context.Context, cfg Config) (Snapshot, error) {
 	}
 	if second.at.Sub(first.at) < MinInterval {
 		// Interrupted at once: no interval to speak of.
-		return finish(reading, cfg, nil, second)
+		return finish(nil, second), nil
 	}
-	return finish(reading, cfg, &first, second)
+	return finish(&first, second), nil
 }
 
-// Watch samples every cfg.Interval (1 s when unset) until ctx ends, calling
+// Watch samples every cfg.Interval (DefaultWatchConfig's: 1 s) until ctx ends, calling
 // fn with a snapshot whose rates cover the last interval. An error from fn
 // stops it; the end of ctx is not an error, and a sample under way when it
 // ends is finished and given to fn.
 func Watch(ctx context.Context, cfg Config, fn func(Snapshot) error) error {
-	cfg, err := cfg.withDefaults(true)
-	if err != nil {
+	if err := cfg.Validate(true); err != nil {
 		return err
 	}
 	reading := context.WithoutCancel(ctx)
@@ -158,11 +144,7 @@ func Watch(ctx context.Context, cfg Config, fn func(Snapshot) error) error {
 		if err != nil {
 			return err
 		}
-		snap, err := finish(reading, cfg, &prev, cur)
-		if err != nil {
-			return err
-		}
-		if err := fn(snap); err != nil {
+		if err := fn(finish(&prev, cur)); err != nil {
 			return err
 		}
 		prev = cur
@@ -189,12 +171,15 @@ func read(ctx context.Context, cfg Config) (sample, error) {
 	if err := ctx.Err(); err != nil {
 		return s, err
 	}
-	names := make(map[int]string, len(s.links))
+	masters := make(map[int]Link, len(s.links))
 	for _, l := range s.links {
-		names[l.Index] = l.Name
+		masters[l.Index] = l
 	}
 	for i := range s.links {
-		s.links[i].Master = names[s.links[i].MasterIndex]
+		l := &s.links[i]
+		if m, ok := masters[l.MasterIndex]; ok && l.MasterIndex != 0 {
+			l.Master, l.MasterKind = m.Name, m.Kind
+		}
 	}
 	if len(cfg.Interfaces) > 0 {
 		keep := s.links[:0]
@@ -214,114 +199,30 @@ func read(ctx context.Context, cfg Config) (sample, error) {
 }
 
 // finish turns a sample (and the one before, when sampling) into a
-// snapshot: rates, capture sockets, promiscuity explained.
-func finish(ctx context.Context, cfg Config, prev *sample, cur sample) (Snapshot, error) {
+// snapshot with rates.
+func finish(prev *sample, cur sample) Snapshot {
 	snap := Snapshot{Time: cur.at, Links: cur.links, Interrupted: cur.interrupted,
 		TCP: TCPFrom(cur.counters), ICMP: ICMPFrom(cur.counters)}
-	if prev != nil {
-		dt := cur.at.Sub(prev.at)
-		old := map[int]Link{}
-		for _, l := range prev.links {
-			old[l.Index] = l
-		}
-		for i := range snap.Links {
-			l := &snap.Links[i]
-			r := Rates{Reset: true, IntervalMS: float64(dt) / float64(time.Millisecond)}
-			if o, ok := old[l.Index]; ok && o.Name == l.Name {
-				r = ComputeRates(o.Stats, l.Stats, dt)
-				r.CarrierChanges, r.Reset = carrierDelta(o.CarrierChanges, l.CarrierChanges, r.Reset)
-			}
-			l.Rates = &r
-		}
-		d := TCPDelta(TCPFrom(prev.counters), snap.TCP)
-		snap.TCP.Interval = &d
+	if prev == nil {
+		return snap
 	}
-	if !cfg.NoCaptures {
-		caps, err := sockets.Capture(ctx, sockets.CaptureConfig{NetNS: cfg.NetNS, Proc: cfg.Proc, NoOwners: true})
-		if err != nil {
-			return snap, err
-		}
-		snap.CaptureSockets, snap.CaptureSource = caps.Sockets, caps.Source
-	}
-	if snap.CaptureSockets == nil {
-		snap.CaptureSockets = []sockets.PacketSocket{}
-	}
-	if cfg.Top > 0 {
-		t, err := sockets.List(ctx, sockets.Config{NetNS: cfg.NetNS, Proto: "tcp", All: true, TCPInfo: true})
-		if err != nil {
-			return snap, err
-		}
-		snap.Worst = WorstConnections(t.Sockets, cfg.Top)
-	}
-	if err := nameOwners(cfg.Proc, &snap); err != nil {
-		return snap, err
-	}
-	kinds := map[int]string{}
-	for _, l := range cur.links {
-		kinds[l.Index] = l.Kind
+	dt := cur.at.Sub(prev.at)
+	old := map[int]Link{}
+	for _, l := range prev.links {
+		old[l.Index] = l
 	}
 	for i := range snap.Links {
 		l := &snap.Links[i]
-		l.Promisc = ExplainPromisc(*l, kinds[l.MasterIndex], snap.CaptureSockets)
-	}
-	return snap, nil
-}
-
-// nameOwners finds the processes behind the capture sockets and the worst
-// connections with one scan of /proc/*/fd.
-func nameOwners(proc string, snap *Snapshot) error {
-	want := map[uint32]struct{}{}
-	for _, c := range snap.CaptureSockets {
-		want[c.Inode] = struct{}{}
-	}
-	for _, s := range snap.Worst {
-		if s.Inode != 0 {
-			want[s.Inode] = struct{}{}
+		r := Rates{Reset: true, IntervalMS: float64(dt) / float64(time.Millisecond)}
+		if o, ok := old[l.Index]; ok && o.Name == l.Name {
+			r = ComputeRates(o.Stats, l.Stats, dt)
+			r.CarrierChanges, r.Reset = carrierDelta(o.CarrierChanges, l.CarrierChanges, r.Reset)
 		}
+		l.Rates = &r
 	}
-	if len(want) == 0 {
-		return nil
-	}
-	owners, st, err := sockets.FindOwners(proc, want)
-	if err != nil {
-		return err
-	}
-	snap.Owners = &st
-	for i := range snap.CaptureSockets {
-		c := &snap.CaptureSockets[i]
-		if o := owners[c.Inode]; len(o) > 0 {
-			c.Owner, c.Others = o[0], o[1:]
-		}
-	}
-	for i := range snap.Worst {
-		s := &snap.Worst[i]
-		if o := owners[s.Inode]; len(o) > 0 {
-			s.Owner, s.OtherOwners = o[0], o[1:]
-		}
-	}
-	return nil
-}
-
-// WorstConnections returns up to n TCP connections with the most
-// retransmitted segments (at least one), worst first.
-func WorstConnections(socks []sockets.Socket, n int) []sockets.Socket {
-	var out []sockets.Socket
-	for _, s := range socks {
-		if s.TCPInfo != nil && s.TCPInfo.TotalRetrans > 0 {
-			out = append(out, s)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].TCPInfo, out[j].TCPInfo
-		if a.TotalRetrans != b.TotalRetrans {
-			return a.TotalRetrans > b.TotalRetrans
-		}
-		return a.RetransRatio() > b.RetransRatio()
-	})
-	if len(out) > n {
-		out = out[:n]
-	}
-	return out
+	d := TCPDelta(TCPFrom(prev.counters), snap.TCP)
+	snap.TCP.Interval = &d
+	return snap
 }
 
 // dumpLinks reads every interface with one RTM_GETLINK dump over a

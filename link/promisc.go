@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"netdx/sockets"
 )
 
 // Promisc explains an interface's promiscuity counter. The kernel counts
@@ -21,37 +19,24 @@ type Promisc struct {
 	ExplainedBy []string `json:"explained_by,omitempty"`
 	// Unexplained is the part of the counter no known user accounts for.
 	Unexplained int `json:"unexplained"`
-	// Captures are the capture sockets in promiscuous mode on the
-	// interface. Which of them are sniffers (not an allowed process) is for
-	// package diagnose to say.
-	Captures []sockets.PacketSocket `json:"captures,omitempty"`
 }
 
 // masterKinds that make their ports promiscuous by design.
 var promiscMasters = []string{"bridge", "openvswitch", "team", "bond"}
 
 // ExplainPromisc accounts for l's promiscuity counter with its PROMISC
-// flag, its master (of kind masterKind, "" without one) and the capture
-// sockets in promiscuous mode on it.
-func ExplainPromisc(l Link, masterKind string, captures []sockets.PacketSocket) Promisc {
+// flag, its master (a bridge, bond, team or Open vSwitch makes its ports
+// promiscuous) and others: the users of promiscuous mode on l that only
+// the caller sees (the capture sockets that asked for it), one name each.
+func ExplainPromisc(l Link, others []string) Promisc {
 	p := Promisc{Counter: l.Promiscuity, Flag: l.PromiscFlag}
 	if l.PromiscFlag {
 		p.ExplainedBy = append(p.ExplainedBy, "PROMISC flag set by an administrator")
 	}
-	if masterKind != "" && slices.Contains(promiscMasters, masterKind) {
-		p.ExplainedBy = append(p.ExplainedBy, fmt.Sprintf("port of %s %s", masterKind, l.Master))
+	if l.MasterKind != "" && slices.Contains(promiscMasters, l.MasterKind) {
+		p.ExplainedBy = append(p.ExplainedBy, fmt.Sprintf("port of %s %s", l.MasterKind, l.Master))
 	}
-	for _, c := range captures {
-		if !c.Promisc || c.PromiscIfIndex != l.Index {
-			continue
-		}
-		who := "capture socket " + fmt.Sprint(c.Inode)
-		if c.PID != 0 {
-			who = fmt.Sprintf("capture socket of %s[%d]", c.Process, c.PID)
-		}
-		p.ExplainedBy = append(p.ExplainedBy, who)
-		p.Captures = append(p.Captures, c)
-	}
+	p.ExplainedBy = append(p.ExplainedBy, others...)
 	if n := int(p.Counter) - len(p.ExplainedBy); n > 0 {
 		p.Unexplained = n
 	}

@@ -17,11 +17,10 @@ type Sample struct {
 func (s Sample) Time() time.Time { return s.s.at }
 
 // Read takes one sample of cfg's namespace: one link dump and the
-// /proc/net counters. cfg.Interval and cfg.Top are not used. A reading
+// /proc/net counters. cfg.Interval is not used. A reading
 // under way is finished even when ctx ends.
 func Read(ctx context.Context, cfg Config) (Sample, error) {
-	cfg, err := cfg.withDefaults(false)
-	if err != nil {
+	if err := cfg.Validate(false); err != nil {
 		return Sample{}, err
 	}
 	s, err := read(context.WithoutCancel(ctx), cfg)
@@ -31,17 +30,12 @@ func Read(ctx context.Context, cfg Config) (Sample, error) {
 // Between turns cur, and prev when it is a reading, into the snapshot
 // Collect would have returned for that interval: rates over the time
 // between the two samples (a counter going backwards is a reset), carrier
-// changes and the TCP interval, capture sockets and the promiscuity they
-// explain. With prev nil or zero, or less than MinInterval before cur, the
-// snapshot has counters since boot only.
-func Between(ctx context.Context, cfg Config, prev *Sample, cur Sample) (Snapshot, error) {
-	cfg, err := cfg.withDefaults(false)
-	if err != nil {
-		return Snapshot{}, err
-	}
+// changes and the TCP interval. With prev nil or zero, or less than
+// MinInterval before cur, the snapshot has counters since boot only.
+func Between(prev *Sample, cur Sample) Snapshot {
 	var p *sample
 	if prev != nil && !prev.s.at.IsZero() && cur.s.at.Sub(prev.s.at) >= MinInterval {
 		p = &prev.s
 	}
-	return finish(context.WithoutCancel(ctx), cfg, p, cur.s)
+	return finish(p, cur.s)
 }

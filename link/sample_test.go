@@ -16,15 +16,12 @@ func TestReadBetween(t *testing.T) {
 		t.Skip("no /proc/net/snmp here")
 	}
 	ctx := context.Background()
-	cfg := Config{NoCaptures: true}
+	cfg := Config{}
 	first, err := Read(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := Between(ctx, cfg, nil, first)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap := Between(nil, first)
 	if snap.TCP.Interval != nil || len(snap.Links) == 0 || snap.Links[0].Rates != nil {
 		t.Fatalf("no previous sample must mean counters since boot: %+v", snap)
 	}
@@ -33,16 +30,13 @@ func TestReadBetween(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err = Between(ctx, cfg, &first, second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	snap = Between(&first, second)
 	want := float64(second.Time().Sub(first.Time())) / float64(time.Millisecond)
 	if snap.TCP.Interval == nil || snap.Links[0].Rates == nil || snap.Links[0].Rates.IntervalMS != want {
 		t.Fatalf("rates over %.3f ms expected: %+v", want, snap.Links[0].Rates)
 	}
 	// The same sample twice is no interval.
-	snap, _ = Between(ctx, cfg, &second, second)
+	snap = Between(&second, second)
 	if snap.TCP.Interval != nil {
 		t.Error("a sample against itself gave an interval")
 	}

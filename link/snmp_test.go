@@ -138,7 +138,7 @@ func FuzzParseSNMP6(f *testing.F) {
 // TestCollectProcNet points Collect at saved /proc/net files: the TCP and
 // ICMP health comes from there, not from the running namespace.
 func TestCollectProcNet(t *testing.T) {
-	snap, err := Collect(context.Background(), Config{ProcNet: "testdata/procnet", NoCaptures: true})
+	snap, err := Collect(context.Background(), Config{ProcNet: "testdata/procnet"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestCollectProcNet(t *testing.T) {
 	if _, err := Collect(context.Background(), Config{ProcNet: t.TempDir()}); err == nil {
 		t.Error("no error for a directory without snmp")
 	}
-	if _, err := Collect(context.Background(), Config{ProcNet: "testdata/procnet", NoCaptures: true, Interfaces: []string{"nosuch0"}}); !errors.Is(err, ErrNoInterface) {
+	if _, err := Collect(context.Background(), Config{ProcNet: "testdata/procnet", Interfaces: []string{"nosuch0"}}); !errors.Is(err, ErrNoInterface) {
 		t.Errorf("unknown interface: %v", err)
 	}
 }

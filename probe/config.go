@@ -11,33 +11,26 @@ import (
 	"netdx/internal/configerr"
 )
 
-// Defaults of Config's zero fields.
-const (
-	DefaultInterval = time.Second
-	DefaultTimeout  = 2 * time.Second
-	// DefaultRate caps the packets a second of a whole run: 1000 echo
-	// requests of 84 bytes are under 1 Mbit/s, safe on any LAN.
-	DefaultRate = 1000
-	// MinUserInterval is the shortest interval a datagram (unprivileged)
-	// socket may use, as iputils ping allows its users (20221126, Debian 12).
-	MinUserInterval = 2 * time.Millisecond
-)
+// MinUserInterval is the shortest interval a datagram (unprivileged)
+// socket may use, as iputils ping allows its users (20221126, Debian 12).
+const MinUserInterval = 2 * time.Millisecond
 
 // ErrInterval is returned when an interval below MinUserInterval is asked
 // of a datagram socket.
 var ErrInterval = errors.New("probe: an interval below 2ms needs raw socket privileges (CAP_NET_RAW)")
 
-// Config configures a ping run. The zero value pings each target once a
-// second until the context ends, with iputils' 56-byte payload.
+// Config configures a ping run. Start from DefaultConfig: every field is
+// taken as it is, and Validate refuses what cannot run (a count, interval
+// or payload of 0 among them).
 type Config struct {
-	Count    int           // echo requests per target; 0 = until ctx or Deadline ends
-	Interval time.Duration // between two requests to one target; 0 = DefaultInterval
-	Timeout  time.Duration // wait for each reply; 0 = DefaultTimeout
-	Deadline time.Duration // stop the whole run after this; 0 = none
-	Size     int           // payload bytes; 0 = DefaultPayload; at least MinPayload
-	Rate     float64       // requests a second for the whole run; 0 = DefaultRate
+	Count    int           // echo requests per target, or UntilStopped
+	Interval time.Duration // between two requests to one target
+	Timeout  time.Duration // wait for each reply
+	Deadline time.Duration // stop the whole run after this; 0: none (iputils' -w 0)
+	Size     int           // payload bytes, at least MinPayload
+	Rate     float64       // requests a second for the whole run
 
-	TTL           int  // 0 = kernel default
+	TTL           int  // 1..255, or KernelTTL
 	TOS           int  // IPv4 TOS / IPv6 traffic class
 	DontFragment  bool // -M do
 	AllowFragment bool // -M dont
@@ -55,13 +48,30 @@ type Config struct {
 	OnReady func()
 }
 
-// ExplicitZero, put in a numeric field of Config, asks for zero itself
-// rather than the field's default (which is what a zero field means). A
-// command line passes it for a flag given as 0 ("-c 0"), so that this
-// package, not the caller, decides whether zero means anything: where it
-// does not, validation refuses it (and says 0); where it does (TOS), it is
-// zero.
-const ExplicitZero = math.MinInt64
+// UntilStopped, as Config.Count, sends until the context or the Deadline
+// ends (iputils' ping without -c): as many requests as an int counts,
+// which no run lives to send. Such a run keeps only its last requests'
+// records, not every one.
+const UntilStopped = math.MaxInt
+
+// KernelTTL, as Config.TTL, leaves the TTL (hop limit) to the kernel: the
+// value the socket options themselves take for "the default".
+const KernelTTL = -1
+
+// DefaultConfig is iputils ping's: a request of 56 bytes to each target
+// once a second until stopped, each reply awaited 2 s, at most 1000
+// requests a second in all (84-byte requests: under 1 Mbit/s, safe on any
+// LAN), the kernel's TTL, and the best socket permitted.
+func DefaultConfig() Config {
+	return Config{
+		Count:    UntilStopped,
+		Interval: time.Second,
+		Timeout:  2 * time.Second,
+		Size:     DefaultPayload,
+		Rate:     1000,
+		TTL:      KernelTTL,
+	}
+}
 
 // ErrConfig matches every *ConfigError.
 var ErrConfig = errors.New("probe: bad configuration")
@@ -93,31 +103,48 @@ const MaxRate = 1e9
 // Validate reports the first field of c that cannot be run, as a
 // *ConfigError, before any socket is opened. Ping runs the same checks.
 func (c Config) Validate() error {
-	_, err := c.withDefaults()
-	return err
+	return configerr.First(c.checkCount, c.checkTimings, c.checkPacket, c.checkRate, c.checkSocket)
 }
 
-func (c Config) withDefaults() (Config, error) {
-	bad := func(field string, v any, format string, a ...any) (Config, error) {
-		return c, &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+func bad(field string, v any, format string, a ...any) error {
+	return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+}
+
+// checkCount, checkTimings, checkPacket, checkRate and checkSocket are
+// Validate's checks, one group of fields each.
+func (c Config) checkCount() error {
+	if c.Count < 1 {
+		return bad("Count", c.Count, "want at least 1 echo request")
 	}
-	if c.Count == ExplicitZero || c.Count < 0 {
-		return bad("Count", shown(c.Count), "want at least 1 echo request")
+	return nil
+}
+
+func (c Config) checkRate() error {
+	switch r := c.Rate; {
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		return bad("Rate", r, "want a finite number of requests a second")
+	case r <= 0:
+		return bad("Rate", r, "want a positive number of requests a second")
+	case r > MaxRate:
+		return bad("Rate", r, "at most %g requests a second (the limiter's resolution is 1ns)", float64(MaxRate))
 	}
+	return nil
+}
+
+func (c Config) checkTimings() error {
 	for _, d := range []struct {
 		field, what string
-		v           *time.Duration
-		def         time.Duration
+		v           time.Duration
+		none        bool // 0 means none
 	}{
-		{"Interval", "interval", &c.Interval, DefaultInterval},
-		{"Timeout", "reply timeout", &c.Timeout, DefaultTimeout},
-		{"Deadline", "deadline", &c.Deadline, 0},
+		{"Interval", "interval", c.Interval, false},
+		{"Timeout", "reply timeout", c.Timeout, false},
+		{"Deadline", "deadline", c.Deadline, true},
 	} {
-		switch v := *d.v; {
+		switch v := d.v; {
+		case v == 0 && d.none:
 		case v == 0:
-			*d.v = d.def
-		case v == ExplicitZero:
-			return bad(d.field, 0, "%s must be at least %v", d.what, MinTiming)
+			return bad(d.field, v, "%s must be at least %v", d.what, MinTiming)
 		case v < 0:
 			return bad(d.field, v, "%s must be positive", d.what)
 		case v < MinTiming:
@@ -126,43 +153,30 @@ func (c Config) withDefaults() (Config, error) {
 			return bad(d.field, v, "%s above %gs", d.what, MaxTiming.Seconds())
 		}
 	}
+	return nil
+}
+
+func (c Config) checkPacket() error {
 	switch {
-	case c.Size == 0:
-		c.Size = DefaultPayload
-	case c.Size == ExplicitZero || c.Size < MinPayload || c.Size > 65507:
-		return bad("Size", shown(c.Size), "payload must be %d..65507 bytes (it carries a token and the send time)", MinPayload)
-	}
-	switch r := c.Rate; {
-	case r == 0:
-		c.Rate = DefaultRate
-	case math.IsNaN(r) || math.IsInf(r, 0):
-		return bad("Rate", r, "want a finite number of requests a second")
-	case r == ExplicitZero || r < 0:
-		return bad("Rate", shownFloat(r), "want a positive number of requests a second")
-	case r > MaxRate:
-		return bad("Rate", r, "at most %g requests a second (the limiter's resolution is 1ns)", float64(MaxRate))
-	}
-	if c.TTL == ExplicitZero || c.TTL < 0 || c.TTL > 255 {
-		return bad("TTL", shown(c.TTL), "TTL must be 1..255")
-	}
-	if c.TOS == ExplicitZero {
-		c.TOS = 0
-	}
-	if c.TOS < 0 || c.TOS > 255 {
+	case c.Size < MinPayload || c.Size > 65507:
+		return bad("Size", c.Size, "payload must be %d..65507 bytes (it carries a token and the send time)", MinPayload)
+	case c.TTL != KernelTTL && (c.TTL < 1 || c.TTL > 255):
+		return bad("TTL", c.TTL, "TTL must be 1..255")
+	case c.TOS < 0 || c.TOS > 255:
 		return bad("TOS", c.TOS, "TOS must be 0..255")
-	}
-	if c.DontFragment && c.AllowFragment {
+	case c.DontFragment && c.AllowFragment:
 		return bad("DontFragment", true, "DontFragment and AllowFragment exclude each other")
 	}
+	return nil
+}
+
+func (c Config) checkSocket() error {
 	switch c.Mode {
 	case ModeAuto, ModeRaw, ModeDatagram:
 	default:
 		return bad("Mode", int(c.Mode), "unknown socket mode")
 	}
-	if err := checkInterface(c.Interface); err != nil {
-		return c, err
-	}
-	return c, nil
+	return checkInterface(c.Interface)
 }
 
 // checkTargets refuses a source address that cannot reach some targets.
@@ -198,21 +212,6 @@ func checkInterface(name string) error {
 		return &ConfigError{Field: "Interface", Value: name, Reason: "not an interface name"}
 	}
 	return nil
-}
-
-// shown is the value a refused int field was given: 0 for ExplicitZero.
-func shown(v int) int {
-	if v == ExplicitZero {
-		return 0
-	}
-	return v
-}
-
-func shownFloat(v float64) float64 {
-	if v == ExplicitZero {
-		return 0
-	}
-	return v
 }
 
 // Target is one host to ping: a name for humans and the address resolved

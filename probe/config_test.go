@@ -9,57 +9,78 @@ import (
 )
 
 // TestConfigRefusals: every value that cannot mean anything is refused
-// with a ConfigError naming its field, never replaced by a default.
+// with a ConfigError naming its field and the value given, never replaced
+// by a default: zero among them.
 func TestConfigRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		field string
-		cfg   Config
+		set   func(*Config)
+		value any
 	}{
-		{"Count", Config{Count: ExplicitZero}},
-		{"Count", Config{Count: -1}},
-		{"Interval", Config{Interval: ExplicitZero}},
-		{"Interval", Config{Interval: time.Nanosecond}}, // -i 1e-12, rounded up, not to 0
-		{"Interval", Config{Interval: -time.Second}},
-		{"Interval", Config{Interval: math.MaxInt64}},
-		{"Timeout", Config{Timeout: time.Nanosecond}},
-		{"Timeout", Config{Timeout: ExplicitZero}},
-		{"Deadline", Config{Deadline: time.Nanosecond}}, // -w 1e-12 ran forever
-		{"Deadline", Config{Deadline: ExplicitZero}},
-		{"Size", Config{Size: ExplicitZero}},
-		{"Size", Config{Size: 8}},
-		{"Size", Config{Size: 65508}},
-		{"Rate", Config{Rate: math.NaN()}},
-		{"Rate", Config{Rate: math.Inf(1)}},
-		{"Rate", Config{Rate: ExplicitZero}},
-		{"Rate", Config{Rate: -1}},
-		{"Rate", Config{Rate: 2e9}},
-		{"TTL", Config{TTL: ExplicitZero}},
-		{"TTL", Config{TTL: 256}},
-		{"TOS", Config{TOS: 256}},
-		{"DontFragment", Config{DontFragment: true, AllowFragment: true}},
-		{"Mode", Config{Mode: Mode(42)}},
-		{"Interface", Config{Interface: "a-name-longer-than-15"}},
-		{"Interface", Config{Interface: "eth0/1"}},
+		{"Count", func(c *Config) { c.Count = 0 }, 0},
+		{"Count", func(c *Config) { c.Count = -1 }, -1},
+		{"Interval", func(c *Config) { c.Interval = 0 }, time.Duration(0)},
+		{"Interval", func(c *Config) { c.Interval = time.Nanosecond }, time.Nanosecond}, // -i 1e-12, rounded up, not to 0
+		{"Interval", func(c *Config) { c.Interval = -time.Second }, -time.Second},
+		{"Interval", func(c *Config) { c.Interval = math.MaxInt64 }, time.Duration(math.MaxInt64)},
+		{"Timeout", func(c *Config) { c.Timeout = time.Nanosecond }, time.Nanosecond},
+		{"Timeout", func(c *Config) { c.Timeout = 0 }, time.Duration(0)},
+		{"Deadline", func(c *Config) { c.Deadline = time.Nanosecond }, time.Nanosecond}, // -w 1e-12 ran forever
+		{"Deadline", func(c *Config) { c.Deadline = -time.Second }, -time.Second},
+		{"Size", func(c *Config) { c.Size = 0 }, 0},
+		{"Size", func(c *Config) { c.Size = 8 }, 8},
+		{"Size", func(c *Config) { c.Size = 65508 }, 65508},
+		{"Rate", func(c *Config) { c.Rate = math.Inf(1) }, math.Inf(1)},
+		{"Rate", func(c *Config) { c.Rate = 0 }, 0.0},
+		{"Rate", func(c *Config) { c.Rate = -1 }, -1.0},
+		{"Rate", func(c *Config) { c.Rate = 2e9 }, 2e9},
+		{"TTL", func(c *Config) { c.TTL = 0 }, 0},
+		{"TTL", func(c *Config) { c.TTL = -2 }, -2},
+		{"TTL", func(c *Config) { c.TTL = 256 }, 256},
+		{"TOS", func(c *Config) { c.TOS = 256 }, 256},
+		{"DontFragment", func(c *Config) { c.DontFragment, c.AllowFragment = true, true }, true},
+		{"Mode", func(c *Config) { c.Mode = Mode(42) }, 42},
+		{"Interface", func(c *Config) { c.Interface = "a-name-longer-than-15" }, "a-name-longer-than-15"},
+		{"Interface", func(c *Config) { c.Interface = "eth0/1" }, "eth0/1"},
 	} {
-		err := tc.cfg.Validate()
+		cfg := DefaultConfig()
+		tc.set(&cfg)
+		err := cfg.Validate()
 		var ce *ConfigError
-		if !errors.As(err, &ce) || ce.Field != tc.field || !errors.Is(err, ErrConfig) || ce.Reason == "" {
-			t.Errorf("%+v: %v, want a ConfigError for %s", tc.cfg, err, tc.field)
+		if !errors.As(err, &ce) || ce.Field != tc.field || ce.Value != tc.value || !errors.Is(err, ErrConfig) || ce.Reason == "" {
+			t.Errorf("%s %v: %v, want a ConfigError for it", tc.field, tc.value, err)
 		}
-		if ce != nil && ce.Value == ExplicitZero {
-			t.Errorf("%s: the error shows ExplicitZero, not 0", tc.field)
-		}
+	}
+	cfg := DefaultConfig()
+	cfg.Rate = math.NaN()
+	if err := cfg.Validate(); !errors.Is(err, ErrConfig) {
+		t.Errorf("rate NaN: %v", err)
 	}
 }
 
-func TestConfigExplicitZeroAndDefaults(t *testing.T) {
-	c, err := Config{TOS: ExplicitZero}.withDefaults()
-	if err != nil || c.TOS != 0 {
-		t.Errorf("TOS ExplicitZero: %d %v, want 0", c.TOS, err)
+// TestConfigTakenAsGiven: what can run runs as given, zero included where
+// it means something (no deadline, TOS 0), and the defaults are iputils'.
+func TestConfigTakenAsGiven(t *testing.T) {
+	d := DefaultConfig()
+	if err := d.Validate(); err != nil {
+		t.Fatalf("DefaultConfig refused: %v", err)
 	}
-	c, err = Config{Interval: time.Millisecond, Timeout: MaxTiming, Deadline: time.Hour, Rate: 0.5}.withDefaults()
-	if err != nil || c.Interval != time.Millisecond || c.Rate != 0.5 {
-		t.Errorf("bounds: %+v %v", c, err)
+	if d.Count != UntilStopped || d.Interval != time.Second || d.Timeout != 2*time.Second || d.Size != 56 || d.Deadline != 0 || d.TTL != KernelTTL {
+		t.Errorf("defaults are not iputils': %+v", d)
+	}
+	for _, set := range []func(*Config){
+		func(c *Config) { c.TOS = 0 },
+		func(c *Config) { c.Deadline = 0 },
+		func(c *Config) { c.TTL = 1 },
+		func(c *Config) {
+			c.Count, c.Interval, c.Timeout, c.Deadline, c.Rate = 1, time.Millisecond, MaxTiming, time.Hour, 0.5
+		},
+	} {
+		cfg := DefaultConfig()
+		set(&cfg)
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%+v refused: %v", cfg, err)
+		}
 	}
 }
 

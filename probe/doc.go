@@ -40,10 +40,10 @@
 // follow iputils (population mdev) and add percentiles, jitter and
 // reordering.
 //
-// Config's zero value pings once a second with iputils' defaults; a zero
-// field means its default and ExplicitZero asks for zero itself.
-// Config.Validate (which Ping runs again) refuses what cannot mean anything
-// — a count of 0, durations below MinTiming, NaN rates — with a
+// DefaultConfig is iputils ping's defaults, the one place they are set;
+// Ping takes its Config as given. Config.Validate (which Ping runs again)
+// refuses what cannot mean anything — a count of 0, durations below
+// MinTiming, NaN rates — with a
 // *ConfigError naming the field (errors.Is ErrConfig); so do Listen and
 // Ping for a source address or interface the host does not have.
 //

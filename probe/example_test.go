@@ -17,7 +17,9 @@ func ExamplePing() {
 		{Name: "gw", Addr: netip.MustParseAddr("198.18.1.2")},
 		{Name: "gw6", Addr: netip.MustParseAddr("2001:db8:1::2")},
 	}
-	results, err := probe.Ping(context.Background(), probe.Config{Count: 3, Interval: 200 * time.Millisecond}, targets)
+	cfg := probe.DefaultConfig() // iputils ping's defaults
+	cfg.Count, cfg.Interval = 3, 200*time.Millisecond
+	results, err := probe.Ping(context.Background(), cfg, targets)
 	if err != nil {
 		fmt.Println(err) // errors.Is(err, probe.ErrPermission) names the fixes
 		return

@@ -46,8 +46,7 @@ func Ping(ctx context.Context, cfg Config, targets []Target) ([]Result, error) {
 }
 
 func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) ([]Result, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if len(targets) == 0 {
@@ -76,7 +75,7 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 			e.byAddr[a.WithZone("")] = i
 		}
 		trk := newTracker(a.Is6(), cfg.Timeout)
-		if cfg.Count == 0 {
+		if cfg.Count == UntilStopped {
 			// A run without an end keeps only the last probes.
 			trk.keep = keepFor(cfg.Interval, cfg.Timeout)
 		}
@@ -104,6 +103,7 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 		e.exp[f] = icmpmsg.Expect{V6: f == 1, ID: c.ID(), Datagram: !c.Raw(), Token: e.token, Size: cfg.Size}
 	}
 	for i, t := range e.targets {
+		var err error
 		if e.dst[i], err = sendAddr(e.conns[fam(t.Addr)], t.Addr); err != nil {
 			return nil, err
 		}
@@ -289,7 +289,7 @@ func (e *engine) wake(now time.Time) time.Duration {
 }
 
 func (e *engine) finished() bool {
-	if e.cfg.Count == 0 || len(e.sendQ) > 0 {
+	if len(e.sendQ) > 0 {
 		return false
 	}
 	for _, t := range e.trk {
@@ -310,7 +310,7 @@ func (e *engine) sendDue(now time.Time) {
 		heap.Pop(&e.sendQ)
 		e.send(it.target)
 		e.lim.take(now)
-		if e.cfg.Count == 0 || e.trk[it.target].total() < e.cfg.Count {
+		if e.trk[it.target].total() < e.cfg.Count {
 			heap.Push(&e.sendQ, sendItem{due: it.due.Add(e.cfg.Interval), target: it.target})
 		}
 		now = time.Now()

@@ -37,10 +37,13 @@ func TestIntegrationPingDualStack(t *testing.T) {
 	p := l.Chain(netlab.PathConfig{Routers: 1, Delays: []time.Duration{0, 5 * time.Millisecond}})
 	targets := []Target{{"v4", p.Target4()}, {"v6", p.Target6()}}
 	// Warm up neighbour caches so the first probe is not an outlier.
-	pingIn(t, p.Src, Config{Count: 1, Interval: 10 * time.Millisecond}, targets)
+	cfg := DefaultConfig()
+	cfg.Count, cfg.Interval = 1, 10*time.Millisecond
+	pingIn(t, p.Src, cfg, targets)
 
 	before := runtime.NumGoroutine()
-	res := pingIn(t, p.Src, Config{Count: 10, Interval: 20 * time.Millisecond}, targets)
+	cfg.Count, cfg.Interval = 10, 20*time.Millisecond
+	res := pingIn(t, p.Src, cfg, targets)
 	for _, r := range res {
 		if r.Sent != 10 || r.Received != 10 || r.Invalid != 0 || r.Duplicates != 0 || r.LossPct != 0 {
 			t.Errorf("%s: %+v, want 10 sent and received", r.Target, r)
@@ -67,7 +70,9 @@ func TestIntegrationPingErrors(t *testing.T) {
 	r1.Reject(netlab.Forward, netip.PrefixFrom(p.Target4(), 32), netlab.HostUnreachable)
 	r1.Reject(netlab.Forward, netip.PrefixFrom(p.Target6(), 128), netlab.AdminProhibited)
 	for _, mode := range []Mode{ModeRaw, ModeDatagram} {
-		res := pingIn(t, p.Src, Config{Count: 3, Interval: 200 * time.Millisecond, Mode: mode, Timeout: time.Second},
+		cfg := DefaultConfig()
+		cfg.Count, cfg.Interval, cfg.Mode, cfg.Timeout = 3, 200*time.Millisecond, mode, time.Second
+		res := pingIn(t, p.Src, cfg,
 			[]Target{{"v4", p.Target4()}, {"v6", p.Target6()}})
 		want := []ErrorCount{
 			{Type: 3, Code: 1, Name: "Destination Host Unreachable", From: p.Hop4(1).String(), Count: 3},

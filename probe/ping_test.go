@@ -161,8 +161,10 @@ func TestPingEngine(t *testing.T) {
 			h := newFakeHost(false, raw, 20*time.Millisecond, behave)
 			var events []Event
 			start := time.Now()
-			res, err := run(context.Background(), Config{Count: 4, Interval: 200 * time.Millisecond, Timeout: time.Second,
-				OnEvent: func(e Event) { events = append(events, e) }}, targets, fakeListen(h))
+			cfg := DefaultConfig()
+			cfg.Count, cfg.Interval, cfg.Timeout = 4, 200*time.Millisecond, time.Second
+			cfg.OnEvent = func(e Event) { events = append(events, e) }
+			res, err := run(context.Background(), cfg, targets, fakeListen(h))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,7 +230,7 @@ func TestPingCancel(t *testing.T) {
 		h := newFakeHost(false, true, 5*time.Millisecond, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(2500*time.Millisecond, cancel)
-		res, err := run(ctx, Config{}, []Target{{"t", target}}, fakeListen(h))
+		res, err := run(ctx, DefaultConfig(), []Target{{"t", target}}, fakeListen(h))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +256,9 @@ func TestPingRate(t *testing.T) {
 		opened := 0
 		listen := func(ctx context.Context, cc ConnConfig) (conn, error) { opened++; return h, nil }
 		start := time.Now()
-		res, err := run(context.Background(), Config{Count: 1, Rate: 50}, targets, listen)
+		cfg := DefaultConfig()
+		cfg.Count, cfg.Rate = 1, 50
+		res, err := run(context.Background(), cfg, targets, listen)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +279,9 @@ func TestPingRate(t *testing.T) {
 
 func TestPingIntervalNeedsRaw(t *testing.T) {
 	h := newFakeHost(false, false, time.Millisecond, nil)
-	_, err := run(context.Background(), Config{Count: 1, Interval: time.Millisecond}, []Target{{"t", netip.MustParseAddr("198.18.2.1")}}, fakeListen(h))
+	cfg := DefaultConfig()
+	cfg.Count, cfg.Interval = 1, time.Millisecond
+	_, err := run(context.Background(), cfg, []Target{{"t", netip.MustParseAddr("198.18.2.1")}}, fakeListen(h))
 	if !errors.Is(err, ErrInterval) {
 		t.Errorf("err = %v, want ErrInterval", err)
 	}
@@ -291,7 +297,9 @@ func TestPingZone(t *testing.T) {
 		var sentTo []netip.Addr
 		listen := func(ctx context.Context, cc ConnConfig) (conn, error) { return &zoneRecorder{h, &sentTo}, nil }
 		target := netip.MustParseAddr("fe80::1%eth0")
-		res, err := run(context.Background(), Config{Count: 2, Interval: 200 * time.Millisecond}, []Target{{"ll", target}}, listen)
+		cfg := DefaultConfig()
+		cfg.Count, cfg.Interval = 2, 200*time.Millisecond
+		res, err := run(context.Background(), cfg, []Target{{"ll", target}}, listen)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,7 +310,8 @@ func TestPingZone(t *testing.T) {
 			t.Errorf("sent to %v, want fe80::1%%2 (the index of eth0)", sentTo)
 		}
 		h2 := newFakeHost(true, true, time.Millisecond, nil)
-		_, err = run(context.Background(), Config{Count: 1}, []Target{{"ll", netip.MustParseAddr("fe80::1%nosuch")}}, fakeListen(h2))
+		cfg.Count = 1
+		_, err = run(context.Background(), cfg, []Target{{"ll", netip.MustParseAddr("fe80::1%nosuch")}}, fakeListen(h2))
 		if !errors.Is(err, ErrZone) || !strings.Contains(err.Error(), `"nosuch"`) || h2.sent != 0 {
 			t.Errorf("unknown zone: err %v, %d sent; want ErrZone naming it, nothing sent", err, h2.sent)
 		}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"netdx/internal/quantile"
 )
 
 // RTTStats summarises the round-trip times of a target's replies, in
@@ -51,15 +53,8 @@ func Summarise(rtts []time.Duration) *RTTStats {
 	sorted := slices.Clone(ms)
 	slices.Sort(sorted)
 	s.Min, s.Max = sorted[0], sorted[len(sorted)-1]
-	s.P50, s.P95, s.P99 = nearestRank(sorted, 50), nearestRank(sorted, 95), nearestRank(sorted, 99)
+	s.P50, s.P95, s.P99 = quantile.Of(sorted, 50), quantile.Of(sorted, 95), quantile.Of(sorted, 99)
 	return s
-}
-
-// nearestRank is the p-th percentile of sorted: the smallest value with at
-// least p percent of the values at or below it.
-func nearestRank(sorted []float64, p float64) float64 {
-	k := int(math.Ceil(p / 100 * float64(len(sorted))))
-	return sorted[min(max(k, 1), len(sorted))-1]
 }
 
 // Round returns s with every figure rounded to the microsecond, the

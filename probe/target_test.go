@@ -113,18 +113,6 @@ func TestSummarise(t *testing.T) {
 	}
 }
 
-func TestConfigDefaults(t *testing.T) {
-	c, err := Config{}.withDefaults()
-	if err != nil || c.Interval != time.Second || c.Size != 56 || c.Rate != DefaultRate || c.Timeout != DefaultTimeout {
-		t.Errorf("defaults %+v %v", c, err)
-	}
-	for _, bad := range []Config{{Size: 8}, {Count: -1}, {TTL: 300}, {DontFragment: true, AllowFragment: true}} {
-		if _, err := bad.withDefaults(); err == nil {
-			t.Errorf("%+v accepted", bad)
-		}
-	}
-}
-
 // TestTrackerWrap checks sequence numbers past 65535: probe 65535 carries
 // wire sequence 0, probe 65536 sequence 1 again, told apart by send time.
 func TestTrackerWrap(t *testing.T) {

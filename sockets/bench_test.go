@@ -80,7 +80,7 @@ func BenchmarkIntegrationTCPDump(b *testing.B) {
 	})
 	b.Run("List", func(b *testing.B) {
 		for b.Loop() {
-			t, err := List(context.Background(), Config{NetNS: ns, All: true, Proto: "tcp", TCPInfo: true})
+			t, err := List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.All, c.Protos, c.TCPInfo = ns, true, []string{"tcp"}, true }))
 			if err != nil || len(t.Sockets) < 2*conns {
 				b.Fatalf("%d sockets, %v", len(t.Sockets), err)
 			}

@@ -4,18 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
+	"slices"
 
 	"netdx/internal/configerr"
 )
-
-// ExplicitZero, put in a numeric field of Config, asks for zero itself
-// rather than the field's default (which is what a zero field means). A
-// command line passes it for a flag given as 0, so that this package, not
-// the caller, decides whether zero means anything; a field of
-// zero does not, and validation refuses it (and says 0).
-const ExplicitZero = math.MinInt64
 
 // MaxPID is the kernel's largest process id (PID_MAX_LIMIT on 64-bit
 // systems): no process can have a higher one.
@@ -36,21 +29,23 @@ type configOwner struct{}
 func (configOwner) Package() string    { return "sockets" }
 func (configOwner) Sentinels() []error { return []error{ErrConfig, ErrBadFilter} }
 
+// DefaultConfig is `netdx sockets`'s: the TCP and UDP listeners of the
+// caller's network namespace, without owners.
+func DefaultConfig() Config { return Config{Protos: []string{"tcp", "udp"}} }
+
 // Validate reports the first field of c that List cannot run, as a
 // *ConfigError, before anything is read. List runs the same checks.
 func (c Config) Validate() error {
-	_, err := c.withDefaults()
-	return err
-}
-
-func (c Config) withDefaults() (Config, error) {
-	bad := func(field string, v any, format string, a ...any) (Config, error) {
-		return c, &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+	bad := func(field string, v any, format string, a ...any) error {
+		return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
 	}
-	switch c.Proto {
-	case "", "tcp", "udp":
-	default:
-		return bad("Proto", c.Proto, "want tcp or udp")
+	if len(c.Protos) == 0 {
+		return bad("Protos", "", "want tcp, udp or both")
+	}
+	for i, p := range c.Protos {
+		if p != "tcp" && p != "udp" || slices.Contains(c.Protos[:i], p) {
+			return bad("Protos", p, "want tcp or udp")
+		}
 	}
 	for _, name := range c.States {
 		if _, ok := stateNumber(name); !ok {
@@ -69,8 +64,8 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.NetNS != "" {
 		if _, err := os.Stat(c.NetNS); errors.Is(err, fs.ErrNotExist) {
-			return c, &ConfigError{Field: "NetNS", Value: c.NetNS, Reason: "no such network namespace", Err: err}
+			return &ConfigError{Field: "NetNS", Value: c.NetNS, Reason: "no such network namespace", Err: err}
 		}
 	}
-	return c, nil
+	return nil
 }

@@ -12,15 +12,15 @@
 // marks those through a gateway not on an allowed list. Whether any of it
 // is a problem, and how serious, is decided by package diagnose.
 //
-// List answers for TCP/UDP, Capture for packet sockets; both take a Config
-// whose zero value means the caller's namespace. Parsers (parseInetDiag,
+// List answers for TCP/UDP (from DefaultConfig: the listeners of the
+// caller's namespace), Capture for packet sockets. Parsers (parseInetDiag,
 // parsePacketDiag, ParseProcPacket, ParseSocketLink, ParseExeLink,
 // ParseTimeWaitSysctls) take bytes and are fuzzed; Cleartext and
 // CheckGateways are pure.
 //
 // Config.Validate (which List runs again) refuses what cannot mean
-// anything — a pid of 0, an unknown state, a pile-up threshold of
-// ExplicitZero — with a *ConfigError naming the field.
+// anything — a pid of 0, an unknown state or protocol — with a
+// *ConfigError naming the field.
 //
 // Privileges: listing sockets needs none; entering another namespace
 // (Config.NetNS) needs CAP_SYS_ADMIN; seeing the owners of other users'

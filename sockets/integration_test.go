@@ -25,7 +25,7 @@ func TestIntegrationTelnetListener(t *testing.T) {
 	b.WaitListening(23)
 	b.WaitListening(2222)
 
-	tab, err := List(context.Background(), Config{NetNS: nsPath(b), Owners: true})
+	tab, err := List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.Owners = nsPath(b), true }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestIntegrationTelnetListener(t *testing.T) {
 		t.Errorf("owner scan %+v: every listener has an owner", tab.Owners)
 	}
 	// The filters: by pid, by port.
-	tab, err = List(context.Background(), Config{NetNS: nsPath(b), PIDs: []int{ncat.Process.Pid}})
+	tab, err = List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.PIDs = nsPath(b), []int{ncat.Process.Pid} }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestIntegrationMatchesSS(t *testing.T) {
 	}
 	r := testkit.Poll(t, "the socket table to stand still around a List", testkit.Guard, 10*time.Millisecond, func() (reading, bool) {
 		before := ssTable(t, a)
-		tab, err := List(context.Background(), Config{NetNS: nsPath(a), All: true})
+		tab, err := List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.All = nsPath(a), true }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +191,7 @@ func TestIntegrationRoutes(t *testing.T) {
 	l := netlab.New(t)
 	p := l.Chain(netlab.PathConfig{Routers: 1})
 	allowed := []netip.Addr{p.Hop4(1)} // the v4 gateway only
-	tab, err := List(context.Background(), Config{NetNS: nsPath(p.Src), Routes: true, AllowedGateways: allowed})
+	tab, err := List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.Routes, c.AllowedGateways = nsPath(p.Src), true, allowed }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestIntegrationTimeWaitPileup(t *testing.T) {
 	var tab Table
 	waitFor(t, "60 sockets in TIME_WAIT", func() bool {
 		var err error
-		tab, err = List(context.Background(), Config{NetNS: nsPath(a), Proto: "tcp"})
+		tab, err = List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.Protos = nsPath(a), []string{"tcp"} }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -290,7 +290,7 @@ func TestIntegrationCapture(t *testing.T) {
 		t.Errorf("capture socket %+v, want tcpdump[%d] on eth0, promiscuous", c, td.Process.Pid)
 	}
 	// The same through List, owners from the same scan as the TCP sockets.
-	tab, err := List(context.Background(), Config{NetNS: nsPath(a), Capture: true, Owners: true})
+	tab, err := List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.Capture, c.Owners = nsPath(a), true, true }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -181,18 +181,18 @@ func TestParseTimeWaitSysctls(t *testing.T) {
 }
 
 func TestStateFilter(t *testing.T) {
-	keep, err := stateFilter(Config{})
+	keep, err := stateFilter(DefaultConfig())
 	if err != nil || !keep[10] || !keep[7] || keep[1] {
 		t.Errorf("default keeps %v (%v)", keep, err)
 	}
-	keep, err = stateFilter(Config{States: []string{"TIME_WAIT", "ESTABLISHED"}})
+	keep, err = stateFilter(withConfig(func(c *Config) { c.States = []string{"TIME_WAIT", "ESTABLISHED"} }))
 	if err != nil || !keep[6] || !keep[1] || keep[10] {
 		t.Errorf("states filter keeps %v (%v)", keep, err)
 	}
-	if _, err := stateFilter(Config{States: []string{"SLEEPY"}}); err == nil {
+	if _, err := stateFilter(withConfig(func(c *Config) { c.States = []string{"SLEEPY"} })); err == nil {
 		t.Error("unknown state accepted")
 	}
-	if keep, _ := stateFilter(Config{}); wanted(Config{}, keep, "tcp", 7) || !wanted(Config{}, keep, "udp", 7) {
+	if keep, _ := stateFilter(DefaultConfig()); wanted(DefaultConfig(), keep, "tcp", 7) || !wanted(DefaultConfig(), keep, "udp", 7) {
 		t.Error("by default a bound TCP socket is no listener, an unconnected UDP socket is")
 	}
 	if StateName("udp", 7) != "UNCONN" || StateName("tcp", 7) != "CLOSE" || StateName("tcp", 99) != "UNKNOWN" {
@@ -205,4 +205,34 @@ func ExampleCleartext() {
 		fmt.Printf("%s is cleartext: use %s\n", s.Name, s.Alternative)
 	}
 	// Output: telnet is cleartext: use ssh on 22 (or telnets on 992)
+}
+
+// TestWorstConnections: connections without retransmits or tcp_info are
+// left out; the most retransmitted segments come first, then the highest
+// ratio; at most n.
+func TestWorstConnections(t *testing.T) {
+	sock := func(local string, retrans, segs uint32) Socket {
+		return Socket{Local: local, TCPInfo: &TCPInfo{TotalRetrans: retrans, SegsOut: segs}}
+	}
+	socks := []Socket{
+		sock("a", 0, 100),
+		{Local: "b"},
+		sock("c", 5, 1000),
+		sock("d", 9, 1000),
+		sock("e", 5, 100),
+		sock("f", 1, 10),
+	}
+	var got []string
+	for _, s := range WorstConnections(socks, 3) {
+		got = append(got, s.Local)
+	}
+	if want := []string{"d", "e", "c"}; !slices.Equal(got, want) {
+		t.Errorf("worst %v, want %v", got, want)
+	}
+	if w := WorstConnections(socks, 10); len(w) != 4 {
+		t.Errorf("%d connections with retransmits, want 4", len(w))
+	}
+	if w := WorstConnections(socks, 0); len(w) != 0 {
+		t.Errorf("none asked for, got %d", len(w))
+	}
 }

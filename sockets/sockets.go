@@ -13,8 +13,8 @@ import (
 	"netdx/internal/namespace"
 )
 
-// Config says which sockets to list. The zero value lists the TCP and UDP
-// listeners of the current network namespace, without owners.
+// Config says which sockets to list; start from DefaultConfig. Each field
+// is taken as it is.
 type Config struct {
 	// NetNS is the path of a network namespace (/run/netns/NAME,
 	// /proc/PID/ns/net); empty means the caller's.
@@ -25,8 +25,8 @@ type Config struct {
 	// All lists every state; otherwise only listeners (TCP LISTEN, UDP
 	// unconnected).
 	All bool
-	// Proto is "tcp", "udp" or empty for both.
-	Proto string
+	// Protos are the protocols listed: "tcp", "udp" or both.
+	Protos []string
 	// Ports keeps sockets whose local or remote port is one of these.
 	Ports []uint16
 	// PIDs keeps sockets owned by one of these processes (implies Owners).
@@ -95,15 +95,11 @@ var ErrBadFilter = errors.New("sockets: bad filter")
 // List reads the socket table of cfg's namespace over sock_diag.
 func List(ctx context.Context, cfg Config) (Table, error) {
 	r := tableReader{cfg: cfg, t: &Table{States: map[string]map[string]int{}}}
-	cfg, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return *r.t, err
 	}
-	r.cfg = cfg
-	protos := []string{"tcp", "udp"}
-	if cfg.Proto != "" {
-		protos = []string{cfg.Proto}
-	}
+	protos := cfg.Protos
+	var err error
 	if r.keep, err = stateFilter(cfg); err != nil {
 		return *r.t, err
 	}

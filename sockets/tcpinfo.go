@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"encoding/binary"
+	"sort"
 	"time"
 )
 
@@ -31,6 +32,29 @@ func (t TCPInfo) RetransRatio() float64 {
 		return 0
 	}
 	return float64(t.TotalRetrans) / float64(t.SegsOut)
+}
+
+// WorstConnections returns up to n TCP connections of socks with the most
+// retransmitted segments (at least one; tcp_info is needed), worst first:
+// the connections a host's retransmit counters are about.
+func WorstConnections(socks []Socket, n int) []Socket {
+	var out []Socket
+	for _, s := range socks {
+		if s.TCPInfo != nil && s.TCPInfo.TotalRetrans > 0 {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].TCPInfo, out[j].TCPInfo
+		if a.TotalRetrans != b.TotalRetrans {
+			return a.TotalRetrans > b.TotalRetrans
+		}
+		return a.RetransRatio() > b.RetransRatio()
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }
 
 func usToMS(us uint32) float64 {

@@ -55,7 +55,7 @@ func TestUnprivilegedHelper(t *testing.T) {
 	if os.Getenv("NETDX_HELPER") != "owners" {
 		t.Skip("helper process only")
 	}
-	tab, err := List(context.Background(), Config{Owners: true})
+	tab, err := List(context.Background(), withConfig(func(c *Config) { c.Owners = true }))
 	if err != nil {
 		t.Fatal(err)
 	}

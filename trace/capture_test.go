@@ -97,7 +97,9 @@ func TestIntegrationCaptureFixtures(t *testing.T) {
 				desc += "; r1's link to r2 has MTU 1280, probes start at 1500 with DF (--mtu)"
 			}
 			out := captureICMP(t, p, func() {
-				res := traceIn(t, p.Src, target, Config{Protocol: c.proto, Queries: 1, MaxTTL: 4, Wait: time.Second, MTU: c.mtu})
+				res := traceIn(t, p.Src, target, withConfig(func(cfg *Config) {
+					cfg.Protocol, cfg.Queries, cfg.MaxTTL, cfg.Wait, cfg.MTU = c.proto, 1, 4, time.Second, c.mtu
+				}))
 				t.Logf("trace: %s (%s)", hopAddrs(res), res.EndReason)
 			})
 			text := "# captured by TestIntegrationCaptureFixtures (go test ./trace -run TestIntegrationCaptureFixtures -update): " + desc + "\n" +

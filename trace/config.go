@@ -3,7 +3,6 @@ package trace
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"strconv"
@@ -17,34 +16,33 @@ import (
 // ErrConfig is returned (wrapped) for a Config that cannot be run.
 var ErrConfig = errors.New("trace: bad configuration")
 
-// Config configures a trace. The zero value is a UDP trace like
-// traceroute's: 3 probes a hop from TTL 1 to 30, a wait of at most 5 s.
+// Config configures a trace. Start from DefaultConfig (a traceroute) or
+// DefaultReportConfig (mtr's rounds): every field is taken as it is, and
+// Validate refuses what cannot run (a max TTL of 0 among them).
 type Config struct {
-	// Protocol is the probes' protocol (default UDP).
+	// Protocol is the probes' protocol.
 	Protocol Protocol
-	// Port is the destination port (default Protocol.DefaultPort: 33434
-	// for UDP, 443 for TCP).
+	// Port is the destination port of probes that have one (UDP, TCP;
+	// Protocol.DefaultPort is each one's usual).
 	Port int
-	// FirstTTL (default 1) and MaxTTL (default 30) bound the TTLs probed.
+	// FirstTTL and MaxTTL bound the TTLs probed.
 	FirstTTL, MaxTTL int
-	// Queries is the number of probes per hop and flow (default 3).
+	// Queries is the number of probes per hop and flow.
 	Queries int
-	// Flows is the number of flows explored (default 1): each keeps its
-	// own ports (UDP, TCP) or ICMP checksum on every TTL, so that load
-	// balancers send it one way (Paris traceroute).
+	// Flows is the number of flows explored: each keeps its own ports
+	// (UDP, TCP) or ICMP checksum on every TTL, so that load balancers
+	// send it one way (Paris traceroute).
 	Flows int
-	// Wait bounds the adaptive wait for an answer (default 5 s); it is
-	// also the deadline for retries to rate-limited hops.
+	// Wait bounds the adaptive wait for an answer; it is also the
+	// deadline for retries to rate-limited hops.
 	Wait time.Duration
-	// PPS caps the probes sent per second (default 1000, after a burst
-	// of 16).
+	// PPS caps the probes sent per second (after a burst of 16).
 	PPS int
-	// Retries is how often a missing probe of a hop that answered others
-	// is sent again (default 2); negative: never, and no polling of a
-	// silent target either (report rounds use this).
+	// Retries is how often (0..3) a missing probe of a hop that answered
+	// others is sent again; with none, a silent target is not polled
+	// either (report rounds).
 	Retries int
-	// Size is the payload of UDP and ICMP probes in bytes (default 32,
-	// traceroute's 60-byte IPv4 packets).
+	// Size is the payload of UDP and ICMP probes in bytes.
 	Size int
 	// MTU finds the path MTU, tracepath's way: probes start at the
 	// interface MTU with DF set and shrink on Fragmentation Needed.
@@ -76,12 +74,24 @@ type Config struct {
 	report bool
 }
 
-// ExplicitZero, put in a numeric field of Config, asks for zero itself
-// rather than the field's default (which is what a zero field means). A
-// command line passes it for a flag given as 0 ("-m 0"), so that this
-// package, not the caller, decides whether zero means anything; in a
-// trace's Config it never does, and validation refuses it (and says 0).
-const ExplicitZero = math.MinInt64
+// DefaultConfig is a traceroute's: UDP probes to port 33434, 3 a hop from
+// TTL 1 to 30 on one flow, 32-byte payloads (traceroute's 60-byte IPv4
+// packets), at most 1000 a second, each awaited at most 5 s (traceroute's
+// -w: a one-off trace can afford to wait for the slowest router), 2
+// retries to a hop that answered others.
+func DefaultConfig() Config {
+	return Config{Protocol: UDP, Port: UDP.DefaultPort(), FirstTTL: 1, MaxTTL: 30, Queries: 3, Flows: 1,
+		Wait: 5 * time.Second, PPS: 1000, Retries: 2, Size: 32}
+}
+
+// DefaultReportConfig is the rounds of a report's (mtr's): as
+// DefaultConfig, but one probe a hop per round and no retries — the next
+// round asks again.
+func DefaultReportConfig() Config {
+	c := DefaultConfig()
+	c.Queries, c.Retries = 1, 0
+	return c
+}
 
 // ConfigError is a Config field (or a report's parameter) that cannot be
 // run. It names the field, not any command-line flag: callers map Field to
@@ -101,13 +111,16 @@ const (
 	MaxWait = time.Minute
 )
 
-// Bounds of a report (RunReport's rounds and interval).
+// Bounds of a report's rounds (Rounds, and a report a command asks for:
+// ValidateReport).
 const (
 	MaxRounds         = 100000
 	MaxReportInterval = time.Hour
 )
 
-func (c Config) withDefaults(target netip.Addr) (Config, error) {
+// forTarget is c ready to trace target, or the *ConfigError Validate
+// reports.
+func (c Config) forTarget(target netip.Addr) (Config, error) {
 	c.target = target.Unmap()
 	if !c.target.IsValid() {
 		return c, fmt.Errorf("%w: no target address", ErrConfig)
@@ -126,87 +139,73 @@ func (c Config) withDefaults(target netip.Addr) (Config, error) {
 		}
 		c.zone = ifi.Index
 	}
-	if c.Protocol == 0 {
-		c.Protocol = UDP
-	}
-	if c.Port == 0 {
-		c.Port = c.Protocol.DefaultPort()
-	}
-	if c.FirstTTL == 0 {
-		c.FirstTTL = 1
-	}
-	if c.MaxTTL == 0 {
-		c.MaxTTL = 30
-	}
-	if c.Queries == 0 {
-		c.Queries = 3
-	}
-	if c.Flows == 0 {
-		c.Flows = 1
-	}
-	if c.Wait == 0 {
-		c.Wait = 5 * time.Second
-	}
-	if c.PPS == 0 {
-		c.PPS = 1000
-	}
-	if c.Retries == 0 {
-		c.Retries = 2
-	}
-	if c.Retries < 0 {
-		c.Retries = 0
-	}
-	if c.Size == 0 {
-		c.Size = 32
-	}
-	switch {
-	case c.FirstTTL > c.MaxTTL:
-		return c, &ConfigError{Field: "FirstTTL", Value: c.FirstTTL, Reason: fmt.Sprintf("first TTL above the max TTL (%d)", c.MaxTTL)}
-	case c.Size < c.Protocol.probing().minPayload():
-		return c, &ConfigError{Field: "Size", Value: c.Size, Reason: fmt.Sprintf("want at least %d bytes for %s probes (they carry a token and the send time)", c.Protocol.probing().minPayload(), c.Protocol)}
-	case (c.MaxTTL-c.FirstTTL+1)*c.Queries*c.Flows > maxSlots:
-		// Every probe of a trace, retries included, needs its own
-		// 16-bit token.
-		return c, &ConfigError{Field: "Flows", Value: c.Flows, Reason: fmt.Sprintf("%d TTLs x %d probes x %d flows is more than %d probes a trace",
-			c.MaxTTL-c.FirstTTL+1, c.Queries, c.Flows, maxSlots)}
-	}
 	return c, nil
 }
 
 // check refuses, field by field, what cannot be run whatever the target.
 func (c Config) check() error {
-	bad := func(field string, v any, format string, a ...any) error {
-		return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
-	}
-	if c.Protocol != 0 && !c.Protocol.valid() {
+	return configerr.First(c.checkProtocol, c.checkCounts, c.checkWait, c.checkSocket)
+}
+
+func bad(field string, v any, format string, a ...any) error {
+	return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
+}
+
+// checkProtocol, checkCounts, checkWait and checkSocket are check's
+// checks, one group of fields each.
+func (c Config) checkProtocol() error {
+	switch {
+	case !c.Protocol.valid():
 		return bad("Protocol", c.Protocol, "want %s", listed(Protocols(), "or"))
+	case c.MTU && !c.Protocol.probing().pathMTU():
+		return bad("MTU", true, "path MTU discovery works with %s probes", listed(pathMTUProtocols(), "and"))
+	case c.Mode == probe.ModeDatagram && c.Protocol.probing().rawOnly():
+		return bad("Mode", "datagram", "%s probes need a raw socket (CAP_NET_RAW)", c.Protocol)
+	case c.Protocol.DefaultPort() != 0 && (c.Port < 1 || c.Port > 65535):
+		// A protocol without ports (ICMP) does not read Port.
+		return bad("Port", c.Port, "want a port of 1..65535")
 	}
+	return nil
+}
+
+func (c Config) checkCounts() error {
 	ints := []struct {
 		field  string
 		v      int
 		lo, hi int
 		reason string
 	}{
-		{"Port", c.Port, 1, 65535, "want a port of 1..65535"},
 		{"FirstTTL", c.FirstTTL, 1, 255, "want a first TTL of 1..255"},
 		{"MaxTTL", c.MaxTTL, 1, 255, "want a max TTL of 1..255"},
 		{"Queries", c.Queries, 1, 10, "want 1..10 probes per hop"},
 		{"Flows", c.Flows, 1, 64, "want 1..64 flows"},
 		{"PPS", c.PPS, 1, 1e9, "want at least 1 probe a second"},
 		{"Size", c.Size, smallestPayload(), 65000, fmt.Sprintf("want a probe payload of %d..65000 bytes", smallestPayload())},
+		{"Retries", c.Retries, 0, 3, "want 0..3 retries"},
 	}
 	for _, f := range ints {
-		if f.v == ExplicitZero || f.v != 0 && (f.v < f.lo || f.v > f.hi) {
-			return bad(f.field, shown(f.v), "%s", f.reason)
+		if f.v < f.lo || f.v > f.hi {
+			return bad(f.field, f.v, "%s", f.reason)
 		}
 	}
-	if c.Retries > 3 {
-		return bad("Retries", c.Retries, "want at most 3 retries")
+	switch least := c.Protocol.probing().minPayload(); {
+	case c.FirstTTL > c.MaxTTL:
+		return bad("FirstTTL", c.FirstTTL, "first TTL above the max TTL (%d)", c.MaxTTL)
+	case c.Size < least:
+		return bad("Size", c.Size, "want at least %d bytes for %s probes (they carry a token and the send time)", least, c.Protocol)
+	case (c.MaxTTL-c.FirstTTL+1)*c.Queries*c.Flows > maxSlots:
+		// Every probe of a trace, retries included, needs its own
+		// 16-bit token.
+		return bad("Flows", c.Flows, "%d TTLs x %d probes x %d flows is more than %d probes a trace",
+			c.MaxTTL-c.FirstTTL+1, c.Queries, c.Flows, maxSlots)
 	}
+	return nil
+}
+
+func (c Config) checkWait() error {
 	switch w := c.Wait; {
 	case w == 0:
-	case w == ExplicitZero:
-		return bad("Wait", 0, "wait must be at least %v", MinWait)
+		return bad("Wait", w, "wait must be at least %v", MinWait)
 	case w < 0:
 		return bad("Wait", w, "wait must be positive")
 	case w < MinWait:
@@ -214,12 +213,10 @@ func (c Config) check() error {
 	case w > MaxWait:
 		return bad("Wait", w, "wait above %v", MaxWait)
 	}
-	if c.Protocol.valid() && c.MTU && !c.Protocol.probing().pathMTU() {
-		return bad("MTU", true, "path MTU discovery works with %s probes", listed(pathMTUProtocols(), "and"))
-	}
-	if c.Protocol.valid() && c.Mode == probe.ModeDatagram && c.Protocol.probing().rawOnly() {
-		return bad("Mode", "datagram", "%s probes need a raw socket (CAP_NET_RAW)", c.Protocol)
-	}
+	return nil
+}
+
+func (c Config) checkSocket() error {
 	switch c.Mode {
 	case probe.ModeAuto, probe.ModeRaw, probe.ModeDatagram:
 	default:
@@ -241,25 +238,27 @@ func (c Config) Validate(target netip.Addr) error {
 	if !target.IsValid() {
 		return c.check()
 	}
-	_, err := c.withDefaults(target)
+	_, err := c.forTarget(target)
 	return err
 }
 
-// WithDefaults returns c as Run would trace target with it: every zero
-// field set to its default, or the *ConfigError Validate would report.
-func (c Config) WithDefaults(target netip.Addr) (Config, error) {
-	return c.withDefaults(target)
-}
-
-// ValidateReport reports (as a *ConfigError) report parameters that cannot
-// be run: rounds must be 1..MaxRounds, the interval between them
-// 0..MaxReportInterval.
+// ValidateReport reports (as a *ConfigError) the rounds of a report a
+// command asks for that cannot be run: 1..MaxRounds of them, a positive
+// interval between them up to MaxReportInterval (mtr's -i, which refuses
+// 0 too: rounds that all start at once would read every router's ICMP
+// rate limit as loss).
 func ValidateReport(rounds int, interval time.Duration) error {
 	if rounds < 1 || rounds > MaxRounds {
-		return &ConfigError{Field: "Rounds", Value: shown(rounds), Reason: fmt.Sprintf("want 1..%d rounds", MaxRounds)}
+		return &ConfigError{Field: "Rounds", Value: rounds, Reason: fmt.Sprintf("want 1..%d rounds", MaxRounds)}
 	}
-	if interval < 0 || interval > MaxReportInterval {
-		return &ConfigError{Field: "Interval", Value: interval, Reason: fmt.Sprintf("want an interval between rounds of 0..%v", MaxReportInterval)}
+	return checkRoundInterval(interval)
+}
+
+// checkRoundInterval refuses an interval between rounds RunReport cannot
+// keep.
+func checkRoundInterval(d time.Duration) error {
+	if d <= 0 || d > MaxReportInterval {
+		return &ConfigError{Field: "Interval", Value: d, Reason: fmt.Sprintf("want a positive interval between rounds, up to %v", MaxReportInterval)}
 	}
 	return nil
 }
@@ -269,14 +268,6 @@ func ipVersion(a netip.Addr) int {
 		return 4
 	}
 	return 6
-}
-
-// shown is the value a refused int field was given: 0 for ExplicitZero.
-func shown(v int) int {
-	if v == ExplicitZero {
-		return 0
-	}
-	return v
 }
 
 func (c Config) payload() int { return c.Size }

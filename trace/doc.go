@@ -34,8 +34,9 @@
 // mtr-style rounds and Summarize turns them into per-hop loss and RTT
 // statistics.
 //
-// Config's zero value is traceroute's defaults; ExplicitZero asks for zero
-// itself. Config.Validate (which Run and RunReport run again; with a zero
+// DefaultConfig is traceroute's defaults and DefaultReportConfig mtr's
+// rounds', the one place they are set; Run and RunReport take a Config as
+// given. Config.Validate (which Run and RunReport run again; with a zero
 // target it checks the fields alone) and ValidateReport refuse what cannot
 // mean anything with a *ConfigError naming the field (errors.Is
 // ErrConfig); so does Run for a source address or interface the host does

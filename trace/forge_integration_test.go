@@ -36,7 +36,7 @@ func TestIntegrationTraceForged(t *testing.T) {
 					target, hop = p.Target6(), p.Hop6
 				}
 				before, _, _ := f.Stats()
-				res := traceIn(t, p.Src, target, Config{Protocol: ICMP, Mode: mode, Wait: 2 * time.Second})
+				res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Mode, c.Wait = ICMP, ICMP.DefaultPort(), mode, 2*time.Second }))
 				var want []string
 				for k := 1; k <= 4; k++ {
 					a := hop(k).String()

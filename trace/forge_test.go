@@ -68,10 +68,10 @@ func (p *fakePath) forge(pkt []byte) {
 func TestSchedForged(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
 		clean := newFakePath(ICMP, v6, fourHops...)
-		want, _ := runFake(t, clean, Config{Protocol: ICMP})
+		want, _ := runFake(t, clean, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
 		p := newFakePath(ICMP, v6, fourHops...)
 		p.forger = true
-		res, took := runFake(t, p, Config{Protocol: ICMP})
+		res, took := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
 		if summary(res) != summary(want) || !res.Reached {
 			t.Errorf("v6=%v: hops\n got %s\nwant %s", v6, summary(res), summary(want))
 		}
@@ -112,7 +112,7 @@ func TestSchedForged(t *testing.T) {
 func TestSchedShortQuote(t *testing.T) {
 	p := newFakePath(ICMP, false, fourHops...)
 	p.hops[1].short = true
-	res, _ := runFake(t, p, Config{Protocol: ICMP})
+	res, _ := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
 	if got := summary(res); !strings.Contains(got, "2:198.18.2.2,198.18.2.2,198.18.2.2 ") || !res.Reached {
 		t.Errorf("hops %s, want hop 2 shown from its short quotes", got)
 	}

@@ -74,7 +74,7 @@ func TestIntegrationHops(t *testing.T) {
 				if v6 {
 					target, hop = p.Target6(), p.Hop6
 				}
-				res := traceIn(t, p.Src, target, Config{Protocol: proto, Wait: 2 * time.Second})
+				res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Wait = proto, proto.DefaultPort(), 2*time.Second }))
 				var want []string
 				for k := 1; k <= 4; k++ {
 					a := hop(k).String()
@@ -124,7 +124,7 @@ func TestIntegrationReject(t *testing.T) {
 			}
 			r1.ClearFaults()
 			r1.Reject(netlab.Forward, netip.PrefixFrom(target, target.BitLen()), tc.kind)
-			res := traceIn(t, p.Src, target, Config{Wait: 2 * time.Second})
+			res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Wait = 2 * time.Second }))
 			if res.Reached || res.EndReason != EndUnreachable || len(res.Hops) != 2 {
 				t.Fatalf("reached=%v end=%q hops %s, want unreachable at hop 2", res.Reached, res.EndReason, hopAddrs(res))
 			}
@@ -150,7 +150,7 @@ func TestIntegrationSilentRouter(t *testing.T) {
 		if v6 {
 			target = p.Target6()
 		}
-		res := traceIn(t, p.Src, target, Config{Protocol: ICMP})
+		res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
 		got := hopAddrs(res)
 		if !res.Reached || len(res.Hops) != 4 || !strings.Contains(got, " 2:*,*,* ") {
 			t.Errorf("v6=%v: hops %s (reached %v), want hop 2 silent and the target at 4", v6, got, res.Reached)
@@ -176,8 +176,8 @@ func TestIntegrationRateLimitedTarget(t *testing.T) {
 		if v6 {
 			target = p.Target6()
 		}
-		first := traceIn(t, p.Src, target, Config{})
-		res := traceIn(t, p.Src, target, Config{})
+		first := traceIn(t, p.Src, target, DefaultConfig())
+		res := traceIn(t, p.Src, target, DefaultConfig())
 		t.Logf("v6=%v: first %s; right after: %s", v6, hopAddrs(first), hopAddrs(res))
 		if !res.Reached || len(res.Hops) != 3 {
 			t.Fatalf("v6=%v: reached=%v hops %s, want the target at hop 3", v6, res.Reached, hopAddrs(res))
@@ -214,7 +214,7 @@ func TestIntegrationPathMTU(t *testing.T) {
 		if v6 {
 			target = p.Target6()
 		}
-		res := traceIn(t, p.Src, target, Config{MTU: true})
+		res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.MTU = true }))
 		if !res.Reached || res.PathMTU != 1280 {
 			t.Errorf("v6=%v: reached=%v path mtu %d, want 1280 (%s)", v6, res.Reached, res.PathMTU, hopAddrs(res))
 		}
@@ -231,17 +231,17 @@ func TestIntegrationUnprivileged(t *testing.T) {
 	p := l.Chain(netlab.PathConfig{Routers: 2})
 	fastRouters(p, true)
 	p.Routers[1].Reject(netlab.Forward, netip.PrefixFrom(p.Target6(), 128), netlab.AdminProhibited)
-	res := traceIn(t, p.Src, p.Target4(), Config{Mode: probe.ModeDatagram})
+	res := traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Mode = probe.ModeDatagram }))
 	want := fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s,%[3]s,%[3]s", p.Hop4(1), p.Hop4(2), p.Hop4(3))
 	if got := hopAddrs(res); got != want || !res.Reached {
 		t.Errorf("v4 hops %s (reached %v), want %s", got, res.Reached, want)
 	}
-	res = traceIn(t, p.Src, p.Target6(), Config{Mode: probe.ModeDatagram})
+	res = traceIn(t, p.Src, p.Target6(), withConfig(func(c *Config) { c.Mode = probe.ModeDatagram }))
 	want = fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s!X,%[3]s!X,%[3]s!X", p.Hop6(1), p.Hop6(2), p.Hop6(2))
 	if got := hopAddrs(res); got != want || res.EndReason != EndUnreachable {
 		t.Errorf("v6 hops %s (%s), want %s", got, res.EndReason, want)
 	}
-	everyProbeAnswered(t, p.Src, p.Target4(), Config{Mode: probe.ModeDatagram})
+	everyProbeAnswered(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Mode = probe.ModeDatagram }))
 }
 
 // everyProbeAnswered traces 20 times with 6 queries a hop and fails on any
@@ -280,12 +280,12 @@ func TestIntegrationICMPDatagram(t *testing.T) {
 		if v6 {
 			target, hop = p.Target6(), p.Hop6
 		}
-		res := traceIn(t, p.Src, target, Config{Protocol: ICMP, Mode: probe.ModeDatagram})
+		res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Mode = ICMP, ICMP.DefaultPort(), probe.ModeDatagram }))
 		want := fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s,%[3]s,%[3]s", hop(1), hop(2), hop(3))
 		if got := hopAddrs(res); got != want || !res.Reached {
 			t.Errorf("v6=%v: hops %s (reached %v), want %s", v6, got, res.Reached, want)
 		}
-		everyProbeAnswered(t, p.Src, target, Config{Protocol: ICMP, Mode: probe.ModeDatagram})
+		everyProbeAnswered(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Mode = ICMP, ICMP.DefaultPort(), probe.ModeDatagram }))
 	}
 }
 
@@ -297,7 +297,7 @@ func TestIntegrationFlowsAndLeaks(t *testing.T) {
 	fastRouters(p, true)
 	before := runtime.NumGoroutine()
 	for _, proto := range Protocols() {
-		res := traceIn(t, p.Src, p.Target4(), Config{Protocol: proto, Flows: 2, Queries: 2})
+		res := traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Protocol, c.Port, c.Flows, c.Queries = proto, proto.DefaultPort(), 2, 2 }))
 		for _, h := range res.Hops {
 			flows := map[int]int{}
 			for _, pr := range h.Probes {
@@ -323,7 +323,7 @@ func TestIntegrationReport(t *testing.T) {
 	var rep Report
 	err := p.Src.Do(func() error {
 		var err error
-		rep, err = RunReport(context.Background(), p.Target4(), Config{}, Rounds{Count: 4, Interval: 100 * time.Millisecond})
+		rep, err = RunReport(context.Background(), p.Target4(), DefaultReportConfig(), Rounds{Count: 4, Interval: 100 * time.Millisecond})
 		return err
 	})
 	if err != nil {
@@ -353,7 +353,7 @@ func TestIntegrationTCPOpenPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Dst.WaitListening(8443)
-	res := traceIn(t, p.Src, p.Target4(), Config{Protocol: TCP, Port: 8443, Queries: 1})
+	res := traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Protocol, c.Port, c.Queries = TCP, 8443, 1 }))
 	if pr := res.Hops[len(res.Hops)-1].Probes[0]; !res.Reached || pr.TCPFlags != "SA" || pr.Addr != p.Target4() {
 		t.Errorf("reached=%v, last probe %+v, want a SYN-ACK from %s", res.Reached, pr, p.Target4())
 	}

@@ -21,8 +21,9 @@ func TestSchedInterrupted(t *testing.T) {
 	var onHop []int
 	synctest.Test(t, func(t *testing.T) {
 		p.out, p.closed = make(chan reply, 1024), make(chan struct{})
-		cfg := Config{OnHop: func(h Hop) { onHop = append(onHop, h.TTL) }}
-		c, cerr := cfg.withDefaults(p.target)
+		cfg := DefaultConfig()
+		cfg.OnHop = func(h Hop) { onHop = append(onHop, h.TTL) }
+		c, cerr := cfg.forTarget(p.target)
 		if cerr != nil {
 			t.Fatal(cerr)
 		}
@@ -57,7 +58,7 @@ func TestSchedInterruptedBeforeAnswers(t *testing.T) {
 	var res Result
 	synctest.Test(t, func(t *testing.T) {
 		p.out, p.closed = make(chan reply, 1024), make(chan struct{})
-		c, _ := Config{}.withDefaults(p.target)
+		c, _ := DefaultConfig().forTarget(p.target)
 		p.setFlows(c)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 		defer cancel()

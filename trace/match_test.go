@@ -16,7 +16,7 @@ import (
 func probeQuote(t *testing.T, proto Protocol, token uint16, n int) (*fakePath, []byte) {
 	t.Helper()
 	p := newFakePath(proto, false, time.Millisecond, time.Millisecond)
-	p.setFlows(Config{Flows: 2, Port: 33434})
+	p.setFlows(withConfig(func(c *Config) { c.Flows, c.Port = 2, 33434 }))
 	a := &attempt{slot: &slot{flow: 0}, token: token, ttl: 1, size: 32}
 	pkt := p.packet(a)
 	if n > 0 {

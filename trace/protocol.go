@@ -9,8 +9,8 @@ import (
 )
 
 // Protocol is the protocol of a trace's probes. Its zero value is no
-// protocol; in Config it stands for the default. It reads and writes as
-// its name ("icmp") in JSON and text.
+// protocol (Config refuses it). It reads and writes as its name ("icmp")
+// in JSON and text.
 type Protocol uint8
 
 // The protocols, in the order they are listed to users. A new one goes
@@ -31,8 +31,8 @@ const (
 // hands each kind of answer to its protocol's method.
 type probing interface {
 	name() string
-	// defaultPort is the destination port when Config.Port is 0; 0 for
-	// a protocol without ports.
+	// defaultPort is the usual destination port; 0 for a protocol
+	// without ports.
 	defaultPort() int
 	// minPayload is the smallest payload of a probe: what names it; 0
 	// for probes that carry none (Config.Size does not apply).
@@ -125,9 +125,9 @@ func ParseProtocol(s string) (Protocol, error) {
 	return 0, &ConfigError{Field: "Protocol", Value: s, Reason: "want " + listed(Protocols(), "or")}
 }
 
-// DefaultPort is the destination port of p's probes when Config.Port is
-// 0: traceroute's 33434 for UDP, 443 for TCP; 0 for a protocol without
-// ports (ICMP) and for an invalid p.
+// DefaultPort is the usual destination port of p's probes (Config.Port):
+// traceroute's 33434 for UDP, 443 for TCP; 0 for a protocol without ports
+// (ICMP) and for an invalid p.
 func (p Protocol) DefaultPort() int {
 	if !p.valid() {
 		return 0

@@ -2,20 +2,19 @@ package trace
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"time"
 )
 
-// Rounds configures the rounds of a report. The zero value runs rounds
-// one second apart until the context ends.
+// Rounds configures the rounds of a report.
 type Rounds struct {
 	// Count is the number of rounds; 0 runs until the context ends.
 	Count int
-	// Interval is the time between the starts of two rounds (default 1 s).
-	// A round does not wait for the one before it to finish: rounds
-	// overlap on the same sockets, so a path with loss is sampled as
-	// often as asked however long a lost probe takes to time out.
+	// Interval is the time between the starts of two rounds (positive,
+	// at most MaxReportInterval). A round does not wait for the one
+	// before it to finish: rounds overlap on the same sockets, so a path
+	// with loss is sampled as often as asked however long a lost probe
+	// takes to time out.
 	Interval time.Duration
 	// OnRound, if set, is called with every round as it completes (in the
 	// order they complete), from the goroutine that called RunReport.
@@ -27,37 +26,33 @@ type Rounds struct {
 	Keep int
 }
 
+// DefaultReportRounds are the rounds of mtr --report's: 10, one a second.
+func DefaultReportRounds() Rounds { return Rounds{Count: 10, Interval: time.Second} }
+
 // RunReport runs rounds of traces to target on the same sockets (so the
-// flows stay the same) and summarizes them (see Summarize). Unless cfg says
-// otherwise a round sends one probe per hop and retries nothing, like mtr.
-// Until a round has reached the target, rounds probe one TTL past the last
-// hop that answered or timed out, as mtr does, so that they spend one probe
-// of the target's ICMP rate limit, not one per TTL past it (all TTLs at once
-// would drain a Linux target's burst of 6, and the next run would find it
-// empty); once a round has reached the target, later rounds send all their
-// TTLs at once and probe none past it. cfg.OnHop is called for the hops of every round.
+// flows stay the same) and summarizes them (see Summarize); a report's
+// rounds usually start from DefaultReportConfig (one probe per hop, no
+// retries, like mtr). Until a round has reached the target, rounds probe
+// one TTL past the last hop that answered or timed out, as mtr does, so
+// that they spend one probe of the target's ICMP rate limit, not one per
+// TTL past it (all TTLs at once would drain a Linux target's burst of 6,
+// and the next run would find it empty); once a round has reached the
+// target, later rounds send all their TTLs at once and probe none past
+// it. cfg.OnHop is called for the hops of every round.
 //
 // When ctx ends, RunReport returns the rounds completed so far, with a nil
 // error if there was at least one.
 func RunReport(ctx context.Context, target netip.Addr, cfg Config, rc Rounds) (Report, error) {
-	if cfg.Queries == 0 {
-		cfg.Queries = 1
-	}
-	if cfg.Retries == 0 {
-		cfg.Retries = -1
-	}
-	if rc.Interval == 0 {
-		rc.Interval = time.Second
-	}
 	switch {
 	case rc.Count < 0:
-		return Report{}, fmt.Errorf("%w: %d rounds", ErrConfig, rc.Count)
-	case rc.Interval < 0:
-		return Report{}, fmt.Errorf("%w: negative round interval", ErrConfig)
+		return Report{}, &ConfigError{Field: "Rounds", Value: rc.Count, Reason: "want a count of rounds, or 0 until the context ends"}
 	case rc.Keep < 0:
-		return Report{}, fmt.Errorf("%w: keep %d rounds", ErrConfig, rc.Keep)
+		return Report{}, &ConfigError{Field: "Keep", Value: rc.Keep, Reason: "want a count of rounds to keep, or 0 for all"}
 	}
-	cfg, err := cfg.withDefaults(target)
+	if err := checkRoundInterval(rc.Interval); err != nil {
+		return Report{}, err
+	}
+	cfg, err := cfg.forTarget(target)
 	if err != nil {
 		return Report{}, err
 	}

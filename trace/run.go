@@ -30,7 +30,7 @@ type transport interface {
 // the first hop that ends the path. It needs CAP_NET_RAW for ICMP and TCP
 // probes; UDP probes fall back to unprivileged sockets (IP_RECVERR).
 func Run(ctx context.Context, target netip.Addr, cfg Config) (Result, error) {
-	cfg, err := cfg.withDefaults(target)
+	cfg, err := cfg.forTarget(target)
 	if err != nil {
 		return Result{}, err
 	}

@@ -23,7 +23,7 @@ func runFake(t *testing.T, p *fakePath, cfg Config) (Result, time.Duration) {
 				h.lastTick = time.Now()
 			}
 		}
-		c, err := cfg.withDefaults(p.target)
+		c, err := cfg.forTarget(p.target)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func TestSchedCleanPath(t *testing.T) {
 		for _, v6 := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/v6=%v", proto, v6), func(t *testing.T) {
 				p := newFakePath(proto, v6, fourHops...)
-				res, took := runFake(t, p, Config{Protocol: proto})
+				res, took := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = proto, proto.DefaultPort() }))
 				h := func(k int) string { return p.hops[k-1].addr.String() }
 				want := fmt.Sprintf("1:%s,%[1]s,%[1]s 2:%s,%[2]s,%[2]s 3:%s,%[3]s,%[3]s 4:%s,%[4]s,%[4]s", h(1), h(2), h(3), h(4))
 				if got := summary(res); got != want {
@@ -104,7 +104,7 @@ func TestSchedStalledAnswer(t *testing.T) {
 			rtts := []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
 			p := newFakePath(proto, true, rtts...)
 			p.hops[2].stallAnswer, p.hops[2].stall = 2, 2*time.Second
-			res, _ := runFake(t, p, Config{Protocol: proto})
+			res, _ := runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = proto, proto.DefaultPort() }))
 			if len(res.Hops) != 3 || !res.Reached {
 				t.Fatalf("hops %s, want 3 and reached", summary(res))
 			}
@@ -120,7 +120,7 @@ func TestSchedStalledAnswer(t *testing.T) {
 func TestSchedSilentHop(t *testing.T) {
 	p := newFakePath(UDP, false, fourHops...)
 	p.hops[1].silent = true
-	res, took := runFake(t, p, Config{})
+	res, took := runFake(t, p, DefaultConfig())
 	got := summary(res)
 	if !strings.HasPrefix(got, "1:198.18.1.2,") || !strings.Contains(got, " 2:*,*,* 3:198.18.3.2,") || !res.Reached {
 		t.Errorf("hops %s, want hop 2 silent and the trace carrying on to the target", got)
@@ -134,7 +134,7 @@ func TestSchedSilentHop(t *testing.T) {
 func TestSchedTargetLimiterFull(t *testing.T) {
 	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(4, false)
-	res, took := runFake(t, p, Config{})
+	res, took := runFake(t, p, DefaultConfig())
 	if got := summary(res); !strings.HasSuffix(got, "4:198.18.4.2,198.18.4.2,198.18.4.2") {
 		t.Errorf("hops %s: the first probes to reach the target must get its burst", got)
 	}
@@ -146,7 +146,7 @@ func TestSchedTargetLimiterFull(t *testing.T) {
 func TestSchedTargetLimiterDrained(t *testing.T) {
 	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(4, true)
-	res, took := runFake(t, p, Config{})
+	res, took := runFake(t, p, DefaultConfig())
 	if !res.Reached || len(res.Hops) != 4 {
 		t.Fatalf("reached=%v with %d hops (%s), want the target at hop 4", res.Reached, len(res.Hops), summary(res))
 	}
@@ -173,7 +173,7 @@ func TestSchedUnreachable(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
 		p := newFakePath(UDP, v6, fourHops...)
 		p.hops[1].reject = 1 // !H (ICMPv6 code 1: !X)
-		res, _ := runFake(t, p, Config{})
+		res, _ := runFake(t, p, DefaultConfig())
 		want := "!H"
 		if v6 {
 			want = "!X"
@@ -193,7 +193,7 @@ func TestSchedRateLimitedRouter(t *testing.T) {
 	p := newFakePath(UDP, false, fourHops...)
 	p.limitLinux(2, false)
 	p.hops[1].tokens = time.Second // one answer now, then one a second
-	res, _ := runFake(t, p, Config{})
+	res, _ := runFake(t, p, DefaultConfig())
 	h2 := res.Hops[1]
 	var answered int
 	for _, pr := range h2.Probes {
@@ -211,7 +211,7 @@ func TestSchedRateLimitedRouter(t *testing.T) {
 func TestSchedMPLS(t *testing.T) {
 	p := newFakePath(UDP, false, fourHops...)
 	p.hops[2].mpls = []uint32{24001, 16}
-	res, _ := runFake(t, p, Config{Queries: 1})
+	res, _ := runFake(t, p, withConfig(func(c *Config) { c.Queries = 1 }))
 	e := res.Hops[2].Probes[0].Extensions
 	if e == nil || len(e.MPLS) != 2 || e.MPLS[0].Label != 24001 || e.MPLS[1].Label != 16 || !e.MPLS[1].S {
 		t.Errorf("hop 3 extensions %+v, want labels 24001, 16", e)
@@ -220,7 +220,7 @@ func TestSchedMPLS(t *testing.T) {
 
 func TestSchedFlows(t *testing.T) {
 	p := newFakePath(UDP, false, fourHops...)
-	res, _ := runFake(t, p, Config{Flows: 3, Queries: 2})
+	res, _ := runFake(t, p, withConfig(func(c *Config) { c.Flows, c.Queries = 3, 2 }))
 	for _, h := range res.Hops {
 		if len(h.Probes) != 6 {
 			t.Fatalf("hop %d has %d probes, want 3 flows x 2", h.TTL, len(h.Probes))
@@ -235,7 +235,7 @@ func TestSchedFlows(t *testing.T) {
 
 func TestSchedStopsAtDestination(t *testing.T) {
 	p := newFakePath(UDP, false, fourHops...)
-	res, _ := runFake(t, p, Config{})
+	res, _ := runFake(t, p, DefaultConfig())
 	if len(res.Hops) != 4 {
 		t.Errorf("%d hops, want none past the target", len(res.Hops))
 	}
@@ -253,7 +253,7 @@ func TestSchedStopsAtDestination(t *testing.T) {
 func TestSchedSilentTarget(t *testing.T) {
 	p := newFakePath(UDP, false, fourHops...)
 	p.hops[3].silent = true
-	res, took := runFake(t, p, Config{Wait: time.Second, MaxTTL: 8})
+	res, took := runFake(t, p, withConfig(func(c *Config) { c.Wait, c.MaxTTL = time.Second, 8 }))
 	if res.Reached || res.EndReason != EndMaxTTL || len(res.Hops) != 8 {
 		t.Fatalf("reached=%v end=%q %d hops, want max_ttl after 8", res.Reached, res.EndReason, len(res.Hops))
 	}

@@ -121,7 +121,7 @@ func TestReportRoundsOverlap(t *testing.T) {
 	for _, proto := range Protocols() {
 		t.Run(proto.String(), func(t *testing.T) {
 			p := newFakePath(proto, false, time.Millisecond, 81*time.Millisecond, 82*time.Millisecond, 83*time.Millisecond)
-			rep, started := runFakeReport(t, p, Config{Protocol: proto, Queries: 1, Retries: -1},
+			rep, started := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol, c.Port = proto, proto.DefaultPort() }),
 				Rounds{Count: 40, Interval: 10 * time.Millisecond})
 			if started != 40 || rep.Rounds != 40 {
 				t.Fatalf("%d rounds started, %d in the report", started, rep.Rounds)
@@ -155,7 +155,7 @@ func TestReportLossOnALink(t *testing.T) {
 		defer mu.Unlock()
 		return j == 3 && rng.IntN(4) == 0
 	}
-	rep, _ := runFakeReport(t, p, Config{Protocol: ICMP, Queries: 1, Retries: -1}, Rounds{Count: 400, Interval: 5 * time.Millisecond})
+	rep, _ := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }), Rounds{Count: 400, Interval: 5 * time.Millisecond})
 	if len(rep.Hops) != 4 {
 		t.Fatalf("report %s", rows(rep))
 	}
@@ -178,13 +178,20 @@ func TestReportLossOnALink(t *testing.T) {
 	}
 }
 
+// withReportConfig is DefaultReportConfig changed by set.
+func withReportConfig(set func(*Config)) Config {
+	c := DefaultReportConfig()
+	set(&c)
+	return c
+}
+
 func runFakeReport(t *testing.T, p *fakePath, cfg Config, rc Rounds) (Report, int) {
 	t.Helper()
 	var rep Report
 	var started int
 	synctest.Test(t, func(t *testing.T) {
 		p.out, p.closed = make(chan reply, 4096), make(chan struct{})
-		c, err := cfg.withDefaults(p.target)
+		c, err := cfg.forTarget(p.target)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +215,7 @@ func runFakeReport(t *testing.T, p *fakePath, cfg Config, rc Rounds) (Report, in
 // not know yet, not three times hop 1's RTT).
 func TestReportFarHops(t *testing.T) {
 	p := newFakePath(ICMP, false, time.Millisecond, 150*time.Millisecond, 151*time.Millisecond, 152*time.Millisecond)
-	rep, _ := runFakeReport(t, p, Config{Protocol: ICMP, Queries: 1, Retries: -1, Wait: 2 * time.Second},
+	rep, _ := runFakeReport(t, p, withReportConfig(func(c *Config) { c.Protocol, c.Port, c.Wait = ICMP, ICMP.DefaultPort(), 2*time.Second }),
 		Rounds{Count: 20, Interval: 30 * time.Millisecond})
 	for _, h := range rep.Hops {
 		if h.Received != 20 {
@@ -225,7 +232,7 @@ func TestReportSilentEnd(t *testing.T) {
 	var took time.Duration
 	synctest.Test(t, func(t *testing.T) {
 		p.out, p.closed = make(chan reply, 4096), make(chan struct{})
-		c, err := Config{Protocol: UDP, Queries: 1, Retries: -1, Wait: 2 * time.Second, MaxTTL: 10}.withDefaults(p.target)
+		c, err := withReportConfig(func(c *Config) { c.Protocol, c.Port, c.Wait, c.MaxTTL = UDP, UDP.DefaultPort(), 2*time.Second, 10 }).forTarget(p.target)
 		if err != nil {
 			t.Fatal(err)
 		}

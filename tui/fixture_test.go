@@ -154,5 +154,15 @@ func (f *fakeControl) Pause(p bool) { f.calls = append(f.calls, fmt.Sprintf("pau
 func (f *fakeControl) Reset()       { f.calls = append(f.calls, "reset") }
 
 func one(p path) Config {
-	return Config{Targets: []Target{{Name: "dst", Addr: p.target()}}, Protocol: trace.ICMP, Interval: time.Second}
+	return withConfig(func(c *Config) {
+		c.Targets, c.Protocol, c.Interval = []Target{{Name: "dst", Addr: p.target()}}, trace.ICMP, time.Second
+	})
+}
+
+// withConfig is DefaultConfig changed by set: tests start where every
+// caller does.
+func withConfig(set func(*Config)) Config {
+	c := DefaultConfig()
+	set(&c)
+	return c
 }

@@ -15,7 +15,9 @@ import (
 // "space", shift+tab is tab with shift) are the ones bubbletea decodes.
 // Each run ends with q, or with Ctrl-C.
 func TestTerminalKeys(t *testing.T) {
-	cfg := Config{Targets: []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, Protocol: trace.ICMP}
+	cfg := withConfig(func(c *Config) {
+		c.Targets, c.Protocol = []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, trace.ICMP
+	})
 	for _, tc := range []struct {
 		name, in string
 		ok       func(Model) bool

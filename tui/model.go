@@ -28,8 +28,8 @@ type Control interface {
 	Reset()
 }
 
-// Config configures the view. Zero values: no control (keys p and r only
-// change the screen), the diagnose defaults, names shown.
+// Config configures the view; start from DefaultConfig. Zero values: no
+// control (keys p and r only change the screen), names shown.
 type Config struct {
 	Targets []Target
 	// Diagnose holds the thresholds of the verdict.
@@ -45,6 +45,9 @@ type Config struct {
 	// many rounds (mtr's -c).
 	Rounds int
 }
+
+// DefaultConfig judges with diagnose's default thresholds, until q.
+func DefaultConfig() Config { return Config{Diagnose: diagnose.DefaultConfig()} }
 
 // Display modes, switched with d.
 const (

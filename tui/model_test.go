@@ -247,7 +247,9 @@ func TestJSONBeforeARound(t *testing.T) {
 func TestTabs(t *testing.T) {
 	a, b := clean4, slow
 	b.rtt = append(b.rtt[:3:3], 80300*1000, 80400*1000) // 5 hops, another target
-	cfg := Config{Targets: []Target{{Name: "dst-a", Addr: a.target()}, {Name: "dst-b", Addr: b.target()}}, Protocol: trace.ICMP}
+	cfg := withConfig(func(c *Config) {
+		c.Targets, c.Protocol = []Target{{Name: "dst-a", Addr: a.target()}, {Name: "dst-b", Addr: b.target()}}, trace.ICMP
+	})
 	m := feed(t, New(cfg), tea.WindowSizeMsg{Width: 150, Height: 40}, SnapshotMsg{Tab: 1, Snapshot: b.snapshot(20)})
 	s := screen(m)
 	if !strings.Contains(s, " 1 dst-a ") || !strings.Contains(s, " 2 dst-b ") || !strings.Contains(s, "waiting for the first round to dst-a") {
@@ -312,7 +314,9 @@ func TestResize(t *testing.T) {
 
 // TestRoundsQuit: -c N quits once every target has N rounds.
 func TestRoundsQuit(t *testing.T) {
-	cfg := Config{Targets: []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, Rounds: 3}
+	cfg := withConfig(func(c *Config) {
+		c.Targets, c.Rounds = []Target{{Name: "a", Addr: hop(4)}, {Name: "b", Addr: hop(5)}}, 3
+	})
 	m := New(cfg)
 	nm, cmd := m.Update(SnapshotMsg{Tab: 0, Snapshot: clean4.snapshot(3)})
 	if cmd != nil {

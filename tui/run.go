@@ -15,8 +15,8 @@ import (
 	"netdx/trace"
 )
 
-// Options of Run. The zero value: no names, the diagnose defaults, until
-// q or the context ends.
+// Options of Run; View starts from DefaultConfig. The other fields' zero
+// values: no names, until q or the context ends.
 type Options struct {
 	// View configures the model; Run fills in its Targets, Control,
 	// Protocol and Interval.
@@ -54,9 +54,8 @@ func Run(ctx context.Context, targets []check.Target, sc check.StreamConfig, opt
 		}
 		sh.streams = append(sh.streams, s)
 	}
-	eff, _ := sc.WithDefaults()
 	vc := opt.View
-	vc.Targets, vc.Control, vc.Protocol, vc.Interval = nil, sh, eff.Trace.Protocol, eff.RoundInterval
+	vc.Targets, vc.Control, vc.Protocol, vc.Interval = nil, sh, sc.Trace.Protocol, sc.RoundInterval
 	vc.Numeric = vc.Numeric || sh.names == nil
 	for _, t := range targets {
 		vc.Targets = append(vc.Targets, Target{Name: t.Name, Addr: t.Addr})

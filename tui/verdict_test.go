@@ -21,34 +21,36 @@ func TestVerdictFromEvidence(t *testing.T) {
 	quiet := clean4
 	quiet.echoSent = 150
 	dead := path{rtt: clean4.rtt, fwdLoss: func(int) int { return 1 }, echoSent: 50, echoLost: func(int) bool { return true }}
+	maxRTT50 := diagnose.DefaultConfig()
+	maxRTT50.MaxRTT = 50 * time.Millisecond
 	cases := []struct {
 		name string
 		p    path
 		cfg  diagnose.Config
 		want []string
 	}{
-		{"loss from hop 3", lossy, diagnose.Config{}, []string{
+		{"loss from hop 3", lossy, diagnose.DefaultConfig(), []string{
 			"WARNING  loss starts at hop 3 (198.18.3.2) and carries on to the target: 33.5% lost (95%: 29.1–38.3%, 134 of 400 echo requests), above --max-loss 2%",
 		}},
-		{"hop 2 rate-limits", limiting, diagnose.Config{}, []string{
+		{"hop 2 rate-limits", limiting, diagnose.DefaultConfig(), []string{
 			"INFO     hop 2 (198.18.2.2) only rate-limits its ICMP: 50% unanswered (95%: 40–60%, of 100), later hops lose at most 3.7%",
 		}},
-		{"80 ms at hop 2", slow, diagnose.Config{}, []string{
+		{"80 ms at hop 2", slow, diagnose.DefaultConfig(), []string{
 			"INFO     79.9 ms added at hop 2 (198.18.2.2), kept to the target (best 80.2, median 80.2 ms over 400)",
 		}},
-		{"80 ms at hop 2, over --max-rtt", slow, diagnose.Config{MaxRTT: 50 * time.Millisecond}, []string{
+		{"80 ms at hop 2, over --max-rtt", slow, maxRTT50, []string{
 			"WARNING  79.9 ms added at hop 2 (198.18.2.2), kept to the target (best 80.2, median 80.2 ms over 400); above --max-rtt 50 ms",
 		}},
-		{"too few echo requests", few, diagnose.Config{}, []string{
+		{"too few echo requests", few, diagnose.DefaultConfig(), []string{
 			"UNKNOWN  loss starts by hop 4; the hops before it cannot place it: inconclusive so far, 2.5% lost (95%: 0.4–12.9%, 1 of 40 echo requests); about",
 		}},
-		{"no loss yet, too few to tell", quiet, diagnose.Config{}, []string{
+		{"no loss yet, too few to tell", quiet, diagnose.DefaultConfig(), []string{
 			"UNKNOWN  no loss so far, but too few requests to rule out --max-loss 2%: inconclusive so far, 0 of 150 echo requests lost (95%: 0.0–2.5%); about 190 would decide",
 		}},
-		{"clean", clean4, diagnose.Config{}, []string{
+		{"clean", clean4, diagnose.DefaultConfig(), []string{
 			"OK       no loss or latency step found so far: 0 of 400 echo requests lost (95%: 0.0–1.0%)",
 		}},
-		{"dead", dead, diagnose.Config{}, []string{
+		{"dead", dead, diagnose.DefaultConfig(), []string{
 			"CRITICAL the target never answered (100 rounds, 50 echo requests)",
 		}},
 	}
@@ -104,7 +106,7 @@ func TestUnreachableMark(t *testing.T) {
 		r.Hops[2].Probes[0].ICMPType, r.Hops[2].Probes[0].ICMPCode = 3, 13
 	}
 	snap.Evidence.Addr = hop(4)
-	m := feed(t, New(Config{Targets: []Target{{Name: "dst", Addr: hop(4)}}}), tea.WindowSizeMsg{Width: 160, Height: 30}, SnapshotMsg{Snapshot: snap})
+	m := feed(t, New(withConfig(func(c *Config) { c.Targets = []Target{{Name: "dst", Addr: hop(4)}} })), tea.WindowSizeMsg{Width: 160, Height: 30}, SnapshotMsg{Snapshot: snap})
 	s := screen(m)
 	if !strings.Contains(s, "CRITICAL hop 3 (198.18.3.2) answers !X: the path ends there") || !strings.Contains(s, "  3. 198.18.3.2 !X") {
 		t.Errorf("unreachable:\n%s", s)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
 	"time"
 
 	"netdx/check"
@@ -15,43 +14,27 @@ import (
 	"netdx/watch/audit"
 )
 
-// ExplicitZero, put in a numeric field of Config, asks for zero itself
-// rather than the field's default, as in the engines' configs.
-const ExplicitZero = math.MinInt64
-
-// Defaults of Config's zero fields.
-const (
-	DefaultInterval     = time.Second
-	DefaultPathInterval = time.Minute
-	DefaultPathRounds   = 10
-	DefaultRoundEvery   = time.Minute
-	DefaultMinSample    = 20
-	DefaultSnapshotGap  = 10 * time.Minute
-)
-
-// Config configures a watch. The zero value of every field is its default;
-// Targets or Host (or both) must be set.
+// Config configures a watch; start from DefaultConfig. Every field is
+// taken as it is; Targets or Host (or both) must be set.
 type Config struct {
 	// Targets get echo streams and path rounds.
 	Targets []check.Target
 	// Interval is how often the rules judge the evidence and the host is
-	// sampled (default 1 s).
+	// sampled.
 	Interval time.Duration
-	// Echo configures the echo streams; its Interval defaults to
-	// Interval.
+	// Echo configures the echo streams (DefaultConfig's send every
+	// Interval: see Paced).
 	Echo check.EchoConfig
 	// MinSample is how many echo outcomes a target needs before its path
-	// is judged (default 20): fewer let one lost probe look like loss.
+	// is judged: fewer let one lost probe look like loss.
 	MinSample int
-	// Path configures the trace rounds (its EchoInterval is ignored: the
-	// echo streams are the loss evidence); its Duration defaults to
-	// PathRounds rounds 50 ms apart.
+	// Path configures the trace rounds; they run no echo stream of their
+	// own (NoEcho is not read: the echo streams are the loss evidence).
 	Path check.PathConfig
-	// PathInterval is how often each target's path is traced (default 1
-	// min, the targets spread over it); ExplicitZero: never.
+	// PathInterval is how often each target's path is traced (the
+	// targets spread over it), or Never.
 	PathInterval time.Duration
-	// PathConcurrency bounds the paths traced at once (default 2: each
-	// trace's raw socket also reads every echo reply of the streams).
+	// PathConcurrency bounds the paths traced at once.
 	PathConcurrency int
 	// Host, when set, samples the host every Interval.
 	Host *check.HostConfig
@@ -59,14 +42,13 @@ type Config struct {
 	Audit *audit.Config
 	// Rules are diagnose's thresholds.
 	Rules diagnose.Config
-	// RaiseAfter and ClearAfter are the hysteresis (defaults 3 and 5
-	// evaluations); RaiseInfo raises information findings too (by
-	// default only warnings and criticals are).
+	// RaiseAfter and ClearAfter are the hysteresis, in evaluations;
+	// RaiseInfo raises information findings too (otherwise only warnings
+	// and criticals are).
 	RaiseAfter, ClearAfter int
 	RaiseInfo              bool
 	// RoundEvery is how often a round record (each target's echo
-	// statistics since the last one) goes to the sinks (default 1 min);
-	// ExplicitZero: never.
+	// statistics since the last one) goes to the sinks, or Never.
 	RoundEvery time.Duration
 	// Snapshot configures the snapshots taken when a target crosses a
 	// threshold.
@@ -79,24 +61,74 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Never, as Config.PathInterval or RoundEvery, turns path rounds or round
+// records off (the command line's 0).
+const Never time.Duration = 0
+
+// DefaultConfig judges every second, with an echo request to each target
+// every second (check.DefaultEchoConfig's window of 300), a path judged
+// from 20 outcomes on; traces each path once a minute, 2 at once (each
+// trace's raw socket also reads every echo reply of the streams), with
+// 10 rounds 50 ms apart and the path check's trace wait; raises a finding
+// found 3 evaluations in a row and clears it after 5 clean ones; a round
+// record a minute; no snapshots (DefaultSnapshotConfig).
+func DefaultConfig() Config {
+	path := check.DefaultPathConfig()
+	path.NoEcho, path.RoundInterval = true, 50*time.Millisecond
+	path.Duration = 10 * path.RoundInterval
+	c := Config{
+		Echo:            check.DefaultEchoConfig(),
+		MinSample:       20,
+		Path:            path,
+		PathInterval:    time.Minute,
+		PathConcurrency: 2,
+		Rules:           diagnose.DefaultConfig(),
+		RaiseAfter:      3,
+		ClearAfter:      5,
+		RoundEvery:      time.Minute,
+		Snapshot:        DefaultSnapshotConfig(),
+	}
+	return c.Paced(time.Second)
+}
+
+// Paced is c judging every interval, its echo streams sending to each
+// target as often (DefaultConfig's pairing).
+func (c Config) Paced(interval time.Duration) Config {
+	c.Interval, c.Echo.Interval = interval, interval
+	return c
+}
+
 // SnapshotConfig says when a target's crossing of a threshold takes a
-// snapshot (a trace and the socket table) into the sinks. The zero value
-// takes none.
+// snapshot (a trace and the socket table) into the sinks; start from
+// DefaultSnapshotConfig.
 type SnapshotConfig struct {
 	// MaxRTT: a snapshot when the median RTT of the target's window goes
-	// above it.
+	// above it (diagnose.NoMaxRTT: never).
 	MaxRTT time.Duration
 	// MaxLossPct: a snapshot when the loss of the target's window goes
-	// above it (in %).
+	// above it, in % (NoMaxLossPct: never).
 	MaxLossPct float64
-	// Gap is the least time between two snapshots of a target (default 10
-	// min).
+	// Gap is the least time between two snapshots of a target.
 	Gap time.Duration
-	// Trace configures the snapshot's trace (defaults: icmp).
+	// Trace configures the snapshot's trace.
 	Trace trace.Config
 }
 
-func (s SnapshotConfig) enabled() bool { return s.MaxRTT > 0 || s.MaxLossPct > 0 }
+// NoMaxLossPct, as SnapshotConfig.MaxLossPct, takes no snapshot for loss:
+// no loss is above it.
+const NoMaxLossPct = 100.0
+
+// DefaultSnapshotConfig takes no snapshot; once a threshold is set, at
+// most one every 10 minutes per target, with an ICMP traceroute.
+func DefaultSnapshotConfig() SnapshotConfig {
+	tc := trace.DefaultConfig()
+	tc.Protocol, tc.Port = trace.ICMP, trace.ICMP.DefaultPort()
+	return SnapshotConfig{MaxRTT: diagnose.NoMaxRTT, MaxLossPct: NoMaxLossPct, Gap: 10 * time.Minute, Trace: tc}
+}
+
+func (s SnapshotConfig) enabled() bool {
+	return s.MaxRTT != diagnose.NoMaxRTT || s.MaxLossPct < NoMaxLossPct
+}
 
 // ErrConfig matches every *ConfigError.
 var ErrConfig = errors.New("watch: bad configuration")
@@ -113,162 +145,113 @@ func (configOwner) Package() string    { return "watch" }
 func (configOwner) Sentinels() []error { return []error{ErrConfig} }
 
 func bad(field string, v any, format string, a ...any) error {
-	switch x := v.(type) {
-	case time.Duration:
-		if x == ExplicitZero {
-			v = 0
-		}
-	case int:
-		if x == ExplicitZero {
-			v = 0
-		}
-	case float64:
-		if x == ExplicitZero {
-			v = 0
-		}
-	}
 	return &ConfigError{Field: field, Value: v, Reason: fmt.Sprintf(format, a...)}
 }
 
 // Validate reports the first field of c that cannot run (the engines'
 // ConfigErrors for theirs), before anything is opened.
 func (c Config) Validate() error {
-	_, err := c.withDefaults()
-	return err
+	return configerr.First(c.checkSubject, c.checkSchedule, c.checkHysteresis, c.checkSnapshot, c.Rules.Validate,
+		c.checkTargets, c.checkHost)
 }
 
-func (c Config) withDefaults() (Config, error) {
+// checkSubject, checkSchedule, checkHysteresis, checkSnapshot,
+// checkTargets and checkHost are Validate's checks, one group of fields
+// each.
+func (c Config) checkSubject() error {
 	if len(c.Targets) == 0 && c.Host == nil {
-		return c, bad("Targets", 0, "nothing to watch: give targets or host checks")
+		return bad("Targets", 0, "nothing to watch: give targets or host checks")
 	}
+	return nil
+}
+
+func (c Config) checkSchedule() error {
 	switch {
-	case c.Interval == 0:
-		c.Interval = DefaultInterval
-	case c.Interval == ExplicitZero || c.Interval < 10*time.Millisecond || c.Interval > time.Hour:
-		return c, bad("Interval", c.Interval, "want 10ms..1h")
+	case c.Interval < 10*time.Millisecond || c.Interval > time.Hour:
+		return bad("Interval", c.Interval, "want 10ms..1h")
+	case c.PathInterval != Never && c.PathInterval < c.Interval:
+		return bad("PathInterval", c.PathInterval, "want at least the interval (%v), or 0 for no path rounds", c.Interval)
+	case c.PathConcurrency < 1 || c.PathConcurrency > 256:
+		return bad("PathConcurrency", c.PathConcurrency, "want 1..256")
+	case c.PathInterval != Never && c.Path.Duration > c.PathInterval:
+		return bad("Duration", c.Path.Duration, "path rounds longer than the path interval (%v)", c.PathInterval)
+	case c.RoundEvery != Never && c.RoundEvery < c.Interval:
+		return bad("RoundEvery", c.RoundEvery, "want at least the interval (%v), or 0 for none", c.Interval)
 	}
-	if c.Echo.Interval == 0 {
-		c.Echo.Interval = c.Interval
-	}
-	if c.MinSample == 0 {
-		c.MinSample = DefaultMinSample
-	}
-	if c.MinSample == ExplicitZero || c.MinSample < 1 {
-		return c, bad("MinSample", c.MinSample, "want at least 1 outcome")
-	}
+	return nil
+}
+
+func (c Config) checkHysteresis() error {
 	switch {
-	case c.PathInterval == 0:
-		c.PathInterval = DefaultPathInterval
-	case c.PathInterval == ExplicitZero:
-		c.PathInterval = -1
-	case c.PathInterval < c.Interval:
-		return c, bad("PathInterval", c.PathInterval, "want at least the interval (%v), or 0 for no path rounds", c.Interval)
+	case c.MinSample < 1:
+		return bad("MinSample", c.MinSample, "want at least 1 outcome")
+	case c.RaiseAfter < 1:
+		return bad("RaiseAfter", c.RaiseAfter, "want at least 1 evaluation")
+	case c.ClearAfter < 1:
+		return bad("ClearAfter", c.ClearAfter, "want at least 1 evaluation")
 	}
-	if c.PathConcurrency == 0 {
-		c.PathConcurrency = 2
-	}
-	if c.PathConcurrency < 1 || c.PathConcurrency > 256 {
-		return c, bad("PathConcurrency", c.PathConcurrency, "want 1..256")
-	}
-	c.Path.EchoInterval = -1
-	if c.Path.RoundInterval == 0 {
-		c.Path.RoundInterval = 50 * time.Millisecond
-	}
-	if c.Path.Duration == 0 && c.Path.RoundInterval > 0 {
-		c.Path.Duration = DefaultPathRounds * c.Path.RoundInterval
-	}
-	if c.Path.Trace.Wait == 0 {
-		c.Path.Trace.Wait = 2 * time.Second
-	}
-	if c.PathInterval > 0 && c.Path.Duration > c.PathInterval {
-		return c, bad("Duration", c.Path.Duration, "path rounds longer than the path interval (%v)", c.PathInterval)
-	}
-	if c.RaiseAfter == 0 {
-		c.RaiseAfter = DefaultRaiseAfter
-	}
-	if c.ClearAfter == 0 {
-		c.ClearAfter = DefaultClearAfter
-	}
-	if c.RaiseAfter < 1 || c.ClearAfter < 1 {
-		field, v := "RaiseAfter", c.RaiseAfter
-		if c.ClearAfter < 1 {
-			field, v = "ClearAfter", c.ClearAfter
-		}
-		return c, bad(field, v, "want at least 1 evaluation")
-	}
+	return nil
+}
+
+func (c Config) checkSnapshot() error {
+	s := c.Snapshot
 	switch {
-	case c.RoundEvery == 0:
-		c.RoundEvery = DefaultRoundEvery
-	case c.RoundEvery == ExplicitZero:
-		c.RoundEvery = -1
-	case c.RoundEvery < c.Interval:
-		return c, bad("RoundEvery", c.RoundEvery, "want at least the interval (%v), or 0 for none", c.Interval)
+	case s.MaxRTT <= 0:
+		return bad("SnapshotRTT", s.MaxRTT, "want a positive RTT")
+	case math.IsNaN(s.MaxLossPct) || s.MaxLossPct <= 0 || s.MaxLossPct > NoMaxLossPct:
+		return bad("SnapshotLossPct", s.MaxLossPct, "want a percentage above 0 and below 100")
+	case s.Gap <= 0:
+		return bad("SnapshotGap", s.Gap, "want a positive time")
 	}
-	s := &c.Snapshot
-	switch {
-	case s.MaxRTT == ExplicitZero || s.MaxRTT < 0:
-		return c, bad("SnapshotRTT", s.MaxRTT, "want a positive RTT")
-	case s.MaxLossPct == ExplicitZero || math.IsNaN(s.MaxLossPct) || s.MaxLossPct < 0 || s.MaxLossPct >= 100:
-		return c, bad("SnapshotLossPct", s.MaxLossPct, "want a percentage above 0 and below 100")
-	case s.Gap == 0:
-		s.Gap = DefaultSnapshotGap
-	case s.Gap < 0 || s.Gap == ExplicitZero:
-		return c, bad("SnapshotGap", s.Gap, "want a positive time")
+	return nil
+}
+
+// checkTargets checks what the targets' checks run: the echo streams and
+// their window, the path rounds and the snapshots' traces.
+func (c Config) checkTargets() error {
+	if len(c.Targets) == 0 {
+		return nil
 	}
-	if s.Trace.Protocol == 0 {
-		s.Trace.Protocol = trace.ICMP
+	if err := c.Echo.Validate(); err != nil {
+		return err
 	}
-	if err := c.Rules.Validate(); err != nil {
-		return c, err
+	// The window must be able to say a clean target is clean, or no loss
+	// finding would ever clear.
+	w, maxLoss := c.Echo.Window, c.Rules.MaxLossPct
+	if !(diagnose.Sample{K: 0, N: w}).Below(maxLoss) {
+		need := w
+		for !(diagnose.Sample{K: 0, N: need}).Below(maxLoss) && need < check.MaxEchoesWindow {
+			need++
+		}
+		return bad("Window", w, "too small to tell a clean target from --max-loss %g%%: 0 lost of %d is still up to %.1f%%; want at least %d",
+			maxLoss, w, hi(w), need)
 	}
-	if len(c.Targets) > 0 {
-		if err := c.Echo.Validate(); err != nil {
-			return c, err
-		}
-		// The window must be able to say a clean target is clean, or no
-		// loss finding would ever clear.
-		w := c.Echo.Window
-		if w == 0 {
-			w = check.DefaultEchoWindow
-		}
-		maxLoss := c.Rules.MaxLossPct
-		if maxLoss == 0 {
-			maxLoss = diagnose.DefaultMaxLossPct
-		}
-		if !(diagnose.Sample{K: 0, N: w}).Below(maxLoss) {
-			need := w
-			for !(diagnose.Sample{K: 0, N: need}).Below(maxLoss) && need < check.MaxEchoesWindow {
-				need++
-			}
-			return c, bad("Window", w, "too small to tell a clean target from --max-loss %g%%: 0 lost of %d is still up to %.1f%%; want at least %d",
-				maxLoss, w, hi(w), need)
-		}
-		if c.MinSample > w {
-			return c, bad("MinSample", c.MinSample, "more than the window (%d)", w)
-		}
-		if c.PathInterval > 0 {
-			if err := c.Path.Validate(); err != nil {
-				return c, err
-			}
-		}
-		if s.enabled() {
-			if err := s.Trace.Validate(c.Targets[0].Addr); err != nil {
-				return c, err
-			}
+	if c.MinSample > w {
+		return bad("MinSample", c.MinSample, "more than the window (%d)", w)
+	}
+	if c.PathInterval != Never {
+		if err := c.pathCheck().Validate(); err != nil {
+			return err
 		}
 	}
-	if c.Host != nil {
-		if err := c.Host.Validate(); err != nil {
-			return c, err
-		}
+	if c.Snapshot.enabled() {
+		return c.Snapshot.Trace.Validate(c.Targets[0].Addr)
 	}
-	if c.Hostname == "" {
-		c.Hostname, _ = os.Hostname()
+	return nil
+}
+
+func (c Config) checkHost() error {
+	if c.Host == nil {
+		return nil
 	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	return c, nil
+	return c.Host.Validate()
+}
+
+// pathCheck is the path rounds' check: no echo stream of its own.
+func (c Config) pathCheck() check.PathConfig {
+	p := c.Path
+	p.NoEcho = true
+	return p
 }
 
 func hi(n int) float64 {

@@ -26,9 +26,10 @@
 // thresholds; the connection audit (package audit) runs alongside when
 // asked. Status is what the metrics endpoint reads at each scrape.
 //
-// Config's zero value of each field is its default; ExplicitZero asks for
-// zero itself; Validate refuses what cannot run with a *ConfigError (or
-// the engines' own).
+// DefaultConfig is the one place the watch's defaults are set (the
+// engines' configs in it start from theirs); a Config is taken as it is,
+// and Validate refuses what cannot run with a *ConfigError (or the
+// engines' own).
 //
 // Privileges: those of the checks it runs (CAP_NET_RAW for the echo
 // streams and ICMP traces; see the engines' docs). Run is for one

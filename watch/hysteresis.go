@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,12 +8,6 @@ import (
 
 	"netdx/diagnose"
 	"netdx/watch/record"
-)
-
-// Defaults of the hysteresis.
-const (
-	DefaultRaiseAfter = 3
-	DefaultClearAfter = 5
 )
 
 // Hysteresis turns the findings of successive evaluations into raised and
@@ -40,6 +33,7 @@ const (
 // It is a pure state machine: Observe takes the time as an argument. Not
 // safe for concurrent use.
 type Hysteresis struct {
+	// RaiseAfter and ClearAfter count evaluations (1 when below).
 	RaiseAfter, ClearAfter int
 	// MinSeverity is the lowest severity raised.
 	MinSeverity diagnose.Severity
@@ -103,8 +97,7 @@ func (h *Hysteresis) Observe(now time.Time, findings []diagnose.Finding, judged 
 	if h.state == nil {
 		h.state = map[key]*entry{}
 	}
-	raiseAfter := max(cmp.Or(h.RaiseAfter, DefaultRaiseAfter), 1)
-	clearAfter := max(cmp.Or(h.ClearAfter, DefaultClearAfter), 1)
+	raiseAfter, clearAfter := max(h.RaiseAfter, 1), max(h.ClearAfter, 1)
 	seen := map[key]bool{}
 	count := map[diagnose.ID]int{}
 	var out []Change

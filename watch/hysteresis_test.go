@@ -192,10 +192,12 @@ type change struct {
 }
 
 // evaluateStream evaluates, after each outcome, a window of the last
-// `window` outcomes the way the watch does (not before DefaultMinSample).
+// `window` outcomes the way the watch does (not before DefaultConfig's
+// MinSample).
 func evaluateStream(t *testing.T, lost []bool, window int) []change {
 	t.Helper()
-	h := &Hysteresis{RaiseAfter: DefaultRaiseAfter, ClearAfter: DefaultClearAfter, MinSeverity: diagnose.Warning}
+	d := DefaultConfig()
+	h := &Hysteresis{RaiseAfter: d.RaiseAfter, ClearAfter: d.ClearAfter, MinSeverity: diagnose.Warning}
 	addr := netip.MustParseAddr("198.18.3.2")
 	var out []change
 	for i := range lost {
@@ -208,10 +210,10 @@ func evaluateStream(t *testing.T, lost []bool, window int) []change {
 				e.RTTs = append(e.RTTs, 20*time.Millisecond)
 			}
 		}
-		if e.Sent < DefaultMinSample {
+		if e.Sent < d.MinSample {
 			continue
 		}
-		rep := diagnose.Diagnose(diagnose.Evidence{Paths: []diagnose.PathEvidence{{Target: "t", Addr: addr, Protocol: trace.ICMP, Echo: e}}}, diagnose.Config{})
+		rep := diagnose.Diagnose(diagnose.Evidence{Paths: []diagnose.PathEvidence{{Target: "t", Addr: addr, Protocol: trace.ICMP, Echo: e}}}, diagnose.DefaultConfig())
 		for _, c := range h.Observe(t0.Add(time.Duration(i)*time.Second), rep.Findings, nil) {
 			out = append(out, change{i, c.Kind, string(c.Finding.Kind) + " " + c.Finding.Severity.String()})
 		}

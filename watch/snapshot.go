@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"netdx/diagnose"
-	"netdx/link"
+	"netdx/internal/quantile"
 	"netdx/sockets"
 	"netdx/trace"
 	"netdx/watch/record"
@@ -27,13 +27,13 @@ func crossed(s SnapshotConfig, e *diagnose.Echo, minSample int) string {
 	if !s.enabled() || e == nil || e.Sent < minSample {
 		return ""
 	}
-	if s.MaxLossPct > 0 {
+	if s.MaxLossPct < NoMaxLossPct {
 		if loss := 100 * float64(e.Lost()) / float64(e.Sent); loss > s.MaxLossPct {
 			return fmt.Sprintf("loss %.2f%% > %g%% (%d of the last %d echo requests lost)", loss, s.MaxLossPct, e.Lost(), e.Sent)
 		}
 	}
-	if s.MaxRTT > 0 && len(e.RTTs) > 0 {
-		if m := median(e.RTTs); m > s.MaxRTT {
+	if s.MaxRTT != diagnose.NoMaxRTT && len(e.RTTs) > 0 {
+		if m := quantile.Median(e.RTTs); m > s.MaxRTT {
 			return fmt.Sprintf("median RTT %.1f ms > %v over the last %d replies", float64(m)/float64(time.Millisecond), s.MaxRTT, len(e.RTTs))
 		}
 	}
@@ -87,13 +87,14 @@ func (w *Watcher) takeSnapshot(ctx context.Context, i int, reason string, fail f
 			snap.Trace, terr = marshal(res, terr)
 		}
 		var serr error
-		sc := sockets.Config{All: true, Owners: true, Routes: true}
+		sc := sockets.DefaultConfig()
+		sc.All, sc.Owners, sc.Routes = true, true, true
 		if w.cfg.Host != nil {
 			sc.NetNS, sc.AllowedGateways = w.cfg.Host.NetNS, w.cfg.Host.AllowedGateways
 		}
 		table, serr := sockets.List(context.WithoutCancel(ctx), sc)
 		if serr == nil {
-			fs := diagnose.Host(link.Snapshot{}, table, w.cfg.Rules)
+			fs := diagnose.Host(diagnose.LinkEvidence{}, table, w.cfg.Rules)
 			diagnose.Sort(fs)
 			if fs == nil {
 				fs = []diagnose.Finding{}

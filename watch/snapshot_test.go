@@ -20,8 +20,10 @@ func echoWindow(sent, lost int, rtt time.Duration) *diagnose.Echo {
 // a threshold from below, not again while it stays above nor while one is
 // being taken, and not within the gap; it re-arms below.
 func TestSnapshotTrigger(t *testing.T) {
-	w := &Watcher{cfg: Config{MinSample: 20, Snapshot: SnapshotConfig{MaxRTT: 50 * time.Millisecond, MaxLossPct: 0.1, Gap: time.Minute}},
-		snaps: make([]snapState, 1)}
+	cfg := DefaultConfig()
+	cfg.MinSample = 20
+	cfg.Snapshot.MaxRTT, cfg.Snapshot.MaxLossPct, cfg.Snapshot.Gap = 50*time.Millisecond, 0.1, time.Minute
+	w := &Watcher{cfg: cfg, snaps: make([]snapState, 1)}
 	eval := func(at time.Duration, e *diagnose.Echo) string {
 		crossing := map[int]string{}
 		if r := crossed(w.cfg.Snapshot, e, w.cfg.MinSample); r != "" {
@@ -52,7 +54,7 @@ func TestSnapshotTrigger(t *testing.T) {
 	if !strings.HasPrefix(r, "median RTT 60.0 ms > 50ms") {
 		t.Errorf("slow window after the gap: %q", r)
 	}
-	w.cfg.Snapshot = SnapshotConfig{}
+	w.cfg.Snapshot = DefaultSnapshotConfig()
 	if r := eval(time.Hour, echoWindow(300, 300, 0)); r != "" {
 		t.Errorf("no thresholds, no snapshots: %s", r)
 	}

@@ -106,12 +106,15 @@ func cloneMap(m map[FindingClass]uint64) map[FindingClass]uint64 {
 }
 
 // update records an evaluation.
-func (s *Status) update(now time.Time, overall diagnose.Status, snap link.Snapshot, host, failed bool, raised []diagnose.Finding, changes []Change) {
+func (s *Status) update(now time.Time, overall diagnose.Status, snap diagnose.LinkEvidence, host, failed bool, raised []diagnose.Finding, changes []Change) {
 	s.Evaluations++
 	s.Time, s.Overall, s.Host, s.Raised = now, overall, host, raised
 	if host {
 		if !failed {
-			s.Links, s.TCP = snap.Links, snap.TCP
+			s.Links, s.TCP = make([]link.Link, len(snap.Links)), snap.TCP
+			for i, l := range snap.Links {
+				s.Links[i] = l.Link
+			}
 		} else {
 			s.FailedChecks++
 		}
@@ -143,15 +146,6 @@ func (t *TargetStatus) set(w windowStatus, p pathState) {
 	}
 	t.Path = p.report
 	t.PathTime, t.PathError = p.at, p.err
-}
-
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // rttOf summarises RTTs as a round record does (nil without replies).

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
 	"netdx/check"
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/trace"
 	"netdx/watch/audit"
 	"netdx/watch/record"
@@ -60,9 +60,14 @@ type pathState struct {
 
 // New checks cfg and prepares a watch; nothing is sent before Run.
 func New(cfg Config) (*Watcher, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname, _ = os.Hostname()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	w := &Watcher{cfg: cfg, log: cfg.Logger, paths: make([]pathState, len(cfg.Targets)),
 		snaps: make([]snapState, len(cfg.Targets)), written: make([]SinkStats, len(cfg.Sinks)),
@@ -70,6 +75,7 @@ func New(cfg Config) (*Watcher, error) {
 	if cfg.RaiseInfo {
 		w.hyst.MinSeverity = diagnose.Info
 	}
+	var err error
 	if len(cfg.Targets) > 0 {
 		if w.echoes, err = check.NewEchoes(cfg.Targets, cfg.Echo); err != nil {
 			return nil, err
@@ -99,7 +105,7 @@ func New(cfg Config) (*Watcher, error) {
 	return w, nil
 }
 
-// Config is the configuration in force, defaults filled in.
+// Config is the configuration in force.
 func (w *Watcher) Config() Config { return w.cfg }
 
 // Audit is the connection audit, nil when none runs.
@@ -123,7 +129,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 				fail(err)
 			}
 		}()
-		if w.cfg.PathInterval > 0 {
+		if w.cfg.PathInterval != Never {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -160,7 +166,7 @@ func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 			// A stop does not lose what was measured since the last
 			// round: one more, however short (its counts say how
 			// short).
-			if w.cfg.RoundEvery > 0 && w.echoes != nil {
+			if w.cfg.RoundEvery != Never && w.echoes != nil {
 				if r := w.round(seq+1, marks); r.Sent() > 0 {
 					w.emit(ctx, record.Record{Time: time.Now(), Kind: record.KindRound, Round: r}, fail)
 				}
@@ -170,7 +176,7 @@ func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 		}
 		now := time.Now()
 		w.evaluate(ctx, now, fail)
-		if w.cfg.RoundEvery > 0 && w.echoes != nil && now.Sub(lastRound) >= w.cfg.RoundEvery {
+		if w.cfg.RoundEvery != Never && w.echoes != nil && now.Sub(lastRound) >= w.cfg.RoundEvery {
 			seq++
 			w.emit(ctx, record.Record{Time: now, Kind: record.KindRound, Round: w.round(seq, marks)}, fail)
 			lastRound = now
@@ -186,7 +192,7 @@ func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 func (w *Watcher) evaluate(ctx context.Context, now time.Time, fail func(error)) {
 	var findings []diagnose.Finding
 	judged := map[string]bool{}
-	var snap link.Snapshot
+	var snap diagnose.LinkEvidence
 	incomplete := false
 	if w.host != nil {
 		s, table, err := w.host.Sample(ctx)
@@ -304,7 +310,7 @@ func (w *Watcher) tracePaths(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			ev, err := check.Path(ctx, w.cfg.Targets[i], w.cfg.Path)
+			ev, err := check.Path(ctx, w.cfg.Targets[i], w.cfg.pathCheck())
 			if ctx.Err() != nil {
 				return
 			}

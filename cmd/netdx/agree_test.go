@@ -12,7 +12,6 @@ import (
 	"netdx/check"
 	"netdx/diagnose"
 	"netdx/internal/netlab"
-	"netdx/link"
 	"netdx/sockets"
 )
 
@@ -32,8 +31,8 @@ func TestCommandsAgree(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".json")
 		var fx struct {
-			Snapshot link.Snapshot `json:"snapshot"`
-			Table    sockets.Table `json:"table"`
+			Snapshot diagnose.LinkEvidence `json:"snapshot"`
+			Table    sockets.Table         `json:"table"`
 		}
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -46,10 +45,10 @@ func TestCommandsAgree(t *testing.T) {
 			s := &fx.Table.Sockets[i]
 			s.LocalAddr, s.RemoteAddr = netip.MustParseAddrPort(s.Local), netip.MustParseAddrPort(s.Remote)
 		}
-		rules := diagnose.Config{}
+		rules := diagnose.DefaultConfig()
 		lr, sr := readLink(fx.Snapshot, rules), readSockets(fx.Table, rules)
 		dr := check.Run(context.Background(), rules, check.Sources{
-			Link:    func(context.Context) (link.Snapshot, error) { return fx.Snapshot, nil },
+			Link:    func(context.Context) (diagnose.LinkEvidence, error) { return fx.Snapshot, nil },
 			Sockets: func(context.Context) (sockets.Table, error) { return fx.Table, nil },
 		}, nil)
 		in := map[string]bool{}

@@ -80,10 +80,10 @@ func checkICMPAction(c *cli.Context) error {
 		}
 		interval = d
 	}
-	cfg := probe.Config{Count: packets, Interval: interval, Size: 68, TTL: intField(c, "l")}
-	if c.IsSet("b") {
-		cfg.Size = intField(c, "b")
-	}
+	cfg := probe.DefaultConfig()
+	cfg.Count, cfg.Interval, cfg.Size = packets, interval, 68
+	set(c, "l", c.Int, &cfg.TTL)
+	set(c, "b", c.Int, &cfg.Size)
 	if c.IsSet("I") {
 		d, err := nagios.ParseTime(c.String("I"))
 		if err != nil || d <= 0 {
@@ -126,7 +126,8 @@ func checkICMPAction(c *cli.Context) error {
 		return down == len(targets)
 	})
 	if err != nil {
-		return checkFailure(c, configFlags["ping"].with("Count", "-n", "Interval", "-i", "Size", "-b", "TTL", "-l", "Rate", "-I", "Source", "-s", "Interface", "-s"), err)
+		return checkFailure(c, configFlags["ping"].with("probe.Count", "-n", "probe.Interval", "-i", "probe.Size", "-b", "probe.TTL", "-l",
+			"probe.Rate", "-I", "probe.Source", "-s", "probe.Interface", "-s"), err)
 	}
 	line, state := nagios.CheckICMPLine(results, lost, warn, crit, minAlive)
 	fmt.Fprintln(c.App.Writer, line)

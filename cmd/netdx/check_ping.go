@@ -69,7 +69,8 @@ func checkPingAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg := probe.Config{Count: packets, Timeout: seconds(timeout), Deadline: seconds(timeout)}
+	cfg := probe.DefaultConfig()
+	cfg.Count, cfg.Timeout, cfg.Deadline = packets, seconds(timeout), seconds(timeout)
 	var unreach string
 	alive := -1 // with several hosts: the first to answer
 	results, err := runCheck(c, cfg, targets, func(ev probe.Event) bool {
@@ -86,7 +87,7 @@ func checkPingAction(c *cli.Context) error {
 		return unreach != ""
 	})
 	if err != nil {
-		return checkFailure(c, configFlags["ping"].with("Count", "-p", "Timeout", "-t", "Deadline", "-t"), err)
+		return checkFailure(c, configFlags["ping"].with("probe.Count", "-p", "probe.Timeout", "-t", "probe.Deadline", "-t"), err)
 	}
 	switch {
 	case unreach != "":

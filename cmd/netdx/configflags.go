@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
@@ -18,23 +19,19 @@ import (
 	"netdx/trace"
 )
 
-// The engines validate their configs; cmd only turns flags into configs
-// and says which flag a refused field came from. A flag given as 0 is
-// passed as the engine's ExplicitZero, so that the engine, not cmd,
-// decides whether zero means anything (a zero field means "the default").
-// The engines' constants are all this one (a test checks it).
-const explicitZero = math.MinInt64
+// The engines own their defaults and validate their configs; cmd starts
+// from an engine's DefaultConfig, overwrites the fields whose flags the
+// user gave (a flag given as 0 is 0, for the engine to take or refuse),
+// and says which flag a refused field came from.
 
-// fieldFlags maps the Config fields an engine names in its ConfigError to
-// one command's spelling: "-i", "--rate", or an argument ("IFACE").
+// fieldFlags maps the config fields an engine names in its ConfigError,
+// as "package.Field" ("trace.MaxTTL"), to one command's spelling: "-m",
+// "--rate", or an argument ("IFACE").
 type fieldFlags map[string]string
 
 // with returns a copy of f with more (or other) entries.
 func (f fieldFlags) with(kv ...string) fieldFlags {
-	out := fieldFlags{}
-	for k, v := range f {
-		out[k] = v
-	}
+	out := maps.Clone(f)
 	for i := 0; i+1 < len(kv); i += 2 {
 		out[kv[i]] = kv[i+1]
 	}
@@ -42,46 +39,43 @@ func (f fieldFlags) with(kv ...string) fieldFlags {
 }
 
 // configFlags is the one table from config fields to flags, by command.
-// diagnose maps the fields of the configs it builds the same way.
 var configFlags = map[string]fieldFlags{
 	"ping": {
-		"Count": "-c", "Interval": "-i", "Timeout": "-W", "Deadline": "-w", "Size": "-s", "Rate": "--rate",
-		"TTL": "-t", "TOS": "-Q", "DontFragment": "-M", "Mode": "--privileged", "Source": "-I", "Interface": "-I",
+		"probe.Count": "-c", "probe.Interval": "-i", "probe.Timeout": "-W", "probe.Deadline": "-w", "probe.Size": "-s",
+		"probe.Rate": "--rate", "probe.TTL": "-t", "probe.TOS": "-Q", "probe.DontFragment": "-M", "probe.Mode": "--privileged",
+		"probe.Source": "-I", "probe.Interface": "-I",
 	},
 	"trace": {
-		"Protocol": "-P", "Port": "-p", "FirstTTL": "-f", "MaxTTL": "-m", "Queries": "-q", "Flows": "--flows",
-		"Wait": "-w", "PPS": "--pps", "Size": "--size", "MTU": "--mtu", "Mode": "--unprivileged",
-		"Source": "-s", "Interface": "-i", "Rounds": "-c", "Interval": "--interval",
+		"trace.Protocol": "-P", "trace.Port": "-p", "trace.FirstTTL": "-f", "trace.MaxTTL": "-m", "trace.Queries": "-q",
+		"trace.Flows": "--flows", "trace.Wait": "-w", "trace.PPS": "--pps", "trace.Size": "--size", "trace.MTU": "--mtu",
+		"trace.Mode": "--unprivileged", "trace.Source": "-s", "trace.Interface": "-i", "trace.Rounds": "-c",
+		"trace.Interval": "--interval", "check.RoundInterval": "--interval",
 	},
 	"link": {
-		"Interval": "--interval", "Top": "--top", "AllowedCapture": "--allow-capture", "NetNS": "--netns",
-		"Interfaces": "IFACE", "MaxRetransPct": "--max-retrans",
+		"link.Interval": "--interval", "check.Top": "--top", "link.NetNS": "--netns", "link.Interfaces": "IFACE",
+		"diagnose.AllowedCapture": "--allow-capture", "diagnose.MaxRetransPct": "--max-retrans",
 	},
 	"sockets": {
-		"Proto": "--proto", "States": "--state", "PIDs": "--pid", "AllowedGateways": "--allow-gateway",
-		"TimeWaitPileup": "--time-wait-pileup", "NetNS": "--netns",
+		"sockets.Protos": "--proto", "sockets.States": "--state", "sockets.PIDs": "--pid",
+		"sockets.AllowedGateways": "--allow-gateway", "sockets.NetNS": "--netns", "diagnose.TimeWaitPileup": "--time-wait-pileup",
 	},
 	// diagnose builds diagnose's, check's, trace's, link's and sockets'
 	// configs.
 	"diagnose": {
-		"MaxRTT": "--max-rtt", "MaxLossPct": "--max-loss", "Jump": "--jump", "MaxRetransPct": "--max-retrans",
-		"AllowedCapture": "--allow-capture", "TimeWaitPileup": "--time-wait-pileup", "AllowedGateways": "--allow-gateway",
-		"NetNS": "--netns", "Interval": "--interval", "Duration": "--duration", "RoundInterval": "--round-interval",
-		"EchoInterval": "--echo-interval", "Protocol": "-P", "MaxTTL": "-m",
+		"diagnose.MaxRTT": "--max-rtt", "diagnose.MaxLossPct": "--max-loss", "diagnose.Jump": "--jump",
+		"diagnose.MaxRetransPct": "--max-retrans", "diagnose.AllowedCapture": "--allow-capture",
+		"diagnose.TimeWaitPileup": "--time-wait-pileup", "sockets.AllowedGateways": "--allow-gateway",
+		"link.NetNS": "--netns", "sockets.NetNS": "--netns", "link.Interval": "--interval",
+		"check.Duration": "--duration", "check.RoundInterval": "--round-interval", "check.EchoInterval": "--echo-interval",
+		"trace.Protocol": "-P", "trace.MaxTTL": "-m",
 	},
-	// watch's sinks, a table each: their configs share field names.
-	"journal": {
-		"Path": "--journal", "MaxSize": "--journal-max-size", "Keep": "--journal-keep", "Flush": "--flush",
-		"Backlog": "--journal-backlog", "OnFull": "--on-full",
-	},
-	"syslog":     {"URL": "--syslog", "Facility": "--syslog-facility", "Backlog": "--syslog-backlog"},
-	"on-finding": {"Command": "--on-finding", "Concurrency": "--on-finding-concurrency", "Timeout": "--on-finding-timeout"},
 }
 
 // configError is what the engines' ConfigErrors offer (probe, trace, link,
 // sockets): the field refused and why, in the engine's words.
 type configError interface {
 	error
+	ConfigPackage() string
 	ConfigField() string
 	ConfigValue() any
 	ConfigReason() string
@@ -107,7 +101,7 @@ func failure(c *cli.Context, flags fieldFlags, err error) error {
 	cmd := "netdx " + c.Command.Name
 	var ce configError
 	if errors.As(err, &ce) {
-		name, ok := flags[ce.ConfigField()]
+		name, ok := flags[ce.ConfigPackage()+"."+ce.ConfigField()]
 		if !ok {
 			return usageError("%s: %v", cmd, err)
 		}
@@ -161,37 +155,28 @@ func quote(s string) string {
 	return s
 }
 
-// field reads a flag for a config field whose zero value means the
-// default: 0 when the flag is absent, explicitZero when it is given as 0
-// (NaN and infinities pass, for the engine to refuse).
-func field[T int | float64 | time.Duration](c *cli.Context, name string, get func(string) T) T {
-	if !c.IsSet(name) {
-		return 0
+// set overwrites *field with the flag's value when the user gave the
+// flag, and leaves the engine's default otherwise.
+func set[T any](c *cli.Context, name string, get func(string) T, field *T) {
+	if c.IsSet(name) {
+		*field = get(name)
 	}
-	if v := get(name); v != 0 {
-		return v
-	}
-	return explicitZero
 }
 
-// intField, floatField and durationField are field for int, float and
-// duration (1s, 200ms) flags.
-func intField(c *cli.Context, name string) int { return field(c, name, c.Int) }
-
-func floatField(c *cli.Context, name string) float64 { return field(c, name, c.Float64) }
-
-func durationField(c *cli.Context, name string) time.Duration { return field(c, name, c.Duration) }
-
-// secondsField is a float flag in seconds (traceroute's -w 0.5) for a
-// duration field, as durationField.
-func secondsField(c *cli.Context, name string) (time.Duration, error) {
+// setSeconds is set for a float flag in seconds (traceroute's -w 0.5)
+// and a duration field.
+func setSeconds(c *cli.Context, name string, field *time.Duration) error {
 	if !c.IsSet(name) {
-		return 0, nil
+		return nil
 	}
-	return fromSeconds(c, name, c.Float64(name))
+	d, err := fromSeconds(c, name, c.Float64(name))
+	if err == nil {
+		*field = d
+	}
+	return err
 }
 
-// parseSeconds is secondsField for a flag read as a string (ping's -w is a
+// parseSeconds is a flag in seconds read as a string (ping's -w is a
 // deadline or a threshold).
 func parseSeconds(c *cli.Context, name, s string) (time.Duration, error) {
 	v, err := strconv.ParseFloat(s, 64)
@@ -202,16 +187,14 @@ func parseSeconds(c *cli.Context, name, s string) (time.Duration, error) {
 }
 
 // fromSeconds converts seconds to a Duration without losing what makes a
-// value wrong: 0 is explicitZero, a positive value below a nanosecond is
-// 1ns (not 0, "the default"), and a value beyond the Duration range is
-// the largest one of its sign. NaN has no Duration: it is refused here.
+// value wrong: a positive value below a nanosecond is 1ns (not 0), and a
+// value beyond the Duration range is the largest one of its sign. NaN has
+// no Duration: it is refused here.
 func fromSeconds(c *cli.Context, name string, v float64) (time.Duration, error) {
 	ns := v * float64(time.Second)
 	switch {
 	case math.IsNaN(v):
 		return 0, usageError("netdx %s: %s %v: not a number of seconds", c.Command.Name, dashed(name), v)
-	case v == 0:
-		return explicitZero, nil
 	case ns >= math.MaxInt64:
 		return math.MaxInt64, nil
 	case ns <= -math.MaxInt64:

@@ -7,16 +7,15 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
-	"netdx/trace"
 )
 
 func diagnoseCommand() *cli.Command {
+	p, h := check.DefaultPathConfig(), check.DefaultHostConfig()
 	return &cli.Command{
 		Name:      "diagnose",
 		Usage:     "correlate path, interface, sniffer and retransmit evidence into findings",
@@ -30,10 +29,10 @@ func diagnoseCommand() *cli.Command {
 			"3 UNKNOWN (a check could not run, a sample too small to decide, bad input).",
 		Flags: append([]cli.Flag{
 			jsonFlag,
-			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "sample interface and TCP counters this far apart (0: counters since boot)"},
-			&cli.DurationFlag{Name: "duration", Value: check.DefaultDuration, Usage: "probe each path this long"},
-			&cli.DurationFlag{Name: "round-interval", Value: check.DefaultRoundInterval, Usage: "time between trace rounds"},
-			&cli.DurationFlag{Name: "echo-interval", Value: check.DefaultEchoInterval, Usage: "time between echo requests of the loss stream"},
+			&cli.DurationFlag{Name: "interval", Value: h.Interval, Usage: "sample interface and TCP counters this far apart (0: counters since boot)"},
+			&cli.DurationFlag{Name: "duration", Value: p.Duration, Usage: "probe each path this long"},
+			&cli.DurationFlag{Name: "round-interval", Value: p.RoundInterval, Usage: "time between trace rounds"},
+			&cli.DurationFlag{Name: "echo-interval", Value: p.EchoInterval, Usage: "time between echo requests of the loss stream"},
 			&cli.BoolFlag{Name: "no-host", Usage: "check only the paths to the targets"},
 			&cli.StringFlag{Name: "netns", Usage: "check inside a network namespace (name under /run/netns, or a path)"},
 		}, ruleFlags()...),
@@ -41,32 +40,35 @@ func diagnoseCommand() *cli.Command {
 	}
 }
 
+// diagnoseConfigs are the rules, the host checks and the path checks the
+// flags ask for, from the engines' defaults, each validated.
+func diagnoseConfigs(c *cli.Context) (rules diagnose.Config, host check.HostConfig, path check.PathConfig, err error) {
+	flags := configFlags["diagnose"]
+	rules, host, path = rulesConfig(c), check.DefaultHostConfig(), check.DefaultPathConfig()
+	if host.AllowedGateways, err = addrsFlag(c, "allow-gateway"); err != nil {
+		return
+	}
+	host.NetNS = netnsPath(c.String("netns"))
+	set(c, "interval", c.Duration, &host.Interval)
+	if err = pathTraceFlags(c, flags, &path.Trace); err != nil {
+		return
+	}
+	set(c, "duration", c.Duration, &path.Duration)
+	set(c, "round-interval", c.Duration, &path.RoundInterval)
+	set(c, "echo-interval", c.Duration, &path.EchoInterval)
+	for _, cfg := range []interface{ Validate() error }{rules, host, path} {
+		if err = cfg.Validate(); err != nil {
+			return rules, host, path, failure(c, flags, err)
+		}
+	}
+	return
+}
+
 func diagnoseAction(c *cli.Context) error {
 	flags := configFlags["diagnose"]
-	rules := rulesConfig(c)
-	if err := rules.Validate(); err != nil {
-		return failure(c, flags, err)
-	}
-	gws, err := addrsFlag(c, "allow-gateway")
+	rules, host, path, err := diagnoseConfigs(c)
 	if err != nil {
 		return err
-	}
-	host := check.HostConfig{NetNS: netnsPath(c.String("netns")), Interval: durationField(c, "interval"), AllowedGateways: gws}
-	if err := host.Validate(); err != nil {
-		return failure(c, flags, err)
-	}
-	proto, err := protocolFlag(c, flags)
-	if err != nil {
-		return err
-	}
-	path := check.PathConfig{
-		Trace:         trace.Config{Protocol: proto, MaxTTL: intField(c, "m"), Wait: 2 * time.Second},
-		Duration:      durationField(c, "duration"),
-		RoundInterval: durationField(c, "round-interval"),
-		EchoInterval:  durationField(c, "echo-interval"),
-	}
-	if err := path.Validate(); err != nil {
-		return failure(c, flags, err)
 	}
 	family, err := addrFamily(c)
 	if err != nil {

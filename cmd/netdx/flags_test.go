@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -9,10 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"netdx/link"
 	"netdx/probe"
-	"netdx/sockets"
 	"netdx/trace"
+	"netdx/watch"
 )
 
 // badFlags are values that cannot mean anything, for every command: each
@@ -33,11 +33,13 @@ var badFlags = []struct {
 	{[]string{"ping", "-c", "0", "198.18.0.9"}, "-c 0: want at least 1"},
 	{[]string{"ping", "-c", "-3", "198.18.0.9"}, "-c -3:"},
 	{[]string{"ping", "-c", "three", "198.18.0.9"}, "-c three:"},
-	{[]string{"ping", "-i", "0", "198.18.0.9"}, "-i 0:"},
+	{[]string{"ping", "-i", "0", "198.18.0.9"}, "-i 0: interval must be at least 1ms"},
 	{[]string{"ping", "-i", "-1", "198.18.0.9"}, "-i -1:"},
 	{[]string{"ping", "-i", "NaN", "198.18.0.9"}, "-i NaN:"},
 	{[]string{"ping", "-i", "1e300", "198.18.0.9"}, "-i 1e300:"},
-	{[]string{"ping", "-W", "0", "198.18.0.9"}, "-W 0:"},
+	{[]string{"ping", "-W", "0", "198.18.0.9"}, "-W 0: reply timeout must be at least 1ms"},
+	{[]string{"ping", "-w", "-1", "198.18.0.9"}, "-w -1: deadline must be positive"},
+	{[]string{"ping", "-t", "-2", "198.18.0.9"}, "-t -2: TTL must be 1..255"},
 	{[]string{"ping", "-w", "NaN", "198.18.0.9"}, "-w NaN:"},
 	{[]string{"ping", "-w", "-Inf", "198.18.0.9"}, "-w -Inf:"},
 	{[]string{"ping", "-s", "0", "198.18.0.9"}, "-s 0:"},
@@ -91,6 +93,10 @@ var badFlags = []struct {
 	{[]string{"trace", "--report", "-c", "0", "198.18.0.9"}, "-c 0:"},
 	{[]string{"trace", "--report", "--interval", "-1", "198.18.0.9"}, "--interval -1:"},
 	{[]string{"trace", "--report", "--interval", "NaN", "198.18.0.9"}, "--interval NaN:"},
+	{[]string{"trace", "--report", "-c", "5", "--interval", "0", "198.18.0.9"}, "--interval 0: want a positive interval between rounds"}, // ran at 1 s
+	{[]string{"trace", "--report", "-q", "0", "198.18.0.9"}, "-q 0:"},
+	{[]string{"trace", "--live", "--interval", "0", "198.18.0.9"}, "--interval 0: want an interval between rounds of 1ms"},
+	{[]string{"trace", "--live", "-m", "0", "198.18.0.9"}, "-m 0:"},
 
 	{[]string{"link", "--max-retrans", "-5"}, "--max-retrans -5:"},
 	{[]string{"link", "--max-retrans", "NaN"}, "--max-retrans NaN:"},
@@ -99,6 +105,7 @@ var badFlags = []struct {
 	{[]string{"link", "--interval", "1ns"}, "--interval 1ns:"},
 	{[]string{"link", "--watch", "--interval", "0"}, "--interval 0s:"},
 	{[]string{"link", "--top", "-1"}, "--top -1:"},
+	{[]string{"link", "--watch", "--interval", "-1s"}, "--interval -1s:"},
 	{[]string{"link", "--allow-capture", ""}, `--allow-capture "":`},
 	{[]string{"link", "--allow-capture", "NetworkManager-dispatcher"}, "--allow-capture NetworkManager-dispatcher: process names are at most 15 bytes"},
 	{[]string{"link", "--netns", "netdx-no-such-namespace"}, "--netns netdx-no-such-namespace: no such network namespace"},
@@ -129,6 +136,10 @@ var badFlags = []struct {
 	{[]string{"diagnose", "--duration", "0", "198.18.0.9"}, "--duration 0s:"},
 	{[]string{"diagnose", "--round-interval", "1h", "198.18.0.9"}, "--round-interval 1h0m0s:"},
 	{[]string{"diagnose", "--echo-interval", "0", "198.18.0.9"}, "--echo-interval 0s:"},
+	{[]string{"diagnose", "--echo-interval", "-1s", "198.18.0.9"}, "--echo-interval -1s:"}, // ran no echo stream
+	{[]string{"diagnose", "--round-interval", "0", "198.18.0.9"}, "--round-interval 0s:"},
+	{[]string{"diagnose", "-P", "", "198.18.0.9"}, `-P "":`},
+	{[]string{"diagnose", "--max-retrans", "-1"}, "--max-retrans -1:"},
 	{[]string{"diagnose", "--interval", "-1s"}, "--interval -1s:"},
 	{[]string{"diagnose", "--allow-capture", "NetworkManager-dispatcher"}, "--allow-capture NetworkManager-dispatcher:"},
 	{[]string{"diagnose", "--allow-gateway", "gw"}, "--allow-gateway gw:"},
@@ -150,12 +161,64 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
-// TestExplicitZeroIsOne: cmd passes a flag given as 0 with one constant;
-// every engine must read it as its own ExplicitZero.
-func TestExplicitZeroIsOne(t *testing.T) {
-	if probe.ExplicitZero != explicitZero || trace.ExplicitZero != explicitZero || link.ExplicitZero != explicitZero || sockets.ExplicitZero != explicitZero {
-		t.Error("the engines' ExplicitZero constants differ from cmd's")
+// withAction runs netdx with args, the command's action replaced by fn:
+// what a command builds from its flags, with nothing run.
+func withAction(t *testing.T, fn cli.ActionFunc, args ...string) {
+	t.Helper()
+	app := newApp(io.Discard, io.Discard)
+	app.Command(args[0]).Action = fn
+	if err := app.Run(append([]string{"netdx"}, args...)); err != nil {
+		t.Errorf("%q: %v", args, err)
 	}
+}
+
+// TestZeroTaken: a flag given as 0 reaches the engine as 0, and the
+// engine takes it where 0 means something (refusals are in badFlags);
+// flags not given leave the engine's defaults.
+func TestZeroTaken(t *testing.T) {
+	withAction(t, func(c *cli.Context) error {
+		cfg, err := pingConfig(c, false)
+		if err != nil || cfg.Deadline != 0 || cfg.TOS != 0 || cfg.Validate() != nil {
+			t.Errorf("ping -w 0 -Q 0: %+v %v, want no deadline (iputils' -w 0) and TOS 0", cfg, err)
+		}
+		return nil
+	}, "ping", "-w", "0", "-Q", "0")
+	withAction(t, func(c *cli.Context) error {
+		cfg, err := pingConfig(c, false)
+		d := probe.DefaultConfig()
+		if err != nil || cfg.Count != d.Count || cfg.Interval != d.Interval || cfg.Timeout != d.Timeout || cfg.Size != d.Size || cfg.TTL != d.TTL {
+			t.Errorf("ping without flags: %+v %v, want the engine's defaults", cfg, err)
+		}
+		return nil
+	}, "ping")
+	withAction(t, func(c *cli.Context) error {
+		cfg, rules, err := linkConfigs(c)
+		if err != nil || cfg.Link.Interval != 0 || cfg.Top != 0 || rules.MaxRetransPct != 0 {
+			t.Errorf("link --interval 0 --top 0 --max-retrans 0: %+v %+v %v, want counters since boot, no connections, any retransmit", cfg, rules, err)
+		}
+		return nil
+	}, "link", "--interval", "0", "--top", "0", "--max-retrans", "0")
+	withAction(t, func(c *cli.Context) error {
+		_, host, path, err := diagnoseConfigs(c)
+		if err != nil || host.Interval != 0 || path.Trace.Protocol != trace.TCP || path.Trace.Port != trace.TCP.DefaultPort() {
+			t.Errorf("diagnose --interval 0 -P tcp: %+v %+v %v, want counters since boot, tcp to its port", host, path.Trace, err)
+		}
+		return nil
+	}, "diagnose", "--interval", "0", "-P", "tcp")
+	withAction(t, func(c *cli.Context) error {
+		cfg, err := watchConfig(c)
+		if err != nil || cfg.PathInterval != watch.Never || cfg.RoundEvery != watch.Never {
+			t.Errorf("watch --path-interval 0 --journal-rounds 0: %v %v %v, want never", cfg.PathInterval, cfg.RoundEvery, err)
+		}
+		return nil
+	}, "watch", "--path-interval", "0", "--journal-rounds", "0")
+	withAction(t, func(c *cli.Context) error {
+		cfg, err := watchConfig(c)
+		if err != nil || cfg.Interval != 5*time.Second || cfg.Echo.Interval != 5*time.Second {
+			t.Errorf("watch --interval 5s: %v, echo every %v (%v), want both 5s", cfg.Interval, cfg.Echo.Interval, err)
+		}
+		return nil
+	}, "watch", "--interval", "5s")
 }
 
 func TestFromSeconds(t *testing.T) {
@@ -165,13 +228,13 @@ func TestFromSeconds(t *testing.T) {
 		in   float64
 		want time.Duration
 	}{
-		{0, explicitZero},
-		{1e-12, time.Nanosecond}, // not 0: that would be the default
+		{0, 0},
+		{1e-12, time.Nanosecond}, // not 0: the engine says why it is too short
 		{-1e-12, -time.Nanosecond},
 		{0.2, 200 * time.Millisecond},
 		{1e300, math.MaxInt64},
 		{math.Inf(1), math.MaxInt64},
-		{math.Inf(-1), -math.MaxInt64}, // not explicitZero
+		{math.Inf(-1), -math.MaxInt64},
 	} {
 		if got, err := fromSeconds(ctx, "i", tc.in); err != nil || got != tc.want {
 			t.Errorf("fromSeconds(%g) = %v %v, want %v", tc.in, got, err, tc.want)

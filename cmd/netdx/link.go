@@ -8,12 +8,14 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/check"
 	"netdx/diagnose"
 	"netdx/link"
 	"netdx/sockets"
 )
 
 func linkCommand() *cli.Command {
+	d, rules := check.DefaultLinkConfig(), diagnose.DefaultConfig()
 	return &cli.Command{
 		Name:      "link",
 		Usage:     "interface health: errors, drops, PROMISC flag and promiscuity counter, retransmits, sniffers",
@@ -29,9 +31,9 @@ func linkCommand() *cli.Command {
 		Flags: []cli.Flag{
 			jsonFlag,
 			&cli.DurationFlag{Name: "interval", Usage: "sample twice this far apart and show rates (e.g. 1s)"},
-			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "keep sampling every --interval (default 1s) until interrupted"},
-			&cli.IntFlag{Name: "top", Value: 5, Usage: "show the N TCP connections with the most retransmits (0: none)"},
-			&cli.Float64Flag{Name: "max-retrans", Value: 2, Usage: "retransmit ratio (percent) above which TCP is a WARNING"},
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: fmt.Sprintf("keep sampling every --interval (default %v) until interrupted", link.DefaultWatchConfig().Interval)},
+			&cli.IntFlag{Name: "top", Value: d.Top, Usage: "show the N TCP connections with the most retransmits (0: none)"},
+			&cli.Float64Flag{Name: "max-retrans", Value: rules.MaxRetransPct, Usage: "retransmit ratio (percent) above which TCP is a WARNING"},
 			&cli.StringSliceFlag{Name: "allow-capture", Usage: "process name whose promiscuous capture is expected, e.g. dhclient (repeatable)"},
 			&cli.BoolFlag{Name: "no-captures", Usage: "skip capture sockets (and the /proc scan for their owners)"},
 			&cli.StringFlag{Name: "netns", Usage: "look inside a network namespace (name under /run/netns, or a path)"},
@@ -40,29 +42,38 @@ func linkCommand() *cli.Command {
 	}
 }
 
-func linkAction(c *cli.Context) error {
-	cfg := link.Config{
-		NetNS:      netnsPath(c.String("netns")),
-		Interfaces: c.Args().Slice(),
-		Interval:   durationField(c, "interval"),
-		Top:        c.Int("top"),
-		NoCaptures: c.Bool("no-captures"),
-	}
-	flags := configFlags["link"]
+// linkConfigs are the engine's config and the rules the flags ask for,
+// from their defaults (--watch's for the engine), each validated.
+func linkConfigs(c *cli.Context) (check.LinkConfig, diagnose.Config, error) {
 	watch := c.Bool("watch")
-	if err := cfg.Validate(watch); err != nil {
-		return failure(c, flags, err)
-	}
-	rules := diagnose.Config{MaxRetransPct: floatField(c, "max-retrans"), AllowedCapture: c.StringSlice("allow-capture")}
-	if err := rules.Validate(); err != nil {
-		return failure(c, flags, err)
-	}
+	cfg := check.DefaultLinkConfig()
 	if watch {
+		cfg.Link = link.DefaultWatchConfig()
+	}
+	cfg.Link.NetNS, cfg.Link.Interfaces, cfg.NoCaptures = netnsPath(c.String("netns")), c.Args().Slice(), c.Bool("no-captures")
+	set(c, "interval", c.Duration, &cfg.Link.Interval)
+	set(c, "top", c.Int, &cfg.Top)
+	rules := diagnose.DefaultConfig()
+	set(c, "max-retrans", c.Float64, &rules.MaxRetransPct)
+	set(c, "allow-capture", c.StringSlice, &rules.AllowedCapture)
+	err := cfg.Validate(watch)
+	if err == nil {
+		err = rules.Validate()
+	}
+	return cfg, rules, failure(c, configFlags["link"], err)
+}
+
+func linkAction(c *cli.Context) error {
+	cfg, rules, err := linkConfigs(c)
+	if err != nil {
+		return err
+	}
+	if c.Bool("watch") {
 		return linkWatch(c, cfg, rules)
 	}
-	// Interrupted during --interval, Collect samples at once: the rates
-	// cover the time sampled.
-	snap, err := link.Collect(c.Context, cfg)
+	// Interrupted during --interval, the link check samples at once: the
+	// rates cover the time sampled.
+	snap, err := check.Link(c.Context, cfg)
 	if err != nil {
 		return linkError(c, err)
 	}
@@ -79,9 +90,9 @@ func linkAction(c *cli.Context) error {
 
 // linkWatch prints a sample every interval until interrupted, then exits
 // by the worst sample.
-func linkWatch(c *cli.Context, cfg link.Config, rules diagnose.Config) error {
+func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) error {
 	code := exitOK
-	err := link.Watch(c.Context, cfg, func(s link.Snapshot) error {
+	err := check.WatchLink(c.Context, cfg, func(s diagnose.LinkEvidence) error {
 		rep := readLink(s, rules)
 		code = max(code, diagnose.ExitCode(rep.Status))
 		if wantJSON(c) {
@@ -101,10 +112,10 @@ func linkError(c *cli.Context, err error) error {
 	return failure(c, configFlags["link"], err)
 }
 
-// linkReport is what "netdx link" shows: the snapshot, and diagnose's
-// findings about it with their overall status (the exit code).
+// linkReport is what "netdx link" shows: the link check's evidence, and
+// diagnose's findings about it with their overall status (the exit code).
 type linkReport struct {
-	link.Snapshot
+	diagnose.LinkEvidence
 	Status   diagnose.Status    `json:"status"`
 	Findings []diagnose.Finding `json:"findings"`
 }
@@ -114,13 +125,13 @@ type linkReport struct {
 // sniffer is CRITICAL; errors and drops happening now, a link without
 // carrier or flapping, the PROMISC flag and retransmits above the threshold
 // are WARNING; counters that only ever rose since boot are information.
-func readLink(s link.Snapshot, rules diagnose.Config) linkReport {
+func readLink(s diagnose.LinkEvidence, rules diagnose.Config) linkReport {
 	fs := diagnose.Host(s, sockets.Table{}, rules)
 	if fs == nil {
 		fs = []diagnose.Finding{}
 	}
 	diagnose.Sort(fs)
-	return linkReport{Snapshot: s, Status: diagnose.Overall(fs, false), Findings: fs}
+	return linkReport{LinkEvidence: s, Status: diagnose.Overall(fs, false), Findings: fs}
 }
 
 // writeJSONCompact writes v as the run's one JSON document without

@@ -13,7 +13,7 @@ import (
 
 // sampleSnapshot is a host with a sniffer on eth0, errors on it, a bridge
 // port and a lossy TCP connection.
-func sampleSnapshot() link.Snapshot {
+func sampleSnapshot() diagnose.LinkEvidence {
 	tcpdump := sockets.PacketSocket{Inode: 4711, Type: "raw", Protocol: "all", IfIndex: 2, Interface: "eth0",
 		Promisc: true, PromiscKnown: true, PromiscIfIndex: 2, User: "root", Owner: sockets.Owner{PID: 4242, Process: "tcpdump"}}
 	dhcp := sockets.PacketSocket{Inode: 4712, Type: "dgram", Protocol: "ip", IfIndex: 2, Interface: "eth0",
@@ -24,28 +24,28 @@ func sampleSnapshot() link.Snapshot {
 		{Name: "eth0", Index: 2, Type: "veth", Kind: "veth", MTU: 1500, OperState: "up", Up: true, Carrier: true, CarrierChanges: 4,
 			Flags: []string{"up", "broadcast", "running", "multicast", "lower_up"}, Promiscuity: 1,
 			Stats: link.Stats{RxPackets: 1_250_000, TxPackets: 980_000, RxBytes: 1_400_000_000, TxBytes: 95_000_000, RxErrors: 37, RxCRCErrors: 30, RxFrameErrors: 7, RxDropped: 2}},
-		{Name: "vp0", Index: 5, Type: "veth", Kind: "veth", MTU: 1500, OperState: "up", Up: true, Carrier: true, MasterIndex: 3, Master: "br0",
+		{Name: "vp0", Index: 5, Type: "veth", Kind: "veth", MTU: 1500, OperState: "up", Up: true, Carrier: true, MasterIndex: 3, Master: "br0", MasterKind: "bridge",
 			Flags: []string{"up", "broadcast", "running", "multicast", "lower_up"}, Promiscuity: 1},
 		{Name: "eth1", Index: 6, Type: "veth", Kind: "veth", MTU: 1500, OperState: "lowerlayerdown", Up: true, Carrier: false,
 			Flags: []string{"up", "broadcast", "multicast"}},
 	}
-	kinds := map[int]string{3: "bridge"}
 	caps := []sockets.PacketSocket{tcpdump, dhcp}
-	for i := range links {
-		l := &links[i]
-		l.Promisc = link.ExplainPromisc(*l, kinds[l.MasterIndex], caps)
-	}
 	tcp := link.TCP{InSegs: 900_000, OutSegs: 1_000_000, RetransSegs: 31_000, RetransRatio: 0.031, SynRetrans: 12, Timeouts: 40, LostRetransmit: 3, CurrEstab: 17}
 	tcp.Interval = &link.TCPInterval{OutSegs: 2000, RetransSegs: 90, RetransRatio: 0.045, Timeouts: 1}
 	worst := sockets.Socket{Proto: "tcp", Family: "ipv4", State: "ESTABLISHED", Local: "198.18.1.1:40022", Remote: "198.18.2.2:443",
 		Owner: sockets.Owner{PID: 777, Process: "curl"}, TCPInfo: &sockets.TCPInfo{TotalRetrans: 88, SegsOut: 2000, RTTMS: 81.25}}
-	return link.Snapshot{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Links: links, TCP: tcp,
-		ICMP: link.ICMP{InMsgs: 10, InErrors: 1, OutMsgs: 12}, Worst: []sockets.Socket{worst},
-		CaptureSockets: caps, CaptureSource: "packet_diag", Owners: &sockets.OwnerScan{Processes: 90}}
+	snap := link.Snapshot{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Links: links, TCP: tcp,
+		ICMP: link.ICMP{InMsgs: 10, InErrors: 1, OutMsgs: 12}}
+	return diagnose.NewLinkEvidence(snap, sockets.Captures{Sockets: caps, Source: "packet_diag", Owners: &sockets.OwnerScan{Processes: 90}},
+		[]sockets.Socket{worst})
 }
 
 // rules are the thresholds the golden files were made with.
-var rules = diagnose.Config{MaxRetransPct: 2, AllowedCapture: []string{"dhclient"}}
+var rules = func() diagnose.Config {
+	c := diagnose.DefaultConfig()
+	c.MaxRetransPct, c.AllowedCapture = 2, []string{"dhclient"}
+	return c
+}()
 
 func TestRenderLinkGolden(t *testing.T) {
 	rep := readLink(sampleSnapshot(), rules)
@@ -63,7 +63,9 @@ func TestRenderLinkGolden(t *testing.T) {
 }
 
 func TestLinkCode(t *testing.T) {
-	code := func(s link.Snapshot) int { return diagnose.ExitCode(readLink(s, rules).Status) }
+	code := func(s link.Snapshot) int {
+		return diagnose.ExitCode(readLink(diagnose.NewLinkEvidence(s, sockets.Captures{}, nil), rules).Status)
+	}
 	quiet := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true}}, TCP: link.TCP{RetransRatio: 0.001}}
 	if c := code(quiet); c != exitOK {
 		t.Errorf("quiet host: %d", c)
@@ -74,14 +76,14 @@ func TestLinkCode(t *testing.T) {
 		t.Errorf("5%% retransmits over the interval: %d", c)
 	}
 	hidden := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1}}}
-	hidden.Links[0].Promisc = link.ExplainPromisc(hidden.Links[0], "", nil)
 	if c := code(hidden); c != exitCritical {
 		t.Errorf("unexplained promiscuity: %d", c)
 	}
 }
 
 func TestRenderSocketsGolden(t *testing.T) {
-	cfg := sockets.Config{Owners: true, Routes: true, Capture: true}
+	cfg := sockets.DefaultConfig()
+	cfg.Owners, cfg.Routes, cfg.Capture = true, true, true
 	tab := sockets.Table{
 		Sockets: []sockets.Socket{
 			{Proto: "tcp", Family: "ipv4", State: "LISTEN", Local: "0.0.0.0:22", Remote: "0.0.0.0:0", SendQ: 128, User: "root", Owner: sockets.Owner{PID: 612, Process: "sshd"}},
@@ -101,7 +103,7 @@ func TestRenderSocketsGolden(t *testing.T) {
 			{Family: "ipv4", Dst: "198.18.9.0/24", Gateway: "198.18.1.66", Interface: "eth0", Metric: 10, Table: 254},
 		}, []netip.Addr{netip.MustParseAddr("198.18.1.254")}),
 	}
-	rep := readSockets(tab, diagnose.Config{})
+	rep := readSockets(tab, diagnose.DefaultConfig())
 	var b bytes.Buffer
 	renderSockets(&b, rep, cfg)
 	goldenAt(t, "sockets", "text.golden", b.String())

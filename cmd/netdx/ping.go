@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,6 +14,7 @@ import (
 )
 
 func pingCommand() *cli.Command {
+	d := probe.DefaultConfig()
 	return &cli.Command{
 		Name:      "ping",
 		Usage:     "ICMP echo (IPv4/IPv6) to one or many targets",
@@ -30,12 +32,12 @@ func pingCommand() *cli.Command {
 		Flags: []cli.Flag{
 			jsonFlag,
 			&cli.StringFlag{Name: "c", Usage: "stop after `COUNT` echo requests per target; or RTA,LOSS% critical threshold"},
-			&cli.StringFlag{Name: "i", Usage: "`SECONDS` between requests to a target (default 1; below 0.002 needs raw privileges)"},
-			&cli.StringFlag{Name: "W", Usage: "`SECONDS` to wait for each reply (default 2)"},
-			&cli.StringFlag{Name: "w", Usage: "stop after `SECONDS` in all; or RTA,LOSS% warning threshold"},
+			&cli.StringFlag{Name: "i", Usage: "`SECONDS` between requests to a target (below 0.002 needs raw privileges)", DefaultText: secondsText(d.Interval)},
+			&cli.StringFlag{Name: "W", Usage: "`SECONDS` to wait for each reply", DefaultText: secondsText(d.Timeout)},
+			&cli.StringFlag{Name: "w", Usage: "stop after `SECONDS` in all (0: no deadline); or RTA,LOSS% warning threshold"},
 			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` per target in threshold (check_ping) mode", DefaultText: "5"},
-			&cli.IntFlag{Name: "s", Usage: "payload `BYTES` (at least 16: token and send time)", DefaultText: fmt.Sprint(probe.DefaultPayload)},
-			&cli.IntFlag{Name: "t", Usage: "`TTL` / hop limit", DefaultText: "the kernel's, usually 64"},
+			&cli.IntFlag{Name: "s", Usage: "payload `BYTES` (at least 16: token and send time)", DefaultText: fmt.Sprint(d.Size)},
+			&cli.IntFlag{Name: "t", Usage: "`TTL` / hop limit", DefaultText: defaultText(d.TTL, probe.KernelTTL, "the kernel's, usually 64")},
 			&cli.StringFlag{Name: "Q", Usage: "`TOS` / traffic class (decimal or 0x hex)"},
 			&cli.StringFlag{Name: "M", Usage: "path MTU discovery: `do` (set DF, never fragment) or dont (let the kernel fragment)"},
 			&cli.BoolFlag{Name: "4", Usage: "IPv4 only"},
@@ -43,17 +45,17 @@ func pingCommand() *cli.Command {
 			&cli.BoolFlag{Name: "n", Usage: "numeric output (netdx never looks names up in reverse)"},
 			&cli.BoolFlag{Name: "q", Usage: "quiet: statistics only"},
 			&cli.StringFlag{Name: "I", Usage: "source `ADDRESS` or interface name"},
-			&cli.Float64Flag{Name: "rate", Usage: "at most `N` requests a second in all (one socket per family for all targets)", DefaultText: fmt.Sprint(probe.DefaultRate)},
+			&cli.Float64Flag{Name: "rate", Usage: "at most `N` requests a second in all (one socket per family for all targets)", DefaultText: fmt.Sprint(d.Rate)},
 			&cli.BoolFlag{Name: "privileged", Usage: "force a raw socket (needs CAP_NET_RAW)"},
 			&cli.BoolFlag{Name: "unprivileged", Usage: "force an ICMP datagram socket (needs net.ipv4.ping_group_range)"},
 			&cli.BoolFlag{Name: "v", Aliases: []string{"verbose"}, Usage: "also percentiles, jitter, ICMP error tallies and the replies not counted (late, invalid)"},
 			&cli.IntFlag{Name: "C", Usage: "fping -C: `COUNT` requests per target, then each one's RTT (- for lost) on stderr; with -C the flags are fping's: -c -p -i -t in milliseconds, -b -H -O -S -B -r", DefaultText: "none"},
 			&cli.StringFlag{Name: "B", Usage: "fping: backoff `FACTOR` (1.0 to 5.0; no effect with -c/-C, as in fping)"},
 			&cli.IntFlag{Name: "r", Usage: "fping: `RETRIES` (no effect with -c/-C, as in fping)", DefaultText: "3"},
-			&cli.IntFlag{Name: "b", Usage: "fping: payload `BYTES`", DefaultText: "56"},
+			&cli.IntFlag{Name: "b", Usage: "fping: payload `BYTES`", DefaultText: fmt.Sprint(d.Size)},
 			&cli.StringFlag{Name: "S", Usage: "fping: source `ADDRESS`"},
 			&cli.StringFlag{Name: "O", Usage: "fping: `TOS`"},
-			&cli.IntFlag{Name: "H", Usage: "fping: `TTL`", DefaultText: "the kernel's"},
+			&cli.IntFlag{Name: "H", Usage: "fping: `TTL`", DefaultText: defaultText(d.TTL, probe.KernelTTL, "the kernel's")},
 			&cli.BoolFlag{Name: "fping", Hidden: true, Usage: "fping's flags and output (netdx run as fping)"},
 		},
 		Action: pingAction,
@@ -79,7 +81,7 @@ func pingAction(c *cli.Context) error {
 			return err
 		}
 		if flags = fpingFlags; c.IsSet("C") {
-			flags = flags.with("Count", "-C")
+			flags = flags.with("probe.Count", "-C")
 		}
 		if c.IsSet("C") && cfg.Count > 0 && cfg.Count*len(names) > fping.MaxListed {
 			return usageError("netdx ping: -C %d for %d targets: at most %d RTTs in all", cfg.Count, len(names), fping.MaxListed)
@@ -92,7 +94,7 @@ func pingAction(c *cli.Context) error {
 			return err
 		}
 		if th != nil {
-			flags = flags.with("Count", "-p")
+			flags = flags.with("probe.Count", "-p")
 		}
 	}
 	if err := cfg.Validate(); err != nil {
@@ -152,3 +154,6 @@ func mergeResults(names []string, results, bad []probe.Result) []probe.Result {
 	}
 	return out
 }
+
+// secondsText is a duration as its flag in seconds takes it: "1", "0.2".
+func secondsText(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) }

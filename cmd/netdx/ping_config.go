@@ -9,11 +9,15 @@ import (
 	"netdx/probe"
 )
 
-// pingConfig turns ping's iputils-style flags into the engine's config.
-// It parses; the engine validates (probe.Config.Validate). In threshold
-// mode -c and -w are check_ping's (thresholdFlags) and the count is -p.
+// pingConfig turns ping's iputils-style flags into the engine's config,
+// from its defaults (iputils'). It parses; the engine validates
+// (probe.Config.Validate). In threshold mode -c and -w are check_ping's
+// (thresholdFlags) and the count is -p.
 func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
-	cfg := probe.Config{Size: intField(c, "s"), TTL: intField(c, "t"), Rate: floatField(c, "rate")}
+	cfg := probe.DefaultConfig()
+	set(c, "s", c.Int, &cfg.Size)
+	set(c, "t", c.Int, &cfg.TTL)
+	set(c, "rate", c.Float64, &cfg.Rate)
 	for _, f := range fpingOnly {
 		if c.IsSet(f) {
 			return cfg, usageError("netdx ping: %s is fping's flag: give -C COUNT (or run netdx as fping) for fping's flags", dashed(f))
@@ -22,16 +26,12 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 	var err error
 	if thresholdMode {
 		cfg.Count = 5 // check_ping's
-		if c.IsSet("p") {
-			cfg.Count = intField(c, "p")
-		}
+		set(c, "p", c.Int, &cfg.Count)
 	} else {
 		if c.IsSet("c") {
-			n, err := strconv.Atoi(c.String("c"))
-			if err != nil {
+			if cfg.Count, err = strconv.Atoi(c.String("c")); err != nil {
 				return cfg, usageError("netdx ping: -c %s: want a count or RTA,LOSS%% (with -w RTA,LOSS%%)", c.String("c"))
 			}
-			cfg.Count = orExplicitZero(n)
 		}
 		if c.IsSet("w") {
 			if cfg.Deadline, err = parseSeconds(c, "w", c.String("w")); err != nil {
@@ -54,7 +54,7 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 		if err != nil {
 			return cfg, usageError("netdx ping: -Q %s: want a TOS number (decimal or 0x hex)", c.String("Q"))
 		}
-		cfg.TOS = orExplicitZero(int(v))
+		cfg.TOS = int(v)
 	}
 	switch m := c.String("M"); m {
 	case "":
@@ -86,12 +86,4 @@ func privilegeMode(c *cli.Context, cfg *probe.Config) error {
 		cfg.Mode = probe.ModeDatagram
 	}
 	return nil
-}
-
-// orExplicitZero is n for a config field, with 0 meaning zero itself.
-func orExplicitZero(n int) int {
-	if n == 0 {
-		return explicitZero
-	}
-	return n
 }

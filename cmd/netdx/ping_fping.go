@@ -37,33 +37,31 @@ var iputilsOnly = []string{"W", "w", "s", "Q", "M", "rate"}
 // fpingDialect reports whether ping's flags are fping's.
 func fpingDialect(c *cli.Context) bool { return c.Bool("fping") || c.IsSet("C") }
 
-// fpingConfig turns fping's flags into the engine's config. It parses;
-// the engine validates.
+// fpingConfig turns fping's flags into the engine's config, from its
+// defaults and fping's. It parses; the engine validates.
 func fpingConfig(c *cli.Context) (probe.Config, error) {
-	var cfg probe.Config
+	cfg := probe.DefaultConfig()
 	for _, f := range iputilsOnly {
 		if c.IsSet(f) {
 			return cfg, usageError("netdx ping: %s is iputils' flag, not fping's (without -C, ping's flags are iputils')", dashed(f))
 		}
 	}
+	var err error
 	switch {
 	case c.IsSet("c") && c.IsSet("C"):
 		return cfg, usageError("netdx ping: -c and -C exclude each other")
 	case c.IsSet("C"):
-		cfg.Count = intField(c, "C")
+		cfg.Count = c.Int("C")
 	case c.IsSet("c"):
-		n, err := strconv.Atoi(c.String("c"))
-		if err != nil {
+		if cfg.Count, err = strconv.Atoi(c.String("c")); err != nil {
 			return cfg, usageError("netdx ping: -c %s: want a count", c.String("c"))
 		}
-		cfg.Count = orExplicitZero(n)
 	default:
 		return cfg, usageError("netdx ping: as fping, want -c COUNT or -C COUNT (fping's alive/unreachable mode is not supported)")
 	}
 	if cfg.Count > fpingMaxCount {
 		return cfg, usageError("netdx ping: %d: at most %d probes per target", cfg.Count, fpingMaxCount)
 	}
-	var err error
 	cfg.Interval = fpingPeriod
 	if c.IsSet("p") {
 		if cfg.Interval, err = msecField(c, "p", strconv.Itoa(c.Int("p"))); err != nil {
@@ -76,30 +74,27 @@ func fpingConfig(c *cli.Context) (probe.Config, error) {
 			return cfg, err
 		}
 	}
-	// One request every -i is a rate; the engine refuses what cannot be
-	// one (and says --rate: the table maps Rate to -i in this dialect).
-	switch every {
-	case explicitZero:
-		cfg.Rate = explicitZero
-	default:
+	// One request every -i is a rate (none for no interval); the engine
+	// refuses what cannot be one (and says -i: the table maps Rate to -i
+	// in this dialect).
+	cfg.Rate = 0
+	if every != 0 {
 		cfg.Rate = float64(time.Second) / float64(every)
 	}
 	cfg.Timeout = min(cfg.Interval, fpingMaxTimeout)
-	if cfg.Interval == explicitZero {
-		cfg.Timeout = 0
-	}
 	if c.IsSet("t") {
 		if cfg.Timeout, err = msecField(c, "t", strconv.Itoa(c.Int("t"))); err != nil {
 			return cfg, err
 		}
 	}
-	cfg.Size, cfg.TTL = intField(c, "b"), intField(c, "H")
+	set(c, "b", c.Int, &cfg.Size)
+	set(c, "H", c.Int, &cfg.TTL)
 	if c.IsSet("O") {
 		v, err := strconv.ParseInt(c.String("O"), 0, 32)
 		if err != nil {
 			return cfg, usageError("netdx ping: -O %s: want a TOS number (decimal or 0x hex)", c.String("O"))
 		}
-		cfg.TOS = orExplicitZero(int(v))
+		cfg.TOS = int(v)
 	}
 	if c.IsSet("B") {
 		b, err := strconv.ParseFloat(c.String("B"), 64)
@@ -124,11 +119,12 @@ func fpingConfig(c *cli.Context) (probe.Config, error) {
 }
 
 // fpingFlags names the config fields in fping's spelling.
-var fpingFlags = configFlags["ping"].with("Count", "-c", "Interval", "-p", "Rate", "-i", "Timeout", "-t",
-	"Size", "-b", "TTL", "-H", "TOS", "-O", "Source", "-S", "Interface", "-I")
+var fpingFlags = configFlags["ping"].with("probe.Count", "-c", "probe.Interval", "-p", "probe.Rate", "-i",
+	"probe.Timeout", "-t", "probe.Size", "-b", "probe.TTL", "-H", "probe.TOS", "-O", "probe.Source", "-S",
+	"probe.Interface", "-I")
 
 // msecField parses fping's milliseconds (fractions allowed) into a
-// duration, 0 as explicitZero, as fromSeconds does for seconds.
+// duration, as fromSeconds does for seconds.
 func msecField(c *cli.Context, name, s string) (time.Duration, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {

@@ -38,13 +38,9 @@ func (v *pingView) text() bool { return !v.json && v.nagios == nil }
 func (v *pingView) hook(cfg *probe.Config, targets []probe.Target, drop func()) {
 	cfg.OnReady = drop
 	if v.text() && v.iputils != nil {
-		size := cfg.Size
-		if size == 0 {
-			size = probe.DefaultPayload
-		}
 		cfg.OnReady = func() {
 			drop()
-			v.iputils.Header(targets[0], size)
+			v.iputils.Header(targets[0], cfg.Size)
 		}
 	}
 	if v.fping != nil {

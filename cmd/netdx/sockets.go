@@ -9,11 +9,11 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/diagnose"
-	"netdx/link"
 	"netdx/sockets"
 )
 
 func socketsCommand() *cli.Command {
+	d, rules := sockets.DefaultConfig(), diagnose.DefaultConfig()
 	return &cli.Command{
 		Name:  "sockets",
 		Usage: "who listens: TCP/UDP sockets with owners, cleartext services, state counts, gateways",
@@ -27,7 +27,7 @@ func socketsCommand() *cli.Command {
 		Flags: []cli.Flag{
 			jsonFlag,
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every state, not only listeners"},
-			&cli.StringFlag{Name: "proto", Usage: "tcp or udp (default both)"},
+			&cli.StringFlag{Name: "proto", Usage: "tcp or udp", DefaultText: strings.Join(d.Protos, " and ")},
 			&cli.IntSliceFlag{Name: "port", Usage: "keep sockets with this local or remote port (repeatable)"},
 			&cli.IntSliceFlag{Name: "pid", Usage: "keep sockets held by this process (repeatable; implies --processes)"},
 			&cli.StringSliceFlag{Name: "state", Usage: "keep sockets in this state: LISTEN, ESTABLISHED, TIME_WAIT, UNCONN, … (repeatable)"},
@@ -36,7 +36,7 @@ func socketsCommand() *cli.Command {
 			&cli.BoolFlag{Name: "routes", Aliases: []string{"r"}, Usage: "list default gateways and routes via gateways"},
 			&cli.StringSliceFlag{Name: "allow-gateway", Usage: "an expected gateway address; others are flagged (repeatable, implies --routes)"},
 			&cli.BoolFlag{Name: "capture", Usage: "also list packet (capture) sockets: who sniffs, on which interface, promiscuous or not"},
-			&cli.IntFlag{Name: "time-wait-pileup", Value: 1000, Usage: "TIME_WAIT count named as a pile-up"},
+			&cli.IntFlag{Name: "time-wait-pileup", Value: rules.TimeWaitPileup, Usage: "TIME_WAIT count named as a pile-up"},
 			&cli.StringFlag{Name: "netns", Usage: "look inside a network namespace (name under /run/netns, or a path)"},
 		},
 		Action: socketsAction,
@@ -47,21 +47,15 @@ func socketsAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usageError("netdx sockets: unexpected argument %q (filters are flags: --port, --pid, --state, --proto)", c.Args().First())
 	}
-	cfg := sockets.Config{
-		NetNS:   netnsPath(c.String("netns")),
-		All:     c.Bool("all"),
-		Proto:   strings.ToLower(c.String("proto")),
-		States:  upper(c.StringSlice("state")),
-		PIDs:    c.IntSlice("pid"),
-		Owners:  c.Bool("processes"),
-		TCPInfo: c.Bool("info"),
-		Routes:  c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0,
-		Capture: c.Bool("capture"),
+	cfg := sockets.DefaultConfig()
+	cfg.NetNS, cfg.All, cfg.States, cfg.PIDs = netnsPath(c.String("netns")), c.Bool("all"), upper(c.StringSlice("state")), c.IntSlice("pid")
+	cfg.Owners, cfg.TCPInfo, cfg.Capture = c.Bool("processes"), c.Bool("info"), c.Bool("capture")
+	cfg.Routes = c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0
+	if c.IsSet("proto") {
+		cfg.Protos = []string{strings.ToLower(c.String("proto"))}
 	}
-	if c.IsSet("proto") && cfg.Proto == "" {
-		cfg.Proto = "none" // refused by the engine, not taken for both
-	}
-	rules := diagnose.Config{TimeWaitPileup: intField(c, "time-wait-pileup")}
+	rules := diagnose.DefaultConfig()
+	set(c, "time-wait-pileup", c.Int, &rules.TimeWaitPileup)
 	for _, p := range c.IntSlice("port") {
 		if p < 0 || p > 65535 {
 			return usageError("netdx sockets: --port %d: not a port number (0..65535)", p)
@@ -120,7 +114,7 @@ func readSockets(t sockets.Table, rules diagnose.Config) socketsReport {
 	if t.Sockets == nil {
 		t.Sockets = []sockets.Socket{}
 	}
-	fs := diagnose.Host(link.Snapshot{}, t, rules)
+	fs := diagnose.Host(diagnose.LinkEvidence{}, t, rules)
 	if fs == nil {
 		fs = []diagnose.Finding{}
 	}

@@ -16,6 +16,7 @@ import (
 )
 
 func traceCommand() *cli.Command {
+	d, rep, rounds := trace.DefaultConfig(), trace.DefaultReportConfig(), trace.DefaultReportRounds()
 	return &cli.Command{
 		Name:      "trace",
 		Usage:     "TTL-stepped traceroute (ICMP/UDP/TCP) with every ICMP unreachable decoded",
@@ -29,15 +30,15 @@ func traceCommand() *cli.Command {
 			"Exit: 0 the target answered, 2 it did not (unreachable or max TTL), 3 bad input or no permission.",
 		Flags: []cli.Flag{
 			jsonFlag,
-			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Usage: protocolUsage("probe", trace.UDP, ""), DefaultText: trace.UDP.String()},
+			&cli.StringFlag{Name: "P", Aliases: []string{"protocol"}, Usage: protocolUsage("probe", d.Protocol, ""), DefaultText: d.Protocol.String()},
 			&cli.IntFlag{Name: "p", Aliases: []string{"port"}, Usage: "destination `PORT`", DefaultText: portDefaults()},
-			&cli.IntFlag{Name: "q", Aliases: []string{"queries"}, Usage: "`N` probes per hop", DefaultText: "3; 1 with --report"},
-			&cli.IntFlag{Name: "f", Aliases: []string{"first-ttl"}, Usage: "first `TTL`", DefaultText: "1"},
-			&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Usage: "max `TTL`", DefaultText: "30"},
-			&cli.Float64Flag{Name: "w", Aliases: []string{"wait"}, Usage: "wait at most `SECONDS` for an answer", DefaultText: "5"},
-			&cli.IntFlag{Name: "pps", Usage: "send at most `N` probes a second (after a burst of 16)", DefaultText: "1000"},
-			&cli.IntFlag{Name: "flows", Usage: "explore `N` flows (Paris-style: each keeps its ports/checksum)", DefaultText: "1"},
-			&cli.IntFlag{Name: "size", Usage: "probe payload `BYTES`", DefaultText: "32"},
+			&cli.IntFlag{Name: "q", Aliases: []string{"queries"}, Usage: "`N` probes per hop", DefaultText: fmt.Sprintf("%d; %d with --report", d.Queries, rep.Queries)},
+			&cli.IntFlag{Name: "f", Aliases: []string{"first-ttl"}, Usage: "first `TTL`", DefaultText: fmt.Sprint(d.FirstTTL)},
+			&cli.IntFlag{Name: "m", Aliases: []string{"max-ttl"}, Usage: "max `TTL`", DefaultText: fmt.Sprint(d.MaxTTL)},
+			&cli.Float64Flag{Name: "w", Aliases: []string{"wait"}, Usage: "wait at most `SECONDS` for an answer", DefaultText: secondsText(d.Wait)},
+			&cli.IntFlag{Name: "pps", Usage: "send at most `N` probes a second (after a burst of 16)", DefaultText: fmt.Sprint(d.PPS)},
+			&cli.IntFlag{Name: "flows", Usage: "explore `N` flows (Paris-style: each keeps its ports/checksum)", DefaultText: fmt.Sprint(d.Flows)},
+			&cli.IntFlag{Name: "size", Usage: "probe payload `BYTES`", DefaultText: fmt.Sprint(d.Size)},
 			&cli.BoolFlag{Name: "mtu", Usage: "discover the path MTU (tracepath-style) and show the reply TTL"},
 			&cli.BoolFlag{Name: "n", Usage: "numeric output: no reverse DNS"},
 			&cli.BoolFlag{Name: "4", Usage: "IPv4 only"},
@@ -46,9 +47,9 @@ func traceCommand() *cli.Command {
 			&cli.StringFlag{Name: "i", Aliases: []string{"interface"}, Usage: "send through `INTERFACE`"},
 			&cli.BoolFlag{Name: "report", Aliases: []string{"r"}, Usage: "mtr-style report over -c rounds"},
 			liveFlag,
-			&cli.IntFlag{Name: "c", Aliases: []string{"count"}, Value: 10, Usage: "`N` rounds with --report"},
+			&cli.IntFlag{Name: "c", Aliases: []string{"count"}, Value: rounds.Count, Usage: "`N` rounds with --report"},
 			&cli.BoolFlag{Name: "wide", Usage: "with --report: whole host names (mtr --report-wide) and netdx's columns after mtr's: Fwd% (forward loss), Lim (rate-limited), the unreachable mark"},
-			&cli.Float64Flag{Name: "interval", Value: 1, Usage: "`SECONDS` between report rounds"},
+			&cli.Float64Flag{Name: "interval", Value: rounds.Interval.Seconds(), Usage: "`SECONDS` between report rounds"},
 			&cli.BoolFlag{Name: "unprivileged", Usage: "use no raw socket (UDP with IP_RECVERR, ICMP datagram sockets)"},
 			&cli.BoolFlag{Name: "v", Aliases: []string{"verbose"}, Usage: "say which probes a rate-limited hop left unanswered (\"(2 rate-limited)\"), beyond traceroute's line"},
 		},
@@ -56,55 +57,64 @@ func traceCommand() *cli.Command {
 	}
 }
 
-// traceConfig turns trace's flags into the engine's config (and a
-// report's rounds and interval). It parses; the engine validates.
-func traceConfig(c *cli.Context) (cfg trace.Config, rounds int, interval time.Duration, err error) {
-	cfg = trace.Config{
-		Port: intField(c, "p"), Queries: intField(c, "q"),
-		FirstTTL: intField(c, "f"), MaxTTL: intField(c, "m"), PPS: intField(c, "pps"),
-		Flows: intField(c, "flows"), Size: intField(c, "size"), MTU: c.Bool("mtu"), Interface: c.String("i"),
+// traceConfig turns trace's flags into the engine's config, from cfg (a
+// default: traceroute's, a report's or a stream's rounds'). It parses;
+// the engine validates.
+func traceConfig(c *cli.Context, cfg trace.Config) (trace.Config, error) {
+	if err := setProtocol(c, configFlags["trace"], &cfg); err != nil {
+		return cfg, err
 	}
-	if c.IsSet("P") {
-		if cfg.Protocol, err = protocolFlag(c, configFlags["trace"]); err != nil {
-			return
-		}
+	for name, field := range map[string]*int{"p": &cfg.Port, "q": &cfg.Queries, "f": &cfg.FirstTTL, "m": &cfg.MaxTTL,
+		"pps": &cfg.PPS, "flows": &cfg.Flows, "size": &cfg.Size} {
+		set(c, name, c.Int, field)
 	}
-	if cfg.Wait, err = secondsField(c, "w"); err != nil {
-		return
+	set(c, "mtu", c.Bool, &cfg.MTU)
+	set(c, "i", c.String, &cfg.Interface)
+	if err := setSeconds(c, "w", &cfg.Wait); err != nil {
+		return cfg, err
 	}
 	if c.Bool("unprivileged") {
 		cfg.Mode = probe.ModeDatagram
 	}
 	if s := c.String("s"); s != "" {
-		a, perr := netip.ParseAddr(s)
-		if perr != nil {
-			err = usageError("netdx trace: -s %s: not an IP address", s)
-			return
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return cfg, usageError("netdx trace: -s %s: not an IP address", s)
 		}
 		cfg.Source = a.Unmap()
 	}
+	return cfg, nil
+}
+
+// reportRounds are the rounds --report (or --live) asks for: -c and
+// --interval over mtr's defaults.
+func reportRounds(c *cli.Context) (trace.Rounds, error) {
+	rc := trace.DefaultReportRounds()
 	if !c.Bool("report") && !c.Bool("live") {
 		for _, f := range []string{"c", "interval", "wide"} {
 			if c.IsSet(f) {
-				err = usageError("netdx trace: %s is for --report", dashed(f))
-				return
+				return rc, usageError("netdx trace: %s is for --report", dashed(f))
 			}
 		}
-		return
+		return rc, nil
 	}
-	rounds = c.Int("c")
-	interval, err = fromSeconds(c, "interval", c.Float64("interval"))
-	if interval == explicitZero {
-		interval = 0 // RunReport takes it as it is: no pause between rounds
-	}
-	return
+	set(c, "c", c.Int, &rc.Count)
+	return rc, setSeconds(c, "interval", &rc.Interval)
 }
 
-// protocolFlag is -P as trace's Protocol, or the usage line that names
-// the flag and the value given.
-func protocolFlag(c *cli.Context, flags fieldFlags) (trace.Protocol, error) {
+// setProtocol sets cfg's protocol from -P, when given, with that
+// protocol's port; or returns the usage line that names the flag and the
+// value given.
+func setProtocol(c *cli.Context, flags fieldFlags, cfg *trace.Config) error {
+	if !c.IsSet("P") {
+		return nil
+	}
 	p, err := trace.ParseProtocol(c.String("P"))
-	return p, failure(c, flags, err)
+	if err != nil {
+		return failure(c, flags, err)
+	}
+	cfg.Protocol, cfg.Port = p, p.DefaultPort()
+	return nil
 }
 
 // protocolUsage is -P's help: what the protocol is for, then trace's
@@ -143,7 +153,15 @@ func traceAction(c *cli.Context) error {
 		return usageError("netdx trace: want one TARGET (see netdx trace --help)")
 	}
 	name := c.Args().First()
-	cfg, rounds, interval, err := traceConfig(c)
+	base := trace.DefaultConfig()
+	if c.Bool("report") {
+		base = trace.DefaultReportConfig()
+	}
+	cfg, err := traceConfig(c, base)
+	if err != nil {
+		return err
+	}
+	rc, err := reportRounds(c)
 	if err != nil {
 		return err
 	}
@@ -152,7 +170,7 @@ func traceAction(c *cli.Context) error {
 		return failure(c, flags, err)
 	}
 	if c.Bool("report") {
-		if err := trace.ValidateReport(rounds, interval); err != nil {
+		if err := trace.ValidateReport(rc.Count, rc.Interval); err != nil {
 			return failure(c, flags, err)
 		}
 	}
@@ -164,8 +182,7 @@ func traceAction(c *cli.Context) error {
 	if err != nil {
 		return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", name, err))
 	}
-	eff, err := cfg.WithDefaults(addr)
-	if err != nil {
+	if err := cfg.Validate(addr); err != nil {
 		return failure(c, flags, err)
 	}
 	names := &trace.Names{}
@@ -184,14 +201,14 @@ func traceAction(c *cli.Context) error {
 	}
 	if c.Bool("report") {
 		layout := mtr.Layout{Start: time.Now(), Local: localName(), Wide: c.Bool("wide")}
-		rep, err := trace.RunReport(c.Context, addr, cfg, trace.Rounds{Count: rounds, Interval: interval})
+		rep, err := trace.RunReport(c.Context, addr, cfg, rc)
 		rep.Target = name
 		if err != nil && !partial(c, err) {
 			return failure(c, flags, err)
 		}
 		if text {
 			mtr.Report(w, rep, layout, p.Host)
-		} else if err := writeJSON(w, reportDoc{rep, mtr.NewJSON(rep, layout.Local, packetBytes(addr, eff))}); err != nil {
+		} else if err := writeJSON(w, reportDoc{rep, mtr.NewJSON(rep, layout.Local, packetBytes(addr, cfg))}); err != nil {
 			return err
 		}
 		return withCode(traceCode(rep.Reached), nil)
@@ -199,7 +216,7 @@ func traceAction(c *cli.Context) error {
 	if text {
 		cfg.OnReady = func() {
 			drop()
-			traceroute.Header(w, name, addr, eff.MaxTTL, packetBytes(addr, eff))
+			traceroute.Header(w, name, addr, cfg.MaxTTL, packetBytes(addr, cfg))
 			p.Start()
 		}
 		cfg.OnHop = p.Hop

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/netip"
 	"os"
 	"time"
 
@@ -22,11 +21,6 @@ var liveFlag = &cli.BoolFlag{Name: "live", Usage: "full-screen live view, mtr's 
 // maxLiveTargets bounds the tabs of one live view.
 const maxLiveTargets = 16
 
-// liveFlags maps the fields of a stream's config to trace's flags.
-var liveFlags = configFlags["trace"].with("RoundInterval", "--interval")
-
-var _ configError = (*check.ConfigError)(nil)
-
 // traceLive is `netdx trace --live TARGET...`: flags → one stream per
 // target → the view until q, Ctrl-C, -c rounds or a signal → the terminal
 // as it was, then each target's report (the --report text of the rounds
@@ -44,26 +38,28 @@ func traceLive(c *cli.Context) error {
 	if wantJSON(c) {
 		return usageError("netdx trace: --live draws a screen; --json is for plain and --report traces")
 	}
-	cfg, rounds, interval, err := traceConfig(c)
+	sc := check.DefaultStreamConfig()
+	cfg, err := traceConfig(c, sc.Trace)
 	if err != nil {
 		return err
 	}
-	if c.IsSet("interval") && interval == 0 {
-		interval = explicitZero // a report takes 0 as no pause; rounds on a screen refuse it
+	rc, err := reportRounds(c)
+	if err != nil {
+		return err
 	}
-	if err := cfg.Validate(netip.Addr{}); err != nil {
-		return failure(c, liveFlags, err)
+	sc.Trace, sc.Mode = cfg, cfg.Mode
+	if c.IsSet("interval") {
+		sc = sc.Paced(rc.Interval)
 	}
+	if err := sc.Validate(check.Target{}); err != nil { // the trace's fields too
+		return failure(c, configFlags["trace"], err)
+	}
+	rounds := 0 // until q
 	if c.IsSet("c") {
-		if err := trace.ValidateReport(rounds, max(interval, 0)); err != nil {
-			return failure(c, liveFlags, err)
+		if err := trace.ValidateReport(rc.Count, sc.RoundInterval); err != nil {
+			return failure(c, configFlags["trace"], err)
 		}
-	} else {
-		rounds = 0
-	}
-	sc := check.StreamConfig{Trace: cfg, RoundInterval: interval, Mode: cfg.Mode}
-	if _, err := sc.WithDefaults(); err != nil {
-		return failure(c, liveFlags, err)
+		rounds = rc.Count
 	}
 	family, err := addrFamily(c)
 	if err != nil {
@@ -84,14 +80,16 @@ func traceLive(c *cli.Context) error {
 	numeric := c.Bool("n")
 	names := &trace.Names{}
 	defer names.Close()
-	opt := tui.Options{View: tui.Config{Rounds: rounds}, Output: out, OnReady: dropCaps(c.App.ErrWriter, "trace")}
+	view := tui.DefaultConfig()
+	view.Rounds = rounds
+	opt := tui.Options{View: view, Output: out, OnReady: dropCaps(c.App.ErrWriter, "trace")}
 	if !numeric {
 		opt.Names = names
 	}
 	start := time.Now()
 	snaps, err := tui.Run(c.Context, targets, sc, opt)
 	if err != nil {
-		return failure(c, liveFlags, err)
+		return failure(c, configFlags["trace"], err)
 	}
 	// The terminal is as it was: the rounds on screen, as --report prints
 	// them.

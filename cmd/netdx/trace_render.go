@@ -10,11 +10,7 @@ import (
 // packetBytes is the size of a probe packet, IP header included, as
 // traceroute counts it.
 func packetBytes(addr netip.Addr, cfg trace.Config) int {
-	size := cfg.Size
-	if size == 0 {
-		size = 32
-	}
-	return cfg.Protocol.PacketSize(addr.Is6(), size)
+	return cfg.Protocol.PacketSize(addr.Is6(), cfg.Size)
 }
 
 // reportDoc is trace --report's JSON: netdx's report, and mtr's --json

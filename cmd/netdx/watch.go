@@ -1,12 +1,10 @@
 package main
 
 import (
-	"time"
-
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
-	"netdx/trace"
+	"netdx/diagnose"
 	"netdx/watch"
 	"netdx/watch/audit"
 )
@@ -16,11 +14,16 @@ var _ configError = (*watch.ConfigError)(nil)
 // watchFlags maps the fields of the configs watch builds: diagnose's and
 // its own.
 var watchFlags = configFlags["diagnose"].with(
-	"Interval", "--interval", "EchoInterval", "--echo-interval", "EchoTimeout", "--echo-timeout", "Window", "--window",
-	"MinSample", "--min-sample", "PathInterval", "--path-interval", "Duration", "--path-interval",
-	"RaiseAfter", "--raise-after", "ClearAfter", "--clear-after", "RoundEvery", "--journal-rounds",
-	"SnapshotRTT", "--snapshot-rtt", "SnapshotLossPct", "--snapshot-loss", "SnapshotGap", "--snapshot-gap",
-	"Targets", "TARGET")
+	"watch.Interval", "--interval", "check.EchoInterval", "--echo-interval", "check.EchoTimeout", "--echo-timeout",
+	"check.Window", "--window", "watch.Window", "--window", "watch.MinSample", "--min-sample",
+	"watch.PathInterval", "--path-interval", "watch.Duration", "--path-interval", "watch.RaiseAfter", "--raise-after",
+	"watch.ClearAfter", "--clear-after", "watch.RoundEvery", "--journal-rounds", "watch.SnapshotRTT", "--snapshot-rtt",
+	"watch.SnapshotLossPct", "--snapshot-loss", "watch.SnapshotGap", "--snapshot-gap", "watch.Targets", "TARGET",
+	// The sinks'.
+	"journal.Path", "--journal", "journal.MaxSize", "--journal-max-size", "journal.Keep", "--journal-keep",
+	"journal.Flush", "--flush", "journal.Backlog", "--journal-backlog", "journal.OnFull", "--on-full", "backlog.OnFull", "--on-full",
+	"rfc5424.URL", "--syslog", "rfc5424.Facility", "--syslog-facility", "rfc5424.Backlog", "--syslog-backlog",
+	"trigger.Command", "--on-finding", "trigger.Concurrency", "--on-finding-concurrency", "trigger.Timeout", "--on-finding-timeout")
 
 func watchCommand() *cli.Command {
 	return &cli.Command{
@@ -46,57 +49,63 @@ func watchCommand() *cli.Command {
 }
 
 func watchCheckFlags() []cli.Flag {
+	d := watch.DefaultConfig()
 	return append([]cli.Flag{
 		jsonFlag,
-		&cli.DurationFlag{Name: "interval", Value: watch.DefaultInterval, Usage: "judge the evidence and sample this host this often"},
-		&cli.DurationFlag{Name: "echo-interval", Usage: "time between two echo requests to a target (default: --interval)"},
-		&cli.DurationFlag{Name: "echo-timeout", Value: 2 * time.Second, Usage: "wait this long for an echo reply"},
-		&cli.IntFlag{Name: "window", Value: check.DefaultEchoWindow, Usage: "echo outcomes of each target the rules read"},
-		&cli.IntFlag{Name: "min-sample", Value: watch.DefaultMinSample, Usage: "echo outcomes a target needs before its path is judged"},
-		&cli.DurationFlag{Name: "path-interval", Value: watch.DefaultPathInterval, Usage: "trace each path this often (0: never)"},
+		&cli.DurationFlag{Name: "interval", Value: d.Interval, Usage: "judge the evidence and sample this host this often"},
+		&cli.DurationFlag{Name: "echo-interval", Usage: "time between two echo requests to a target", DefaultText: "--interval"},
+		&cli.DurationFlag{Name: "echo-timeout", Value: d.Echo.Timeout, Usage: "wait this long for an echo reply"},
+		&cli.IntFlag{Name: "window", Value: d.Echo.Window, Usage: "echo outcomes of each target the rules read"},
+		&cli.IntFlag{Name: "min-sample", Value: d.MinSample, Usage: "echo outcomes a target needs before its path is judged"},
+		&cli.DurationFlag{Name: "path-interval", Value: d.PathInterval, Usage: "trace each path this often (0: never)"},
 		&cli.BoolFlag{Name: "no-host", Usage: "watch only the paths to the targets"},
 		&cli.BoolFlag{Name: "audit", Usage: "record new TCP listeners and inbound connections (the connection audit)"},
 		&cli.StringFlag{Name: "netns", Usage: "check the host inside a network namespace (name under /run/netns, or a path)"},
-		&cli.IntFlag{Name: "raise-after", Value: watch.DefaultRaiseAfter, Usage: "raise a finding found this many evaluations in a row"},
-		&cli.IntFlag{Name: "clear-after", Value: watch.DefaultClearAfter, Usage: "clear a finding absent this many evaluations in a row"},
+		&cli.IntFlag{Name: "raise-after", Value: d.RaiseAfter, Usage: "raise a finding found this many evaluations in a row"},
+		&cli.IntFlag{Name: "clear-after", Value: d.ClearAfter, Usage: "clear a finding absent this many evaluations in a row"},
 		&cli.BoolFlag{Name: "raise-info", Usage: "raise information findings too (default: warnings and criticals)"},
-		&cli.DurationFlag{Name: "snapshot-rtt", Usage: "snapshot a trace and the sockets into the sinks when a target's median RTT goes above this (the manual's 50ms)"},
-		&cli.Float64Flag{Name: "snapshot-loss", Usage: "snapshot when a target's loss goes above this `PERCENT` (the manual's 0.1)"},
-		&cli.DurationFlag{Name: "snapshot-gap", Value: watch.DefaultSnapshotGap, Usage: "least time between two snapshots of a target"},
+		&cli.DurationFlag{Name: "snapshot-rtt", Usage: "snapshot a trace and the sockets into the sinks when a target's median RTT goes above this (the manual's 50ms)",
+			DefaultText: defaultText(d.Snapshot.MaxRTT, diagnose.NoMaxRTT, "none")},
+		&cli.Float64Flag{Name: "snapshot-loss", Usage: "snapshot when a target's loss goes above this `PERCENT` (the manual's 0.1)",
+			DefaultText: defaultText(d.Snapshot.MaxLossPct, watch.NoMaxLossPct, "none")},
+		&cli.DurationFlag{Name: "snapshot-gap", Value: d.Snapshot.Gap, Usage: "least time between two snapshots of a target"},
 	}, ruleFlags()...)
 }
 
-// watchConfig turns the flags into the watch's config; every field is
-// validated by the engines, which name the field, mapped here to its flag.
+// watchConfig turns the flags into the watch's config, from its defaults;
+// every field is validated by the engines, which name the field, mapped
+// here to its flag.
 func watchConfig(c *cli.Context) (watch.Config, error) {
-	rules := rulesConfig(c)
+	cfg := watch.DefaultConfig()
 	gws, err := addrsFlag(c, "allow-gateway")
 	if err != nil {
-		return watch.Config{}, err
+		return cfg, err
 	}
 	family, err := addrFamily(c)
 	if err != nil {
-		return watch.Config{}, err
-	}
-	cfg := watch.Config{
-		Interval:     durationField(c, "interval"),
-		Echo:         check.EchoConfig{Interval: durationField(c, "echo-interval"), Timeout: durationField(c, "echo-timeout"), Window: intField(c, "window")},
-		MinSample:    intField(c, "min-sample"),
-		PathInterval: durationField(c, "path-interval"),
-		Path:         check.PathConfig{Trace: trace.Config{MaxTTL: intField(c, "m")}},
-		Rules:        rules,
-		RaiseAfter:   intField(c, "raise-after"),
-		ClearAfter:   intField(c, "clear-after"),
-		RaiseInfo:    c.Bool("raise-info"),
-		RoundEvery:   durationField(c, "journal-rounds"),
-		Snapshot: watch.SnapshotConfig{MaxRTT: durationField(c, "snapshot-rtt"), MaxLossPct: floatField(c, "snapshot-loss"),
-			Gap: durationField(c, "snapshot-gap")},
-		Logger: logger(c),
-	}
-	if cfg.Path.Trace.Protocol, err = protocolFlag(c, watchFlags); err != nil {
 		return cfg, err
 	}
-	cfg.Snapshot.Trace.Protocol = cfg.Path.Trace.Protocol
+	if c.IsSet("interval") {
+		cfg = cfg.Paced(c.Duration("interval"))
+	}
+	set(c, "echo-interval", c.Duration, &cfg.Echo.Interval)
+	set(c, "echo-timeout", c.Duration, &cfg.Echo.Timeout)
+	set(c, "window", c.Int, &cfg.Echo.Window)
+	set(c, "min-sample", c.Int, &cfg.MinSample)
+	set(c, "path-interval", c.Duration, &cfg.PathInterval)
+	if err := pathTraceFlags(c, watchFlags, &cfg.Path.Trace); err != nil {
+		return cfg, err
+	}
+	cfg.Rules = rulesConfig(c)
+	set(c, "raise-after", c.Int, &cfg.RaiseAfter)
+	set(c, "clear-after", c.Int, &cfg.ClearAfter)
+	cfg.RaiseInfo = c.Bool("raise-info")
+	set(c, "journal-rounds", c.Duration, &cfg.RoundEvery)
+	set(c, "snapshot-rtt", c.Duration, &cfg.Snapshot.MaxRTT)
+	set(c, "snapshot-loss", c.Float64, &cfg.Snapshot.MaxLossPct)
+	set(c, "snapshot-gap", c.Duration, &cfg.Snapshot.Gap)
+	cfg.Snapshot.Trace.Protocol, cfg.Snapshot.Trace.Port = cfg.Path.Trace.Protocol, cfg.Path.Trace.Port
+	cfg.Logger = logger(c)
 	netns := netnsPath(c.String("netns"))
 	switch {
 	case c.Bool("no-host") && c.NArg() == 0:
@@ -104,7 +113,9 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 	case netns != "" && c.NArg() > 0:
 		return cfg, usageError("netdx watch: --netns checks the host only; run the path checks with ip netns exec")
 	case !c.Bool("no-host"):
-		cfg.Host = &check.HostConfig{NetNS: netns, AllowedGateways: gws}
+		host := check.DefaultHostConfig()
+		host.NetNS, host.AllowedGateways = netns, gws
+		cfg.Host = &host
 	}
 	if c.Bool("audit") {
 		cfg.Audit = &audit.Config{NetNS: netns}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"netdx/check"
 	"netdx/trace"
 	"netdx/watch"
 	"netdx/watch/audit"
@@ -39,7 +38,7 @@ func watchSinkFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "flush", Value: jd.Flush, Usage: "fsync the journal this often (0: after every record)"},
 		&cli.IntFlag{Name: "journal-backlog", Value: jd.Backlog, Usage: "records kept in memory while the disk is slow or full"},
 		&cli.StringFlag{Name: "on-full", Value: jd.OnFull.String(), Usage: "when the backlog is full: purge-oldest, ignore-new or stop"},
-		&cli.DurationFlag{Name: "journal-rounds", Value: watch.DefaultRoundEvery, Usage: "a round record (echo statistics per target) this often (0: none)"},
+		&cli.DurationFlag{Name: "journal-rounds", Value: watch.DefaultConfig().RoundEvery, Usage: "a round record (echo statistics per target) this often (0: none)"},
 		&cli.StringFlag{Name: "syslog", Usage: "send findings, audit events and snapshots to `URL`: udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///dev/log"},
 		&cli.StringFlag{Name: "syslog-facility", Value: sd.Facility, Usage: "syslog facility"},
 		&cli.IntFlag{Name: "syslog-backlog", Value: sd.Backlog, Usage: "messages kept while the syslog receiver is away"},
@@ -106,7 +105,7 @@ func openSinks(c *cli.Context, host string, log *slog.Logger) (*sinks, error) {
 		w, err := rfc5424.New(*cfg)
 		if err != nil {
 			s.close()
-			return nil, failure(c, configFlags["syslog"], err)
+			return nil, failure(c, watchFlags, err)
 		}
 		s.syslog = w
 		s.add("syslog", w, func() uint64 { return w.Stats().Dropped })
@@ -115,7 +114,7 @@ func openSinks(c *cli.Context, host string, log *slog.Logger) (*sinks, error) {
 		t, err := trigger.New(*cfg)
 		if err != nil {
 			s.close()
-			return nil, failure(c, configFlags["on-finding"], err)
+			return nil, failure(c, watchFlags, err)
 		}
 		s.trigger = t
 		s.add("on-finding", t, func() uint64 { return t.Stats().Dropped })
@@ -138,28 +137,20 @@ func sinksConfig(c *cli.Context, host string, log *slog.Logger) (sinkConfigs, er
 	if url := c.String("syslog"); url != "" {
 		cfg := rfc5424.DefaultConfig()
 		cfg.URL, cfg.Hostname, cfg.Logger = url, host, log
-		if c.IsSet("syslog-facility") {
-			cfg.Facility = c.String("syslog-facility")
-		}
-		if c.IsSet("syslog-backlog") {
-			cfg.Backlog = c.Int("syslog-backlog")
-		}
+		set(c, "syslog-facility", c.String, &cfg.Facility)
+		set(c, "syslog-backlog", c.Int, &cfg.Backlog)
 		if err := cfg.Validate(); err != nil {
-			return s, failure(c, configFlags["syslog"], err)
+			return s, failure(c, watchFlags, err)
 		}
 		s.syslog = &cfg
 	}
 	if cmd := c.String("on-finding"); cmd != "" {
 		cfg := trigger.DefaultConfig()
 		cfg.Command, cfg.Logger = cmd, log
-		if c.IsSet("on-finding-concurrency") {
-			cfg.Concurrency = c.Int("on-finding-concurrency")
-		}
-		if c.IsSet("on-finding-timeout") {
-			cfg.Timeout = c.Duration("on-finding-timeout")
-		}
+		set(c, "on-finding-concurrency", c.Int, &cfg.Concurrency)
+		set(c, "on-finding-timeout", c.Duration, &cfg.Timeout)
 		if err := cfg.Validate(); err != nil {
-			return s, failure(c, configFlags["on-finding"], err)
+			return s, failure(c, watchFlags, err)
 		}
 		s.trigger = &cfg
 	}
@@ -178,9 +169,7 @@ func journalConfig(c *cli.Context, path, host string, log *slog.Logger) (journal
 		}
 		cfg.MaxSize = size
 	}
-	if c.IsSet("journal-keep") {
-		cfg.Keep = c.Int("journal-keep")
-	}
+	set(c, "journal-keep", c.Int, &cfg.Keep)
 	if c.IsSet("flush") {
 		if d := c.Duration("flush"); d == 0 {
 			cfg.FlushEach = true
@@ -188,17 +177,15 @@ func journalConfig(c *cli.Context, path, host string, log *slog.Logger) (journal
 			cfg.Flush = d
 		}
 	}
-	if c.IsSet("journal-backlog") {
-		cfg.Backlog = c.Int("journal-backlog")
-	}
+	set(c, "journal-backlog", c.Int, &cfg.Backlog)
 	if c.IsSet("on-full") {
 		onFull, err := backlog.ParseOnFull(c.String("on-full"))
 		if err != nil {
-			return cfg, failure(c, configFlags["journal"], err)
+			return cfg, failure(c, watchFlags, err)
 		}
 		cfg.OnFull = onFull
 	}
-	return cfg, failure(c, configFlags["journal"], cfg.Validate())
+	return cfg, failure(c, watchFlags, cfg.Validate())
 }
 
 func (s *sinks) add(name string, sk watch.Sink, dropped func() uint64) {
@@ -300,14 +287,14 @@ func runWatch(c *cli.Context, cfg watch.Config) error {
 			auditStats = a.Stats
 		}
 		family, _ := addrFamily(c)
-		h := metrics.Handler(metrics.Config{
-			Exporter: metrics.NewExporter(w, s.names, auditStats),
-			Probe: metrics.ProbeConfig{
-				Resolve: func(ctx context.Context, name string) (netip.Addr, error) { return resolve(ctx, name, family) },
-				Path:    check.PathConfig{Trace: trace.Config{Protocol: cfg.Path.Trace.Protocol, MaxTTL: cfg.Path.Trace.MaxTTL}},
-				Rules:   cfg.Rules,
-				Allow:   allow,
-			}})
+		pc := metrics.DefaultProbeConfig()
+		pc.Resolve = func(ctx context.Context, name string) (netip.Addr, error) { return resolve(ctx, name, family) }
+		pc.Allow, pc.Modules.Rules = allow, cfg.Rules
+		// The path modules trace as the watch does (-P, -m).
+		for _, t := range []*trace.Config{&pc.Modules.Trace.Trace, &pc.Modules.Path.Trace} {
+			t.Protocol, t.Port, t.MaxTTL = cfg.Path.Trace.Protocol, cfg.Path.Trace.Port, cfg.Path.Trace.MaxTTL
+		}
+		h := metrics.Handler(metrics.Config{Exporter: metrics.NewExporter(w, s.names, auditStats), Probe: pc, Logger: cfg.Logger})
 		srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		cfg.Logger.Info("netdx watch: serving /metrics and /probe", "addr", ln.Addr().String())

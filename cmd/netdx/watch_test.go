@@ -14,7 +14,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"netdx/watch"
 	"netdx/watch/backlog"
 	"netdx/watch/journal"
 	"netdx/watch/rfc5424"
@@ -25,9 +24,6 @@ import (
 // does: one line naming the flag, exit 3, nothing on stdout, before any
 // socket is opened or name looked up.
 func TestWatchBadFlags(t *testing.T) {
-	if watch.ExplicitZero != explicitZero {
-		t.Fatal("watch's ExplicitZero differs from cmd's")
-	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -44,6 +40,12 @@ func TestWatchBadFlags(t *testing.T) {
 		{[]string{"watch", "--min-sample", "400", "198.18.0.9"}, "--min-sample 400: more than the window"},
 		{[]string{"watch", "--path-interval", "10ms", "198.18.0.9"}, "--path-interval 10ms:"},
 		{[]string{"watch", "--raise-after", "0", "198.18.0.9"}, "--raise-after 0:"},
+		{[]string{"watch", "--clear-after", "0", "198.18.0.9"}, "--clear-after 0:"},
+		{[]string{"watch", "--min-sample", "0", "198.18.0.9"}, "--min-sample 0:"},
+		{[]string{"watch", "--echo-timeout", "0", "198.18.0.9"}, "--echo-timeout 0s:"},
+		{[]string{"watch", "--snapshot-gap", "0", "198.18.0.9"}, "--snapshot-gap 0s:"},
+		{[]string{"watch", "--snapshot-loss", "0", "198.18.0.9"}, "--snapshot-loss 0:"},
+		{[]string{"watch", "--path-interval", "10ms", "--interval", "10ms", "198.18.0.9"}, "--path-interval 10ms: path rounds longer"},
 		{[]string{"watch", "--clear-after", "-2", "198.18.0.9"}, "--clear-after -2:"},
 		{[]string{"watch", "--max-loss", "0", "198.18.0.9"}, "--max-loss 0:"},
 		{[]string{"watch", "--max-rtt", "0", "198.18.0.9"}, "--max-rtt 0s:"},

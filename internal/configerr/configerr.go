@@ -20,7 +20,7 @@ type Owner interface {
 // any command-line flag: callers map Field to their own spelling.
 type Error[O Owner] struct {
 	Field  string // the field at fault, e.g. "Interval"
-	Value  any    // the value refused (0 for ExplicitZero; one element of a list)
+	Value  any    // the value refused (one element of a list)
 	Reason string // what is wrong, for a human
 	Err    error  // the error behind it, if any (a bind that failed)
 }
@@ -39,8 +39,25 @@ func (e *Error[O]) Is(target error) bool {
 	return slices.Contains(o.Sentinels(), target)
 }
 
-// ConfigField, ConfigValue and ConfigReason let callers handle the
-// configuration errors of every engine alike.
+// ConfigPackage, ConfigField, ConfigValue and ConfigReason let callers
+// handle the configuration errors of every engine alike: the package and
+// field together name the setting refused, whichever engine refused it.
+func (e *Error[O]) ConfigPackage() string {
+	var o O
+	return o.Package()
+}
+
 func (e *Error[O]) ConfigField() string  { return e.Field }
 func (e *Error[O]) ConfigValue() any     { return e.Value }
 func (e *Error[O]) ConfigReason() string { return e.Reason }
+
+// First runs checks in order and returns the first error: a Validate made
+// of checks of one group of fields each.
+func First(checks ...func() error) error {
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -35,10 +35,25 @@ func TestOwners(t *testing.T) {
 	}
 	var a *Error[ownerA]
 	var b *Error[ownerB]
-	if !errors.As(err, &a) || a.ConfigField() != "Interval" || a.ConfigValue() != 0 || a.ConfigReason() != "want 1ms..1h" {
+	if !errors.As(err, &a) || a.ConfigPackage() != "a" || a.ConfigField() != "Interval" || a.ConfigValue() != 0 || a.ConfigReason() != "want 1ms..1h" {
 		t.Errorf("As a: %+v", a)
 	}
 	if errors.As(err, &b) {
 		t.Error("a's error taken for b's")
+	}
+}
+
+// TestFirst: the checks run in order, up to the first that fails.
+func TestFirst(t *testing.T) {
+	var ran []int
+	check := func(i int, err error) func() error {
+		return func() error { ran = append(ran, i); return err }
+	}
+	bad := errors.New("bad")
+	if err := First(check(1, nil), check(2, bad), check(3, errors.New("later"))); err != bad || len(ran) != 2 {
+		t.Errorf("First: %v after %v, want the second check's error after two", err, ran)
+	}
+	if err := First(); err != nil {
+		t.Errorf("no checks: %v", err)
 	}
 }

@@ -4,14 +4,24 @@
 // and faults on demand — one-way delay on a link through a user-space "slow
 // wire" (two TAP devices joined by threads that hold frames, at real-time
 // priority so that a busy machine does not stretch the delay; each TAP
-// bridged to a veth; these kernels have no netem), random loss, ICMP rejects
-// of every kind, routers that never answer TTL expiry and routers that
-// rate-limit or drop a share of their ICMP, an on-path forger (StartForger)
+// bridged to a veth; these kernels have no netem), random loss and loss in
+// bursts on a schedule (Bursts), ICMP rejects of every kind, routers that
+// never answer TTL expiry or never say a packet is too big (SilentTooBig,
+// with a smaller MTU on a link: a path MTU black hole), routers that
+// rate-limit or drop a share of their ICMP, faults on one protocol only
+// (FilterEcho, LoseEchoReplies, LimitEchoReplies, RejectUDP, FilterTCP), a
+// target that answers nothing (DropInput), an on-path forger (StartForger)
 // that answers every echo request it sees with forged ICMP — and what a host
 // does that its checks should notice: a link that flaps (Flap, FlapTimes), a
 // program running from a deleted file (StartDeleted), connections that leave
-// TIME_WAIT sockets behind (OpenAndClose), a bulk TCP transfer (Sink,
-// StartStream).
+// TIME_WAIT sockets behind (OpenAndClose), served TCP ports (ServeTCP), bulk
+// TCP transfers (Sink, StartStream, Upload).
+//
+// Topologies: a chain of routers (Chain) with a routing loop on demand
+// (Path.Loop), and a path that forks into branches of routers side by side
+// (Diamond): flows spread over the branches (ECMP) or the replies coming
+// back another way (DiamondConfig.Asymmetric). Counters (Node.Count) count
+// the packets a node sees at a hook, for tests to prove where packets went.
 //
 // Everything lives in namespaces the lab created, named after the test
 // process, and is removed when the test ends — even when it fails. A test

@@ -71,6 +71,40 @@ func (n *Node) LoseEchoRequests(hook Hook, pct int) {
 	n.Fault(hook, fmt.Sprintf("icmpv6 type echo-request numgen random mod 100 < %d drop", pct))
 }
 
+// FilterEcho makes the node drop every ICMP and ICMPv6 echo request
+// addressed to it: a host behind a firewall that filters ping, whatever
+// else it serves.
+func (n *Node) FilterEcho() {
+	n.Fault(Input, "icmp type echo-request drop")
+	n.Fault(Input, "icmpv6 type echo-request drop")
+}
+
+// LoseEchoReplies drops pct percent of the ICMP and ICMPv6 echo replies at
+// hook, at random: at Forward, a router that polices ping's answers and
+// nothing else; at Output, a host that drops a share of its own.
+func (n *Node) LoseEchoReplies(hook Hook, pct int) {
+	n.Fault(hook, fmt.Sprintf("icmp type echo-reply numgen random mod 100 < %d drop", pct))
+	n.Fault(hook, fmt.Sprintf("icmpv6 type echo-reply numgen random mod 100 < %d drop", pct))
+}
+
+// LimitEchoReplies lets at most perSecond echo replies a second pass hook
+// after a burst, dropping the rest (nftables limit; ICMP and ICMPv6 each
+// have their own budget): at Output, a host that polices its own echo
+// replies; at Forward, a router that polices the echo replies it carries.
+func (n *Node) LimitEchoReplies(hook Hook, perSecond, burst int) {
+	n.Fault(hook, fmt.Sprintf("icmp type echo-reply limit rate over %d/second burst %d packets drop", perSecond, burst))
+	n.Fault(hook, fmt.Sprintf("icmpv6 type echo-reply limit rate over %d/second burst %d packets drop", perSecond, burst))
+}
+
+// DropInput makes the node drop everything addressed to it but neighbour
+// discovery (which a firewall lets through, and without which its router
+// would report it unreachable): a target that answers nothing, on any
+// protocol. Loopback is spared too.
+func (n *Node) DropInput() {
+	n.Fault(Input, "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept")
+	n.Fault(Input, `iifname != "lo" drop`)
+}
+
 // Reject answers packets to dst at hook with the ICMP error kind (see the
 // constants) instead of passing them on. A router rejects at Forward, a
 // host its own traffic at Input.
@@ -87,6 +121,16 @@ func (n *Node) Reject(hook Hook, dst netip.Prefix, kind string) {
 func (n *Node) SilentTTL() {
 	n.Fault(Output, "icmp type time-exceeded drop")
 	n.Fault(Output, "icmpv6 type time-exceeded drop")
+}
+
+// SilentTooBig makes the node a router that never says a packet is too
+// big: its ICMP "fragmentation needed" (3/4) and ICMPv6 "packet too big"
+// messages are dropped on the way out. Before a link of smaller MTU
+// (PathConfig.MTUs), it makes a path MTU black hole: packets too big for
+// the link die without a word, small ones pass.
+func (n *Node) SilentTooBig() {
+	n.Fault(Output, "icmp type destination-unreachable icmp code frag-needed drop")
+	n.Fault(Output, "icmpv6 type packet-too-big drop")
 }
 
 // DropICMPShare drops pct percent of the ICMP errors and echo replies the
@@ -150,9 +194,15 @@ func (n *Node) applyFaults() {
 		}
 		b.WriteString("}\n")
 	}
+	n.nft(b.String())
+}
+
+// nft runs an nftables script in the node.
+func (n *Node) nft(script string) {
+	n.lab.tb.Helper()
 	cmd := n.Command(context.Background(), "nft", "-f", "-")
-	cmd.Stdin = strings.NewReader(b.String())
+	cmd.Stdin = strings.NewReader(script)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		n.lab.tb.Fatalf("netlab: %s: nft: %v: %s\n%s", n.name, err, strings.TrimSpace(string(out)), b.String())
+		n.lab.tb.Fatalf("netlab: %s: nft: %v: %s\n%s", n.name, err, strings.TrimSpace(string(out)), script)
 	}
 }

@@ -39,3 +39,19 @@ func ICMPFrom(addrs ...netip.Addr) func(frame []byte) bool {
 		return false
 	}
 }
+
+// neighbourFrame reports whether an Ethernet frame is ARP or IPv6
+// neighbour discovery (ICMPv6 types 133–137): what a link's bursts spare.
+func neighbourFrame(f []byte) bool {
+	if len(f) < 14 {
+		return false
+	}
+	switch binary.BigEndian.Uint16(f[12:14]) {
+	case 0x0806:
+		return true
+	case 0x86dd:
+		ip := f[14:]
+		return len(ip) > 40 && ip[6] == 58 && ip[40] >= 133 && ip[40] <= 137
+	}
+	return false
+}

@@ -25,6 +25,10 @@ type LinkConfig struct {
 	DelayOnly func(frame []byte) bool
 	// MTU of both ends; 0 leaves the kernel's default (1500).
 	MTU int
+	// Bursts, when its Period is set, makes the link lose everything for
+	// a while every period (see Bursts; Link.Bursts gives the schedule).
+	// It puts a slow wire in the link, with Delay or without.
+	Bursts Bursts
 }
 
 // Prefixes parses addresses with prefix lengths ("198.18.0.1/24",
@@ -56,9 +60,19 @@ func (lk *Link) Wire() WireStats {
 	return lk.wire.stats()
 }
 
-// Connect joins a and b. Without delay it is one veth pair; with delay each
-// node gets a veth whose peer is bridged to a TAP device of a hidden wire
-// namespace, and netlab forwards frames between the two TAPs after the delay.
+// Bursts returns the schedule of the link's bursty loss, started when the
+// link was made (a zero Period: none). It stops with the lab.
+func (lk *Link) Bursts() BurstSchedule {
+	if lk.wire == nil {
+		return BurstSchedule{}
+	}
+	return lk.wire.bursts
+}
+
+// Connect joins a and b. Without delay or bursts it is one veth pair; with
+// either, each node gets a veth whose peer is bridged to a TAP device of a
+// hidden wire namespace, and netlab forwards frames between the two TAPs
+// after the delay, losing those its bursts fall on.
 // It returns once the link carries traffic (see waitUp).
 func (l *Lab) Connect(a, b *Node, cfg LinkConfig) *Link {
 	l.tb.Helper()
@@ -101,7 +115,7 @@ func (l *Lab) waitUp(links ...*Link) {
 func (l *Lab) connect(a, b *Node, cfg LinkConfig) *Link {
 	l.tb.Helper()
 	lk := &Link{A: a, B: b, IfA: a.newIfName(), IfB: b.newIfName(), AddrA: cfg.A, AddrB: cfg.B}
-	if cfg.Delay <= 0 {
+	if cfg.Delay <= 0 && cfg.Bursts.Period <= 0 {
 		a.MustRun("ip", "link", "add", lk.IfA, "type", "veth", "peer", "name", lk.IfB, "netns", b.ns)
 	} else {
 		l.mu.Lock()
@@ -113,7 +127,7 @@ func (l *Lab) connect(a, b *Node, cfg LinkConfig) *Link {
 		w.Sysctl("net.ipv6.conf.default.disable_ipv6", "1")
 		a.MustRun("ip", "link", "add", lk.IfA, "type", "veth", "peer", "name", "va", "netns", w.ns)
 		b.MustRun("ip", "link", "add", lk.IfB, "type", "veth", "peer", "name", "vb", "netns", w.ns)
-		wire, err := newSlowWire(w, cfg.Delay, cfg.DelayOnly)
+		wire, err := newSlowWire(w, cfg.Delay, cfg.DelayOnly, cfg.Bursts)
 		if err != nil {
 			l.tb.Fatal(err)
 		}

@@ -27,9 +27,10 @@ type Node struct {
 	name string // short name given by the test
 	ns   string // namespace name
 
-	addrs  []netip.Prefix // addresses on its links, in creation order
-	nextIf int
-	faults faultSet
+	addrs    []netip.Prefix // addresses on its links, in creation order
+	nextIf   int
+	faults   faultSet
+	counters int // counters made by Count
 }
 
 // Node creates a namespace for a host or router called name (short, unique

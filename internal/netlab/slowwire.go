@@ -15,6 +15,7 @@ import (
 type WireStats struct {
 	Frames  uint64 // frames delivered after their delay
 	Dropped uint64 // frames dropped because the queue was full
+	Lost    uint64 // frames lost to the link's bursts
 	// Late is the largest lateness seen: how long after its due time a
 	// frame was written. It bounds the wire's own error.
 	Late time.Duration
@@ -25,16 +26,17 @@ type WireStats struct {
 const queueLen = 16384
 
 // slowWire joins two TAP devices in a wire namespace and passes every frame
-// from one to the other after a fixed delay.
+// from one to the other after a fixed delay, unless its bursts lose it.
 type slowWire struct {
 	delay  time.Duration
 	only   func([]byte) bool // frames to delay; nil: all
-	taps   [2]int            // file descriptors, -1 when not open
+	bursts BurstSchedule
+	taps   [2]int // file descriptors, -1 when not open
 	wg     sync.WaitGroup
 	closed atomic.Bool
 
-	frames, dropped atomic.Uint64
-	late            atomic.Int64
+	frames, dropped, lost atomic.Uint64
+	late                  atomic.Int64
 }
 
 type frame struct {
@@ -47,8 +49,8 @@ type frame struct {
 const pollEvery = 50 * time.Millisecond
 
 // newSlowWire opens TAP devices "tapa" and "tapb" inside node w and starts
-// carrying frames between them.
-func newSlowWire(w *Node, delay time.Duration, only func([]byte) bool) (*slowWire, error) {
+// carrying frames between them; its bursts start then.
+func newSlowWire(w *Node, delay time.Duration, only func([]byte) bool, bursts Bursts) (*slowWire, error) {
 	sw := &slowWire{delay: delay, only: only, taps: [2]int{-1, -1}}
 	err := w.Do(func() error {
 		for i, name := range []string{"tapa", "tapb"} {
@@ -64,6 +66,7 @@ func newSlowWire(w *Node, delay time.Duration, only func([]byte) bool) (*slowWir
 		sw.close()
 		return nil, err
 	}
+	sw.bursts = BurstSchedule{Bursts: bursts, Start: time.Now()}
 	sw.start(sw.taps[0], sw.taps[1])
 	sw.start(sw.taps[1], sw.taps[0])
 	return sw, nil
@@ -119,6 +122,10 @@ func (sw *slowWire) start(src, dst int) {
 				return
 			}
 			if n == 0 {
+				continue
+			}
+			if sw.bursts.Lost(time.Now()) && !neighbourFrame(buf[:n]) {
+				sw.lost.Add(1)
 				continue
 			}
 			if sw.only != nil && !sw.only(buf[:n]) {
@@ -183,7 +190,7 @@ func readFrame(fd int, buf []byte) (int, error) {
 }
 
 func (sw *slowWire) stats() WireStats {
-	return WireStats{Frames: sw.frames.Load(), Dropped: sw.dropped.Load(), Late: time.Duration(sw.late.Load())}
+	return WireStats{Frames: sw.frames.Load(), Dropped: sw.dropped.Load(), Lost: sw.lost.Load(), Late: time.Duration(sw.late.Load())}
 }
 
 // close stops the wire, waits for its threads, then closes the devices.

@@ -18,9 +18,21 @@ type PathConfig struct {
 	// DelayOnly, when it has an entry for a link with a delay, limits the
 	// delay to the frames the entry accepts (see LinkConfig.DelayOnly).
 	DelayOnly []func(frame []byte) bool
+	// MTUs gives the MTU of each link, from the src side; missing or zero
+	// entries keep 1500. A router before a smaller MTU says so to senders
+	// of bigger packets, unless it is SilentTooBig.
+	MTUs []int
+	// Bursts gives each link's bursty loss (see Bursts), from the src
+	// side; missing or zero entries mean none.
+	Bursts []Bursts
 	// NoICMPRateLimit makes the routers and dst answer every probe (see
 	// Node.NoICMPRateLimit); otherwise they keep Linux's default limits.
 	NoICMPRateLimit bool
+	// TargetICMPRateLimit keeps Linux's default ICMP rate limits on dst
+	// when NoICMPRateLimit frees the routers: a target that limits its
+	// port unreachables (6 at once, then one a second to each sender)
+	// behind routers that answer everything.
+	TargetICMPRateLimit bool
 }
 
 // Path is a linear topology built by Chain. Link i (0-based from src) uses
@@ -71,19 +83,13 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 	nodes = append(nodes, p.Dst)
 
 	for i := 0; i+1 < len(nodes); i++ {
-		var d time.Duration
-		if i < len(cfg.Delays) {
-			d = cfg.Delays[i]
-		}
-		var only func([]byte) bool
-		if i < len(cfg.DelayOnly) {
-			only = cfg.DelayOnly[i]
-		}
 		lk := l.connect(nodes[i], nodes[i+1], LinkConfig{
 			A:         []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 1), 24), netip.PrefixFrom(linkAddr6(i, 1), 64)},
 			B:         []netip.Prefix{netip.PrefixFrom(linkAddr4(i, 2), 24), netip.PrefixFrom(linkAddr6(i, 2), 64)},
-			Delay:     d,
-			DelayOnly: only,
+			Delay:     at(cfg.Delays, i),
+			DelayOnly: at(cfg.DelayOnly, i),
+			MTU:       at(cfg.MTUs, i),
+			Bursts:    at(cfg.Bursts, i),
 		})
 		p.Links = append(p.Links, lk)
 	}
@@ -106,8 +112,38 @@ func (l *Lab) Chain(cfg PathConfig) *Path {
 		for _, r := range p.Routers {
 			r.NoICMPRateLimit()
 		}
-		p.Dst.NoICMPRateLimit()
+		if !cfg.TargetICMPRateLimit {
+			p.Dst.NoICMPRateLimit()
+		}
 	}
 	l.waitUp(p.Links...)
 	return p
+}
+
+// at is s[i], or the zero value past the end of s.
+func at[T any](s []T, i int) T {
+	var zero T
+	if i < len(s) {
+		return s[i]
+	}
+	return zero
+}
+
+// Loop makes a routing loop of routers k-1 and k (1-based, k ≥ 2): router k
+// sends the packets for the target back to router k-1, which sends them on
+// to router k again, until their TTL runs out. A probe whose TTL runs out
+// in the loop is answered by the two in turn: hop k-1, hop k, hop k-1, …
+// (for IPv6, router k-1 answers the probes that come back to it from its
+// address towards router k: Linux answers an IPv6 probe from the link it
+// came in by). Other destinations, the routers' own addresses among them,
+// are reached as before.
+func (p *Path) Loop(k int) {
+	tb := p.Src.lab.tb
+	tb.Helper()
+	if k < 2 || k > len(p.Routers) {
+		tb.Fatalf("netlab: Loop(%d): a loop needs routers k-1 and k of %d", k, len(p.Routers))
+	}
+	r := p.Routers[k-1]
+	r.Route(netip.PrefixFrom(p.Target4(), 32), linkAddr4(k-1, 1))
+	r.Route(netip.PrefixFrom(p.Target6(), 128), linkAddr6(k-1, 1))
 }

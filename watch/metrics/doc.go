@@ -29,14 +29,16 @@
 // ask (promtool check metrics is clean); the ratios over the last sampled
 // interval sit next to the kernel's counters, for rate() over any window.
 //
-// /probe?target=T&module=icmp|trace|diagnose runs one check of one target
-// and answers with a registry made for the request (probe_success,
-// probe_duration_seconds and the module's netdx_probe_* metrics), within
-// the scrape timeout Prometheus announces, at most ProbeConfig.MaxConcurrent
-// at once: one Prometheus can drive many netdx vantage points. Anyone who
-// reaches the port can make netdx probe an address: listen on a trusted
-// address, and set ProbeConfig.Allow to the prefixes that may be probed
-// (a target outside is refused with 403 once resolved).
+// /probe?target=T&module=icmp|trace|diagnose runs one of check's modules
+// (check.Probers) against one target and turns its result into a registry
+// made for the request (probe_success, probe_duration_seconds and the
+// module's netdx_probe_* metrics), within the scrape timeout Prometheus
+// announces, at most ProbeConfig.MaxConcurrent at once: one Prometheus can
+// drive many netdx vantage points. Anyone who reaches the port can make
+// netdx probe an address: listen on a trusted address, and set
+// ProbeConfig.Allow to the prefixes that may be probed (a target outside is
+// refused with 403 once resolved). Requests dropped (400, 403, 503) are
+// logged, at most one line a minute per reason.
 //
 // Privileges: the exporter none; /probe those of the checks (CAP_NET_RAW).
 // The handler and the exporter are safe for concurrent use.

@@ -22,6 +22,7 @@ import (
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/internal/testkit"
 	"netdx/link"
 	"netdx/sockets"
 	"netdx/trace"
@@ -35,14 +36,14 @@ func (f fixed) Status() watch.Status { return watch.Status(f) }
 
 func status() watch.Status {
 	t0 := time.Date(2025, 3, 1, 2, 3, 4, 0, time.UTC)
-	buckets := make([]uint64, len(check.DefaultRTTBuckets)+1)
+	buckets := make([]uint64, len(check.DefaultEchoConfig().Buckets)+1)
 	buckets[9] = 3  // ≤ 25.6 ms
 	buckets[10] = 1 // ≤ 51.2 ms
 	return watch.Status{
 		Evaluations: 7, Time: t0, Overall: diagnose.StatusWarning, Host: true,
 		Targets: []watch.TargetStatus{{Target: "dst", Addr: "198.18.3.2", Window: 5, Received: 4, LossPct: 20,
 			Totals:  check.EchoTotals{Sent: 10, Received: 4, Errors: 1, RTTSum: 100 * time.Millisecond, Buckets: buckets},
-			Buckets: check.DefaultRTTBuckets,
+			Buckets: check.DefaultEchoConfig().Buckets,
 			Path:    &trace.Report{Reached: true, TargetTTL: 3}, PathTime: t0}},
 		Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1,
 			Stats: link.Stats{RxErrors: 2, TxDropped: 5}, Rates: &link.Rates{RxErrorRatio: 0.01, TxDropRatio: 0.5}}},
@@ -187,8 +188,8 @@ func checkFindingSeries(t *testing.T, g prometheus.Gatherer, raised map[string]f
 // with no capture using it) has its series once raised, without a list
 // of kinds in this package.
 func TestExporterRuleKind(t *testing.T) {
-	snap := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promisc: link.Promisc{Flag: true, Counter: 1}}}}
-	fs := diagnose.Host(snap, sockets.Table{}, diagnose.Config{})
+	snap := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, PromiscFlag: true, Promiscuity: 1}}}
+	fs := diagnose.Host(diagnose.NewLinkEvidence(snap, sockets.Captures{}, nil), sockets.Table{}, diagnose.DefaultConfig())
 	if len(fs) != 1 {
 		t.Fatalf("the rules found %+v, want the promiscuous interface", fs)
 	}
@@ -204,7 +205,7 @@ func histogram() string {
 	var b strings.Builder
 	b.WriteString("# HELP netdx_echo_rtt_seconds Round-trip time of echo replies (kernel receive timestamps).\n# TYPE netdx_echo_rtt_seconds histogram\n")
 	cum := 0
-	for i, le := range check.DefaultRTTBuckets {
+	for i, le := range check.DefaultEchoConfig().Buckets {
 		switch i {
 		case 9:
 			cum += 3
@@ -272,7 +273,10 @@ func TestProbeRequests(t *testing.T) {
 	resolve := func(ctx context.Context, name string) (netip.Addr, error) {
 		return netip.Addr{}, errors.New("cannot resolve")
 	}
-	srv := httptest.NewServer(Handler(Config{Probe: ProbeConfig{Resolve: resolve}}))
+	pc := DefaultProbeConfig()
+	pc.Resolve = resolve
+	var log testkit.LogBuffer
+	srv := httptest.NewServer(Handler(Config{Probe: pc, Logger: log.Logger()}))
 	defer srv.Close()
 	for q, want := range map[string]int{"": 400, "?target=x&module=dns": 400, "?target=nowhere.invalid": 200} {
 		code, body := get(t, srv.URL+"/probe"+q)
@@ -285,6 +289,9 @@ func TestProbeRequests(t *testing.T) {
 	}
 	if code, _ := get(t, srv.URL+"/nothing"); code != 404 {
 		t.Errorf("/nothing: %d", code)
+	}
+	if log.Count("dropped: no target") != 1 || log.Count("dropped: unknown module") != 1 || log.Count("dropped:") != 2 {
+		t.Errorf("the requests dropped are logged once each, the probe that ran not:\n%s", log.String())
 	}
 }
 
@@ -371,22 +378,27 @@ func TestExporterConcurrentScrapes(t *testing.T) {
 // TestProbeAllow: with Allow set, /probe answers 403 for a target outside
 // it (after resolution: a name counts by its address) and runs nothing.
 func TestProbeAllow(t *testing.T) {
-	pc := ProbeConfig{Allow: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("2001:db8::1/128")}}
+	pc := DefaultProbeConfig()
+	pc.Allow = []netip.Prefix{netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("2001:db8::1/128")}
 	for a, want := range map[string]bool{"198.18.3.2": true, "198.20.0.1": false, "::ffff:198.18.0.1": true,
 		"2001:db8::1": true, "2001:db8::2": false, "fe80::1%eth0": false, "10.0.0.1": false} {
 		if got := pc.allowed(netip.MustParseAddr(a)); got != want {
 			t.Errorf("allowed(%s) = %v, want %v", a, got, want)
 		}
 	}
-	if !(ProbeConfig{}).allowed(netip.MustParseAddr("10.0.0.1")) {
+	if !DefaultProbeConfig().allowed(netip.MustParseAddr("10.0.0.1")) {
 		t.Error("no Allow: every target, as blackbox_exporter")
 	}
 	pc.Resolve = func(ctx context.Context, name string) (netip.Addr, error) {
 		return netip.MustParseAddr("10.0.0.1"), nil
 	}
-	srv := httptest.NewServer(Handler(Config{Probe: pc}))
+	var log testkit.LogBuffer
+	srv := httptest.NewServer(Handler(Config{Probe: pc, Logger: log.Logger()}))
 	defer srv.Close()
 	code, body := get(t, srv.URL+"/probe?target=inside.example")
+	if log.Count("dropped: target outside --probe-allow") != 1 {
+		t.Errorf("a 403 is logged:\n%s", log.String())
+	}
 	if code != http.StatusForbidden || !bytes.Contains(body, []byte("10.0.0.1")) {
 		t.Errorf("/probe of a name resolving outside Allow: %d %s", code, body)
 	}

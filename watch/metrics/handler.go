@@ -2,9 +2,12 @@ package metrics
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"html"
+	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -27,6 +30,9 @@ type Config struct {
 	Exporter *Exporter
 	// Probe configures /probe; a nil Resolve disables it (404).
 	Probe ProbeConfig
+	// Logger receives a line for the /probe requests dropped (at most one
+	// a minute per reason, with how many more); nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Handler serves /metrics (the watch's exporter, with client_golang's
@@ -44,15 +50,9 @@ func Handler(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", buffered(promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})))
 	if cfg.Probe.Resolve != nil {
-		pc := cfg.Probe
-		if pc.MaxConcurrent == 0 {
-			pc.MaxConcurrent = 4
-		}
-		if pc.DefaultTimeout == 0 {
-			pc.DefaultTimeout = 10 * time.Second
-		}
-		slots := make(chan struct{}, pc.MaxConcurrent)
-		mux.HandleFunc("/probe", func(w http.ResponseWriter, r *http.Request) { pc.serve(w, r, slots) })
+		p := &prober{cfg: cfg.Probe, modules: check.Probers(), slots: make(chan struct{}, cfg.Probe.MaxConcurrent),
+			drops: newDropLog(cmp.Or(cfg.Logger, slog.Default()), time.Minute)}
+		mux.Handle("/probe", p)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
@@ -62,7 +62,7 @@ func Handler(cfg Config) http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, "<html><head><title>netdx watch</title></head><body><h1>netdx watch</h1>"+
 			"<p><a href=\"/metrics\">/metrics</a></p><p>/probe?target=ADDRESS&amp;module=%s</p></body></html>\n",
-			html.EscapeString(fmt.Sprint(Modules)))
+			html.EscapeString(fmt.Sprint(moduleNames())))
 	})
 	return mux
 }
@@ -111,22 +111,34 @@ func (m merged) Gather() ([]*dto.MetricFamily, error) {
 	return all, err
 }
 
-// serve answers one /probe request.
-func (pc ProbeConfig) serve(w http.ResponseWriter, r *http.Request, slots chan struct{}) {
+// moduleNames are check's probe modules, in name order.
+func moduleNames() []string { return slices.Sorted(maps.Keys(check.Probers())) }
+
+// prober answers /probe.
+type prober struct {
+	cfg     ProbeConfig
+	modules map[string]check.ProbeFunc
+	slots   chan struct{} // the probes running
+	drops   *dropLog
+}
+
+// ServeHTTP answers one /probe request.
+func (p *prober) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	name, module := q.Get("target"), q.Get("module")
 	if module == "" {
 		module = "icmp"
 	}
+	run, ok := p.modules[module]
 	switch {
 	case name == "":
-		http.Error(w, "netdx: /probe needs target=ADDRESS (and module=icmp|trace|diagnose)", http.StatusBadRequest)
+		p.refuse(w, r, http.StatusBadRequest, "no target", "netdx: /probe needs target=ADDRESS (and module=%s)", strings.Join(moduleNames(), "|"))
 		return
-	case !slices.Contains(Modules, module):
-		http.Error(w, fmt.Sprintf("netdx: unknown module %q: want icmp, trace or diagnose", module), http.StatusBadRequest)
+	case !ok:
+		p.refuse(w, r, http.StatusBadRequest, "unknown module", "netdx: unknown module %q: want %s", module, strings.Join(moduleNames(), ", "))
 		return
 	}
-	timeout := pc.DefaultTimeout
+	timeout := p.cfg.DefaultTimeout
 	// Prometheus says how long it waits; answer a little before.
 	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
 		if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
@@ -134,33 +146,43 @@ func (pc ProbeConfig) serve(w http.ResponseWriter, r *http.Request, slots chan s
 		}
 	}
 	if timeout < 500*time.Millisecond {
-		http.Error(w, "netdx: scrape timeout too short for a probe", http.StatusBadRequest)
+		p.refuse(w, r, http.StatusBadRequest, "scrape timeout too short", "netdx: scrape timeout too short for a probe")
 		return
 	}
 	select {
-	case slots <- struct{}{}:
-		defer func() { <-slots }()
+	case p.slots <- struct{}{}:
+		defer func() { <-p.slots }()
 	default:
-		http.Error(w, "netdx: too many probes at once", http.StatusServiceUnavailable)
+		p.refuse(w, r, http.StatusServiceUnavailable, "too many probes at once", "netdx: too many probes at once")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	start := time.Now()
 	reg := prometheus.NewRegistry()
-	ok := false
-	addr, err := pc.Resolve(ctx, name)
-	if err == nil && !pc.allowed(addr) {
-		http.Error(w, fmt.Sprintf("netdx: /probe target %s (%s) is outside the allowed prefixes", name, addr), http.StatusForbidden)
+	succeeded := false
+	addr, err := p.cfg.Resolve(ctx, name)
+	if err == nil && !p.cfg.allowed(addr) {
+		p.refuse(w, r, http.StatusForbidden, "target outside --probe-allow",
+			"netdx: /probe target %s (%s) is outside the allowed prefixes", name, addr)
 		return
 	}
 	if err == nil {
-		ok = pc.runProbe(ctx, module, check.Target{Name: name, Addr: addr}, timeout, reg)
+		res := run(ctx, check.Target{Name: name, Addr: addr}, p.cfg.Modules, timeout)
+		probeMetrics(reg, res)
+		succeeded = res.Success
 	}
 	success := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_success", Help: "Whether the probe succeeded."})
 	duration := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_duration_seconds", Help: "How long the probe took."})
 	reg.MustRegister(success, duration)
-	success.Set(b2f(ok))
+	success.Set(b2f(succeeded))
 	duration.Set(time.Since(start).Seconds())
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+// refuse answers a request /probe drops, and logs it.
+func (p *prober) refuse(w http.ResponseWriter, r *http.Request, code int, why, format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	p.drops.log(why, "code", code, "from", r.RemoteAddr, "query", r.URL.RawQuery, "answer", msg)
+	http.Error(w, msg, code)
 }

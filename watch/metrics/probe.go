@@ -15,35 +15,32 @@ import (
 	"netdx/watch"
 )
 
-// Modules are the /probe modules, blackbox_exporter style: one check of
-// one target per request.
-var Modules = []string{"icmp", "trace", "diagnose"}
-
-// ProbeConfig configures /probe.
+// ProbeConfig configures /probe; start from DefaultProbeConfig.
 type ProbeConfig struct {
 	// Resolve turns the target parameter into an address (netdx's
 	// resolver: an address as it is, a name by one lookup).
 	Resolve func(ctx context.Context, name string) (netip.Addr, error)
-	// Echo is the icmp module's ping (default: 5 requests 200 ms apart,
-	// 1 s timeout).
-	Echo probe.Config
-	// Path is the trace and diagnose modules' path check (the trace
-	// module runs no echo stream; diagnose keeps check's defaults
-	// unless set: 3 s of rounds and echo requests).
-	Path check.PathConfig
-	// Rules judge the diagnose module's evidence.
-	Rules diagnose.Config
+	// Modules configures the checks (check.Probers: icmp, trace,
+	// diagnose); a module shortens its check only as much as the scrape
+	// timeout forces.
+	Modules check.ProbeConfig
 	// Allow, when set, limits /probe to targets whose address (after
 	// resolution) lies in one of the prefixes; others are answered 403,
 	// nothing sent. Anyone who reaches the port can otherwise make netdx
 	// probe any address.
 	Allow []netip.Prefix
-	// MaxConcurrent bounds the probes running at once (default 4);
-	// more are answered 503.
+	// MaxConcurrent bounds the probes running at once (at least 1); more
+	// are answered 503.
 	MaxConcurrent int
 	// DefaultTimeout is the time a probe may take when the scraper does
-	// not say (default 10 s).
+	// not say.
 	DefaultTimeout time.Duration
+}
+
+// DefaultProbeConfig runs check's modules as check.DefaultProbeConfig
+// has them, 4 at once, each within 10 s unless the scraper says.
+func DefaultProbeConfig() ProbeConfig {
+	return ProbeConfig{Modules: check.DefaultProbeConfig(), MaxConcurrent: 4, DefaultTimeout: 10 * time.Second}
 }
 
 // allowed reports whether a may be probed.
@@ -60,9 +57,8 @@ func (pc ProbeConfig) allowed(a netip.Addr) bool {
 	return false
 }
 
-// runProbe runs one module against target into reg and reports whether
-// it succeeded.
-func (pc ProbeConfig) runProbe(ctx context.Context, module string, target check.Target, timeout time.Duration, reg *prometheus.Registry) bool {
+// probeMetrics turns a module's result into reg's gauges.
+func probeMetrics(reg *prometheus.Registry, r check.ProbeResult) {
 	g := func(name, help string, v float64, labels ...string) {
 		var lk, lv []string
 		for i := 0; i+1 < len(labels); i += 2 {
@@ -76,68 +72,13 @@ func (pc ProbeConfig) runProbe(ctx context.Context, module string, target check.
 		}
 		gv.WithLabelValues(lv...).Set(v)
 	}
-	switch module {
-	case "icmp":
-		cfg := pc.Echo
-		if cfg.Count == 0 {
-			cfg.Count = 5
-		}
-		if cfg.Interval == 0 {
-			cfg.Interval = 200 * time.Millisecond
-		}
-		if cfg.Timeout == 0 {
-			cfg.Timeout = time.Second
-		}
-		if d := time.Duration(cfg.Count-1)*cfg.Interval + cfg.Timeout; d > timeout {
-			cfg.Count = max(1, int((timeout-cfg.Timeout)/cfg.Interval)+1)
-		}
-		res, err := probe.Ping(ctx, cfg, []probe.Target{{Name: target.Name, Addr: target.Addr}})
-		if err != nil || len(res) == 0 {
-			return false
-		}
-		r := res[0]
-		echoMetrics(g, r.Sent, r.Received, r.RTT)
-		return r.Received > 0
-	case "trace", "diagnose":
-		cfg := pc.Path
-		if module == "trace" {
-			cfg.EchoInterval = -1
-			if cfg.Duration == 0 {
-				cfg.Duration = time.Second
-			}
-			if cfg.RoundInterval == 0 {
-				cfg.RoundInterval = 100 * time.Millisecond
-			}
-		}
-		if cfg.Trace.Wait == 0 {
-			cfg.Trace.Wait = time.Second
-		}
-		dur := cfg.Duration
-		if dur == 0 {
-			dur = check.DefaultDuration
-		}
-		// Leave room for the last answers.
-		if limit := timeout - cfg.Trace.Wait - 200*time.Millisecond; dur > limit {
-			cfg.Duration = max(limit, 100*time.Millisecond)
-			cfg.RoundInterval = min(max(cfg.RoundInterval, 0), cfg.Duration)
-			if cfg.EchoInterval > cfg.Duration {
-				cfg.EchoInterval = cfg.Duration
-			}
-		}
-		ev, err := check.Path(ctx, target, cfg)
-		if len(ev.Rounds) == 0 && ev.Echo == nil {
-			return false
-		}
-		ev.Target = target.Name
-		rep := trace.Summarize(ev.Rounds)
-		pathMetrics(g, rep)
-		if ev.Echo != nil {
-			echoMetrics(g, ev.Echo.Sent, ev.Echo.Received, probe.Summarise(ev.Echo.RTTs))
-		}
-		if module == "trace" {
-			return err == nil && rep.Reached
-		}
-		d := diagnose.Diagnose(diagnose.Evidence{Paths: []diagnose.PathEvidence{ev}}, pc.Rules)
+	if r.Path != nil {
+		pathMetrics(g, *r.Path)
+	}
+	if e := r.Echo; e != nil {
+		echoMetrics(g, e.Sent, e.Received, e.RTT)
+	}
+	if d := r.Diagnosis; d != nil {
 		counts := map[watch.FindingClass]int{}
 		for _, f := range d.Findings {
 			counts[watch.FindingClass{Kind: f.Kind, Severity: f.Severity}]++
@@ -149,9 +90,7 @@ func (pc ProbeConfig) runProbe(ctx context.Context, module string, target check.
 			}
 		}
 		g("netdx_probe_status", "Status of the diagnosis: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.", float64(d.Status))
-		return err == nil && d.Status == diagnose.StatusOK
 	}
-	return false
 }
 
 type gaugeFunc func(name, help string, v float64, labels ...string)
