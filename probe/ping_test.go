@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -34,6 +35,11 @@ type fakeHost struct {
 	closed   sync.Once
 	sent     int
 	writeErr error
+	// stalled: what arrives now waits in the "socket" (held, stamped on
+	// arrival) until Pending is asked, as when the process is descheduled
+	// on a busy machine: asking is what lets the reader run.
+	stalled atomic.Bool
+	held    []Packet
 }
 
 func newFakeHost(v6, raw bool, rtt time.Duration, behave map[netip.Addr]string) *fakeHost {
@@ -41,6 +47,19 @@ func newFakeHost(v6, raw bool, rtt time.Duration, behave map[netip.Addr]string) 
 }
 
 func (f *fakeHost) Raw() bool { return f.raw }
+
+// Pending: a packet has arrived that the reader has not taken; the held
+// ones go to the reader now.
+func (f *fakeHost) Pending() bool {
+	f.mu.Lock()
+	held := f.held
+	f.held = nil
+	f.mu.Unlock()
+	for _, p := range held {
+		f.in <- p
+	}
+	return len(held) > 0 || len(f.in) > 0
+}
 
 // ZoneIndex knows one interface, "eth0", index 2.
 func (f *fakeHost) ZoneIndex(zone string) (int, error) {
@@ -58,6 +77,12 @@ func (f *fakeHost) Close() error {
 func (f *fakeHost) deliver(after time.Duration, p Packet) {
 	time.AfterFunc(after, func() {
 		p.At, p.KernelTime = time.Now(), true
+		if f.stalled.Load() {
+			f.mu.Lock()
+			f.held = append(f.held, p)
+			f.mu.Unlock()
+			return
+		}
 		select {
 		case f.in <- p:
 		case <-f.done:

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"netdx/probe"
 )
 
 // transport sends probes and reads answers: real sockets (see
@@ -90,59 +92,11 @@ func (s *session) close() {
 	s.wg.Wait()
 }
 
-// settleFor bounds how long settle waits for readers that are behind:
-// far longer than a busy machine keeps a runnable thread waiting (a loaded
-// 2-core machine kept one 86 ms; with 20 ms here, a forged error's claim
-// stood over the real answer the kernel held), and spent only while a
-// reader has not caught up.
-const settleFor = time.Second
-
 // settle hands every answer the kernel held at now to handle before any
-// probe may time out. After a stall (the process descheduled for longer
-// than a wait, on a busy machine) the timer can fire before the reader
-// goroutines have run, and a probe answered in time would count as lost,
-// or an unverified claim stand. A reader has caught up once its socket
-// holds nothing or it hands an answer that arrived after now: it reads its
-// socket in order.
+// probe may time out, so that a probe answered in time does not count as
+// lost, nor an unverified claim stand, after a stall (probe.Settle).
 func settle(handle func(reply), replies <-chan reply, tr transport, now time.Time) {
-	behind := map[int]bool{}
-	take := func(r reply) {
-		handle(r)
-		if r.at.After(now) {
-			delete(behind, r.reader)
-		}
-	}
-	for i := range tr.readers() {
-		behind[i] = true
-	}
-	var deadline <-chan time.Time
-	for {
-		select {
-		case r := <-replies:
-			take(r)
-			continue
-		default:
-		}
-		for i := range behind {
-			if !tr.pending(i) {
-				delete(behind, i)
-			}
-		}
-		if len(behind) == 0 {
-			return
-		}
-		if deadline == nil {
-			t := time.NewTimer(settleFor)
-			defer t.Stop()
-			deadline = t.C
-		}
-		select {
-		case r := <-replies:
-			take(r)
-		case <-deadline:
-			return
-		}
-	}
+	probe.Settle(replies, handle, tr.readers(), tr.pending, func(r reply) (int, time.Time) { return r.reader, r.at }, now)
 }
 
 // errClosed is what a transport's read returns once it is closed.
