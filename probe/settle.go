@@ -2,11 +2,11 @@ package probe
 
 import "time"
 
-// SettleFor bounds how long Settle waits for readers that are behind: far
+// settleFor bounds how long Settle waits for readers that are behind: far
 // longer than a busy machine keeps a runnable thread waiting (a loaded
 // 2-core machine kept one 86 ms), and spent only while a reader has not
 // caught up.
-const SettleFor = time.Second
+const settleFor = time.Second
 
 // Settle hands handle every answer the sockets held at now, before a run
 // decides what did not come (a probe times out, the run ends): after a
@@ -14,7 +14,7 @@ const SettleFor = time.Second
 // may not have read what arrived in time. It takes what arrives on in
 // until every reader has caught up — its socket holds nothing (pending
 // false) or it handed an answer that arrived after now (it reads its
-// socket in order; from says which reader and when) — or SettleFor has
+// socket in order; from says which reader and when) — or settleFor has
 // passed. Readers are numbered 0 <= i < readers.
 func Settle[T any](in <-chan T, handle func(T), readers int, pending func(i int) bool, from func(T) (reader int, at time.Time), now time.Time) {
 	behind := make(map[int]bool, readers)
@@ -44,7 +44,7 @@ func Settle[T any](in <-chan T, handle func(T), readers int, pending func(i int)
 			return
 		}
 		if guard == nil {
-			t := time.NewTimer(SettleFor)
+			t := time.NewTimer(settleFor)
 			defer t.Stop()
 			guard = t.C
 		}

@@ -50,8 +50,8 @@ func TestSettleWaitsForALateReader(t *testing.T) {
 		held[0].Store(true)
 		start = time.Now()
 		Settle(in, handle, 1, pending, stampOf, start)
-		if time.Since(start) != SettleFor {
-			t.Errorf("a reader that never runs: Settle waited %v, want its bound %v", time.Since(start), SettleFor)
+		if time.Since(start) != settleFor {
+			t.Errorf("a reader that never runs: Settle waited %v, want its bound %v", time.Since(start), settleFor)
 		}
 
 		// Reader 0 has caught up at once; reader 1 hands its answer 30 ms
