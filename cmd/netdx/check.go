@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/probe"
+	"netdx/resolver"
 )
 
 // The check modes stand in for monitoring-plugins 2.3.3's check_ping and
@@ -60,7 +61,7 @@ func resolveHosts(c *cli.Context, hosts []string) ([]checkTarget, error) {
 	}
 	var out []checkTarget
 	seen := map[netip.Addr]bool{}
-	for _, r := range resolveAll(c.Context, hosts, family) {
+	for _, r := range resolver.All(c.Context, hosts, family) {
 		if r.Err != nil {
 			line := fmt.Sprintf("check_ping: Invalid hostname/address - %s", r.Name)
 			if c.Command.Name == "check_icmp" {

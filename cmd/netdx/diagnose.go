@@ -74,14 +74,9 @@ func diagnoseAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// Names resolve once, up front: one that does not is bad input.
-	var targets []check.Target
-	for _, n := range c.Args().Slice() {
-		a, err := resolve(c.Context, n, family)
-		if err != nil {
-			return usageError("netdx diagnose: %s: %v", n, err)
-		}
-		targets = append(targets, check.Target{Name: n, Addr: a})
+	targets, err := argTargets(c, family)
+	if err != nil {
+		return err
 	}
 	var src check.Sources
 	switch {

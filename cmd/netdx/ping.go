@@ -11,6 +11,7 @@ import (
 	"netdx/dialect/iputils"
 	"netdx/dialect/nagios"
 	"netdx/probe"
+	"netdx/resolver"
 )
 
 func pingCommand() *cli.Command {
@@ -104,15 +105,18 @@ func pingAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	// Every name has its place in the results, in the order given; those
+	// that do not resolve keep theirs with the error.
+	all := make([]probe.Result, len(names))
 	var targets []probe.Target
-	var unresolved []probe.Result
-	for _, r := range resolveAll(c.Context, names, family) {
+	var at []int // where each target's result goes
+	for i, r := range resolver.All(c.Context, names, family) {
 		if r.Err != nil {
 			fmt.Fprintf(c.App.ErrWriter, "netdx ping: %s: %v\n", r.Name, r.Err)
-			unresolved = append(unresolved, probe.Result{Target: r.Name, Error: r.Err.Error(), ICMPErrors: []probe.ErrorCount{}})
+			all[i] = probe.Result{Target: r.Name, Error: r.Err.Error(), ICMPErrors: []probe.ErrorCount{}}
 			continue
 		}
-		targets = append(targets, probe.Target{Name: r.Name, Addr: r.Addr})
+		targets, at = append(targets, probe.Target{Name: r.Name, Addr: r.Addr}), append(at, i)
 	}
 	v := pingView{w: c.App.Writer, json: wantJSON(c), nagios: th}
 	if w, ew, quiet, verbose := c.App.Writer, c.App.ErrWriter, c.Bool("q"), c.Bool("v"); asFping || len(names) > 1 {
@@ -120,39 +124,22 @@ func pingAction(c *cli.Context) error {
 	} else {
 		v.iputils = &iputils.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose}
 	}
-	var results []probe.Result
 	start := time.Now()
 	if len(targets) > 0 {
 		v.hook(&cfg, targets, dropCaps(c.App.ErrWriter, "ping"))
-		if results, err = probe.Ping(c.Context, cfg, targets); err != nil {
+		results, err := probe.Ping(c.Context, cfg, targets)
+		if err != nil {
 			return failure(c, flags, err)
 		}
+		for j, r := range results {
+			all[at[j]] = r
+		}
 	}
-	all := mergeResults(names, results, unresolved)
 	code := pingCode(all, th)
 	if err := v.summary(all, code, time.Since(start), interrupted(c)); err != nil {
 		return err
 	}
 	return withCode(code, nil)
-}
-
-// mergeResults puts results and resolution failures back in the order of
-// the command line.
-func mergeResults(names []string, results, bad []probe.Result) []probe.Result {
-	out := make([]probe.Result, 0, len(names))
-	ri, bi := 0, 0
-	for _, n := range names {
-		if bi < len(bad) && bad[bi].Target == n {
-			out = append(out, bad[bi])
-			bi++
-			continue
-		}
-		if ri < len(results) {
-			out = append(out, results[ri])
-			ri++
-		}
-	}
-	return out
 }
 
 // secondsText is a duration as its flag in seconds takes it: "1", "0.2".

@@ -178,10 +178,11 @@ func traceAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	addr, err := resolve(c.Context, name, family)
+	targets, err := argTargets(c, family)
 	if err != nil {
-		return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", name, err))
+		return err
 	}
+	addr := targets[0].Addr
 	if err := cfg.Validate(addr); err != nil {
 		return failure(c, flags, err)
 	}

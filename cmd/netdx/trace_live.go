@@ -69,13 +69,9 @@ func traceLive(c *cli.Context) error {
 	if !ok || !term.IsTerminal(out.Fd()) {
 		return usageError("netdx trace: --live draws on a terminal and stdout is not one (use --report for text)")
 	}
-	var targets []check.Target
-	for _, name := range c.Args().Slice() {
-		addr, err := resolve(c.Context, name, family)
-		if err != nil {
-			return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", name, err))
-		}
-		targets = append(targets, check.Target{Name: name, Addr: addr})
+	targets, err := argTargets(c, family)
+	if err != nil {
+		return err
 	}
 	numeric := c.Bool("n")
 	names := &trace.Names{}

@@ -125,12 +125,8 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 	if err := cfg.Validate(); err != nil && c.NArg() == 0 {
 		return cfg, failure(c, watchFlags, err)
 	}
-	for _, n := range c.Args().Slice() {
-		a, err := resolve(c.Context, n, family)
-		if err != nil {
-			return cfg, usageError("netdx watch: %s: %v", n, err)
-		}
-		cfg.Targets = append(cfg.Targets, check.Target{Name: n, Addr: a})
+	if cfg.Targets, err = argTargets(c, family); err != nil {
+		return cfg, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, failure(c, watchFlags, err)

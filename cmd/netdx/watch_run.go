@@ -18,6 +18,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/resolver"
 	"netdx/trace"
 	"netdx/watch"
 	"netdx/watch/audit"
@@ -288,7 +289,7 @@ func runWatch(c *cli.Context, cfg watch.Config) error {
 		}
 		family, _ := addrFamily(c)
 		pc := metrics.DefaultProbeConfig()
-		pc.Resolve = func(ctx context.Context, name string) (netip.Addr, error) { return resolve(ctx, name, family) }
+		pc.Resolve = func(ctx context.Context, name string) (netip.Addr, error) { return resolver.Resolve(ctx, name, family) }
 		pc.Allow, pc.Modules.Rules = allow, cfg.Rules
 		// The path modules trace as the watch does (-P, -m).
 		for _, t := range []*trace.Config{&pc.Modules.Trace.Trace, &pc.Modules.Path.Trace} {
