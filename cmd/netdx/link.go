@@ -11,7 +11,6 @@ import (
 	"netdx/check"
 	"netdx/diagnose"
 	"netdx/link"
-	"netdx/sockets"
 )
 
 func linkCommand() *cli.Command {
@@ -77,7 +76,7 @@ func linkAction(c *cli.Context) error {
 	if err != nil {
 		return linkError(c, err)
 	}
-	rep := readLink(snap, rules)
+	rep := diagnose.ReadLink(snap, rules)
 	if wantJSON(c) {
 		if err := writeJSONCompact(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
@@ -93,7 +92,7 @@ func linkAction(c *cli.Context) error {
 func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) error {
 	code := exitOK
 	err := check.WatchLink(c.Context, cfg, func(s diagnose.LinkEvidence) error {
-		rep := readLink(s, rules)
+		rep := diagnose.ReadLink(s, rules)
 		code = max(code, diagnose.ExitCode(rep.Status))
 		if wantJSON(c) {
 			return json.NewEncoder(c.App.Writer).Encode(rep)
@@ -110,28 +109,6 @@ func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) erro
 
 func linkError(c *cli.Context, err error) error {
 	return failure(c, configFlags["link"], err)
-}
-
-// linkReport is what "netdx link" shows: the link check's evidence, and
-// diagnose's findings about it with their overall status (the exit code).
-type linkReport struct {
-	diagnose.LinkEvidence
-	Status   diagnose.Status    `json:"status"`
-	Findings []diagnose.Finding `json:"findings"`
-}
-
-// readLink applies diagnose's rules to a snapshot, so that "netdx link"
-// and "netdx diagnose" find the same things with the same severities: a
-// sniffer is CRITICAL; errors and drops happening now, a link without
-// carrier or flapping, the PROMISC flag and retransmits above the threshold
-// are WARNING; counters that only ever rose since boot are information.
-func readLink(s diagnose.LinkEvidence, rules diagnose.Config) linkReport {
-	fs := diagnose.Host(s, sockets.Table{}, rules)
-	if fs == nil {
-		fs = []diagnose.Finding{}
-	}
-	diagnose.Sort(fs)
-	return linkReport{LinkEvidence: s, Status: diagnose.Overall(fs, false), Findings: fs}
 }
 
 // writeJSONCompact writes v as the run's one JSON document without

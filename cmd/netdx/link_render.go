@@ -12,7 +12,7 @@ import (
 
 // renderLink prints interfaces like "ip -s link", one block each, with
 // diagnose's findings marked "!" under what they are about.
-func renderLink(w io.Writer, rep linkReport) {
+func renderLink(w io.Writer, rep diagnose.LinkReport) {
 	s := rep.LinkEvidence
 	done := make(shown, len(rep.Findings))
 	for _, l := range s.Links {

@@ -48,7 +48,7 @@ var rules = func() diagnose.Config {
 }()
 
 func TestRenderLinkGolden(t *testing.T) {
-	rep := readLink(sampleSnapshot(), rules)
+	rep := diagnose.ReadLink(sampleSnapshot(), rules)
 	var b bytes.Buffer
 	renderLink(&b, rep)
 	goldenAt(t, "link", "text.golden", b.String())
@@ -64,7 +64,7 @@ func TestRenderLinkGolden(t *testing.T) {
 
 func TestLinkCode(t *testing.T) {
 	code := func(s link.Snapshot) int {
-		return diagnose.ExitCode(readLink(diagnose.NewLinkEvidence(s, sockets.Captures{}, nil), rules).Status)
+		return diagnose.ExitCode(diagnose.ReadLink(diagnose.NewLinkEvidence(s, sockets.Captures{}, nil), rules).Status)
 	}
 	quiet := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true}}, TCP: link.TCP{RetransRatio: 0.001}}
 	if c := code(quiet); c != exitOK {
@@ -103,7 +103,7 @@ func TestRenderSocketsGolden(t *testing.T) {
 			{Family: "ipv4", Dst: "198.18.9.0/24", Gateway: "198.18.1.66", Interface: "eth0", Metric: 10, Table: 254},
 		}, []netip.Addr{netip.MustParseAddr("198.18.1.254")}),
 	}
-	rep := readSockets(tab, diagnose.DefaultConfig())
+	rep := diagnose.ReadSockets(tab, diagnose.DefaultConfig())
 	var b bytes.Buffer
 	renderSockets(&b, rep, cfg)
 	goldenAt(t, "sockets", "text.golden", b.String())

@@ -84,7 +84,7 @@ func socketsAction(c *cli.Context) error {
 	if err != nil {
 		return failure(c, flags, err)
 	}
-	rep := readSockets(t, rules)
+	rep := diagnose.ReadSockets(t, rules)
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
 		if err := writeJSONCompact(c.App.Writer, rep); err != nil {
@@ -98,28 +98,6 @@ func socketsAction(c *cli.Context) error {
 			t.Owners.Unowned, t.Owners.Unreadable)
 	}
 	return withCode(code, nil)
-}
-
-// socketsReport is what "netdx sockets" shows: the table, and diagnose's
-// findings about it with their overall status (the exit code).
-type socketsReport struct {
-	sockets.Table
-	Status   diagnose.Status    `json:"status"`
-	Findings []diagnose.Finding `json:"findings"`
-}
-
-// readSockets applies diagnose's rules to a table, so that "netdx sockets"
-// and "netdx diagnose" find the same things with the same severities.
-func readSockets(t sockets.Table, rules diagnose.Config) socketsReport {
-	if t.Sockets == nil {
-		t.Sockets = []sockets.Socket{}
-	}
-	fs := diagnose.Host(diagnose.LinkEvidence{}, t, rules)
-	if fs == nil {
-		fs = []diagnose.Finding{}
-	}
-	diagnose.Sort(fs)
-	return socketsReport{Table: t, Status: diagnose.Overall(fs, false), Findings: fs}
 }
 
 func upper(ss []string) []string {

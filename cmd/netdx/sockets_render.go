@@ -8,13 +8,14 @@ import (
 	"strconv"
 	"strings"
 
+	"netdx/diagnose"
 	"netdx/sockets"
 )
 
 // renderSockets prints the table like ss, then diagnose's findings as "!"
 // lines; the rows, capture sockets and routes a finding is about are
 // marked next to them.
-func renderSockets(w io.Writer, rep socketsReport, cfg sockets.Config) {
+func renderSockets(w io.Writer, rep diagnose.SocketsReport, cfg sockets.Config) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	defer bw.Flush()
 	t := rep.Table
