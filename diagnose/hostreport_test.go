@@ -46,4 +46,20 @@ func TestReadLink(t *testing.T) {
 	if rep := ReadLink(LinkEvidence{}, DefaultConfig()); rep.Findings == nil || rep.Status != StatusOK {
 		t.Errorf("nothing read: %+v", rep)
 	}
+	status := func(s link.Snapshot) Status {
+		return ReadLink(NewLinkEvidence(s, sockets.Captures{}, nil), DefaultConfig()).Status
+	}
+	quiet := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true}}, TCP: link.TCP{RetransRatio: 0.001}}
+	if s := status(quiet); s != StatusOK {
+		t.Errorf("quiet host: %v", s)
+	}
+	lossy := quiet
+	lossy.TCP.Interval = &link.TCPInterval{OutSegs: 1000, RetransSegs: 50, RetransRatio: 0.05}
+	if s := status(lossy); s != StatusWarning {
+		t.Errorf("5%% retransmits over the interval: %v", s)
+	}
+	hidden := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1}}}
+	if s := status(hidden); s != StatusCritical {
+		t.Errorf("unexplained promiscuity: %v", s)
+	}
 }

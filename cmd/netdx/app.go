@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"runtime/debug"
 	"strings"
@@ -85,16 +83,6 @@ func wantJSON(c *cli.Context) bool {
 		}
 	}
 	return false
-}
-
-// writeJSON writes v as the one JSON document of a run.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("netdx: encode json: %w", err)
-	}
-	return nil
 }
 
 // version reports the module version and VCS revision the binary was built

@@ -3,15 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"strings"
 	"sync"
 
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/dialect/netdx"
 )
 
 func diagnoseCommand() *cli.Command {
@@ -113,44 +111,11 @@ func diagnoseAction(c *cli.Context) error {
 	}
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
-		if err := writeJSON(c.App.Writer, rep); err != nil {
+		if err := netdx.WriteJSON(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(code, nil)
 	}
-	renderDiagnosis(c.App.Writer, rep)
+	netdx.Diagnosis(c.App.Writer, rep)
 	return withCode(code, nil)
-}
-
-// renderDiagnosis prints the status line, then one line per finding, most
-// severe first, then the checks that failed.
-func renderDiagnosis(w io.Writer, rep diagnose.Report) {
-	fmt.Fprintf(w, "netdx diagnose: %s (%s)\n", strings.ToUpper(rep.Status.String()), diagnose.Counts(rep.Findings))
-	for _, f := range rep.Findings {
-		where := f.Interface
-		if f.Hop > 0 {
-			where = fmt.Sprintf("%s hop %d", f.Target, f.Hop)
-		} else if f.Target != "" {
-			where = f.Target
-		}
-		if where != "" {
-			where = " [" + where + "]"
-		}
-		sev := strings.ToUpper(f.Severity.String())
-		if f.Inconclusive {
-			sev = "UNKNOWN"
-		}
-		fmt.Fprintf(w, "%-8s %s%s: %s\n", sev, f.Kind, where, f.Summary)
-	}
-	for _, ch := range rep.Checks {
-		what := ch.Name
-		if ch.Target != "" {
-			what += " " + ch.Target
-		}
-		if !ch.OK {
-			fmt.Fprintf(w, "UNKNOWN  %s could not run: %s\n", what, ch.Error)
-			continue
-		}
-		fmt.Fprintf(w, "checked  %s: %s\n", what, ch.Summary)
-	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"netdx/diagnose"
+	"netdx/dialect/netdx"
 	"netdx/trace"
 	"netdx/watch/record"
 )
@@ -313,9 +314,9 @@ func jsonDocRoots(t *testing.T, m fillMode) map[string][]any {
 		{Addr: addr, RTT: time.Millisecond, ICMPType: 11},
 	}}}}
 	return map[string][]any{
-		"ping":           {fill[pingDoc](m)},
+		"ping":           {fill[netdx.PingJSON](m)},
 		"trace":          {fill[trace.Result](m), probes},
-		"trace---report": {fill[reportDoc](m)},
+		"trace---report": {fill[netdx.TraceReportJSON](m)},
 		"link":           {fill[diagnose.LinkReport](m)},
 		"sockets":        {fill[diagnose.SocketsReport](m)},
 		"diagnose":       {fill[diagnose.Report](m)},

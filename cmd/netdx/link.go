@@ -3,13 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/dialect/netdx"
 	"netdx/link"
 )
 
@@ -78,12 +78,12 @@ func linkAction(c *cli.Context) error {
 	}
 	rep := diagnose.ReadLink(snap, rules)
 	if wantJSON(c) {
-		if err := writeJSONCompact(c.App.Writer, rep); err != nil {
+		if err := netdx.WriteCompactJSON(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(diagnose.ExitCode(rep.Status), nil)
 	}
-	renderLink(c.App.Writer, rep)
+	netdx.Link(c.App.Writer, rep)
 	return withCode(diagnose.ExitCode(rep.Status), nil)
 }
 
@@ -98,7 +98,7 @@ func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) erro
 			return json.NewEncoder(c.App.Writer).Encode(rep)
 		}
 		fmt.Fprintf(c.App.Writer, "--- %s\n", s.Time.Format(time.RFC3339))
-		renderLink(c.App.Writer, rep)
+		netdx.Link(c.App.Writer, rep)
 		return nil
 	})
 	if err != nil {
@@ -109,16 +109,4 @@ func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) erro
 
 func linkError(c *cli.Context, err error) error {
 	return failure(c, configFlags["link"], err)
-}
-
-// writeJSONCompact writes v as the run's one JSON document without
-// indentation: on hosts with thousands of interfaces or sockets, indenting
-// costs more than reading the kernel's tables.
-func writeJSONCompact(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("netdx: encode json: %w", err)
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
 }

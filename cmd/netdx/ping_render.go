@@ -5,18 +5,13 @@ import (
 	"io"
 	"time"
 
+	"netdx/diagnose"
 	"netdx/dialect/fping"
 	"netdx/dialect/iputils"
 	"netdx/dialect/nagios"
+	"netdx/dialect/netdx"
 	"netdx/probe"
 )
-
-// pingDoc is ping's JSON document.
-type pingDoc struct {
-	Status      string         `json:"status"`
-	Targets     []probe.Result `json:"targets"`
-	Interrupted bool           `json:"interrupted,omitempty"` // Ctrl-C: statistics so far
-}
 
 // pingView is how a run is shown: like iputils ping (one target), like
 // fping (several targets, or fping's flags), as check_ping's line
@@ -63,7 +58,7 @@ func (v *pingView) hook(cfg *probe.Config, targets []probe.Target, drop func()) 
 func (v *pingView) summary(all []probe.Result, code int, elapsed time.Duration, interrupted bool) error {
 	switch {
 	case v.json:
-		return writeJSON(v.w, pingDoc{Status: statusName(code), Targets: all, Interrupted: interrupted})
+		return netdx.WriteJSON(v.w, netdx.PingJSON{Status: diagnose.Status(code), Targets: all, Interrupted: interrupted})
 	case v.nagios != nil:
 		for _, r := range all {
 			fmt.Fprintln(v.w, nagios.CheckPingLine(r, *v.nagios))
@@ -74,10 +69,6 @@ func (v *pingView) summary(all []probe.Result, code int, elapsed time.Duration, 
 		v.iputils.Summary(all[0], elapsed)
 	}
 	return nil
-}
-
-func statusName(code int) string {
-	return [...]string{"ok", "warning", "critical", "unknown"}[code]
 }
 
 // pingCode is the exit code of a run: 3 when a target could not be pinged

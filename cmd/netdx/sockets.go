@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/diagnose"
+	"netdx/dialect/netdx"
 	"netdx/sockets"
 )
 
@@ -87,12 +88,12 @@ func socketsAction(c *cli.Context) error {
 	rep := diagnose.ReadSockets(t, rules)
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
-		if err := writeJSONCompact(c.App.Writer, rep); err != nil {
+		if err := netdx.WriteCompactJSON(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(code, nil)
 	}
-	renderSockets(c.App.Writer, rep, cfg)
+	netdx.Sockets(c.App.Writer, rep, cfg)
 	if t.Owners != nil && t.Owners.Unreadable > 0 && os.Geteuid() != 0 {
 		fmt.Fprintf(c.App.ErrWriter, "netdx sockets: the owners of %d socket(s) could not be seen: %d processes of other users are not readable (run as root, or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)\n",
 			t.Owners.Unowned, t.Owners.Unreadable)

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/dialect/mtr"
+	"netdx/dialect/netdx"
 	"netdx/dialect/traceroute"
 	"netdx/probe"
 	"netdx/trace"
@@ -186,6 +187,7 @@ func traceAction(c *cli.Context) error {
 	if err := cfg.Validate(addr); err != nil {
 		return failure(c, flags, err)
 	}
+	size := cfg.Protocol.PacketSize(addr.Is6(), cfg.Size) // traceroute's "N byte packets"
 	names := &trace.Names{}
 	defer names.Close()
 	numeric := c.Bool("n")
@@ -209,7 +211,7 @@ func traceAction(c *cli.Context) error {
 		}
 		if text {
 			mtr.Report(w, rep, layout, p.Host)
-		} else if err := writeJSON(w, reportDoc{rep, mtr.NewJSON(rep, layout.Local, packetBytes(addr, cfg))}); err != nil {
+		} else if err := netdx.WriteJSON(w, netdx.TraceReportJSON{Report: rep, MTR: mtr.NewJSON(rep, layout.Local, size)}); err != nil {
 			return err
 		}
 		return withCode(traceCode(rep.Reached), nil)
@@ -217,7 +219,7 @@ func traceAction(c *cli.Context) error {
 	if text {
 		cfg.OnReady = func() {
 			drop()
-			traceroute.Header(w, name, addr, cfg.MaxTTL, packetBytes(addr, cfg))
+			traceroute.Header(w, name, addr, cfg.MaxTTL, size)
 			p.Start()
 		}
 		cfg.OnHop = p.Hop
@@ -230,7 +232,7 @@ func traceAction(c *cli.Context) error {
 	}
 	if text {
 		p.Footer(res)
-	} else if err := writeJSON(w, res); err != nil {
+	} else if err := netdx.WriteJSON(w, res); err != nil {
 		return err
 	}
 	return withCode(traceCode(res.Reached), nil)

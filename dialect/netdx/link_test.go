@@ -1,12 +1,15 @@
-package main
+package netdx
 
 import (
 	"bytes"
+	"flag"
 	"net/netip"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"netdx/diagnose"
+	"netdx/internal/testkit"
 	"netdx/link"
 	"netdx/sockets"
 )
@@ -50,35 +53,16 @@ var rules = func() diagnose.Config {
 func TestRenderLinkGolden(t *testing.T) {
 	rep := diagnose.ReadLink(sampleSnapshot(), rules)
 	var b bytes.Buffer
-	renderLink(&b, rep)
+	Link(&b, rep)
 	goldenAt(t, "link", "text.golden", b.String())
-	if code := diagnose.ExitCode(rep.Status); code != exitCritical {
-		t.Errorf("exit code %d, want %d for a sniffer", code, exitCritical)
+	if rep.Status != diagnose.StatusCritical {
+		t.Errorf("status %v, want critical for a sniffer", rep.Status)
 	}
 	b.Reset()
-	if err := writeJSONCompact(&b, rep); err != nil {
+	if err := WriteCompactJSON(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	goldenAt(t, "link", "json.golden", b.String())
-}
-
-func TestLinkCode(t *testing.T) {
-	code := func(s link.Snapshot) int {
-		return diagnose.ExitCode(diagnose.ReadLink(diagnose.NewLinkEvidence(s, sockets.Captures{}, nil), rules).Status)
-	}
-	quiet := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true}}, TCP: link.TCP{RetransRatio: 0.001}}
-	if c := code(quiet); c != exitOK {
-		t.Errorf("quiet host: %d", c)
-	}
-	lossy := quiet
-	lossy.TCP.Interval = &link.TCPInterval{OutSegs: 1000, RetransSegs: 50, RetransRatio: 0.05}
-	if c := code(lossy); c != exitWarning {
-		t.Errorf("5%% retransmits over the interval: %d", c)
-	}
-	hidden := link.Snapshot{Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1}}}
-	if c := code(hidden); c != exitCritical {
-		t.Errorf("unexplained promiscuity: %d", c)
-	}
 }
 
 func TestRenderSocketsGolden(t *testing.T) {
@@ -105,15 +89,24 @@ func TestRenderSocketsGolden(t *testing.T) {
 	}
 	rep := diagnose.ReadSockets(tab, diagnose.DefaultConfig())
 	var b bytes.Buffer
-	renderSockets(&b, rep, cfg)
+	Sockets(&b, rep, cfg)
 	goldenAt(t, "sockets", "text.golden", b.String())
 	// tcpdump's promiscuous capture socket is a sniffer.
-	if code := diagnose.ExitCode(rep.Status); code != exitCritical {
-		t.Errorf("exit code %d, want %d", code, exitCritical)
+	if rep.Status != diagnose.StatusCritical {
+		t.Errorf("status %v, want critical", rep.Status)
 	}
 	b.Reset()
-	if err := writeJSONCompact(&b, rep); err != nil {
+	if err := WriteCompactJSON(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	goldenAt(t, "sockets", "json.golden", b.String())
+}
+
+var update = flag.Bool("update", false, "write golden files again")
+
+// goldenAt compares got with testdata/dir/name, or rewrites it with
+// -update.
+func goldenAt(t *testing.T, dir, name, got string) {
+	t.Helper()
+	testkit.Golden(t, filepath.Join("testdata", dir, name), got, *update)
 }
