@@ -1,29 +1,38 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"maps"
+	"net"
+	"net/netip"
+	"os"
+
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/resolver"
 	"netdx/watch"
 	"netdx/watch/audit"
+	"netdx/watch/daemon"
+	"netdx/watch/metrics"
 )
 
 var _ configError = (*watch.ConfigError)(nil)
 
-// watchFlags maps the fields of the configs watch builds: diagnose's and
-// its own.
-var watchFlags = configFlags["diagnose"].with(
-	"watch.Interval", "--interval", "check.EchoInterval", "--echo-interval", "check.EchoTimeout", "--echo-timeout",
-	"check.Window", "--window", "watch.Window", "--window", "watch.MinSample", "--min-sample",
-	"watch.PathInterval", "--path-interval", "watch.Duration", "--path-interval", "watch.RaiseAfter", "--raise-after",
-	"watch.ClearAfter", "--clear-after", "watch.RoundEvery", "--journal-rounds", "watch.SnapshotRTT", "--snapshot-rtt",
-	"watch.SnapshotLossPct", "--snapshot-loss", "watch.SnapshotGap", "--snapshot-gap", "watch.Targets", "TARGET",
-	// The sinks'.
-	"journal.Path", "--journal", "journal.MaxSize", "--journal-max-size", "journal.Keep", "--journal-keep",
-	"journal.Flush", "--flush", "journal.Backlog", "--journal-backlog", "journal.OnFull", "--on-full", "backlog.OnFull", "--on-full",
-	"rfc5424.URL", "--syslog", "rfc5424.Facility", "--syslog-facility", "rfc5424.Backlog", "--syslog-backlog",
-	"trigger.Command", "--on-finding", "trigger.Concurrency", "--on-finding-concurrency", "trigger.Timeout", "--on-finding-timeout")
+// watchFlags maps the fields of the configs watch builds: diagnose's, its
+// own and its sinks'.
+var watchFlags = func() fieldFlags {
+	f := configFlags["diagnose"].with(
+		"watch.Interval", "--interval", "check.EchoInterval", "--echo-interval", "check.EchoTimeout", "--echo-timeout",
+		"check.Window", "--window", "watch.Window", "--window", "watch.MinSample", "--min-sample",
+		"watch.PathInterval", "--path-interval", "watch.Duration", "--path-interval", "watch.RaiseAfter", "--raise-after",
+		"watch.ClearAfter", "--clear-after", "watch.RoundEvery", "--journal-rounds", "watch.SnapshotRTT", "--snapshot-rtt",
+		"watch.SnapshotLossPct", "--snapshot-loss", "watch.SnapshotGap", "--snapshot-gap", "watch.Targets", "TARGET")
+	maps.Copy(f, sinkFields())
+	return f
+}()
 
 func watchCommand() *cli.Command {
 	return &cli.Command{
@@ -37,7 +46,7 @@ func watchCommand() *cli.Command {
 			"and cleared findings, audit events, snapshots) go to --journal, --syslog and --on-finding;\n" +
 			"--listen serves /metrics and /probe for Prometheus. SIGHUP reopens the journal; SIGINT or\n" +
 			"SIGTERM flush everything and exit 0 (3 if something failed).",
-		Flags: append(watchCheckFlags(), watchSinkFlags()...),
+		Flags: append(append(watchCheckFlags(), sinkFlags()...), endpointFlags()...),
 		Action: func(c *cli.Context) error {
 			cfg, err := watchConfig(c)
 			if err != nil {
@@ -132,4 +141,45 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 		return cfg, failure(c, watchFlags, err)
 	}
 	return cfg, nil
+}
+
+// endpointFlags are the flags of the /metrics and /probe endpoint.
+func endpointFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "listen", Usage: "serve /metrics and /probe for Prometheus on `ADDR` (host:port)"},
+		&cli.StringSliceFlag{Name: "probe-allow", Usage: "answer /probe only for targets in these `PREFIXES` (198.18.0.0/15, 2001:db8::/32; an address is its own prefix; default: any)"},
+	}
+}
+
+// runWatch: the sinks' and the endpoint's flags → daemon.Config →
+// daemon.Run → exit code.
+func runWatch(c *cli.Context, cfg watch.Config) error {
+	allow, err := prefixesFlag(c, "probe-allow")
+	if err != nil {
+		return err
+	}
+	addr := c.String("listen")
+	if len(allow) > 0 && addr == "" {
+		return usageError("netdx watch: --probe-allow limits /probe, which needs --listen")
+	}
+	cfg.Hostname, _ = os.Hostname()
+	outs, err := sinkOutputs(c, sinkEnv{host: cfg.Hostname, log: cfg.Logger})
+	if err != nil {
+		return err
+	}
+	dc := daemon.Config{Watch: cfg, Outputs: outs, Probe: metrics.DefaultProbeConfig()}
+	if addr != "" {
+		if dc.Listener, err = net.Listen("tcp", addr); err != nil {
+			return usageError("netdx watch: --listen %s: %v", addr, err)
+		}
+	}
+	family, _ := addrFamily(c)
+	dc.Probe.Allow = allow
+	dc.Probe.Resolve = func(ctx context.Context, name string) (netip.Addr, error) { return resolver.Resolve(ctx, name, family) }
+	return failure(c, watchFlags, daemon.Run(c.Context, dc))
+}
+
+// logger is the watch's log: text lines on stderr.
+func logger(c *cli.Context) *slog.Logger {
+	return slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
