@@ -36,7 +36,7 @@ func pingCommand() *cli.Command {
 			&cli.StringFlag{Name: "i", Usage: "`SECONDS` between requests to a target (below 0.002 needs raw privileges)", DefaultText: secondsText(d.Interval)},
 			&cli.StringFlag{Name: "W", Usage: "`SECONDS` to wait for each reply", DefaultText: secondsText(d.Timeout)},
 			&cli.StringFlag{Name: "w", Usage: "stop after `SECONDS` in all (0: no deadline); or RTA,LOSS% warning threshold"},
-			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` per target in threshold (check_ping) mode", DefaultText: "5"},
+			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` per target in threshold (check_ping) mode", DefaultText: fmt.Sprint(nagios.PingPackets)},
 			&cli.IntFlag{Name: "s", Usage: "payload `BYTES` (at least 16: token and send time)", DefaultText: fmt.Sprint(d.Size)},
 			&cli.IntFlag{Name: "t", Usage: "`TTL` / hop limit", DefaultText: defaultText(d.TTL, probe.KernelTTL, "the kernel's, usually 64")},
 			&cli.StringFlag{Name: "Q", Usage: "`TOS` / traffic class (decimal or 0x hex)"},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/dialect/nagios"
 	"netdx/probe"
 )
 
@@ -25,7 +26,7 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 	}
 	var err error
 	if thresholdMode {
-		cfg.Count = 5 // check_ping's
+		cfg.Count = nagios.PingPackets
 		set(c, "p", c.Int, &cfg.Count)
 	} else {
 		if c.IsSet("c") {
@@ -65,14 +66,18 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 	default:
 		return cfg, usageError("netdx ping: -M %s: want do or dont", m)
 	}
-	if s := c.String("I"); s != "" {
-		if a, err := netip.ParseAddr(s); err == nil {
-			cfg.Source = a
-		} else {
-			cfg.Interface = s
-		}
-	}
+	sourceFlag(c.String("I"), &cfg)
 	return cfg, privilegeMode(c, &cfg)
+}
+
+// sourceFlag reads a flag that names the source address or interface
+// (ping's -I, check_icmp's -s) into cfg.
+func sourceFlag(v string, cfg *probe.Config) {
+	if a, err := netip.ParseAddr(v); err == nil {
+		cfg.Source = a
+	} else if v != "" {
+		cfg.Interface = v
+	}
 }
 
 // privilegeMode reads --privileged and --unprivileged into cfg.
