@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/dialect/fping"
-	"netdx/dialect/iputils"
 	"netdx/dialect/nagios"
 	"netdx/probe"
 	"netdx/resolver"
@@ -52,7 +51,7 @@ func pingCommand() *cli.Command {
 			&cli.BoolFlag{Name: "v", Aliases: []string{"verbose"}, Usage: "also percentiles, jitter, ICMP error tallies and the replies not counted (late, invalid)"},
 			&cli.IntFlag{Name: "C", Usage: "fping -C: `COUNT` requests per target, then each one's RTT (- for lost) on stderr; with -C the flags are fping's: -c -p -i -t in milliseconds, -b -H -O -S -B -r", DefaultText: "none"},
 			&cli.StringFlag{Name: "B", Usage: "fping: backoff `FACTOR` (1.0 to 5.0; no effect with -c/-C, as in fping)"},
-			&cli.IntFlag{Name: "r", Usage: "fping: `RETRIES` (no effect with -c/-C, as in fping)", DefaultText: "3"},
+			&cli.IntFlag{Name: "r", Usage: "fping: `RETRIES` (no effect with -c/-C, as in fping)", DefaultText: fmt.Sprint(fping.Retries)},
 			&cli.IntFlag{Name: "b", Usage: "fping: payload `BYTES`", DefaultText: fmt.Sprint(d.Size)},
 			&cli.StringFlag{Name: "S", Usage: "fping: source `ADDRESS`"},
 			&cli.StringFlag{Name: "O", Usage: "fping: `TOS`"},
@@ -72,34 +71,9 @@ func pingAction(c *cli.Context) error {
 	if len(names) > probe.MaxTargets {
 		return usageError("netdx ping: %d targets, at most %d", len(names), probe.MaxTargets)
 	}
-	asFping := fpingDialect(c)
-	var th *nagios.Thresholds
-	var cfg probe.Config
-	var err error
-	flags := configFlags["ping"]
-	if asFping {
-		if cfg, err = fpingConfig(c); err != nil {
-			return err
-		}
-		if flags = fpingFlags; c.IsSet("C") {
-			flags = flags.with("probe.Count", "-C")
-		}
-		if c.IsSet("C") && cfg.Count > 0 && cfg.Count*len(names) > fping.MaxListed {
-			return usageError("netdx ping: -C %d for %d targets: at most %d RTTs in all", cfg.Count, len(names), fping.MaxListed)
-		}
-	} else {
-		if th, err = thresholdFlags(c); err != nil {
-			return err
-		}
-		if cfg, err = pingConfig(c, th != nil); err != nil {
-			return err
-		}
-		if th != nil {
-			flags = flags.with("probe.Count", "-p")
-		}
-	}
-	if err := cfg.Validate(); err != nil {
-		return failure(c, flags, err)
+	cfg, th, flags, err := pingConfigs(c, len(names))
+	if err != nil {
+		return err
 	}
 	family, err := addrFamily(c)
 	if err != nil {
@@ -118,12 +92,7 @@ func pingAction(c *cli.Context) error {
 		}
 		targets, at = append(targets, probe.Target{Name: r.Name, Addr: r.Addr}), append(at, i)
 	}
-	v := pingView{w: c.App.Writer, json: wantJSON(c), nagios: th}
-	if w, ew, quiet, verbose := c.App.Writer, c.App.ErrWriter, c.Bool("q"), c.Bool("v"); asFping || len(names) > 1 {
-		v.fping = &fping.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose, Lists: c.IsSet("C")}
-	} else {
-		v.iputils = &iputils.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose}
-	}
+	v := newPingView(c, th, len(names))
 	start := time.Now()
 	if len(targets) > 0 {
 		v.hook(&cfg, targets, dropCaps(c.App.ErrWriter, "ping"))
@@ -140,6 +109,38 @@ func pingAction(c *cli.Context) error {
 		return err
 	}
 	return withCode(code, nil)
+}
+
+// pingConfigs are the engine's config for n targets, validated, in the
+// dialect the flags speak (iputils', fping's, or check_ping's thresholds,
+// then returned too), and the flags of its fields in that dialect.
+func pingConfigs(c *cli.Context, n int) (probe.Config, *nagios.Thresholds, fieldFlags, error) {
+	var th *nagios.Thresholds
+	var cfg probe.Config
+	var err error
+	flags := configFlags["ping"]
+	if fpingDialect(c) {
+		if cfg, err = fpingConfig(c); err != nil {
+			return cfg, nil, flags, err
+		}
+		if flags = fpingFlags; c.IsSet("C") {
+			flags = flags.with("probe.Count", "-C")
+		}
+		if c.IsSet("C") && cfg.Count > 0 && cfg.Count*n > fping.MaxListed {
+			return cfg, nil, flags, usageError("netdx ping: -C %d for %d targets: at most %d RTTs in all", cfg.Count, n, fping.MaxListed)
+		}
+	} else {
+		if th, err = thresholdFlags(c); err != nil {
+			return cfg, nil, flags, err
+		}
+		if cfg, err = pingConfig(c, th != nil); err != nil {
+			return cfg, nil, flags, err
+		}
+		if th != nil {
+			flags = flags.with("probe.Count", "-p")
+		}
+	}
+	return cfg, th, flags, failure(c, flags, cfg.Validate())
 }
 
 // secondsText is a duration as its flag in seconds takes it: "1", "0.2".

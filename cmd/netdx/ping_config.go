@@ -50,12 +50,8 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 			return cfg, err
 		}
 	}
-	if c.IsSet("Q") {
-		v, err := strconv.ParseInt(c.String("Q"), 0, 32)
-		if err != nil {
-			return cfg, usageError("netdx ping: -Q %s: want a TOS number (decimal or 0x hex)", c.String("Q"))
-		}
-		cfg.TOS = int(v)
+	if err := tosFlag(c, "Q", &cfg.TOS); err != nil {
+		return cfg, err
 	}
 	switch m := c.String("M"); m {
 	case "":
@@ -68,6 +64,20 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 	}
 	sourceFlag(c.String("I"), &cfg)
 	return cfg, privilegeMode(c, &cfg)
+}
+
+// tosFlag reads a TOS flag (iputils' -Q, fping's -O), decimal or 0x hex,
+// into tos when given.
+func tosFlag(c *cli.Context, name string, tos *int) error {
+	if !c.IsSet(name) {
+		return nil
+	}
+	v, err := strconv.ParseInt(c.String(name), 0, 32)
+	if err != nil {
+		return usageError("netdx ping: -%s %s: want a TOS number (decimal or 0x hex)", name, c.String(name))
+	}
+	*tos = int(v)
+	return nil
 }
 
 // sourceFlag reads a flag that names the source address or interface

@@ -11,6 +11,8 @@ import (
 	"netdx/dialect/nagios"
 	"netdx/dialect/netdx"
 	"netdx/probe"
+
+	"github.com/urfave/cli/v2"
 )
 
 // pingView is how a run is shown: like iputils ping (one target), like
@@ -23,6 +25,17 @@ type pingView struct {
 	nagios  *nagios.Thresholds
 	iputils *iputils.View // one target, iputils' flags
 	fping   *fping.View   // several targets, or fping's flags
+}
+
+// newPingView is the view the flags ask for, for n targets.
+func newPingView(c *cli.Context, th *nagios.Thresholds, n int) *pingView {
+	v := &pingView{w: c.App.Writer, json: wantJSON(c), nagios: th}
+	if w, ew, quiet, verbose := c.App.Writer, c.App.ErrWriter, c.Bool("q"), c.Bool("v"); fpingDialect(c) || n > 1 {
+		v.fping = &fping.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose, Lists: c.IsSet("C")}
+	} else {
+		v.iputils = &iputils.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose}
+	}
+	return v
 }
 
 // text reports whether replies are shown as they come.
