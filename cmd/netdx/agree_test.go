@@ -47,7 +47,7 @@ func TestCommandsAgree(t *testing.T) {
 		}
 		rules := diagnose.DefaultConfig()
 		lr, sr := diagnose.ReadLink(fx.Snapshot, rules), diagnose.ReadSockets(fx.Table, rules)
-		dr := check.Run(context.Background(), rules, check.Sources{
+		dr, _ := check.Run(context.Background(), rules, check.Sources{
 			Link:    func(context.Context) (diagnose.LinkEvidence, error) { return fx.Snapshot, nil },
 			Sockets: func(context.Context) (sockets.Table, error) { return fx.Table, nil },
 		}, nil)

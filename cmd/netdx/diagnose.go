@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -85,29 +83,18 @@ func diagnoseAction(c *cli.Context) error {
 	case !c.Bool("no-host"):
 		src = check.HostSources(host)
 	}
-	// A setting an engine refuses only once it runs (an unprivileged echo
-	// interval below 2 ms) is bad input like any other: one line naming
-	// the flag, exit 3, not a report.
-	var refusedMu sync.Mutex
-	var refused error
 	if len(targets) > 0 {
 		src.Path = func(ctx context.Context, t check.Target) (diagnose.PathEvidence, error) {
-			ev, err := check.Path(ctx, t, path)
-			if ce := configError(nil); errors.As(err, &ce) {
-				refusedMu.Lock()
-				if refused == nil {
-					refused = err
-				}
-				refusedMu.Unlock()
-			}
-			return ev, err
+			return check.Path(ctx, t, path)
 		}
 	}
 	// On SIGINT or SIGTERM the engines return what they measured, and the
-	// rules judge that (smaller samples decide less).
-	rep := check.Run(c.Context, rules, src, targets)
-	if refused != nil {
-		return failure(c, flags, refused)
+	// rules judge that (smaller samples decide less). A setting an engine
+	// refuses only once it runs is bad input like any other: one line
+	// naming the flag, exit 3, not a report.
+	rep, err := check.Run(c.Context, rules, src, targets)
+	if err != nil {
+		return failure(c, flags, err)
 	}
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
