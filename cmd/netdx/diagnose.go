@@ -8,6 +8,7 @@ import (
 	"netdx/check"
 	"netdx/diagnose"
 	"netdx/dialect/netdx"
+	"netdx/internal/namespace"
 )
 
 func diagnoseCommand() *cli.Command {
@@ -44,7 +45,7 @@ func diagnoseConfigs(c *cli.Context) (rules diagnose.Config, host check.HostConf
 	if host.AllowedGateways, err = addrsFlag(c, "allow-gateway"); err != nil {
 		return
 	}
-	host.NetNS = netnsPath(c.String("netns"))
+	host.NetNS = namespace.Path(c.String("netns"))
 	set(c, "interval", c.Duration, &host.Interval)
 	if err = pathTraceFlags(c, flags, &path.Trace); err != nil {
 		return

@@ -10,6 +10,7 @@ import (
 	"netdx/check"
 	"netdx/diagnose"
 	"netdx/dialect/netdx"
+	"netdx/internal/namespace"
 	"netdx/link"
 )
 
@@ -49,7 +50,7 @@ func linkConfigs(c *cli.Context) (check.LinkConfig, diagnose.Config, error) {
 	if watch {
 		cfg.Link = link.DefaultWatchConfig()
 	}
-	cfg.Link.NetNS, cfg.Link.Interfaces, cfg.NoCaptures = netnsPath(c.String("netns")), c.Args().Slice(), c.Bool("no-captures")
+	cfg.Link.NetNS, cfg.Link.Interfaces, cfg.NoCaptures = namespace.Path(c.String("netns")), c.Args().Slice(), c.Bool("no-captures")
 	set(c, "interval", c.Duration, &cfg.Link.Interval)
 	set(c, "top", c.Int, &cfg.Top)
 	rules := diagnose.DefaultConfig()

@@ -10,6 +10,7 @@ import (
 
 	"netdx/diagnose"
 	"netdx/dialect/netdx"
+	"netdx/internal/namespace"
 	"netdx/sockets"
 )
 
@@ -48,42 +49,16 @@ func socketsAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usageError("netdx sockets: unexpected argument %q (filters are flags: --port, --pid, --state, --proto)", c.Args().First())
 	}
-	cfg := sockets.DefaultConfig()
-	cfg.NetNS, cfg.All, cfg.States, cfg.PIDs = netnsPath(c.String("netns")), c.Bool("all"), upper(c.StringSlice("state")), c.IntSlice("pid")
-	cfg.Owners, cfg.TCPInfo, cfg.Capture = c.Bool("processes"), c.Bool("info"), c.Bool("capture")
-	cfg.Routes = c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0
-	if c.IsSet("proto") {
-		cfg.Protos = []string{strings.ToLower(c.String("proto"))}
-	}
-	rules := diagnose.DefaultConfig()
-	set(c, "time-wait-pileup", c.Int, &rules.TimeWaitPileup)
-	for _, p := range c.IntSlice("port") {
-		if p < 0 || p > 65535 {
-			return usageError("netdx sockets: --port %d: not a port number (0..65535)", p)
-		}
-		cfg.Ports = append(cfg.Ports, uint16(p))
-	}
-	gws, err := addrsFlag(c, "allow-gateway")
+	cfg, rules, err := socketsConfigs(c)
 	if err != nil {
 		return err
-	}
-	cfg.AllowedGateways = gws
-	if len(cfg.States) > 0 {
-		cfg.All = true
-	}
-	flags := configFlags["sockets"]
-	if err := cfg.Validate(); err != nil {
-		return failure(c, flags, err)
-	}
-	if err := rules.Validate(); err != nil {
-		return failure(c, flags, err)
 	}
 	// The table is one snapshot: a signal while the kernel dumps it lets
 	// the dump finish (it takes a fraction of a second), then netdx prints
 	// it and exits by what it shows.
 	t, err := sockets.List(context.WithoutCancel(c.Context), cfg)
 	if err != nil {
-		return failure(c, flags, err)
+		return failure(c, configFlags["sockets"], err)
 	}
 	rep := diagnose.ReadSockets(t, rules)
 	code := diagnose.ExitCode(rep.Status)
@@ -99,6 +74,34 @@ func socketsAction(c *cli.Context) error {
 			t.Owners.Unowned, t.Owners.Unreadable)
 	}
 	return withCode(code, nil)
+}
+
+// socketsConfigs are the engine's config and the rules the flags ask for,
+// from their defaults, each validated.
+func socketsConfigs(c *cli.Context) (sockets.Config, diagnose.Config, error) {
+	cfg, rules := sockets.DefaultConfig(), diagnose.DefaultConfig()
+	cfg.NetNS, cfg.All, cfg.States, cfg.PIDs = namespace.Path(c.String("netns")), c.Bool("all"), upper(c.StringSlice("state")), c.IntSlice("pid")
+	cfg.Owners, cfg.TCPInfo, cfg.Capture = c.Bool("processes"), c.Bool("info"), c.Bool("capture")
+	cfg.Routes = c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0
+	cfg.All = cfg.All || len(cfg.States) > 0
+	if c.IsSet("proto") {
+		cfg.Protos = []string{strings.ToLower(c.String("proto"))}
+	}
+	set(c, "time-wait-pileup", c.Int, &rules.TimeWaitPileup)
+	for _, p := range c.IntSlice("port") {
+		if p < 0 || p > 65535 {
+			return cfg, rules, usageError("netdx sockets: --port %d: not a port number (0..65535)", p)
+		}
+		cfg.Ports = append(cfg.Ports, uint16(p))
+	}
+	var err error
+	if cfg.AllowedGateways, err = addrsFlag(c, "allow-gateway"); err != nil {
+		return cfg, rules, err
+	}
+	if err = cfg.Validate(); err == nil {
+		err = rules.Validate()
+	}
+	return cfg, rules, failure(c, configFlags["sockets"], err)
 }
 
 func upper(ss []string) []string {

@@ -12,6 +12,7 @@ import (
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/internal/namespace"
 	"netdx/resolver"
 	"netdx/watch"
 	"netdx/watch/audit"
@@ -115,19 +116,8 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 	set(c, "snapshot-gap", c.Duration, &cfg.Snapshot.Gap)
 	cfg.Snapshot.Trace.Protocol, cfg.Snapshot.Trace.Port = cfg.Path.Trace.Protocol, cfg.Path.Trace.Port
 	cfg.Logger = logger(c)
-	netns := netnsPath(c.String("netns"))
-	switch {
-	case c.Bool("no-host") && c.NArg() == 0:
-		return cfg, usageError("netdx watch: --no-host needs at least one TARGET")
-	case netns != "" && c.NArg() > 0:
-		return cfg, usageError("netdx watch: --netns checks the host only; run the path checks with ip netns exec")
-	case !c.Bool("no-host"):
-		host := check.DefaultHostConfig()
-		host.NetNS, host.AllowedGateways = netns, gws
-		cfg.Host = &host
-	}
-	if c.Bool("audit") {
-		cfg.Audit = &audit.Config{NetNS: netns}
+	if err := watchHost(c, gws, &cfg); err != nil {
+		return cfg, err
 	}
 	// Everything but the targets first: bad input is refused before any
 	// name is looked up.
@@ -141,6 +131,26 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 		return cfg, failure(c, watchFlags, err)
 	}
 	return cfg, nil
+}
+
+// watchHost sets what the watch checks of the host: the host checks (but
+// with --no-host), inside --netns, and the connection audit.
+func watchHost(c *cli.Context, gws []netip.Addr, cfg *watch.Config) error {
+	netns := namespace.Path(c.String("netns"))
+	switch {
+	case c.Bool("no-host") && c.NArg() == 0:
+		return usageError("netdx watch: --no-host needs at least one TARGET")
+	case netns != "" && c.NArg() > 0:
+		return usageError("netdx watch: --netns checks the host only; run the path checks with ip netns exec")
+	case !c.Bool("no-host"):
+		host := check.DefaultHostConfig()
+		host.NetNS, host.AllowedGateways = netns, gws
+		cfg.Host = &host
+	}
+	if c.Bool("audit") {
+		cfg.Audit = &audit.Config{NetNS: netns}
+	}
+	return nil
 }
 
 // endpointFlags are the flags of the /metrics and /probe endpoint.
