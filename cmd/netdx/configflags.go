@@ -50,6 +50,8 @@ var configFlags = map[string]fieldFlags{
 		"trace.Flows": "--flows", "trace.Wait": "-w", "trace.PPS": "--pps", "trace.Size": "--size", "trace.MTU": "--mtu",
 		"trace.Mode": "--unprivileged", "trace.Source": "-s", "trace.Interface": "-i", "trace.Rounds": "-c",
 		"trace.Interval": "--interval", "check.RoundInterval": "--interval",
+		// --live's echo streams send from the trace's source.
+		"probe.Source": "-s", "probe.Interface": "-i",
 	},
 	"link": {
 		"link.Interval": "--interval", "check.Top": "--top", "link.NetNS": "--netns", "link.Interfaces": "IFACE",
