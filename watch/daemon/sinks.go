@@ -121,6 +121,8 @@ func (s *sinks) close() error {
 // stopping is a sink whose stopped backlog ends the watch.
 type stopping struct{ Sink }
 
+// Write writes r, its error wrapping watch.ErrStop once the sink's
+// backlog stopped.
 func (s stopping) Write(r record.Record) error {
 	err := s.Sink.Write(r)
 	if errors.Is(err, backlog.ErrStopped) {
