@@ -50,7 +50,7 @@ var configFlags = map[string]fieldFlags{
 		"trace.Flows": "--flows", "trace.Wait": "-w", "trace.PPS": "--pps", "trace.Size": "--size", "trace.MTU": "--mtu",
 		"trace.Mode": "--unprivileged", "trace.Source": "-s", "trace.Interface": "-i", "trace.Rounds": "-c",
 		"trace.Interval": "--interval", "check.RoundInterval": "--interval",
-		// --live's echo streams send from the trace's source.
+		// --live's echo stream binds to trace's source and interface too.
 		"probe.Source": "-s", "probe.Interface": "-i",
 	},
 	"link": {
