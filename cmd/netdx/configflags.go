@@ -214,11 +214,3 @@ func dashed(name string) string {
 	}
 	return "--" + name
 }
-
-// netnsPath turns a --netns value into a namespace file path.
-func netnsPath(v string) string {
-	if v == "" || strings.Contains(v, "/") {
-		return v
-	}
-	return "/run/netns/" + v
-}
