@@ -43,6 +43,9 @@ func startTmux(t *testing.T, n *netlab.Node, w, h int) *tmuxPane {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tmux: %v: %s", err, out)
 	}
+	// Keys typed before the shell's first prompt are echoed ahead of it,
+	// and the first command's output then follows the prompt on its line.
+	p.waitFor("the shell's prompt", func(v string) bool { return strings.HasPrefix(v, "$ ") })
 	return p
 }
 
