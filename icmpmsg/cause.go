@@ -64,15 +64,5 @@ func (k *Counts) Total() int {
 
 // Map returns the causes counted, by name; nil when none was.
 func (k *Counts) Map() map[string]int {
-	var m map[string]int
-	for c, v := range k {
-		if v == 0 {
-			continue
-		}
-		if m == nil {
-			m = map[string]int{}
-		}
-		m[Cause(c).String()] = v
-	}
-	return m
+	return byName(k[:], func(i int) string { return Cause(i).String() })
 }
