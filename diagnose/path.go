@@ -13,6 +13,8 @@ import (
 //
 //   - an unreachable (!H !N !X …) on the way is critical and names the hop
 //     that sent it; a target that answered nothing at all is critical;
+//     what rests on unverified answers alone is said so, and at most a
+//     warning (see unverified);
 //   - loss to the target is read from the echo stream, with its 95 %
 //     Wilson interval: above --max-loss only when the whole interval is,
 //     below only when the whole interval is; otherwise the finding says it
@@ -41,14 +43,14 @@ func Path(ev PathEvidence, cfg Config) []Finding {
 			Evidence: map[string]any{"annotation": h.Annotation, "received": h.Received, "sent": h.Sent}})
 	}
 	if !r.answered() {
-		if len(out) == 0 {
+		if !endVerified(out, r.rep) {
 			out = append(out, r.unreachable())
 		}
-		return out
+		return unverified(out, r.rep)
 	}
 	out = append(out, r.lossFindings(cfg)...)
 	out = append(out, r.latencyFindings(cfg)...)
-	return out
+	return unverified(out, r.rep)
 }
 
 // reading is one target's evidence, prepared for the rules.
