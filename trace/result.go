@@ -75,6 +75,20 @@ type Probe struct {
 // Answered reports whether the probe got an answer.
 func (p Probe) Answered() bool { return p.Addr.IsValid() }
 
+// BackHops is how many hops an answer crossed on its way back, from its
+// TTL as received: the sender's initial TTL (taken as the smallest of 64,
+// 128 and 255 at or above it: Linux and most routers, Windows, network
+// gear) minus the received TTL, plus one, so that a symmetric path gives
+// the hop's own TTL (tracepath's reading). 0 when the TTL is unknown.
+func BackHops(replyTTL int) int {
+	for _, initial := range []int{64, 128, 255} {
+		if replyTTL > 0 && replyTTL <= initial {
+			return initial - replyTTL + 1
+		}
+	}
+	return 0
+}
+
 type probeJSON struct {
 	Addr        string          `json:"addr,omitempty"`
 	RTT         *float64        `json:"rtt_ms,omitempty"`

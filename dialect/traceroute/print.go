@@ -134,16 +134,12 @@ func (p *Printer) line(h trace.Hop) string {
 	return b.String()
 }
 
-// backHops guesses the hops an answer took back from its TTL and the
-// usual initial TTLs (64, 128, 255), tracepath's asymmetry hint.
+// backHops is the hops the first answer of h with a TTL took back
+// (trace.BackHops), tracepath's asymmetry hint.
 func backHops(h trace.Hop) int {
 	for _, p := range h.Probes {
 		if p.Answered() && p.ReplyTTL > 0 {
-			for _, init := range []int{64, 128, 255} {
-				if p.ReplyTTL <= init {
-					return init - p.ReplyTTL + 1
-				}
-			}
+			return trace.BackHops(p.ReplyTTL)
 		}
 	}
 	return 0
