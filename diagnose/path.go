@@ -41,14 +41,17 @@ func Path(ev PathEvidence, cfg Config) []Finding {
 			Evidence: map[string]any{"annotation": h.Annotation, "received": h.Received, "sent": h.Sent}})
 	}
 	if !r.answered() {
-		if len(out) == 0 {
+		if l, ok := findLoop(r.rep.Hops); ok && len(out) == 0 {
+			out = append(out, r.loopFinding(l))
+		} else if len(out) == 0 {
 			out = append(out, r.unreachable())
 		}
 		return out
 	}
 	out = append(out, r.lossFindings(cfg)...)
 	out = append(out, r.latencyFindings(cfg)...)
-	return out
+	out = append(out, r.asymmetryFinding(r.back)...)
+	return append(out, r.mtuFindings(ev.MTU)...)
 }
 
 // reading is one target's evidence, prepared for the rules.
@@ -58,6 +61,8 @@ type reading struct {
 	protocol trace.Protocol
 	rep      trace.Report
 	echo     *Echo
+	// back is what the answers' TTLs say of the way back.
+	back returnPath
 	// hops are the answering hops in TTL order; the target's, if it
 	// answered the trace, is last.
 	hops []hopReading
@@ -81,7 +86,8 @@ func newReading(ev PathEvidence) *reading {
 	if rep.Protocol == 0 {
 		rep.Protocol = ev.Protocol
 	}
-	r := &reading{target: ev.Target, addr: rep.Addr, protocol: rep.Protocol, rep: rep, echo: ev.Echo}
+	r := &reading{target: ev.Target, addr: rep.Addr, protocol: rep.Protocol, rep: rep, echo: ev.Echo,
+		back: readReturn(ev.Rounds, rep.TargetTTL)}
 	for _, h := range rep.Hops {
 		if h.Received == 0 {
 			continue

@@ -1,0 +1,237 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"netdx/diagnose"
+	"netdx/icmpmsg"
+	"netdx/probe"
+	"netdx/trace"
+)
+
+// mtuLadder are the sizes (IP packets, header included) MTU probing tries
+// first, largest first: 1500, Ethernet's, stepping down through what
+// tunnels leave of it when this host cannot send 1500 itself. The last is
+// the floor: the smallest MTU every IPv6 path must carry (RFC 8200), below
+// which netdx does not look.
+var mtuLadder = []int{1500, 1492, 1480, 1460, 1440, 1420, 1400, 1380, 1360, 1340, 1320, 1300, 1280}
+
+// Probes of MTU probing: each bisection step sends two requests of its
+// size, the top size is sent mtuRepeats times more over the duration, and
+// each TTL of the last hop's search two.
+const (
+	mtuStepCount = 2
+	mtuRepeats   = 3
+	mtuHopCount  = 2
+	mtuGap       = 10 * time.Millisecond
+)
+
+// probeMTU probes the path to t, beside the check's streams, with echo
+// requests of several sizes that set DF and ignore any path MTU this host
+// has learnt (probe.Config.ProbeMTU), and returns what they drew:
+//
+//   - at once, the top size (1500, or the largest of mtuLadder this host
+//     can send) and the floor (1280);
+//   - when the top size is lost without a "fragmentation needed" (ICMPv6
+//     "packet too big") and the floor comes back, a bisection between them
+//     for the largest size that passes, while the top size is sent again
+//     over the duration;
+//   - when sizes still die silently, TTL-limited requests of the smallest
+//     that failed, to every hop before the target (its distance from the
+//     floor's reply TTL): the hops that answer Time Exceeded are the ones
+//     the big packets reach.
+//
+// A path that answers the top size, or says it is too big, costs two
+// requests. Everything ends within the duration plus a wait.
+func probeMTU(ctx context.Context, t Target, cfg PathConfig) (*diagnose.MTUEvidence, error) {
+	end := time.Now().Add(cfg.Duration)
+	ctx, cancel := context.WithDeadline(ctx, end.Add(cfg.EchoTimeout))
+	defer cancel()
+	m := &mtuProber{t: t, cfg: cfg, sizes: map[int]*diagnose.MTUSize{}}
+	floorSize := mtuLadder[len(mtuLadder)-1]
+	var (
+		wg       sync.WaitGroup
+		floor    dfResult
+		floorErr error
+		top      int
+		topRes   dfResult
+		err      error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		floor, floorErr = m.send(ctx, floorSize, probe.KernelTTL, 1, cfg.EchoTimeout)
+	}()
+	for _, s := range mtuLadder[:len(mtuLadder)-1] {
+		if topRes, err = m.send(ctx, s, probe.KernelTTL, 1, cfg.EchoTimeout); err != nil || topRes.sent > 0 {
+			top = s
+			break
+		}
+	}
+	wg.Wait()
+	if err == nil {
+		err = floorErr
+	}
+	if err != nil || top == 0 || topRes.received > 0 || topRes.tooBig > 0 {
+		return m.evidence(), err
+	}
+	if floor.received == 0 {
+		// Lost, or the target does not answer: once more before giving up.
+		if floor, err = m.send(ctx, floorSize, probe.KernelTTL, mtuStepCount, cfg.EchoTimeout); err != nil || floor.received == 0 {
+			return m.evidence(), err
+		}
+	}
+	wait := min(max(3*floor.rtt, 100*time.Millisecond), cfg.EchoTimeout)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		gap := max(time.Until(end)/mtuRepeats, mtuGap)
+		m.sendSpread(ctx, top, mtuRepeats, gap, wait)
+	}()
+	lo, hi, told := floorSize, top, false
+	for hi-lo > 1 && time.Until(end) > wait && !told {
+		mid := (lo + hi) / 2
+		r, err := m.send(ctx, mid, probe.KernelTTL, mtuStepCount, wait)
+		switch {
+		case err != nil:
+			wg.Wait()
+			return m.evidence(), err
+		case r.tooBig > 0:
+			told = true
+		case r.received > 0:
+			lo = mid
+		default:
+			hi = mid
+		}
+	}
+	if !told {
+		m.lastHops(ctx, hi, trace.BackHops(floor.replyTTL), wait)
+	}
+	wg.Wait()
+	return m.evidence(), nil
+}
+
+// mtuProber gathers what MTU probing saw; its sends may run at once.
+type mtuProber struct {
+	t     Target
+	cfg   PathConfig
+	mu    sync.Mutex
+	sizes map[int]*diagnose.MTUSize
+	hops  []diagnose.MTUHop
+	hopSz int
+}
+
+// dfResult is what some DF echo requests of one size drew.
+type dfResult struct {
+	sent, received, tooBig int
+	rtt                    time.Duration // the slowest reply's
+	replyTTL               int
+	exceeded               map[netip.Addr]int // Time Exceeded answers by sender
+}
+
+// send sends count DF echo requests of size bytes (IP header included)
+// with TTL ttl, mtuGap apart, each awaited timeout, and records them under
+// their size when they were sent with no TTL limit. Requests this host
+// could not send (larger than its own link) are not counted.
+func (m *mtuProber) send(ctx context.Context, size, ttl, count int, timeout time.Duration) (dfResult, error) {
+	header := 28
+	if m.t.Addr.Is6() {
+		header = 48
+	}
+	pc := probe.DefaultConfig()
+	pc.Count, pc.Interval, pc.Timeout, pc.Size = count, mtuGap, timeout, size-header
+	pc.ProbeMTU, pc.TTL = true, ttl
+	pc.Mode, pc.Source, pc.Interface = m.cfg.Mode, m.cfg.Trace.Source, m.cfg.Trace.Interface
+	r := dfResult{exceeded: map[netip.Addr]int{}}
+	pc.OnEvent = func(ev probe.Event) {
+		switch ev.Kind {
+		case probe.EventReply:
+			r.rtt, r.replyTTL = max(r.rtt, ev.RTT), ev.TTL
+		case probe.EventError:
+			switch icmpmsg.Classify(m.t.Addr.Is6(), ev.ErrType, ev.ErrCode) {
+			case icmpmsg.FragmentationNeeded:
+				r.tooBig++
+			case icmpmsg.TTLExceeded:
+				r.exceeded[ev.From]++
+			}
+		}
+	}
+	res, err := probe.Ping(ctx, pc, []probe.Target{{Name: m.t.Name, Addr: m.t.Addr}})
+	if err != nil {
+		return r, fmt.Errorf("check: MTU probes to %s: %w", m.t.Name, echoErr(err))
+	}
+	r.sent, r.received = res[0].Sent-res[0].SendErrors, res[0].Received
+	if ttl == probe.KernelTTL && r.sent > 0 {
+		m.mu.Lock()
+		s := m.sizes[size]
+		if s == nil {
+			s = &diagnose.MTUSize{Size: size}
+			m.sizes[size] = s
+		}
+		s.Sent, s.Received, s.TooBig = s.Sent+r.sent, s.Received+r.received, s.TooBig+r.tooBig
+		m.mu.Unlock()
+	}
+	return r, nil
+}
+
+// sendSpread sends n requests of size, gap apart, each awaited wait.
+func (m *mtuProber) sendSpread(ctx context.Context, size, n int, gap, wait time.Duration) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for range n {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		t.Reset(gap)
+		if _, err := m.send(ctx, size, probe.KernelTTL, 1, wait); err != nil {
+			return
+		}
+	}
+}
+
+// lastHops sends requests of size with TTLs 1 to dist-1, all at once, and
+// records which hops answered them Time Exceeded.
+func (m *mtuProber) lastHops(ctx context.Context, size, dist int, wait time.Duration) {
+	var wg sync.WaitGroup
+	for ttl := 1; ttl < min(dist, trace.DefaultConfig().MaxTTL); ttl++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := m.send(ctx, size, ttl, mtuHopCount, wait)
+			if err != nil || r.sent == 0 {
+				return
+			}
+			h := diagnose.MTUHop{TTL: ttl, Sent: r.sent, TooBig: r.tooBig}
+			for a, n := range r.exceeded {
+				if n > h.Answered {
+					h.Addr, h.Answered = a, n
+				}
+			}
+			m.mu.Lock()
+			m.hops = append(m.hops, h)
+			m.hopSz = size
+			m.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+// evidence is what the probing saw, sizes largest first, hops by TTL.
+func (m *mtuProber) evidence() *diagnose.MTUEvidence {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ev := &diagnose.MTUEvidence{Sizes: []diagnose.MTUSize{}, HopSize: m.hopSz, Hops: slices.Clone(m.hops)}
+	for _, s := range m.sizes {
+		ev.Sizes = append(ev.Sizes, *s)
+	}
+	slices.SortFunc(ev.Sizes, func(a, b diagnose.MTUSize) int { return b.Size - a.Size })
+	slices.SortFunc(ev.Hops, func(a, b diagnose.MTUHop) int { return a.TTL - b.TTL })
+	return ev
+}
