@@ -32,8 +32,12 @@ type Result struct {
 	Reached   bool       `json:"reached"`
 	EndReason string     `json:"end_reason"`
 	Hops      []Hop      `json:"hops"`
-	// PathMTU is the path MTU found with Config.MTU, 0 otherwise.
+	// PathMTU is the path MTU found with Config.MTU, 0 otherwise: past a
+	// black hole, the largest size that got through it.
 	PathMTU int `json:"path_mtu,omitempty"`
+	// BlackHole is the MTU black hole Config.MTU's probes died in, if
+	// they did.
+	BlackHole *BlackHole `json:"black_hole,omitempty"`
 	// Sent counts every probe sent, retries included.
 	Sent int `json:"sent"`
 	// Invalid counts the answers to this trace's probes that failed a
