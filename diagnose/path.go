@@ -25,7 +25,14 @@ import (
 //     hops in between cannot tell;
 //   - latency is located with the best RTT of each hop; a step that later
 //     hops keep is latency_jump, one they do not is the hop's slow ICMP;
-//     --max-rtt judges the target's median RTT by its interval.
+//     --max-rtt judges the target's median RTT by its interval;
+//   - addresses repeating in turn on rising TTLs to a target that never
+//     answered are a routing_loop (loop.go);
+//   - answers that come back over another number of hops than they went
+//     show another return path (asymmetric_return), and a placed loss says
+//     it may be on the way back (returnpath.go);
+//   - large DF requests dying without a word while smaller ones pass are
+//     an mtu_blackhole (mtu.go).
 func Path(ev PathEvidence, cfg Config) []Finding {
 	r := newReading(ev)
 	var out []Finding
