@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -19,7 +20,10 @@ import (
 // tunnels leave of it when this host cannot send 1500 itself. The last is
 // the floor: the smallest MTU every IPv6 path must carry (RFC 8200), below
 // which netdx does not look.
-var mtuLadder = []int{1500, 1492, 1480, 1460, 1440, 1420, 1400, 1380, 1360, 1340, 1320, 1300, 1280}
+var mtuLadder = []int{1500, 1492, 1480, 1460, 1440, 1420, 1400, 1380, 1360, 1340, 1320, 1300, mtuFloor}
+
+// mtuFloor is the smallest size MTU probing tries.
+const mtuFloor = 1280
 
 // Probes of MTU probing: each bisection step sends two requests of its
 // size, the top size is sent mtuRepeats times more over the duration, and
@@ -36,15 +40,14 @@ const (
 // has learnt (probe.Config.ProbeMTU), and returns what they drew:
 //
 //   - at once, the top size (1500, or the largest of mtuLadder this host
-//     can send) and the floor (1280);
+//     can send) and the floor (1280), the top first thing: routers limit
+//     the ICMP they send, and the trace rounds soon spend it;
 //   - when the top size is lost without a "fragmentation needed" (ICMPv6
 //     "packet too big") and the floor comes back, a bisection between them
-//     for the largest size that passes, while the top size is sent again
-//     over the duration;
-//   - when sizes still die silently, TTL-limited requests of the smallest
-//     that failed, to every hop before the target (its distance from the
-//     floor's reply TTL): the hops that answer Time Exceeded are the ones
-//     the big packets reach.
+//     for the largest size that passes; meanwhile the top size is sent
+//     again over the duration, and with TTLs to every hop before the
+//     target (its distance from the floor's reply TTL): the hops that
+//     answer those Time Exceeded are the ones the big packets reach.
 //
 // A path that answers the top size, or says it is too big, costs two
 // requests. Everything ends within the duration plus a wait.
@@ -53,67 +56,78 @@ func probeMTU(ctx context.Context, t Target, cfg PathConfig) (*diagnose.MTUEvide
 	ctx, cancel := context.WithDeadline(ctx, end.Add(cfg.EchoTimeout))
 	defer cancel()
 	m := &mtuProber{t: t, cfg: cfg, sizes: map[int]*diagnose.MTUSize{}}
-	floorSize := mtuLadder[len(mtuLadder)-1]
+	top, topRes, floor, err := m.first(ctx)
+	if err != nil || top == 0 || topRes.received > 0 || topRes.tooBig > 0 || floor.received == 0 {
+		return m.evidence(), err
+	}
+	wait := m.wait(floor)
+	var wg sync.WaitGroup
+	wg.Go(func() { m.sendSpread(ctx, top, mtuRepeats, max(time.Until(end)/mtuRepeats, mtuGap), wait) })
+	wg.Go(func() { m.lastHops(ctx, top, trace.BackHops(floor.replyTTL), wait) })
+	err = m.bisect(ctx, mtuFloor, top, end, wait)
+	wg.Wait()
+	return m.evidence(), err
+}
+
+// first sends the top size and the floor at once. The top size's answer
+// is awaited as long as the floor's took, thrice (m.wait), once the floor
+// has answered; the floor is sent again if it was lost.
+func (m *mtuProber) first(ctx context.Context) (top int, topRes, floor dfResult, err error) {
+	topCtx, stopTop := context.WithCancel(ctx)
+	defer stopTop()
 	var (
 		wg       sync.WaitGroup
-		floor    dfResult
 		floorErr error
-		top      int
-		topRes   dfResult
-		err      error
+		stop     *time.Timer
 	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		floor, floorErr = m.send(ctx, floorSize, probe.KernelTTL, 1, cfg.EchoTimeout)
-	}()
+	wg.Go(func() {
+		floor, floorErr = m.send(ctx, mtuFloor, probe.KernelTTL, 1, m.cfg.EchoTimeout)
+		if floorErr == nil && floor.received == 0 {
+			// Lost, or the target does not answer: once more.
+			floor, floorErr = m.send(ctx, mtuFloor, probe.KernelTTL, mtuStepCount, m.cfg.EchoTimeout)
+		}
+		if floor.received > 0 {
+			stop = time.AfterFunc(m.wait(floor), stopTop)
+		}
+	})
 	for _, s := range mtuLadder[:len(mtuLadder)-1] {
-		if topRes, err = m.send(ctx, s, probe.KernelTTL, 1, cfg.EchoTimeout); err != nil || topRes.sent > 0 {
+		if topRes, err = m.send(topCtx, s, probe.KernelTTL, 1, m.cfg.EchoTimeout); err != nil || topRes.sent > 0 {
 			top = s
 			break
 		}
 	}
 	wg.Wait()
-	if err == nil {
-		err = floorErr
+	if stop != nil {
+		stop.Stop()
 	}
-	if err != nil || top == 0 || topRes.received > 0 || topRes.tooBig > 0 {
-		return m.evidence(), err
-	}
-	if floor.received == 0 {
-		// Lost, or the target does not answer: once more before giving up.
-		if floor, err = m.send(ctx, floorSize, probe.KernelTTL, mtuStepCount, cfg.EchoTimeout); err != nil || floor.received == 0 {
-			return m.evidence(), err
-		}
-	}
-	wait := min(max(3*floor.rtt, 100*time.Millisecond), cfg.EchoTimeout)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		gap := max(time.Until(end)/mtuRepeats, mtuGap)
-		m.sendSpread(ctx, top, mtuRepeats, gap, wait)
-	}()
-	lo, hi, told := floorSize, top, false
-	for hi-lo > 1 && time.Until(end) > wait && !told {
+	return top, topRes, floor, errors.Join(err, floorErr)
+}
+
+// wait is how long a request is awaited once the floor has answered:
+// three times its round trip, at least 100 ms, at most the echo timeout.
+func (m *mtuProber) wait(floor dfResult) time.Duration {
+	return min(max(3*floor.rtt, 100*time.Millisecond), m.cfg.EchoTimeout)
+}
+
+// bisect looks between lo (passes) and hi (dies) for the largest size that
+// passes, two requests a size, until they are neighbours, a size is said
+// too big, or the duration ends.
+func (m *mtuProber) bisect(ctx context.Context, lo, hi int, end time.Time, wait time.Duration) error {
+	for hi-lo > 1 && time.Until(end) > wait {
 		mid := (lo + hi) / 2
 		r, err := m.send(ctx, mid, probe.KernelTTL, mtuStepCount, wait)
 		switch {
 		case err != nil:
-			wg.Wait()
-			return m.evidence(), err
+			return err
 		case r.tooBig > 0:
-			told = true
+			return nil
 		case r.received > 0:
 			lo = mid
 		default:
 			hi = mid
 		}
 	}
-	if !told {
-		m.lastHops(ctx, hi, trace.BackHops(floor.replyTTL), wait)
-	}
-	wg.Wait()
-	return m.evidence(), nil
+	return nil
 }
 
 // mtuProber gathers what MTU probing saw; its sends may run at once.
