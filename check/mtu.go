@@ -26,11 +26,13 @@ var mtuLadder = []int{1500, 1492, 1480, 1460, 1440, 1420, 1400, 1380, 1360, 1340
 const mtuFloor = 1280
 
 // Probes of MTU probing: each bisection step sends two requests of its
-// size, the top size is sent mtuRepeats times more over the duration, and
-// each TTL of the last hop's search two.
+// size, two more when both are lost; the top size is sent mtuRepeats times
+// more over the duration (what diagnose holds against the echo stream: 11
+// lost of 11 is clearly more than 30 % loss); each TTL of the last hop's
+// search two.
 const (
 	mtuStepCount = 2
-	mtuRepeats   = 3
+	mtuRepeats   = 10
 	mtuHopCount  = 2
 	mtuGap       = 10 * time.Millisecond
 )
@@ -62,7 +64,10 @@ func probeMTU(ctx context.Context, t Target, cfg PathConfig) (*diagnose.MTUEvide
 	}
 	wait := m.wait(floor)
 	var wg sync.WaitGroup
-	wg.Go(func() { m.sendSpread(ctx, top, mtuRepeats, max(time.Until(end)/mtuRepeats, mtuGap), wait) })
+	// What they draw is in the evidence; a failure leaves them out.
+	wg.Go(func() {
+		_, _ = m.send(ctx, top, probe.KernelTTL, mtuRepeats, max(time.Until(end)/mtuRepeats, mtuGap), wait)
+	})
 	wg.Go(func() { m.lastHops(ctx, top, trace.BackHops(floor.replyTTL), wait) })
 	err = m.bisect(ctx, mtuFloor, top, end, wait)
 	wg.Wait()
@@ -81,17 +86,17 @@ func (m *mtuProber) first(ctx context.Context) (top int, topRes, floor dfResult,
 		stop     *time.Timer
 	)
 	wg.Go(func() {
-		floor, floorErr = m.send(ctx, mtuFloor, probe.KernelTTL, 1, m.cfg.EchoTimeout)
+		floor, floorErr = m.send(ctx, mtuFloor, probe.KernelTTL, 1, mtuGap, m.cfg.EchoTimeout)
 		if floorErr == nil && floor.received == 0 {
 			// Lost, or the target does not answer: once more.
-			floor, floorErr = m.send(ctx, mtuFloor, probe.KernelTTL, mtuStepCount, m.cfg.EchoTimeout)
+			floor, floorErr = m.send(ctx, mtuFloor, probe.KernelTTL, mtuStepCount, mtuGap, m.cfg.EchoTimeout)
 		}
 		if floor.received > 0 {
 			stop = time.AfterFunc(m.wait(floor), stopTop)
 		}
 	})
 	for _, s := range mtuLadder[:len(mtuLadder)-1] {
-		if topRes, err = m.send(topCtx, s, probe.KernelTTL, 1, m.cfg.EchoTimeout); err != nil || topRes.sent > 0 {
+		if topRes, err = m.send(topCtx, s, probe.KernelTTL, 1, mtuGap, m.cfg.EchoTimeout); err != nil || topRes.sent > 0 {
 			top = s
 			break
 		}
@@ -110,12 +115,16 @@ func (m *mtuProber) wait(floor dfResult) time.Duration {
 }
 
 // bisect looks between lo (passes) and hi (dies) for the largest size that
-// passes, two requests a size, until they are neighbours, a size is said
-// too big, or the duration ends.
+// passes, two requests a size and two more when both are lost (on a lossy
+// path, two lost at once would often stop it short), until they are
+// neighbours, a size is said too big, or the duration ends.
 func (m *mtuProber) bisect(ctx context.Context, lo, hi int, end time.Time, wait time.Duration) error {
 	for hi-lo > 1 && time.Until(end) > wait {
 		mid := (lo + hi) / 2
-		r, err := m.send(ctx, mid, probe.KernelTTL, mtuStepCount, wait)
+		r, err := m.send(ctx, mid, probe.KernelTTL, mtuStepCount, mtuGap, wait)
+		if err == nil && r.received == 0 && r.tooBig == 0 {
+			r, err = m.send(ctx, mid, probe.KernelTTL, mtuStepCount, mtuGap, wait)
+		}
 		switch {
 		case err != nil:
 			return err
@@ -149,16 +158,16 @@ type dfResult struct {
 }
 
 // send sends count DF echo requests of size bytes (IP header included)
-// with TTL ttl, mtuGap apart, each awaited timeout, and records them under
+// with TTL ttl, every apart, each awaited timeout, and records them under
 // their size when they were sent with no TTL limit. Requests this host
 // could not send (larger than its own link) are not counted.
-func (m *mtuProber) send(ctx context.Context, size, ttl, count int, timeout time.Duration) (dfResult, error) {
+func (m *mtuProber) send(ctx context.Context, size, ttl, count int, every, timeout time.Duration) (dfResult, error) {
 	header := 28
 	if m.t.Addr.Is6() {
 		header = 48
 	}
 	pc := probe.DefaultConfig()
-	pc.Count, pc.Interval, pc.Timeout, pc.Size = count, mtuGap, timeout, size-header
+	pc.Count, pc.Interval, pc.Timeout, pc.Size = count, every, timeout, size-header
 	pc.ProbeMTU, pc.TTL = true, ttl
 	pc.Mode, pc.Source, pc.Interface = m.cfg.Mode, m.cfg.Trace.Source, m.cfg.Trace.Interface
 	r := dfResult{exceeded: map[netip.Addr]int{}}
@@ -193,23 +202,6 @@ func (m *mtuProber) send(ctx context.Context, size, ttl, count int, timeout time
 	return r, nil
 }
 
-// sendSpread sends n requests of size, gap apart, each awaited wait.
-func (m *mtuProber) sendSpread(ctx context.Context, size, n int, gap, wait time.Duration) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for range n {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		t.Reset(gap)
-		if _, err := m.send(ctx, size, probe.KernelTTL, 1, wait); err != nil {
-			return
-		}
-	}
-}
-
 // lastHops sends requests of size with TTLs 1 to dist-1, all at once, and
 // records which hops answered them Time Exceeded.
 func (m *mtuProber) lastHops(ctx context.Context, size, dist int, wait time.Duration) {
@@ -218,7 +210,7 @@ func (m *mtuProber) lastHops(ctx context.Context, size, dist int, wait time.Dura
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := m.send(ctx, size, ttl, mtuHopCount, wait)
+			r, err := m.send(ctx, size, ttl, mtuHopCount, mtuGap, wait)
 			if err != nil || r.sent == 0 {
 				return
 			}

@@ -51,39 +51,46 @@ type blackHole struct {
 	lastHop   MTUHop // the last hop that answered the big requests; TTL 0 if none
 }
 
-// findBlackHole reads m: the path is a black hole when every request
-// above some size was lost without a "fragmentation needed", requests of
-// that size or less came back, and that loss is clearly more (z ≥ 4, as
-// for where loss starts) than the loss of small packets: the echo
-// stream's, or without one the requests that came back. A path that says
-// "too big" is no black hole: senders learn its MTU. The last hop that
-// passed the big packets is the furthest that answered them Time
-// Exceeded before the target's hop (targetTTL, 0 when unknown): one at or
-// past it is not on the way the trace saw.
+// findBlackHole reads m: the path is a black hole when requests of the
+// largest size probed never came back nor drew a "fragmentation needed",
+// a smaller size came back, and the largest size's loss is clearly more
+// (z ≥ 4, as for where loss starts) than the loss of small packets: the
+// echo stream's, or without one the smaller requests'. Only the largest
+// size is held against them: its requests go out whatever the others
+// draw, while the sizes between were picked by what was lost before them,
+// and on a lossy path would make chance look like a black hole. A path
+// that says "too big" is no black hole: senders learn its MTU. The sizes
+// say where it starts: the largest that came back, and the smallest above
+// it (all lost). The last hop that passed the big packets is the furthest
+// that answered them Time Exceeded before the target's hop (targetTTL, 0
+// when unknown): one at or past it is not on the way the trace saw.
 func findBlackHole(m *MTUEvidence, echo *Echo, targetTTL int) (blackHole, bool) {
-	if m == nil {
+	if m == nil || len(m.Sizes) == 0 {
 		return blackHole{}, false
 	}
 	var bh blackHole
+	var top MTUSize
 	for _, s := range m.Sizes {
 		if s.TooBig > 0 {
 			return blackHole{}, false
 		}
-		if s.Received > 0 && s.Size > bh.ok {
-			bh.ok = s.Size
+		if s.Received > 0 {
+			bh.ok = max(bh.ok, s.Size)
+		}
+		if s.Size > top.Size {
+			top = s
 		}
 	}
-	if bh.ok == 0 {
+	if bh.ok == 0 || top.Received > 0 {
 		return blackHole{}, false
 	}
+	bh.big = Sample{K: top.Sent, N: top.Sent}
 	var passed Sample
 	for _, s := range m.Sizes {
-		if s.Size > bh.ok && s.Sent > 0 {
-			bh.big.K, bh.big.N = bh.big.K+s.Sent, bh.big.N+s.Sent
-			if bh.fails == 0 || s.Size < bh.fails {
-				bh.fails = s.Size
-			}
-		} else {
+		switch {
+		case s.Size > bh.ok && (bh.fails == 0 || s.Size < bh.fails):
+			bh.fails = s.Size
+		case s.Size <= bh.ok:
 			passed.K, passed.N = passed.K+s.Sent-s.Received, passed.N+s.Sent
 		}
 	}
@@ -127,10 +134,10 @@ func (r *reading) mtuFindings(m *MTUEvidence) []Finding {
 	}
 	lo, hi := bh.small.Interval()
 	return []Finding{{Kind: KindMTUBlackHole, Severity: Warning, Subject: sub,
-		Summary: fmt.Sprintf("packets of %d bytes and more to %s die without a word (%d of %d DF echo requests of %d–%d bytes lost, none answered \"too big\") "+
+		Summary: fmt.Sprintf("packets of %d bytes and more to %s die without a word (%d of %d DF echo requests of %d bytes lost, every one from %d bytes up, none answered \"too big\") "+
 			"while %d bytes pass (%s lose %.1f%%, 95%%: %.1f–%.1f%%): an MTU black hole; %s. Small packets work and full-size ones stall (ssh works, scp hangs). "+
 			"Fix %s: clamp TCP's MSS to %d (%d − %d), or let the router send %s",
-			bh.fails, r.target, bh.big.K, bh.big.N, bh.fails, largestProbed(m), bh.ok, bh.smallWhat, bh.small.Rate(), lo, hi, where,
+			bh.fails, r.target, bh.big.K, bh.big.N, largestProbed(m), bh.fails, bh.ok, bh.smallWhat, bh.small.Rate(), lo, hi, where,
 			at, bh.ok-header, bh.ok, header, told),
 		Headline: fmt.Sprintf("MTU black hole: %d-byte packets pass, %d and more die without a word", bh.ok, bh.fails),
 		Evidence: map[string]any{"largest_ok": bh.ok, "smallest_lost": bh.fails, "lost": bh.big.K, "sample": bh.big.N,
