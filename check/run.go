@@ -31,16 +31,23 @@ type Sources struct {
 // Run reads the host through src (interfaces and sockets) and the path to
 // each target, all at once, and applies diagnose's rules. A source that
 // fails is recorded in the report's checks and makes the status "unknown"
-// unless something worse was found; the other checks still run.
-func Run(ctx context.Context, cfg diagnose.Config, src Sources, targets []Target) diagnose.Report {
+// unless something worse was found; the other checks still run. A setting
+// an engine refuses only once it runs (an unprivileged echo interval below
+// 2 ms: any engine's configuration error) is bad input, not a failed
+// check: Run returns the first such refusal with the report.
+func Run(ctx context.Context, cfg diagnose.Config, src Sources, targets []Target) (diagnose.Report, error) {
 	var (
-		mu sync.Mutex
-		wg sync.WaitGroup
-		ev = diagnose.Evidence{Host: src.Link != nil || src.Sockets != nil}
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		ev      = diagnose.Evidence{Host: src.Link != nil || src.Sockets != nil}
+		refused error
 	)
 	record := func(c diagnose.Check, err error) {
 		mu.Lock()
 		defer mu.Unlock()
+		if refused == nil && isRefusal(err) {
+			refused = err
+		}
 		if ctx.Err() != nil {
 			// Interrupted: what the engine measured so far is the
 			// evidence, and the rules judge its sample as it is.
@@ -104,5 +111,12 @@ func Run(ctx context.Context, cfg diagnose.Config, src Sources, targets []Target
 			ev.Paths = append(ev.Paths, *p)
 		}
 	}
-	return diagnose.Diagnose(ev, cfg)
+	return diagnose.Diagnose(ev, cfg), refused
+}
+
+// isRefusal reports whether err is an engine's configuration error
+// (configerr.Error, whichever engine's).
+func isRefusal(err error) bool {
+	var ce interface{ ConfigField() string }
+	return errors.As(err, &ce)
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
+	"time"
 
 	"netdx/diagnose"
 	"netdx/sockets"
@@ -26,15 +28,18 @@ func TestRunStatusAndChecks(t *testing.T) {
 	badSockets := func(context.Context) (sockets.Table, error) { return sockets.Table{}, errors.New("sockets: denied") }
 	targets := []Target{{"a", netip.MustParseAddr("198.18.3.2")}, {"b", netip.MustParseAddr("198.18.3.3")}}
 
-	rep := Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink}, nil)
+	rep, _ := Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink}, nil)
 	if rep.Status != diagnose.StatusOK || diagnose.ExitCode(rep.Status) != 0 || len(rep.Checks) != 1 {
 		t.Errorf("clean host: %+v", rep)
 	}
-	rep = Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink, Sockets: badSockets}, nil)
+	rep, _ = Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink, Sockets: badSockets}, nil)
 	if rep.Status != diagnose.StatusUnknown || diagnose.ExitCode(rep.Status) != 3 {
 		t.Errorf("a failed check with nothing found must be unknown: %+v", rep)
 	}
-	rep = Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink, Sockets: badSockets, Path: unreachablePath}, targets)
+	rep, err := Run(ctx, diagnose.DefaultConfig(), Sources{Link: okLink, Sockets: badSockets, Path: unreachablePath}, targets)
+	if err != nil {
+		t.Errorf("failed checks taken for a refused setting: %v", err)
+	}
 	if rep.Status != diagnose.StatusCritical || diagnose.ExitCode(rep.Status) != 2 || len(rep.Findings) != 2 || len(rep.Checks) != 4 {
 		t.Errorf("unreachable targets: %+v", rep)
 	}
@@ -57,5 +62,25 @@ func TestRunStatusAndChecks(t *testing.T) {
 	}
 	if f["severity"] != "critical" || back["status"] != "critical" {
 		t.Errorf("severity/status not names: %s", b)
+	}
+}
+
+// TestRunRefused: a setting an engine refuses once it runs is returned,
+// not recorded as a failed check; the other checks still run.
+func TestRunRefused(t *testing.T) {
+	refuse := func(_ context.Context, t Target) (diagnose.PathEvidence, error) {
+		if t.Name == "b" {
+			return diagnose.PathEvidence{}, fmt.Errorf("path: %w", &ConfigError{Field: "EchoInterval", Value: time.Millisecond, Reason: "needs a raw socket"})
+		}
+		return unreachablePath(context.Background(), t)
+	}
+	targets := []Target{{"a", netip.MustParseAddr("198.18.3.2")}, {"b", netip.MustParseAddr("198.18.3.3")}}
+	rep, err := Run(context.Background(), diagnose.DefaultConfig(), Sources{Path: refuse}, targets)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != "EchoInterval" {
+		t.Errorf("refusal %v, want the EchoInterval field's", err)
+	}
+	if len(rep.Checks) != 2 || !rep.Checks[0].OK {
+		t.Errorf("checks %+v: want both, a's run", rep.Checks)
 	}
 }

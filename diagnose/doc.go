@@ -4,8 +4,9 @@
 //
 // It is the one owner of findings and severities for every command: "netdx
 // link" and "netdx sockets" show what Host finds in their snapshot or
-// table, and every command turns its Status into an exit code with
-// ExitCode. Host's indicators: interfaces down, flapping (carrier changes
+// table (ReadLink and ReadSockets: their JSON documents, which watch's
+// snapshots keep too), and every command turns its Status into an exit
+// code with ExitCode. Host's indicators: interfaces down, flapping (carrier changes
 // over the sampled interval) or with errors and drops, the PROMISC flag,
 // sniffers (promiscuous capture sockets, or a promiscuity counter nothing
 // explains), TCP retransmits, cleartext listeners (loopback-only ones are

@@ -25,6 +25,8 @@
 // --json print them) is taken when a target's window crosses the snapshot
 // thresholds; the connection audit (package audit) runs alongside when
 // asked. Status is what the metrics endpoint reads at each scrape.
+// Package daemon runs a watch as a service: its sinks opened and closed,
+// the metrics endpoint served, SIGHUP.
 //
 // DefaultConfig is the one place the watch's defaults are set (the
 // engines' configs in it start from theirs); a Config is taken as it is,

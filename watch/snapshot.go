@@ -66,13 +66,6 @@ func (w *Watcher) snapshotsDue(now time.Time, crossing map[int]string) map[int]s
 	return due
 }
 
-// socketsDoc is netdx sockets --json's document.
-type socketsDoc struct {
-	sockets.Table
-	Status   diagnose.Status    `json:"status"`
-	Findings []diagnose.Finding `json:"findings"`
-}
-
 // takeSnapshot traces target i and reads the socket table, in the
 // background, and hands the snapshot to the sinks.
 func (w *Watcher) takeSnapshot(ctx context.Context, i int, reason string, fail func(error)) {
@@ -94,12 +87,7 @@ func (w *Watcher) takeSnapshot(ctx context.Context, i int, reason string, fail f
 		}
 		table, serr := sockets.List(context.WithoutCancel(ctx), sc)
 		if serr == nil {
-			fs := diagnose.Host(diagnose.LinkEvidence{}, table, w.cfg.Rules)
-			diagnose.Sort(fs)
-			if fs == nil {
-				fs = []diagnose.Finding{}
-			}
-			snap.Sockets, serr = marshal(socketsDoc{Table: table, Status: diagnose.Overall(fs, false), Findings: fs}, nil)
+			snap.Sockets, serr = marshal(diagnose.ReadSockets(table, w.cfg.Rules), nil)
 		}
 		err := errors.Join(terr, serr)
 		w.mu.Lock()

@@ -46,8 +46,8 @@ func TestCommandsAgree(t *testing.T) {
 			s.LocalAddr, s.RemoteAddr = netip.MustParseAddrPort(s.Local), netip.MustParseAddrPort(s.Remote)
 		}
 		rules := diagnose.DefaultConfig()
-		lr, sr := readLink(fx.Snapshot, rules), readSockets(fx.Table, rules)
-		dr := check.Run(context.Background(), rules, check.Sources{
+		lr, sr := diagnose.ReadLink(fx.Snapshot, rules), diagnose.ReadSockets(fx.Table, rules)
+		dr, _ := check.Run(context.Background(), rules, check.Sources{
 			Link:    func(context.Context) (diagnose.LinkEvidence, error) { return fx.Snapshot, nil },
 			Sockets: func(context.Context) (sockets.Table, error) { return fx.Table, nil },
 		}, nil)

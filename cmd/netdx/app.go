@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
-	"runtime/debug"
+	"netdx/internal/buildinfo"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -20,7 +18,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:                 "netdx",
 		Usage:                "network diagnostics: ping, trace, interface health, sockets, sniffers",
-		Version:              version(),
+		Version:              buildinfo.Version(),
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		EnableBashCompletion: true,
@@ -85,45 +83,4 @@ func wantJSON(c *cli.Context) bool {
 		}
 	}
 	return false
-}
-
-// writeJSON writes v as the one JSON document of a run.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("netdx: encode json: %w", err)
-	}
-	return nil
-}
-
-// version reports the module version and VCS revision the binary was built
-// from.
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "-dirty"
-			}
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" {
-		v += " " + rev + dirty
-	}
-	return v + " " + bi.GoVersion
 }

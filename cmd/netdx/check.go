@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"netdx/probe"
+	"netdx/resolver"
 )
 
 // The check modes stand in for monitoring-plugins 2.3.3's check_ping and
@@ -43,24 +43,18 @@ func pluginError(c *cli.Context, line, format string, a ...any) error {
 	return usageError("netdx "+c.Command.Name+": "+format, a...)
 }
 
-// checkTarget is a host of a check: the name as given, its address.
-type checkTarget struct {
-	name string
-	addr netip.Addr
-}
-
 // resolveHosts resolves every host once; the first that fails is the
 // plugin's "Invalid hostname/address" (check_ping) or "Failed to
 // resolve" (check_icmp). Addresses given twice are checked once, as
 // check_icmp does.
-func resolveHosts(c *cli.Context, hosts []string) ([]checkTarget, error) {
+func resolveHosts(c *cli.Context, hosts []string) ([]probe.Target, error) {
 	family, err := addrFamily(c)
 	if err != nil {
 		return nil, err
 	}
-	var out []checkTarget
+	var out []probe.Target
 	seen := map[netip.Addr]bool{}
-	for _, r := range resolveAll(c.Context, hosts, family) {
+	for _, r := range resolver.All(c.Context, hosts, family) {
 		if r.Err != nil {
 			line := fmt.Sprintf("check_ping: Invalid hostname/address - %s", r.Name)
 			if c.Command.Name == "check_icmp" {
@@ -70,32 +64,28 @@ func resolveHosts(c *cli.Context, hosts []string) ([]checkTarget, error) {
 		}
 		if !seen[r.Addr] {
 			seen[r.Addr] = true
-			out = append(out, checkTarget{name: r.Name, addr: r.Addr})
+			out = append(out, probe.Target{Name: r.Name, Addr: r.Addr})
 		}
 	}
 	return out, nil
 }
 
 // runCheck pings targets with cfg; stop, called from the engine's loop
-// with each event, ends the run at once when it returns true (an
-// unreachable for check_ping, every host a lost cause for check_icmp).
-func runCheck(c *cli.Context, cfg probe.Config, targets []checkTarget, stop func(probe.Event) bool) ([]probe.Result, error) {
+// with each event, ends the run at once when it returns true (the
+// plugin's run decided).
+func runCheck(c *cli.Context, cfg probe.Config, targets []probe.Target, stop func(probe.Event) bool) ([]probe.Result, error) {
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	cfg.OnReady = dropCaps(c.App.ErrWriter, c.Command.Name)
 	cfg.OnEvent = func(ev probe.Event) {
 		if ev.Kind == probe.EventSendError {
-			fmt.Fprintf(c.App.ErrWriter, "netdx %s: %s: %s\n", c.Command.Name, targets[ev.Target].name, ev.Reason)
+			fmt.Fprintf(c.App.ErrWriter, "netdx %s: %s: %s\n", c.Command.Name, targets[ev.Target].Name, ev.Reason)
 		}
 		if stop(ev) {
 			cancel()
 		}
 	}
-	pt := make([]probe.Target, len(targets))
-	for i, t := range targets {
-		pt[i] = probe.Target{Name: t.name, Addr: t.addr}
-	}
-	return probe.Ping(ctx, cfg, pt)
+	return probe.Ping(ctx, cfg, targets)
 }
 
 // checkFailure is an engine's refusal or failure in a check mode: the
@@ -106,6 +96,3 @@ func checkFailure(c *cli.Context, flags fieldFlags, err error) error {
 	fmt.Fprintf(c.App.Writer, "%s: %s\n", c.Command.Name, msg)
 	return err
 }
-
-// seconds is a whole number of seconds as a duration.
-func seconds(n int) time.Duration { return time.Duration(n) * time.Second }

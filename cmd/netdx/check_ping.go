@@ -7,7 +7,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/dialect/nagios"
-	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -26,8 +25,8 @@ func checkPingCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "H", Aliases: []string{"hostname"}, Usage: "`HOST` to ping (repeat, or HOST,HOST)"},
 			&cli.StringFlag{Name: "w", Aliases: []string{"warning"}, Usage: "warning `THRESHOLD` RTA,PL%"},
 			&cli.StringFlag{Name: "c", Aliases: []string{"critical"}, Usage: "critical `THRESHOLD` RTA,PL%"},
-			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` to send", DefaultText: "5"},
-			&cli.IntFlag{Name: "t", Aliases: []string{"timeout"}, Usage: "`SECONDS` before the check ends (at least what -p packets at -c's RTA take, as check_ping)", DefaultText: "10"},
+			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` to send", DefaultText: fmt.Sprint(nagios.PingPackets)},
+			&cli.IntFlag{Name: "t", Aliases: []string{"timeout"}, Usage: "`SECONDS` before the check ends (at least what -p packets at -c's RTA take, as check_ping)", DefaultText: fmt.Sprint(nagios.PingTimeoutSeconds)},
 			&cli.BoolFlag{Name: "4", Aliases: []string{"use-ipv4"}, Usage: "IPv4 only"},
 			&cli.BoolFlag{Name: "6", Aliases: []string{"use-ipv6"}, Usage: "IPv6 only"},
 			&cli.BoolFlag{Name: "n", Aliases: []string{"nohtml"}, Usage: "no HTML in the output (the default)"},
@@ -49,58 +48,32 @@ func checkPingAction(c *cli.Context) error {
 	if len(hosts) == 0 {
 		return pluginError(c, "check_ping: Could not parse arguments", "no host given (-H HOST)")
 	}
-	packets := 5
+	packets := nagios.PingPackets
 	if c.IsSet("p") {
 		if packets = c.Int("p"); packets <= 0 {
 			return pluginError(c, fmt.Sprintf("check_ping: <max_packets> (%d) must be a non-negative number", packets),
 				"-p %d: want at least 1 packet", packets)
 		}
 	}
-	timeout := 10
+	timeout := nagios.PingTimeoutSeconds
 	if c.IsSet("t") {
 		if timeout = c.Int("t"); timeout <= 0 {
 			return pluginError(c, fmt.Sprintf("check_ping: Timeout interval must be a positive integer (%d)", timeout), "-t %d: want a positive number of seconds", timeout)
 		}
 	}
-	// check_ping gives ping at least the time its packets take at the
-	// critical RTA, plus a second each.
-	timeout = max(timeout, int(th.Crit.RTA/1000*float64(packets)+float64(packets)))
 	targets, err := resolveHosts(c, hosts)
 	if err != nil {
 		return err
 	}
 	cfg := probe.DefaultConfig()
-	cfg.Count, cfg.Timeout, cfg.Deadline = packets, seconds(timeout), seconds(timeout)
-	var unreach string
-	alive := -1 // with several hosts: the first to answer
-	results, err := runCheck(c, cfg, targets, func(ev probe.Event) bool {
-		if len(targets) > 1 && ev.Kind == probe.EventReply && alive < 0 && unreach == "" {
-			alive = ev.Target
-			return true
-		}
-		if ev.Kind != probe.EventError || unreach != "" || alive >= 0 {
-			return false
-		}
-		t := targets[ev.Target]
-		v6 := t.addr.Is6()
-		unreach = nagios.CheckPingError(v6, icmpmsg.Classify(v6, ev.ErrType, ev.ErrCode), t.name)
-		return unreach != ""
-	})
+	cfg.Count, cfg.Timeout = packets, nagios.PingDeadline(timeout, packets, th)
+	cfg.Deadline = cfg.Timeout
+	run := nagios.NewPingRun(targets)
+	results, err := runCheck(c, cfg, targets, run.Event)
 	if err != nil {
 		return checkFailure(c, configFlags["ping"].with("probe.Count", "-p", "probe.Timeout", "-t", "probe.Deadline", "-t"), err)
 	}
-	switch {
-	case unreach != "":
-		fmt.Fprintln(c.App.Writer, unreach)
-		return withCode(exitCritical, nil)
-	case alive >= 0:
-		fmt.Fprintln(c.App.Writer, nagios.CheckPingAlive(targets[alive].name))
-		return nil
-	}
-	r := results[0]
-	fmt.Fprintln(c.App.Writer, nagios.CheckPingLine(r, th))
-	if c.Bool("v") {
-		fmt.Fprintln(c.App.Writer, th.Verbose())
-	}
-	return withCode(int(nagios.CheckPingState(r, th)), nil)
+	out, state := run.Output(results, th, c.Bool("v"))
+	fmt.Fprintln(c.App.Writer, out)
+	return withCode(int(state), nil)
 }

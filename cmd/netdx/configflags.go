@@ -50,6 +50,8 @@ var configFlags = map[string]fieldFlags{
 		"trace.Flows": "--flows", "trace.Wait": "-w", "trace.PPS": "--pps", "trace.Size": "--size", "trace.MTU": "--mtu",
 		"trace.Mode": "--unprivileged", "trace.Source": "-s", "trace.Interface": "-i", "trace.Rounds": "-c",
 		"trace.Interval": "--interval", "check.RoundInterval": "--interval",
+		// --live's echo stream binds to trace's source and interface too.
+		"probe.Source": "-s", "probe.Interface": "-i",
 	},
 	"link": {
 		"link.Interval": "--interval", "check.Top": "--top", "link.NetNS": "--netns", "link.Interfaces": "IFACE",
@@ -211,12 +213,4 @@ func dashed(name string) string {
 		return "-" + name
 	}
 	return "--" + name
-}
-
-// netnsPath turns a --netns value into a namespace file path.
-func netnsPath(v string) string {
-	if v == "" || strings.Contains(v, "/") {
-		return v
-	}
-	return "/run/netns/" + v
 }

@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"strings"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/dialect/netdx"
+	"netdx/internal/namespace"
 )
 
 func diagnoseCommand() *cli.Command {
@@ -48,7 +45,7 @@ func diagnoseConfigs(c *cli.Context) (rules diagnose.Config, host check.HostConf
 	if host.AllowedGateways, err = addrsFlag(c, "allow-gateway"); err != nil {
 		return
 	}
-	host.NetNS = netnsPath(c.String("netns"))
+	host.NetNS = namespace.Path(c.String("netns"))
 	set(c, "interval", c.Duration, &host.Interval)
 	if err = pathTraceFlags(c, flags, &path.Trace); err != nil {
 		return
@@ -74,14 +71,9 @@ func diagnoseAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// Names resolve once, up front: one that does not is bad input.
-	var targets []check.Target
-	for _, n := range c.Args().Slice() {
-		a, err := resolve(c.Context, n, family)
-		if err != nil {
-			return usageError("netdx diagnose: %s: %v", n, err)
-		}
-		targets = append(targets, check.Target{Name: n, Addr: a})
+	targets, err := argTargets(c, family)
+	if err != nil {
+		return err
 	}
 	var src check.Sources
 	switch {
@@ -92,70 +84,26 @@ func diagnoseAction(c *cli.Context) error {
 	case !c.Bool("no-host"):
 		src = check.HostSources(host)
 	}
-	// A setting an engine refuses only once it runs (an unprivileged echo
-	// interval below 2 ms) is bad input like any other: one line naming
-	// the flag, exit 3, not a report.
-	var refusedMu sync.Mutex
-	var refused error
 	if len(targets) > 0 {
 		src.Path = func(ctx context.Context, t check.Target) (diagnose.PathEvidence, error) {
-			ev, err := check.Path(ctx, t, path)
-			if ce := configError(nil); errors.As(err, &ce) {
-				refusedMu.Lock()
-				if refused == nil {
-					refused = err
-				}
-				refusedMu.Unlock()
-			}
-			return ev, err
+			return check.Path(ctx, t, path)
 		}
 	}
 	// On SIGINT or SIGTERM the engines return what they measured, and the
-	// rules judge that (smaller samples decide less).
-	rep := check.Run(c.Context, rules, src, targets)
-	if refused != nil {
-		return failure(c, flags, refused)
+	// rules judge that (smaller samples decide less). A setting an engine
+	// refuses only once it runs is bad input like any other: one line
+	// naming the flag, exit 3, not a report.
+	rep, err := check.Run(c.Context, rules, src, targets)
+	if err != nil {
+		return failure(c, flags, err)
 	}
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
-		if err := writeJSON(c.App.Writer, rep); err != nil {
+		if err := netdx.WriteJSON(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(code, nil)
 	}
-	renderDiagnosis(c.App.Writer, rep)
+	netdx.Diagnosis(c.App.Writer, rep)
 	return withCode(code, nil)
-}
-
-// renderDiagnosis prints the status line, then one line per finding, most
-// severe first, then the checks that failed.
-func renderDiagnosis(w io.Writer, rep diagnose.Report) {
-	fmt.Fprintf(w, "netdx diagnose: %s (%s)\n", strings.ToUpper(rep.Status.String()), diagnose.Counts(rep.Findings))
-	for _, f := range rep.Findings {
-		where := f.Interface
-		if f.Hop > 0 {
-			where = fmt.Sprintf("%s hop %d", f.Target, f.Hop)
-		} else if f.Target != "" {
-			where = f.Target
-		}
-		if where != "" {
-			where = " [" + where + "]"
-		}
-		sev := strings.ToUpper(f.Severity.String())
-		if f.Inconclusive {
-			sev = "UNKNOWN"
-		}
-		fmt.Fprintf(w, "%-8s %s%s: %s\n", sev, f.Kind, where, f.Summary)
-	}
-	for _, ch := range rep.Checks {
-		what := ch.Name
-		if ch.Target != "" {
-			what += " " + ch.Target
-		}
-		if !ch.OK {
-			fmt.Fprintf(w, "UNKNOWN  %s could not run: %s\n", what, ch.Error)
-			continue
-		}
-		fmt.Fprintf(w, "checked  %s: %s\n", what, ch.Summary)
-	}
 }

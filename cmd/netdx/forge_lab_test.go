@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/dialect/netdx"
 	"netdx/internal/netlab"
 	"netdx/probe"
 )
@@ -67,7 +68,7 @@ func peakRSS(t *testing.T, n *netlab.Node, args ...string) (int, string, int) {
 }
 
 // logTargets logs the figures of each target of a ping document.
-func logTargets(t *testing.T, d pingDoc) {
+func logTargets(t *testing.T, d netdx.PingJSON) {
 	for _, r := range d.Targets {
 		t.Logf("%s: sent %d received %d loss %v%% late %d invalid %d %v, %d icmp_errors entries",
 			r.Target, r.Sent, r.Received, r.LossPct, r.Late, r.Invalid, r.InvalidByCause, len(r.ICMPErrors))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"netdx/diagnose"
+	"netdx/dialect/netdx"
 	"netdx/trace"
 	"netdx/watch/record"
 )
@@ -304,7 +305,7 @@ func jsonDocRoots(t *testing.T, m fillMode) map[string][]any {
 		return b
 	}
 	rec := fill[record.Record](m)
-	rec.Snapshot.Trace, rec.Snapshot.Sockets = raw(fill[trace.Result](m)), raw(fill[socketsReport](m))
+	rec.Snapshot.Trace, rec.Snapshot.Sockets = raw(fill[trace.Result](m)), raw(fill[diagnose.SocketsReport](m))
 	// A probe is an answer or a timeout; a filled one is an answer from a
 	// TCP target. The other two shapes:
 	addr := netip.MustParseAddr("198.18.0.1")
@@ -313,11 +314,11 @@ func jsonDocRoots(t *testing.T, m fillMode) map[string][]any {
 		{Addr: addr, RTT: time.Millisecond, ICMPType: 11},
 	}}}}
 	return map[string][]any{
-		"ping":           {fill[pingDoc](m)},
+		"ping":           {fill[netdx.PingJSON](m)},
 		"trace":          {fill[trace.Result](m), probes},
-		"trace---report": {fill[reportDoc](m)},
-		"link":           {fill[linkReport](m)},
-		"sockets":        {fill[socketsReport](m)},
+		"trace---report": {fill[netdx.TraceReportJSON](m)},
+		"link":           {fill[diagnose.LinkReport](m)},
+		"sockets":        {fill[diagnose.SocketsReport](m)},
 		"diagnose":       {fill[diagnose.Report](m)},
 		"journal-record": {rec},
 	}

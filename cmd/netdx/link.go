@@ -3,15 +3,15 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/dialect/netdx"
+	"netdx/internal/namespace"
 	"netdx/link"
-	"netdx/sockets"
 )
 
 func linkCommand() *cli.Command {
@@ -50,7 +50,7 @@ func linkConfigs(c *cli.Context) (check.LinkConfig, diagnose.Config, error) {
 	if watch {
 		cfg.Link = link.DefaultWatchConfig()
 	}
-	cfg.Link.NetNS, cfg.Link.Interfaces, cfg.NoCaptures = netnsPath(c.String("netns")), c.Args().Slice(), c.Bool("no-captures")
+	cfg.Link.NetNS, cfg.Link.Interfaces, cfg.NoCaptures = namespace.Path(c.String("netns")), c.Args().Slice(), c.Bool("no-captures")
 	set(c, "interval", c.Duration, &cfg.Link.Interval)
 	set(c, "top", c.Int, &cfg.Top)
 	rules := diagnose.DefaultConfig()
@@ -77,14 +77,14 @@ func linkAction(c *cli.Context) error {
 	if err != nil {
 		return linkError(c, err)
 	}
-	rep := readLink(snap, rules)
+	rep := diagnose.ReadLink(snap, rules)
 	if wantJSON(c) {
-		if err := writeJSONCompact(c.App.Writer, rep); err != nil {
+		if err := netdx.WriteCompactJSON(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(diagnose.ExitCode(rep.Status), nil)
 	}
-	renderLink(c.App.Writer, rep)
+	netdx.Link(c.App.Writer, rep)
 	return withCode(diagnose.ExitCode(rep.Status), nil)
 }
 
@@ -93,13 +93,13 @@ func linkAction(c *cli.Context) error {
 func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) error {
 	code := exitOK
 	err := check.WatchLink(c.Context, cfg, func(s diagnose.LinkEvidence) error {
-		rep := readLink(s, rules)
+		rep := diagnose.ReadLink(s, rules)
 		code = max(code, diagnose.ExitCode(rep.Status))
 		if wantJSON(c) {
 			return json.NewEncoder(c.App.Writer).Encode(rep)
 		}
 		fmt.Fprintf(c.App.Writer, "--- %s\n", s.Time.Format(time.RFC3339))
-		renderLink(c.App.Writer, rep)
+		netdx.Link(c.App.Writer, rep)
 		return nil
 	})
 	if err != nil {
@@ -110,38 +110,4 @@ func linkWatch(c *cli.Context, cfg check.LinkConfig, rules diagnose.Config) erro
 
 func linkError(c *cli.Context, err error) error {
 	return failure(c, configFlags["link"], err)
-}
-
-// linkReport is what "netdx link" shows: the link check's evidence, and
-// diagnose's findings about it with their overall status (the exit code).
-type linkReport struct {
-	diagnose.LinkEvidence
-	Status   diagnose.Status    `json:"status"`
-	Findings []diagnose.Finding `json:"findings"`
-}
-
-// readLink applies diagnose's rules to a snapshot, so that "netdx link"
-// and "netdx diagnose" find the same things with the same severities: a
-// sniffer is CRITICAL; errors and drops happening now, a link without
-// carrier or flapping, the PROMISC flag and retransmits above the threshold
-// are WARNING; counters that only ever rose since boot are information.
-func readLink(s diagnose.LinkEvidence, rules diagnose.Config) linkReport {
-	fs := diagnose.Host(s, sockets.Table{}, rules)
-	if fs == nil {
-		fs = []diagnose.Finding{}
-	}
-	diagnose.Sort(fs)
-	return linkReport{LinkEvidence: s, Status: diagnose.Overall(fs, false), Findings: fs}
-}
-
-// writeJSONCompact writes v as the run's one JSON document without
-// indentation: on hosts with thousands of interfaces or sockets, indenting
-// costs more than reading the kernel's tables.
-func writeJSONCompact(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("netdx: encode json: %w", err)
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
 }

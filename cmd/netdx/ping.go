@@ -8,9 +8,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/dialect/fping"
-	"netdx/dialect/iputils"
 	"netdx/dialect/nagios"
 	"netdx/probe"
+	"netdx/resolver"
 )
 
 func pingCommand() *cli.Command {
@@ -35,7 +35,7 @@ func pingCommand() *cli.Command {
 			&cli.StringFlag{Name: "i", Usage: "`SECONDS` between requests to a target (below 0.002 needs raw privileges)", DefaultText: secondsText(d.Interval)},
 			&cli.StringFlag{Name: "W", Usage: "`SECONDS` to wait for each reply", DefaultText: secondsText(d.Timeout)},
 			&cli.StringFlag{Name: "w", Usage: "stop after `SECONDS` in all (0: no deadline); or RTA,LOSS% warning threshold"},
-			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` per target in threshold (check_ping) mode", DefaultText: "5"},
+			&cli.IntFlag{Name: "p", Aliases: []string{"packets"}, Usage: "`PACKETS` per target in threshold (check_ping) mode", DefaultText: fmt.Sprint(nagios.PingPackets)},
 			&cli.IntFlag{Name: "s", Usage: "payload `BYTES` (at least 16: token and send time)", DefaultText: fmt.Sprint(d.Size)},
 			&cli.IntFlag{Name: "t", Usage: "`TTL` / hop limit", DefaultText: defaultText(d.TTL, probe.KernelTTL, "the kernel's, usually 64")},
 			&cli.StringFlag{Name: "Q", Usage: "`TOS` / traffic class (decimal or 0x hex)"},
@@ -51,7 +51,7 @@ func pingCommand() *cli.Command {
 			&cli.BoolFlag{Name: "v", Aliases: []string{"verbose"}, Usage: "also percentiles, jitter, ICMP error tallies and the replies not counted (late, invalid)"},
 			&cli.IntFlag{Name: "C", Usage: "fping -C: `COUNT` requests per target, then each one's RTT (- for lost) on stderr; with -C the flags are fping's: -c -p -i -t in milliseconds, -b -H -O -S -B -r", DefaultText: "none"},
 			&cli.StringFlag{Name: "B", Usage: "fping: backoff `FACTOR` (1.0 to 5.0; no effect with -c/-C, as in fping)"},
-			&cli.IntFlag{Name: "r", Usage: "fping: `RETRIES` (no effect with -c/-C, as in fping)", DefaultText: "3"},
+			&cli.IntFlag{Name: "r", Usage: "fping: `RETRIES` (no effect with -c/-C, as in fping)", DefaultText: fmt.Sprint(fping.Retries)},
 			&cli.IntFlag{Name: "b", Usage: "fping: payload `BYTES`", DefaultText: fmt.Sprint(d.Size)},
 			&cli.StringFlag{Name: "S", Usage: "fping: source `ADDRESS`"},
 			&cli.StringFlag{Name: "O", Usage: "fping: `TOS`"},
@@ -71,64 +71,39 @@ func pingAction(c *cli.Context) error {
 	if len(names) > probe.MaxTargets {
 		return usageError("netdx ping: %d targets, at most %d", len(names), probe.MaxTargets)
 	}
-	asFping := fpingDialect(c)
-	var th *nagios.Thresholds
-	var cfg probe.Config
-	var err error
-	flags := configFlags["ping"]
-	if asFping {
-		if cfg, err = fpingConfig(c); err != nil {
-			return err
-		}
-		if flags = fpingFlags; c.IsSet("C") {
-			flags = flags.with("probe.Count", "-C")
-		}
-		if c.IsSet("C") && cfg.Count > 0 && cfg.Count*len(names) > fping.MaxListed {
-			return usageError("netdx ping: -C %d for %d targets: at most %d RTTs in all", cfg.Count, len(names), fping.MaxListed)
-		}
-	} else {
-		if th, err = thresholdFlags(c); err != nil {
-			return err
-		}
-		if cfg, err = pingConfig(c, th != nil); err != nil {
-			return err
-		}
-		if th != nil {
-			flags = flags.with("probe.Count", "-p")
-		}
-	}
-	if err := cfg.Validate(); err != nil {
-		return failure(c, flags, err)
+	cfg, th, flags, err := pingConfigs(c, len(names))
+	if err != nil {
+		return err
 	}
 	family, err := addrFamily(c)
 	if err != nil {
 		return err
 	}
+	// Every name has its place in the results, in the order given; those
+	// that do not resolve keep theirs with the error.
+	all := make([]probe.Result, len(names))
 	var targets []probe.Target
-	var unresolved []probe.Result
-	for _, r := range resolveAll(c.Context, names, family) {
+	var at []int // where each target's result goes
+	for i, r := range resolver.All(c.Context, names, family) {
 		if r.Err != nil {
 			fmt.Fprintf(c.App.ErrWriter, "netdx ping: %s: %v\n", r.Name, r.Err)
-			unresolved = append(unresolved, probe.Result{Target: r.Name, Error: r.Err.Error(), ICMPErrors: []probe.ErrorCount{}})
+			all[i] = probe.Result{Target: r.Name, Error: r.Err.Error(), ICMPErrors: []probe.ErrorCount{}}
 			continue
 		}
-		targets = append(targets, probe.Target{Name: r.Name, Addr: r.Addr})
+		targets, at = append(targets, probe.Target{Name: r.Name, Addr: r.Addr}), append(at, i)
 	}
-	v := pingView{w: c.App.Writer, json: wantJSON(c), nagios: th}
-	if w, ew, quiet, verbose := c.App.Writer, c.App.ErrWriter, c.Bool("q"), c.Bool("v"); asFping || len(names) > 1 {
-		v.fping = &fping.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose, Lists: c.IsSet("C")}
-	} else {
-		v.iputils = &iputils.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose}
-	}
-	var results []probe.Result
+	v := newPingView(c, th, len(names))
 	start := time.Now()
 	if len(targets) > 0 {
 		v.hook(&cfg, targets, dropCaps(c.App.ErrWriter, "ping"))
-		if results, err = probe.Ping(c.Context, cfg, targets); err != nil {
+		results, err := probe.Ping(c.Context, cfg, targets)
+		if err != nil {
 			return failure(c, flags, err)
 		}
+		for j, r := range results {
+			all[at[j]] = r
+		}
 	}
-	all := mergeResults(names, results, unresolved)
 	code := pingCode(all, th)
 	if err := v.summary(all, code, time.Since(start), interrupted(c)); err != nil {
 		return err
@@ -136,23 +111,36 @@ func pingAction(c *cli.Context) error {
 	return withCode(code, nil)
 }
 
-// mergeResults puts results and resolution failures back in the order of
-// the command line.
-func mergeResults(names []string, results, bad []probe.Result) []probe.Result {
-	out := make([]probe.Result, 0, len(names))
-	ri, bi := 0, 0
-	for _, n := range names {
-		if bi < len(bad) && bad[bi].Target == n {
-			out = append(out, bad[bi])
-			bi++
-			continue
+// pingConfigs are the engine's config for n targets, validated, in the
+// dialect the flags speak (iputils', fping's, or check_ping's thresholds,
+// then returned too), and the flags of its fields in that dialect.
+func pingConfigs(c *cli.Context, n int) (probe.Config, *nagios.Thresholds, fieldFlags, error) {
+	var th *nagios.Thresholds
+	var cfg probe.Config
+	var err error
+	flags := configFlags["ping"]
+	if fpingDialect(c) {
+		if cfg, err = fpingConfig(c); err != nil {
+			return cfg, nil, flags, err
 		}
-		if ri < len(results) {
-			out = append(out, results[ri])
-			ri++
+		if flags = fpingFlags; c.IsSet("C") {
+			flags = flags.with("probe.Count", "-C")
+		}
+		if c.IsSet("C") && cfg.Count > 0 && cfg.Count*n > fping.MaxListed {
+			return cfg, nil, flags, usageError("netdx ping: -C %d for %d targets: at most %d RTTs in all", cfg.Count, n, fping.MaxListed)
+		}
+	} else {
+		if th, err = thresholdFlags(c); err != nil {
+			return cfg, nil, flags, err
+		}
+		if cfg, err = pingConfig(c, th != nil); err != nil {
+			return cfg, nil, flags, err
+		}
+		if th != nil {
+			flags = flags.with("probe.Count", "-p")
 		}
 	}
-	return out
+	return cfg, th, flags, failure(c, flags, cfg.Validate())
 }
 
 // secondsText is a duration as its flag in seconds takes it: "1", "0.2".

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/dialect/nagios"
 	"netdx/probe"
 )
 
@@ -25,7 +26,7 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 	}
 	var err error
 	if thresholdMode {
-		cfg.Count = 5 // check_ping's
+		cfg.Count = nagios.PingPackets
 		set(c, "p", c.Int, &cfg.Count)
 	} else {
 		if c.IsSet("c") {
@@ -49,12 +50,8 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 			return cfg, err
 		}
 	}
-	if c.IsSet("Q") {
-		v, err := strconv.ParseInt(c.String("Q"), 0, 32)
-		if err != nil {
-			return cfg, usageError("netdx ping: -Q %s: want a TOS number (decimal or 0x hex)", c.String("Q"))
-		}
-		cfg.TOS = int(v)
+	if err := tosFlag(c, "Q", &cfg.TOS); err != nil {
+		return cfg, err
 	}
 	switch m := c.String("M"); m {
 	case "":
@@ -65,14 +62,32 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 	default:
 		return cfg, usageError("netdx ping: -M %s: want do or dont", m)
 	}
-	if s := c.String("I"); s != "" {
-		if a, err := netip.ParseAddr(s); err == nil {
-			cfg.Source = a
-		} else {
-			cfg.Interface = s
-		}
-	}
+	sourceFlag(c.String("I"), &cfg)
 	return cfg, privilegeMode(c, &cfg)
+}
+
+// tosFlag reads a TOS flag (iputils' -Q, fping's -O), decimal or 0x hex,
+// into tos when given.
+func tosFlag(c *cli.Context, name string, tos *int) error {
+	if !c.IsSet(name) {
+		return nil
+	}
+	v, err := strconv.ParseInt(c.String(name), 0, 32)
+	if err != nil {
+		return usageError("netdx ping: -%s %s: want a TOS number (decimal or 0x hex)", name, c.String(name))
+	}
+	*tos = int(v)
+	return nil
+}
+
+// sourceFlag reads a flag that names the source address or interface
+// (ping's -I, check_icmp's -s) into cfg.
+func sourceFlag(v string, cfg *probe.Config) {
+	if a, err := netip.ParseAddr(v); err == nil {
+		cfg.Source = a
+	} else if v != "" {
+		cfg.Interface = v
+	}
 }
 
 // privilegeMode reads --privileged and --unprivileged into cfg.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/dialect/fping"
 	"netdx/probe"
 )
 
@@ -18,14 +19,6 @@ import (
 // (which fping only uses outside count mode: accepted and checked, no
 // effect). SmokePing's FPing probe runs exactly this:
 // fping -C 20 -q -B1 -r1 -4 -i10 [-b56] [-t…] [-p…] [-S…] [-O…] HOST...
-
-// fpingDefaults are fping 5.1's in count mode.
-const (
-	fpingPeriod     = time.Second           // -p
-	fpingInterval   = 10 * time.Millisecond // -i
-	fpingMaxTimeout = 2 * time.Second       // -t defaults to -p, at most this
-	fpingMaxCount   = 65535                 // one wire sequence per probe of a target
-)
 
 // fpingOnly are the flags that mean nothing to iputils' ping.
 var fpingOnly = []string{"C", "B", "r", "b", "S", "O", "H"}
@@ -47,54 +40,16 @@ func fpingConfig(c *cli.Context) (probe.Config, error) {
 		}
 	}
 	var err error
-	switch {
-	case c.IsSet("c") && c.IsSet("C"):
-		return cfg, usageError("netdx ping: -c and -C exclude each other")
-	case c.IsSet("C"):
-		cfg.Count = c.Int("C")
-	case c.IsSet("c"):
-		if cfg.Count, err = strconv.Atoi(c.String("c")); err != nil {
-			return cfg, usageError("netdx ping: -c %s: want a count", c.String("c"))
-		}
-	default:
-		return cfg, usageError("netdx ping: as fping, want -c COUNT or -C COUNT (fping's alive/unreachable mode is not supported)")
+	if cfg.Count, err = fpingCount(c); err != nil {
+		return cfg, err
 	}
-	if cfg.Count > fpingMaxCount {
-		return cfg, usageError("netdx ping: %d: at most %d probes per target", cfg.Count, fpingMaxCount)
-	}
-	cfg.Interval = fpingPeriod
-	if c.IsSet("p") {
-		if cfg.Interval, err = msecField(c, "p", strconv.Itoa(c.Int("p"))); err != nil {
-			return cfg, err
-		}
-	}
-	every := fpingInterval
-	if c.IsSet("i") {
-		if every, err = msecField(c, "i", c.String("i")); err != nil {
-			return cfg, err
-		}
-	}
-	// One request every -i is a rate (none for no interval); the engine
-	// refuses what cannot be one (and says -i: the table maps Rate to -i
-	// in this dialect).
-	cfg.Rate = 0
-	if every != 0 {
-		cfg.Rate = float64(time.Second) / float64(every)
-	}
-	cfg.Timeout = min(cfg.Interval, fpingMaxTimeout)
-	if c.IsSet("t") {
-		if cfg.Timeout, err = msecField(c, "t", strconv.Itoa(c.Int("t"))); err != nil {
-			return cfg, err
-		}
+	if err := fpingTimes(c, &cfg); err != nil {
+		return cfg, err
 	}
 	set(c, "b", c.Int, &cfg.Size)
 	set(c, "H", c.Int, &cfg.TTL)
-	if c.IsSet("O") {
-		v, err := strconv.ParseInt(c.String("O"), 0, 32)
-		if err != nil {
-			return cfg, usageError("netdx ping: -O %s: want a TOS number (decimal or 0x hex)", c.String("O"))
-		}
-		cfg.TOS = int(v)
+	if err := tosFlag(c, "O", &cfg.TOS); err != nil {
+		return cfg, err
 	}
 	if c.IsSet("B") {
 		b, err := strconv.ParseFloat(c.String("B"), 64)
@@ -106,16 +61,64 @@ func fpingConfig(c *cli.Context) (probe.Config, error) {
 		return cfg, usageError("netdx ping: -r %d: want a number of retries, 0 or more", c.Int("r"))
 	}
 	if s := c.String("S"); s != "" {
-		a, err := netip.ParseAddr(s)
-		if err != nil {
+		if cfg.Source, err = netip.ParseAddr(s); err != nil {
 			return cfg, usageError("netdx ping: -S %s: not an IP address", s)
 		}
-		cfg.Source = a
 	}
-	if s := c.String("I"); s != "" {
-		cfg.Interface = s
-	}
+	set(c, "I", c.String, &cfg.Interface)
 	return cfg, privilegeMode(c, &cfg)
+}
+
+// fpingCount is -c or -C, the requests to each target.
+func fpingCount(c *cli.Context) (int, error) {
+	n := 0
+	switch {
+	case c.IsSet("c") && c.IsSet("C"):
+		return 0, usageError("netdx ping: -c and -C exclude each other")
+	case c.IsSet("C"):
+		n = c.Int("C")
+	case c.IsSet("c"):
+		var err error
+		if n, err = strconv.Atoi(c.String("c")); err != nil {
+			return 0, usageError("netdx ping: -c %s: want a count", c.String("c"))
+		}
+	default:
+		return 0, usageError("netdx ping: as fping, want -c COUNT or -C COUNT (fping's alive/unreachable mode is not supported)")
+	}
+	if n > fping.MaxCount {
+		return 0, usageError("netdx ping: %d: at most %d probes per target", n, fping.MaxCount)
+	}
+	return n, nil
+}
+
+// fpingTimes sets the interval (-p), the rate (-i) and the timeout (-t)
+// of cfg from fping's flags in milliseconds, over fping's defaults.
+func fpingTimes(c *cli.Context, cfg *probe.Config) error {
+	var err error
+	cfg.Interval = fping.Period
+	if c.IsSet("p") {
+		if cfg.Interval, err = msecField(c, "p", strconv.Itoa(c.Int("p"))); err != nil {
+			return err
+		}
+	}
+	every := fping.Interval
+	if c.IsSet("i") {
+		if every, err = msecField(c, "i", c.String("i")); err != nil {
+			return err
+		}
+	}
+	// One request every -i is a rate (none for no interval); the engine
+	// refuses what cannot be one (and says -i: the table maps Rate to -i
+	// in this dialect).
+	cfg.Rate = 0
+	if every != 0 {
+		cfg.Rate = float64(time.Second) / float64(every)
+	}
+	cfg.Timeout = min(cfg.Interval, fping.MaxTimeout)
+	if c.IsSet("t") {
+		cfg.Timeout, err = msecField(c, "t", strconv.Itoa(c.Int("t")))
+	}
+	return err
 }
 
 // fpingFlags names the config fields in fping's spelling.

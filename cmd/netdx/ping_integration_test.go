@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/dialect/netdx"
 	"netdx/internal/netlab"
 )
 
@@ -93,9 +94,9 @@ func netdxIn(t *testing.T, n *netlab.Node, prefix []string, args ...string) (int
 	return code, out.String(), errb.String()
 }
 
-func pingJSON(t *testing.T, stdout string) pingDoc {
+func pingJSON(t *testing.T, stdout string) netdx.PingJSON {
 	t.Helper()
-	var d pingDoc
+	var d netdx.PingJSON
 	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
 		t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout)
 	}
@@ -216,7 +217,7 @@ func TestIntegrationPingNoCrossTalk(t *testing.T) {
 	dst := p.Target4().String()
 	iputilsAvg(t, p.Src, "-n", "-c", "1", "-W", "2", dst)
 	var wg sync.WaitGroup
-	docs := make([]pingDoc, 2)
+	docs := make([]netdx.PingJSON, 2)
 	codes := make([]int, 2)
 	for i := range 2 {
 		wg.Add(1)

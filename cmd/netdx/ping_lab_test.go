@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/diagnose"
 	"netdx/internal/netlab"
 )
 
@@ -74,7 +75,7 @@ func TestIntegrationPingNagiosAndErrors(t *testing.T) {
 	}{{"1000,20%", "2000,60%", exitOK}, {"10,20%", "2000,60%", exitWarning}, {"5,20%", "10,60%", exitCritical}} {
 		code, out, _ := netdxIn(t, p.Src, nil, "ping", "-w", tc.warn, "-c", tc.crit, "-p", "3", "-i", "0.2", dst)
 		m := perf.FindStringSubmatch(out)
-		if code != tc.code || m == nil || m[1] != strings.ToUpper(statusName(tc.code)) {
+		if code != tc.code || m == nil || m[1] != strings.ToUpper(diagnose.Status(tc.code).String()) {
 			t.Errorf("-w %s -c %s: exit %d, output %q; want %d", tc.warn, tc.crit, code, out, tc.code)
 			continue
 		}
@@ -137,7 +138,7 @@ func TestIntegrationPingInterrupt(t *testing.T) {
 		}
 		if json {
 			d := pingJSON(t, out.String())
-			if !d.Interrupted || d.Status != "ok" || d.Targets[0].Received == 0 {
+			if !d.Interrupted || d.Status != diagnose.StatusOK || d.Targets[0].Received == 0 {
 				t.Errorf("JSON after Ctrl-C: %+v", d)
 			}
 			continue
@@ -166,7 +167,7 @@ func TestIntegrationPingOptions(t *testing.T) {
 	// lab's resolver (127.0.0.1, nothing listening) keeps the lookup in.
 	code, out, errOut := netdxIn(t, p.Src, nil, "ping", "--json", "-c", "1", "nosuch.invalid", dst)
 	d := pingJSON(t, out)
-	if code != exitUnknown || len(d.Targets) != 2 || d.Targets[0].Error == "" || d.Targets[1].Received != 1 || d.Status != "unknown" {
+	if code != exitUnknown || len(d.Targets) != 2 || d.Targets[0].Error == "" || d.Targets[1].Received != 1 || d.Status != diagnose.StatusUnknown {
 		t.Errorf("unresolvable name: exit %d, %+v, stderr %q", code, d, errOut)
 	}
 	if !strings.Contains(errOut, "nosuch.invalid") {

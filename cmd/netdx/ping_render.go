@@ -5,18 +5,15 @@ import (
 	"io"
 	"time"
 
+	"netdx/diagnose"
 	"netdx/dialect/fping"
 	"netdx/dialect/iputils"
 	"netdx/dialect/nagios"
+	"netdx/dialect/netdx"
 	"netdx/probe"
-)
 
-// pingDoc is ping's JSON document.
-type pingDoc struct {
-	Status      string         `json:"status"`
-	Targets     []probe.Result `json:"targets"`
-	Interrupted bool           `json:"interrupted,omitempty"` // Ctrl-C: statistics so far
-}
+	"github.com/urfave/cli/v2"
+)
 
 // pingView is how a run is shown: like iputils ping (one target), like
 // fping (several targets, or fping's flags), as check_ping's line
@@ -28,6 +25,17 @@ type pingView struct {
 	nagios  *nagios.Thresholds
 	iputils *iputils.View // one target, iputils' flags
 	fping   *fping.View   // several targets, or fping's flags
+}
+
+// newPingView is the view the flags ask for, for n targets.
+func newPingView(c *cli.Context, th *nagios.Thresholds, n int) *pingView {
+	v := &pingView{w: c.App.Writer, json: wantJSON(c), nagios: th}
+	if w, ew, quiet, verbose := c.App.Writer, c.App.ErrWriter, c.Bool("q"), c.Bool("v"); fpingDialect(c) || n > 1 {
+		v.fping = &fping.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose, Lists: c.IsSet("C")}
+	} else {
+		v.iputils = &iputils.View{W: w, EW: ew, Quiet: quiet, Verbose: verbose}
+	}
+	return v
 }
 
 // text reports whether replies are shown as they come.
@@ -63,7 +71,7 @@ func (v *pingView) hook(cfg *probe.Config, targets []probe.Target, drop func()) 
 func (v *pingView) summary(all []probe.Result, code int, elapsed time.Duration, interrupted bool) error {
 	switch {
 	case v.json:
-		return writeJSON(v.w, pingDoc{Status: statusName(code), Targets: all, Interrupted: interrupted})
+		return netdx.WriteJSON(v.w, netdx.PingJSON{Status: diagnose.Status(code), Targets: all, Interrupted: interrupted})
 	case v.nagios != nil:
 		for _, r := range all {
 			fmt.Fprintln(v.w, nagios.CheckPingLine(r, *v.nagios))
@@ -74,10 +82,6 @@ func (v *pingView) summary(all []probe.Result, code int, elapsed time.Duration, 
 		v.iputils.Summary(all[0], elapsed)
 	}
 	return nil
-}
-
-func statusName(code int) string {
-	return [...]string{"ok", "warning", "critical", "unknown"}[code]
 }
 
 // pingCode is the exit code of a run: 3 when a target could not be pinged

@@ -1,24 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
 	"netdx/probe"
 	"netdx/probe/probetest"
 )
-
-// TestPingJSONGolden: ping's JSON document (the design's contract).
-func TestPingJSONGolden(t *testing.T) {
-	lost := probetest.Result("198.18.100.7", 3)
-	lost.ICMPErrors = []probe.ErrorCount{{Type: 3, Code: 1, Name: "Destination Host Unreachable", From: "198.18.1.2", Count: 3}}
-	var b bytes.Buffer
-	if err := writeJSON(&b, pingDoc{Status: "critical", Targets: []probe.Result{probetest.Result("198.18.100.1", 3, 0.05, 0.04, 0.06), lost}}); err != nil {
-		t.Fatal(err)
-	}
-	goldenAt(t, "ping", "json.golden", b.String())
-}
 
 func TestPingCode(t *testing.T) {
 	ok, lost := probetest.Result("a", 3, 1, 1, 1), probetest.Result("b", 3)

@@ -9,6 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"netdx/diagnose"
+	"netdx/dialect/netdx"
+	"netdx/internal/namespace"
 	"netdx/sockets"
 )
 
@@ -47,52 +49,26 @@ func socketsAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usageError("netdx sockets: unexpected argument %q (filters are flags: --port, --pid, --state, --proto)", c.Args().First())
 	}
-	cfg := sockets.DefaultConfig()
-	cfg.NetNS, cfg.All, cfg.States, cfg.PIDs = netnsPath(c.String("netns")), c.Bool("all"), upper(c.StringSlice("state")), c.IntSlice("pid")
-	cfg.Owners, cfg.TCPInfo, cfg.Capture = c.Bool("processes"), c.Bool("info"), c.Bool("capture")
-	cfg.Routes = c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0
-	if c.IsSet("proto") {
-		cfg.Protos = []string{strings.ToLower(c.String("proto"))}
-	}
-	rules := diagnose.DefaultConfig()
-	set(c, "time-wait-pileup", c.Int, &rules.TimeWaitPileup)
-	for _, p := range c.IntSlice("port") {
-		if p < 0 || p > 65535 {
-			return usageError("netdx sockets: --port %d: not a port number (0..65535)", p)
-		}
-		cfg.Ports = append(cfg.Ports, uint16(p))
-	}
-	gws, err := addrsFlag(c, "allow-gateway")
+	cfg, rules, err := socketsConfigs(c)
 	if err != nil {
 		return err
-	}
-	cfg.AllowedGateways = gws
-	if len(cfg.States) > 0 {
-		cfg.All = true
-	}
-	flags := configFlags["sockets"]
-	if err := cfg.Validate(); err != nil {
-		return failure(c, flags, err)
-	}
-	if err := rules.Validate(); err != nil {
-		return failure(c, flags, err)
 	}
 	// The table is one snapshot: a signal while the kernel dumps it lets
 	// the dump finish (it takes a fraction of a second), then netdx prints
 	// it and exits by what it shows.
 	t, err := sockets.List(context.WithoutCancel(c.Context), cfg)
 	if err != nil {
-		return failure(c, flags, err)
+		return failure(c, configFlags["sockets"], err)
 	}
-	rep := readSockets(t, rules)
+	rep := diagnose.ReadSockets(t, rules)
 	code := diagnose.ExitCode(rep.Status)
 	if wantJSON(c) {
-		if err := writeJSONCompact(c.App.Writer, rep); err != nil {
+		if err := netdx.WriteCompactJSON(c.App.Writer, rep); err != nil {
 			return withCode(exitUnknown, err)
 		}
 		return withCode(code, nil)
 	}
-	renderSockets(c.App.Writer, rep, cfg)
+	netdx.Sockets(c.App.Writer, rep, cfg)
 	if t.Owners != nil && t.Owners.Unreadable > 0 && os.Geteuid() != 0 {
 		fmt.Fprintf(c.App.ErrWriter, "netdx sockets: the owners of %d socket(s) could not be seen: %d processes of other users are not readable (run as root, or grant CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH)\n",
 			t.Owners.Unowned, t.Owners.Unreadable)
@@ -100,26 +76,32 @@ func socketsAction(c *cli.Context) error {
 	return withCode(code, nil)
 }
 
-// socketsReport is what "netdx sockets" shows: the table, and diagnose's
-// findings about it with their overall status (the exit code).
-type socketsReport struct {
-	sockets.Table
-	Status   diagnose.Status    `json:"status"`
-	Findings []diagnose.Finding `json:"findings"`
-}
-
-// readSockets applies diagnose's rules to a table, so that "netdx sockets"
-// and "netdx diagnose" find the same things with the same severities.
-func readSockets(t sockets.Table, rules diagnose.Config) socketsReport {
-	if t.Sockets == nil {
-		t.Sockets = []sockets.Socket{}
+// socketsConfigs are the engine's config and the rules the flags ask for,
+// from their defaults, each validated.
+func socketsConfigs(c *cli.Context) (sockets.Config, diagnose.Config, error) {
+	cfg, rules := sockets.DefaultConfig(), diagnose.DefaultConfig()
+	cfg.NetNS, cfg.All, cfg.States, cfg.PIDs = namespace.Path(c.String("netns")), c.Bool("all"), upper(c.StringSlice("state")), c.IntSlice("pid")
+	cfg.Owners, cfg.TCPInfo, cfg.Capture = c.Bool("processes"), c.Bool("info"), c.Bool("capture")
+	cfg.Routes = c.Bool("routes") || len(c.StringSlice("allow-gateway")) > 0
+	cfg.All = cfg.All || len(cfg.States) > 0
+	if c.IsSet("proto") {
+		cfg.Protos = []string{strings.ToLower(c.String("proto"))}
 	}
-	fs := diagnose.Host(diagnose.LinkEvidence{}, t, rules)
-	if fs == nil {
-		fs = []diagnose.Finding{}
+	set(c, "time-wait-pileup", c.Int, &rules.TimeWaitPileup)
+	for _, p := range c.IntSlice("port") {
+		if p < 0 || p > 65535 {
+			return cfg, rules, usageError("netdx sockets: --port %d: not a port number (0..65535)", p)
+		}
+		cfg.Ports = append(cfg.Ports, uint16(p))
 	}
-	diagnose.Sort(fs)
-	return socketsReport{Table: t, Status: diagnose.Overall(fs, false), Findings: fs}
+	var err error
+	if cfg.AllowedGateways, err = addrsFlag(c, "allow-gateway"); err != nil {
+		return cfg, rules, err
+	}
+	if err = cfg.Validate(); err == nil {
+		err = rules.Validate()
+	}
+	return cfg, rules, failure(c, configFlags["sockets"], err)
 }
 
 func upper(ss []string) []string {

@@ -9,7 +9,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"netdx/check"
 	"netdx/dialect/mtr"
+	"netdx/dialect/netdx"
 	"netdx/dialect/traceroute"
 	"netdx/probe"
 	"netdx/trace"
@@ -152,84 +154,95 @@ func traceAction(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usageError("netdx trace: want one TARGET (see netdx trace --help)")
 	}
-	name := c.Args().First()
+	cfg, rc, err := traceConfigs(c)
+	if err != nil {
+		return err
+	}
+	family, err := addrFamily(c)
+	if err != nil {
+		return err
+	}
+	targets, err := argTargets(c, family)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(targets[0].Addr); err != nil {
+		return failure(c, configFlags["trace"], err)
+	}
+	names := &trace.Names{}
+	defer names.Close()
+	p := &traceroute.Printer{W: c.App.Writer, MTU: cfg.MTU, Verbose: c.Bool("v")}
+	if !c.Bool("n") {
+		cfg.OnAnswer, p.Names = names.Prefetch, names
+	}
+	cfg.OnReady = dropCaps(c.App.ErrWriter, "trace")
+	if c.Bool("report") {
+		return traceReport(c, targets[0], cfg, rc, p)
+	}
+	return tracePlain(c, targets[0], cfg, p)
+}
+
+// traceConfigs are the trace's config, from traceroute's defaults or a
+// report's, and --report's rounds, validated but for the target.
+func traceConfigs(c *cli.Context) (trace.Config, trace.Rounds, error) {
 	base := trace.DefaultConfig()
 	if c.Bool("report") {
 		base = trace.DefaultReportConfig()
 	}
 	cfg, err := traceConfig(c, base)
 	if err != nil {
-		return err
+		return cfg, trace.Rounds{}, err
 	}
 	rc, err := reportRounds(c)
 	if err != nil {
+		return cfg, rc, err
+	}
+	if err = cfg.Validate(netip.Addr{}); err == nil && c.Bool("report") {
+		err = trace.ValidateReport(rc.Count, rc.Interval)
+	}
+	return cfg, rc, failure(c, configFlags["trace"], err)
+}
+
+// traceReport: --report's rounds → mtr's table, or the report's JSON with
+// mtr's document.
+func traceReport(c *cli.Context, t check.Target, cfg trace.Config, rc trace.Rounds, p *traceroute.Printer) error {
+	layout := mtr.Layout{Start: time.Now(), Local: localName(), Wide: c.Bool("wide")}
+	rep, err := trace.RunReport(c.Context, t.Addr, cfg, rc)
+	rep.Target = t.Name
+	if err != nil && !partial(c, err) {
+		return failure(c, configFlags["trace"], err)
+	}
+	if !wantJSON(c) {
+		mtr.Report(c.App.Writer, rep, layout, p.Host)
+	} else if err := netdx.WriteJSON(c.App.Writer, netdx.TraceReportJSON{Report: rep,
+		MTR: mtr.NewJSON(rep, layout.Local, cfg.Protocol.PacketSize(t.Addr.Is6(), cfg.Size))}); err != nil {
 		return err
 	}
-	flags := configFlags["trace"]
-	if err := cfg.Validate(netip.Addr{}); err != nil {
-		return failure(c, flags, err)
-	}
-	if c.Bool("report") {
-		if err := trace.ValidateReport(rc.Count, rc.Interval); err != nil {
-			return failure(c, flags, err)
-		}
-	}
-	family, err := addrFamily(c)
-	if err != nil {
-		return err
-	}
-	addr, err := resolve(c.Context, name, family)
-	if err != nil {
-		return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", name, err))
-	}
-	if err := cfg.Validate(addr); err != nil {
-		return failure(c, flags, err)
-	}
-	names := &trace.Names{}
-	defer names.Close()
-	numeric := c.Bool("n")
-	if !numeric {
-		cfg.OnAnswer = names.Prefetch
-	}
-	drop := dropCaps(c.App.ErrWriter, "trace")
-	cfg.OnReady = drop
+	return withCode(traceCode(rep.Reached), nil)
+}
+
+// tracePlain: one trace → traceroute's lines as the hops complete, or the
+// result's JSON.
+func tracePlain(c *cli.Context, t check.Target, cfg trace.Config, p *traceroute.Printer) error {
 	text := !wantJSON(c)
-	w := c.App.Writer
-	p := &traceroute.Printer{W: w, MTU: cfg.MTU, Verbose: c.Bool("v")}
-	if !numeric {
-		p.Names = names
-	}
-	if c.Bool("report") {
-		layout := mtr.Layout{Start: time.Now(), Local: localName(), Wide: c.Bool("wide")}
-		rep, err := trace.RunReport(c.Context, addr, cfg, rc)
-		rep.Target = name
-		if err != nil && !partial(c, err) {
-			return failure(c, flags, err)
-		}
-		if text {
-			mtr.Report(w, rep, layout, p.Host)
-		} else if err := writeJSON(w, reportDoc{rep, mtr.NewJSON(rep, layout.Local, packetBytes(addr, cfg))}); err != nil {
-			return err
-		}
-		return withCode(traceCode(rep.Reached), nil)
-	}
 	if text {
+		drop := cfg.OnReady
 		cfg.OnReady = func() {
 			drop()
-			traceroute.Header(w, name, addr, cfg.MaxTTL, packetBytes(addr, cfg))
+			traceroute.Header(p.W, t.Name, t.Addr, cfg.MaxTTL, cfg.Protocol.PacketSize(t.Addr.Is6(), cfg.Size))
 			p.Start()
 		}
 		cfg.OnHop = p.Hop
 	}
-	res, err := trace.Run(c.Context, addr, cfg)
-	res.Target = name
+	res, err := trace.Run(c.Context, t.Addr, cfg)
+	res.Target = t.Name
 	p.Close()
 	if err != nil && !partial(c, err) {
-		return failure(c, flags, err)
+		return failure(c, configFlags["trace"], err)
 	}
 	if text {
 		p.Footer(res)
-	} else if err := writeJSON(w, res); err != nil {
+	} else if err := netdx.WriteJSON(c.App.Writer, res); err != nil {
 		return err
 	}
 	return withCode(traceCode(res.Reached), nil)

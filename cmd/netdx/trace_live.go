@@ -38,28 +38,9 @@ func traceLive(c *cli.Context) error {
 	if wantJSON(c) {
 		return usageError("netdx trace: --live draws a screen; --json is for plain and --report traces")
 	}
-	sc := check.DefaultStreamConfig()
-	cfg, err := traceConfig(c, sc.Trace)
+	sc, view, err := liveConfigs(c)
 	if err != nil {
 		return err
-	}
-	rc, err := reportRounds(c)
-	if err != nil {
-		return err
-	}
-	sc.Trace, sc.Mode = cfg, cfg.Mode
-	if c.IsSet("interval") {
-		sc = sc.Paced(rc.Interval)
-	}
-	if err := sc.Validate(check.Target{}); err != nil { // the trace's fields too
-		return failure(c, configFlags["trace"], err)
-	}
-	rounds := 0 // until q
-	if c.IsSet("c") {
-		if err := trace.ValidateReport(rc.Count, sc.RoundInterval); err != nil {
-			return failure(c, configFlags["trace"], err)
-		}
-		rounds = rc.Count
 	}
 	family, err := addrFamily(c)
 	if err != nil {
@@ -69,24 +50,18 @@ func traceLive(c *cli.Context) error {
 	if !ok || !term.IsTerminal(out.Fd()) {
 		return usageError("netdx trace: --live draws on a terminal and stdout is not one (use --report for text)")
 	}
-	var targets []check.Target
-	for _, name := range c.Args().Slice() {
-		addr, err := resolve(c.Context, name, family)
-		if err != nil {
-			return withCode(exitUnknown, fmt.Errorf("netdx trace: %s: %w", name, err))
-		}
-		targets = append(targets, check.Target{Name: name, Addr: addr})
+	targets, err := argTargets(c, family)
+	if err != nil {
+		return err
 	}
-	numeric := c.Bool("n")
 	names := &trace.Names{}
 	defer names.Close()
-	view := tui.DefaultConfig()
-	view.Rounds = rounds
 	opt := tui.Options{View: view, Output: out, OnReady: dropCaps(c.App.ErrWriter, "trace")}
-	if !numeric {
-		opt.Names = names
+	p := &traceroute.Printer{}
+	if !c.Bool("n") {
+		opt.Names, p.Names = names, names
 	}
-	start := time.Now()
+	layout := mtr.Layout{Start: time.Now(), Local: localName(), Wide: true}
 	snaps, err := tui.Run(c.Context, targets, sc, opt)
 	if err != nil {
 		return failure(c, configFlags["trace"], err)
@@ -94,11 +69,6 @@ func traceLive(c *cli.Context) error {
 	// The terminal is as it was: the rounds on screen, as --report prints
 	// them.
 	reached := true
-	p := &traceroute.Printer{}
-	if !numeric {
-		p.Names = names
-	}
-	layout := mtr.Layout{Start: start, Local: localName(), Wide: true}
 	for i, sn := range snaps {
 		rep := trace.Summarize(sn.Evidence.Rounds)
 		rep.Target, rep.Addr, rep.Protocol = targets[i].Name, targets[i].Addr, sn.Evidence.Protocol
@@ -110,4 +80,29 @@ func traceLive(c *cli.Context) error {
 		reached = reached && rep.Reached
 	}
 	return withCode(traceCode(reached), nil)
+}
+
+// liveConfigs are the streams' config, from check's defaults with the
+// trace's flags (--interval paces the rounds), and the view's (-c rounds,
+// or until q), validated.
+func liveConfigs(c *cli.Context) (check.StreamConfig, tui.Config, error) {
+	sc, view := check.DefaultStreamConfig(), tui.DefaultConfig()
+	cfg, err := traceConfig(c, sc.Trace)
+	if err != nil {
+		return sc, view, err
+	}
+	rc, err := reportRounds(c)
+	if err != nil {
+		return sc, view, err
+	}
+	sc.Trace, sc.Mode = cfg, cfg.Mode
+	if c.IsSet("interval") {
+		sc = sc.Paced(rc.Interval)
+	}
+	err = sc.Validate(check.Target{}) // the trace's fields too
+	if err == nil && c.IsSet("c") {
+		view.Rounds = rc.Count
+		err = trace.ValidateReport(rc.Count, sc.RoundInterval)
+	}
+	return sc, view, failure(c, configFlags["trace"], err)
 }

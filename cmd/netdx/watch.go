@@ -1,29 +1,39 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"maps"
+	"net"
+	"net/netip"
+	"os"
+
 	"github.com/urfave/cli/v2"
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/internal/namespace"
+	"netdx/resolver"
 	"netdx/watch"
 	"netdx/watch/audit"
+	"netdx/watch/daemon"
+	"netdx/watch/metrics"
 )
 
 var _ configError = (*watch.ConfigError)(nil)
 
-// watchFlags maps the fields of the configs watch builds: diagnose's and
-// its own.
-var watchFlags = configFlags["diagnose"].with(
-	"watch.Interval", "--interval", "check.EchoInterval", "--echo-interval", "check.EchoTimeout", "--echo-timeout",
-	"check.Window", "--window", "watch.Window", "--window", "watch.MinSample", "--min-sample",
-	"watch.PathInterval", "--path-interval", "watch.Duration", "--path-interval", "watch.RaiseAfter", "--raise-after",
-	"watch.ClearAfter", "--clear-after", "watch.RoundEvery", "--journal-rounds", "watch.SnapshotRTT", "--snapshot-rtt",
-	"watch.SnapshotLossPct", "--snapshot-loss", "watch.SnapshotGap", "--snapshot-gap", "watch.Targets", "TARGET",
-	// The sinks'.
-	"journal.Path", "--journal", "journal.MaxSize", "--journal-max-size", "journal.Keep", "--journal-keep",
-	"journal.Flush", "--flush", "journal.Backlog", "--journal-backlog", "journal.OnFull", "--on-full", "backlog.OnFull", "--on-full",
-	"rfc5424.URL", "--syslog", "rfc5424.Facility", "--syslog-facility", "rfc5424.Backlog", "--syslog-backlog",
-	"trigger.Command", "--on-finding", "trigger.Concurrency", "--on-finding-concurrency", "trigger.Timeout", "--on-finding-timeout")
+// watchFlags maps the fields of the configs watch builds: diagnose's, its
+// own and its sinks'.
+var watchFlags = func() fieldFlags {
+	f := configFlags["diagnose"].with(
+		"watch.Interval", "--interval", "check.EchoInterval", "--echo-interval", "check.EchoTimeout", "--echo-timeout",
+		"check.Window", "--window", "watch.Window", "--window", "watch.MinSample", "--min-sample",
+		"watch.PathInterval", "--path-interval", "watch.Duration", "--path-interval", "watch.RaiseAfter", "--raise-after",
+		"watch.ClearAfter", "--clear-after", "watch.RoundEvery", "--journal-rounds", "watch.SnapshotRTT", "--snapshot-rtt",
+		"watch.SnapshotLossPct", "--snapshot-loss", "watch.SnapshotGap", "--snapshot-gap", "watch.Targets", "TARGET")
+	maps.Copy(f, sinkFields())
+	return f
+}()
 
 func watchCommand() *cli.Command {
 	return &cli.Command{
@@ -37,7 +47,7 @@ func watchCommand() *cli.Command {
 			"and cleared findings, audit events, snapshots) go to --journal, --syslog and --on-finding;\n" +
 			"--listen serves /metrics and /probe for Prometheus. SIGHUP reopens the journal; SIGINT or\n" +
 			"SIGTERM flush everything and exit 0 (3 if something failed).",
-		Flags: append(watchCheckFlags(), watchSinkFlags()...),
+		Flags: append(append(watchCheckFlags(), sinkFlags()...), endpointFlags()...),
 		Action: func(c *cli.Context) error {
 			cfg, err := watchConfig(c)
 			if err != nil {
@@ -106,12 +116,32 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 	set(c, "snapshot-gap", c.Duration, &cfg.Snapshot.Gap)
 	cfg.Snapshot.Trace.Protocol, cfg.Snapshot.Trace.Port = cfg.Path.Trace.Protocol, cfg.Path.Trace.Port
 	cfg.Logger = logger(c)
-	netns := netnsPath(c.String("netns"))
+	if err := watchHost(c, gws, &cfg); err != nil {
+		return cfg, err
+	}
+	// Everything but the targets first: bad input is refused before any
+	// name is looked up.
+	if err := cfg.Validate(); err != nil && c.NArg() == 0 {
+		return cfg, failure(c, watchFlags, err)
+	}
+	if cfg.Targets, err = argTargets(c, family); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, failure(c, watchFlags, err)
+	}
+	return cfg, nil
+}
+
+// watchHost sets what the watch checks of the host: the host checks (but
+// with --no-host), inside --netns, and the connection audit.
+func watchHost(c *cli.Context, gws []netip.Addr, cfg *watch.Config) error {
+	netns := namespace.Path(c.String("netns"))
 	switch {
 	case c.Bool("no-host") && c.NArg() == 0:
-		return cfg, usageError("netdx watch: --no-host needs at least one TARGET")
+		return usageError("netdx watch: --no-host needs at least one TARGET")
 	case netns != "" && c.NArg() > 0:
-		return cfg, usageError("netdx watch: --netns checks the host only; run the path checks with ip netns exec")
+		return usageError("netdx watch: --netns checks the host only; run the path checks with ip netns exec")
 	case !c.Bool("no-host"):
 		host := check.DefaultHostConfig()
 		host.NetNS, host.AllowedGateways = netns, gws
@@ -120,20 +150,46 @@ func watchConfig(c *cli.Context) (watch.Config, error) {
 	if c.Bool("audit") {
 		cfg.Audit = &audit.Config{NetNS: netns}
 	}
-	// Everything but the targets first: bad input is refused before any
-	// name is looked up.
-	if err := cfg.Validate(); err != nil && c.NArg() == 0 {
-		return cfg, failure(c, watchFlags, err)
+	return nil
+}
+
+// endpointFlags are the flags of the /metrics and /probe endpoint.
+func endpointFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "listen", Usage: "serve /metrics and /probe for Prometheus on `ADDR` (host:port)"},
+		&cli.StringSliceFlag{Name: "probe-allow", Usage: "answer /probe only for targets in these `PREFIXES` (198.18.0.0/15, 2001:db8::/32; an address is its own prefix; default: any)"},
 	}
-	for _, n := range c.Args().Slice() {
-		a, err := resolve(c.Context, n, family)
-		if err != nil {
-			return cfg, usageError("netdx watch: %s: %v", n, err)
+}
+
+// runWatch: the sinks' and the endpoint's flags → daemon.Config →
+// daemon.Run → exit code.
+func runWatch(c *cli.Context, cfg watch.Config) error {
+	allow, err := prefixesFlag(c, "probe-allow")
+	if err != nil {
+		return err
+	}
+	addr := c.String("listen")
+	if len(allow) > 0 && addr == "" {
+		return usageError("netdx watch: --probe-allow limits /probe, which needs --listen")
+	}
+	cfg.Hostname, _ = os.Hostname()
+	outs, err := sinkOutputs(c, sinkEnv{host: cfg.Hostname, log: cfg.Logger})
+	if err != nil {
+		return err
+	}
+	dc := daemon.Config{Watch: cfg, Outputs: outs, Probe: metrics.DefaultProbeConfig()}
+	if addr != "" {
+		if dc.Listener, err = net.Listen("tcp", addr); err != nil {
+			return usageError("netdx watch: --listen %s: %v", addr, err)
 		}
-		cfg.Targets = append(cfg.Targets, check.Target{Name: n, Addr: a})
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, failure(c, watchFlags, err)
-	}
-	return cfg, nil
+	family, _ := addrFamily(c)
+	dc.Probe.Allow = allow
+	dc.Probe.Resolve = func(ctx context.Context, name string) (netip.Addr, error) { return resolver.Resolve(ctx, name, family) }
+	return failure(c, watchFlags, daemon.Run(c.Context, dc))
+}
+
+// logger is the watch's log: text lines on stderr.
+func logger(c *cli.Context) *slog.Logger {
+	return slog.New(slog.NewTextHandler(c.App.ErrWriter, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }

@@ -167,19 +167,14 @@ func TestReadmePrometheusConfig(t *testing.T) {
 	}
 }
 
-// sinkConfigsFor returns the sinks' configs watch builds from args.
-func sinkConfigsFor(t *testing.T, log *slog.Logger, args ...string) sinkConfigs {
+// inWatch runs do in watch's context with args.
+func inWatch(t *testing.T, do func(c *cli.Context), args ...string) {
 	t.Helper()
 	app := newApp(io.Discard, io.Discard)
-	var got sinkConfigs
-	app.Command("watch").Action = func(c *cli.Context) (err error) {
-		got, err = sinksConfig(c, "h1", log)
-		return err
-	}
+	app.Command("watch").Action = func(c *cli.Context) error { do(c); return nil }
 	if err := app.Run(append([]string{"netdx", "watch"}, args...)); err != nil {
 		t.Fatalf("%q: %v", args, err)
 	}
-	return got
 }
 
 // TestSinksConfig: each sink's config is its package's default with the
@@ -187,51 +182,61 @@ func sinkConfigsFor(t *testing.T, log *slog.Logger, args ...string) sinkConfigs 
 // --journal-max-size -1 are the journal's own fields for "every record"
 // and "never".
 func TestSinksConfig(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	got := sinkConfigsFor(t, log, "--journal", "/j", "--journal-keep", "7", "--syslog", "tcp://h:601", "--on-finding", "true",
-		"--on-finding-timeout", "5s")
-	wantJ := journal.DefaultConfig()
-	wantJ.Path, wantJ.Host, wantJ.Logger, wantJ.Keep = "/j", "h1", log, 7
-	wantS := rfc5424.DefaultConfig()
-	wantS.URL, wantS.Hostname, wantS.Logger = "tcp://h:601", "h1", log
-	wantT := trigger.DefaultConfig()
-	wantT.Command, wantT.Logger, wantT.Timeout = "true", log, 5*time.Second
-	if got.journal == nil || !reflect.DeepEqual(*got.journal, wantJ) {
-		t.Errorf("journal %+v\nwant %+v", got.journal, wantJ)
-	}
-	if got.syslog == nil || got.syslog.Dial == nil {
-		t.Fatalf("syslog %+v", got.syslog)
-	}
-	gotS := *got.syslog
-	gotS.Dial, wantS.Dial = nil, nil
-	if !reflect.DeepEqual(gotS, wantS) {
-		t.Errorf("syslog %+v\nwant %+v", gotS, wantS)
-	}
-	if got.trigger == nil || !reflect.DeepEqual(*got.trigger, wantT) {
-		t.Errorf("on-finding %+v\nwant %+v", got.trigger, wantT)
-	}
-	got = sinkConfigsFor(t, log, "--journal", "/j", "--flush", "0", "--journal-max-size", "-1", "--on-full", "stop")
-	if j := got.journal; !j.FlushEach || j.Flush != journal.DefaultConfig().Flush || j.MaxSize != journal.NeverRotate || j.OnFull != backlog.Stop {
-		t.Errorf("journal %+v", j)
-	}
-	if got.syslog != nil || got.trigger != nil {
-		t.Errorf("sinks not asked for: %+v", got)
-	}
+	env := sinkEnv{host: "h1", log: slog.New(slog.DiscardHandler)}
+	inWatch(t, func(c *cli.Context) {
+		wantJ := journal.DefaultConfig()
+		wantJ.Path, wantJ.Host, wantJ.Logger, wantJ.Keep = "/j", "h1", env.log, 7
+		if got, err := journalConfig(c, env); err != nil || !reflect.DeepEqual(got, wantJ) {
+			t.Errorf("journal %+v %v\nwant %+v", got, err, wantJ)
+		}
+		wantS := rfc5424.DefaultConfig()
+		wantS.URL, wantS.Hostname, wantS.Logger = "tcp://h:601", "h1", env.log
+		gotS, err := syslogConfig(c, env)
+		if err != nil || gotS.Dial == nil {
+			t.Fatalf("syslog %+v %v", gotS, err)
+		}
+		gotS.Dial, wantS.Dial = nil, nil
+		if !reflect.DeepEqual(gotS, wantS) {
+			t.Errorf("syslog %+v\nwant %+v", gotS, wantS)
+		}
+		wantT := trigger.DefaultConfig()
+		wantT.Command, wantT.Logger, wantT.Timeout = "true", env.log, 5*time.Second
+		if got, err := triggerConfig(c, env); err != nil || !reflect.DeepEqual(got, wantT) {
+			t.Errorf("on-finding %+v %v\nwant %+v", got, err, wantT)
+		}
+	}, "--journal", "/j", "--journal-keep", "7", "--syslog", "tcp://h:601", "--on-finding", "true", "--on-finding-timeout", "5s")
+	inWatch(t, func(c *cli.Context) {
+		j, err := journalConfig(c, env)
+		if err != nil || !j.FlushEach || j.Flush != journal.DefaultConfig().Flush || j.MaxSize != journal.NeverRotate || j.OnFull != backlog.Stop {
+			t.Errorf("journal %+v %v", j, err)
+		}
+		outs, err := sinkOutputs(c, env)
+		if err != nil || len(outs) != 1 || outs[0].Name != "journal" {
+			t.Errorf("outputs %+v %v: want the journal alone", outs, err)
+		}
+	}, "--journal", "/j", "--flush", "0", "--journal-max-size", "-1", "--on-full", "stop")
 }
 
-// TestSizes: --journal-max-size reads what its help shows.
-func TestSizes(t *testing.T) {
-	for _, n := range []int64{64 << 20, 1 << 30, 3 << 10, 1000, 1<<20 + 1, journal.NeverRotate} {
-		if got, err := parseSize(formatSize(n)); err != nil || got != n {
-			t.Errorf("%d: shown %q, read %d %v", n, formatSize(n), got, err)
+// TestSinkOptions: every field a sink names maps to one of its own flags,
+// and the flag that asks for it is one of them.
+func TestSinkOptions(t *testing.T) {
+	for _, s := range watchSinks {
+		names := map[string]bool{}
+		for _, f := range s.flags() {
+			for _, n := range f.Names() {
+				names[dashed(n)] = true
+			}
 		}
-	}
-	if s := formatSize(64 << 20); s != "64M" {
-		t.Errorf("64 MiB shown as %q", s)
-	}
-	for _, bad := range []string{"", "0", "-2", "1T", "K", "2000000G"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("%q accepted", bad)
+		if !names[dashed(s.flag)] {
+			t.Errorf("%s: asked for by --%s, which it does not define", s.name, s.flag)
+		}
+		for field, flag := range s.fields {
+			if !names[flag] {
+				t.Errorf("%s: %s maps to %s, which it does not define", s.name, field, flag)
+			}
+			if watchFlags[field] != flag {
+				t.Errorf("%s: %s is %q in watch's table, want %s", s.name, field, watchFlags[field], flag)
+			}
 		}
 	}
 }

@@ -16,6 +16,9 @@ import (
 // milliseconds and a packet loss in percent.
 type ICMPThreshold struct{ RTA, Loss float64 }
 
+// String is th as check_icmp's -w and -c take it: "200ms,40%".
+func (th ICMPThreshold) String() string { return fmt.Sprintf("%gms,%g%%", th.RTA, th.Loss) }
+
 // check_icmp's thresholds when -w and -c are not given.
 var (
 	defaultICMPWarn = ICMPThreshold{200, 40}
@@ -86,14 +89,14 @@ func ParseTime(s string) (time.Duration, error) {
 	return time.Duration(v * float64(unit)), nil
 }
 
-// CheckICMPLine is check_icmp's status line with its performance data,
+// checkICMPLine is check_icmp's status line with its performance data,
 // and its state, computed as check_icmp 2.3.3 does: a host without
 // replies is critical; a host is critical at either critical threshold;
 // the first host at a warning threshold makes the run WARNING (check_icmp
 // counts later ones as OK for -m); -m N (minAlive; -1 without) makes the
 // run OK with N hosts OK. lost[i] is the ICMP error that made host i a
 // lost cause, if any.
-func CheckICMPLine(results []probe.Result, lost []*probe.Event, warn, crit ICMPThreshold, minAlive int) (string, State) {
+func checkICMPLine(results []probe.Result, lost []*probe.Event, warn, crit ICMPThreshold, minAlive int) (string, State) {
 	status := checkICMPState(results, warn, crit, minAlive)
 	var b strings.Builder
 	b.WriteString(status.String() + " - ")
@@ -131,7 +134,7 @@ func CheckICMPLine(results []probe.Result, lost []*probe.Event, warn, crit ICMPT
 	return b.String(), status
 }
 
-// checkICMPState is CheckICMPLine's state.
+// checkICMPState is checkICMPLine's state.
 func checkICMPState(results []probe.Result, warn, crit ICMPThreshold, minAlive int) State {
 	status, ok, warned, alive := OK, 0, 0, 0
 	for _, r := range results {

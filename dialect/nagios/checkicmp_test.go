@@ -39,7 +39,7 @@ func TestCheckICMPLine(t *testing.T) {
 		if lost == nil {
 			lost = make([]*probe.Event, len(tc.rs))
 		}
-		line, state := CheckICMPLine(tc.rs, lost, warn, crit, tc.min)
+		line, state := checkICMPLine(tc.rs, lost, warn, crit, tc.min)
 		if state != tc.state || !strings.HasPrefix(line, tc.want) {
 			t.Errorf("got %v %q\nwant %v %q", state, line, tc.state, tc.want)
 		}
@@ -77,7 +77,7 @@ func TestCheckICMPErrorWords(t *testing.T) {
 		for tc, words := range codes {
 			r := probetest.Result(addr, 1)
 			ev := &probe.Event{Kind: probe.EventError, ErrType: tc[0], ErrCode: tc[1], From: netip.MustParseAddr("198.18.200.2")}
-			line, _ := CheckICMPLine([]probe.Result{r}, []*probe.Event{ev}, warn, crit, -1)
+			line, _ := checkICMPLine([]probe.Result{r}, []*probe.Event{ev}, warn, crit, -1)
 			if want := "CRITICAL - " + addr + ": " + words + " @ 198.18.200.2. rta nan"; !strings.HasPrefix(line, want) {
 				t.Errorf("%d/%d from %s: %q, want %q…", tc[0], tc[1], addr, line, want)
 			}

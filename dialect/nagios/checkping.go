@@ -81,11 +81,11 @@ func CheckPingLine(r probe.Result, th Thresholds) string {
 	return b.String()
 }
 
-// CheckPingAlive is check_ping's line for the first of several hosts to
+// checkPingAlive is check_ping's line for the first of several hosts to
 // answer.
-func CheckPingAlive(host string) string { return host + " is alive" }
+func checkPingAlive(host string) string { return host + " is alive" }
 
-// CheckPingError is check_ping's line when ping reports an ICMP error of
+// checkPingError is check_ping's line when ping reports an ICMP error of
 // meaning m from host (IPv6 when v6), which ends the check CRITICAL; ""
 // when check_ping goes on.
 //
@@ -96,7 +96,7 @@ func CheckPingAlive(host string) string { return host + " is alive" }
 // exceeded, while ICMP's lines for an unknown code or a fragment
 // reassembly time exceeded say nothing it knows. The words below are
 // check_ping's for each meaning, family by family.
-func CheckPingError(v6 bool, m icmpmsg.Meaning, host string) string {
+func checkPingError(v6 bool, m icmpmsg.Meaning, host string) string {
 	s := pingErrorStatus(v6, m)
 	if s == "" {
 		return ""

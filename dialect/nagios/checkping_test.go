@@ -37,7 +37,7 @@ func TestCheckPingGolden(t *testing.T) {
 		all.WriteString(tc.name + ": " + line + "\n")
 	}
 	golden(t, "check_ping.golden", all.String())
-	if got := CheckPingAlive("h2"); got != "h2 is alive" {
+	if got := checkPingAlive("h2"); got != "h2 is alive" {
 		t.Errorf("alive line %q", got)
 	}
 }
@@ -68,7 +68,7 @@ func TestCheckPingError(t *testing.T) {
 			if want != "" {
 				want = "CRITICAL - " + want + " (h)"
 			}
-			if got := CheckPingError(v6, icmpmsg.Classify(v6, tc[0], tc[1]), "h"); got != want {
+			if got := checkPingError(v6, icmpmsg.Classify(v6, tc[0], tc[1]), "h"); got != want {
 				t.Errorf("v6=%v %d/%d: %q, want %q", v6, tc[0], tc[1], got, want)
 			}
 		}

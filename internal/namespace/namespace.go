@@ -1,4 +1,5 @@
-// Package namespace runs code inside a Linux network namespace.
+// Package namespace runs code inside a Linux network namespace, and
+// finds a namespace by the name ip netns gives it (Path).
 //
 // Privileges: entering another namespace needs root or CAP_SYS_ADMIN.
 // Do is safe for concurrent use.
@@ -8,10 +9,25 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/vishvananda/netns"
 )
+
+// Dir is where ip netns keeps the namespaces it names.
+const Dir = "/run/netns"
+
+// Path is the file of the namespace v names: v itself when it is a path
+// (it holds a "/"), else ip netns' namespace of that name; "" stays ""
+// (the caller's namespace).
+func Path(v string) string {
+	if v == "" || strings.Contains(v, "/") {
+		return v
+	}
+	return filepath.Join(Dir, v)
+}
 
 // Do runs fn on an OS thread that has entered the network namespace at path
 // (a file such as /run/netns/NAME or /proc/PID/ns/net). With an empty path

@@ -37,3 +37,11 @@ func TestDoMissingNamespace(t *testing.T) {
 		t.Fatalf("err %v, called %v: want a not-exist error and fn not run", err, called)
 	}
 }
+
+func TestPath(t *testing.T) {
+	for v, want := range map[string]string{"": "", "lab1": "/run/netns/lab1", "/proc/1/ns/net": "/proc/1/ns/net", "./ns": "./ns"} {
+		if got := Path(v); got != want {
+			t.Errorf("Path(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -113,6 +113,13 @@ func (j *Journal) Stats() Stats {
 	return s
 }
 
+// Dropped counts the records the final action dropped (purge-oldest,
+// ignore-new): the journal's drops, for the watch's metrics.
+func (j *Journal) Dropped() uint64 {
+	st := j.q.Stats()
+	return st.Purged + st.Ignored
+}
+
 // Close writes what it can of the backlog (one attempt), fsyncs and closes
 // the file. Records still waiting are lost: Close says how many.
 func (j *Journal) Close() error {

@@ -150,7 +150,7 @@ func TestOnFull(t *testing.T) {
 					t.Errorf("write after the disk recovered: %v, want ErrStopped", err)
 				}
 			default:
-				if len(gaps) != 1 || gaps[0].Count != int64(c.dropped) || s.Purged+s.Ignored != uint64(c.dropped) {
+				if len(gaps) != 1 || gaps[0].Count != int64(c.dropped) || s.Purged+s.Ignored != uint64(c.dropped) || j.Dropped() != uint64(c.dropped) {
 					t.Errorf("notices %+v, stats %+v: want one gap of %d", gaps, s, c.dropped)
 				}
 				if log.Count("backlog drained") != 1 || log.Count("takes writes again") != 1 {

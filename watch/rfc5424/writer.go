@@ -93,6 +93,10 @@ func (w *Writer) Stats() Stats {
 	return s
 }
 
+// Dropped counts the messages lost (Stats' Dropped), for the watch's
+// metrics.
+func (w *Writer) Dropped() uint64 { return w.Stats().Dropped }
+
 // Close stops taking records, keeps delivering the backlog for up to
 // DrainTimeout, and closes the connection. It returns an error saying how
 // many messages were lost if some were still waiting.

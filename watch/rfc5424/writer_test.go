@@ -103,7 +103,7 @@ func TestBacklogDropsOldest(t *testing.T) {
 	for i := range 5 {
 		w.Write(audit(i))
 	}
-	if s := w.Stats(); s.Dropped != 2 || s.Backlog != 3 {
+	if s := w.Stats(); s.Dropped != 2 || s.Backlog != 3 || w.Dropped() != 2 {
 		t.Errorf("stats %+v", s)
 	}
 	if strings.Count(log.String(), "backlog full") != 1 {

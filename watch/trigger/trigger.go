@@ -222,6 +222,10 @@ func (t *Trigger) Stats() Stats {
 	return t.stats
 }
 
+// Dropped counts the records dropped because every slot was busy
+// (Stats' Dropped), for the watch's metrics.
+func (t *Trigger) Dropped() uint64 { return t.Stats().Dropped }
+
 // Close takes no more records and waits for the commands running (each
 // ends by its timeout at the latest).
 func (t *Trigger) Close() error {

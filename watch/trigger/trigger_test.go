@@ -97,7 +97,7 @@ func TestBoundedNeverBlocks(t *testing.T) {
 	}
 	tr.Close() // returns once the hung command was killed
 	s := tr.Stats()
-	if s.Started != 1 || s.Dropped != 1 || s.TimedOut != 1 {
+	if s.Started != 1 || s.Dropped != 1 || s.TimedOut != 1 || tr.Dropped() != 1 {
 		t.Errorf("stats %+v", s)
 	}
 	if err := tr.Write(finding(record.KindRaised)); err == nil {
