@@ -62,21 +62,21 @@ func probeMTU(ctx context.Context, t Target, cfg PathConfig) (*diagnose.MTUEvide
 	if err != nil || top == 0 || topRes.received > 0 || topRes.tooBig > 0 || floor.received == 0 {
 		return m.evidence(), err
 	}
-	wait := m.wait(floor)
+	wait := m.wait()
 	var wg sync.WaitGroup
 	// What they draw is in the evidence; a failure leaves them out.
 	wg.Go(func() {
 		_, _ = m.send(ctx, top, probe.KernelTTL, mtuRepeats, max(time.Until(end)/mtuRepeats, mtuGap), wait)
 	})
 	wg.Go(func() { m.lastHops(ctx, top, trace.BackHops(floor.replyTTL), wait) })
-	err = m.bisect(ctx, mtuFloor, top, end, wait)
+	err = m.bisect(ctx, mtuFloor, top, end)
 	wg.Wait()
 	return m.evidence(), err
 }
 
 // first sends the top size and the floor at once. The top size's answer
-// is awaited as long as the floor's took, thrice (m.wait), once the floor
-// has answered; the floor is sent again if it was lost.
+// is awaited m.wait more once the floor has answered; the floor is sent
+// again if it was lost.
 func (m *mtuProber) first(ctx context.Context) (top int, topRes, floor dfResult, err error) {
 	topCtx, stopTop := context.WithCancel(ctx)
 	defer stopTop()
@@ -92,7 +92,7 @@ func (m *mtuProber) first(ctx context.Context) (top int, topRes, floor dfResult,
 			floor, floorErr = m.send(ctx, mtuFloor, probe.KernelTTL, mtuStepCount, mtuGap, m.cfg.EchoTimeout)
 		}
 		if floor.received > 0 {
-			stop = time.AfterFunc(m.wait(floor), stopTop)
+			stop = time.AfterFunc(m.wait(), stopTop)
 		}
 	})
 	for _, s := range mtuLadder[:len(mtuLadder)-1] {
@@ -108,22 +108,26 @@ func (m *mtuProber) first(ctx context.Context) (top int, topRes, floor dfResult,
 	return top, topRes, floor, errors.Join(err, floorErr)
 }
 
-// wait is how long a request is awaited once the floor has answered:
-// three times its round trip, at least 100 ms, at most the echo timeout.
-func (m *mtuProber) wait(floor dfResult) time.Duration {
-	return min(max(3*floor.rtt, 100*time.Millisecond), m.cfg.EchoTimeout)
+// wait is how long a request is awaited once one has come back: three
+// times the shortest round trip seen, at least 100 ms, at most the echo
+// timeout. The shortest: the first packet to a target may wait for every
+// router on the way to resolve its next hop.
+func (m *mtuProber) wait() time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return min(max(3*m.best, 100*time.Millisecond), m.cfg.EchoTimeout)
 }
 
 // bisect looks between lo (passes) and hi (dies) for the largest size that
 // passes, two requests a size and two more when both are lost (on a lossy
 // path, two lost at once would often stop it short), until they are
 // neighbours, a size is said too big, or the duration ends.
-func (m *mtuProber) bisect(ctx context.Context, lo, hi int, end time.Time, wait time.Duration) error {
-	for hi-lo > 1 && time.Until(end) > wait {
+func (m *mtuProber) bisect(ctx context.Context, lo, hi int, end time.Time) error {
+	for hi-lo > 1 && time.Until(end) > m.wait() {
 		mid := (lo + hi) / 2
-		r, err := m.send(ctx, mid, probe.KernelTTL, mtuStepCount, mtuGap, wait)
+		r, err := m.send(ctx, mid, probe.KernelTTL, mtuStepCount, mtuGap, m.wait())
 		if err == nil && r.received == 0 && r.tooBig == 0 {
-			r, err = m.send(ctx, mid, probe.KernelTTL, mtuStepCount, mtuGap, wait)
+			r, err = m.send(ctx, mid, probe.KernelTTL, mtuStepCount, mtuGap, m.wait())
 		}
 		switch {
 		case err != nil:
@@ -147,12 +151,13 @@ type mtuProber struct {
 	sizes map[int]*diagnose.MTUSize
 	hops  []diagnose.MTUHop
 	hopSz int
+	best  time.Duration // the shortest round trip of a reply
 }
 
 // dfResult is what some DF echo requests of one size drew.
 type dfResult struct {
 	sent, received, tooBig int
-	rtt                    time.Duration // the slowest reply's
+	rtt                    time.Duration // the fastest reply's
 	replyTTL               int
 	exceeded               map[netip.Addr]int // Time Exceeded answers by sender
 }
@@ -174,7 +179,10 @@ func (m *mtuProber) send(ctx context.Context, size, ttl, count int, every, timeo
 	pc.OnEvent = func(ev probe.Event) {
 		switch ev.Kind {
 		case probe.EventReply:
-			r.rtt, r.replyTTL = max(r.rtt, ev.RTT), ev.TTL
+			if r.rtt == 0 || ev.RTT < r.rtt {
+				r.rtt = ev.RTT
+			}
+			r.replyTTL = ev.TTL
 		case probe.EventError:
 			switch icmpmsg.Classify(m.t.Addr.Is6(), ev.ErrType, ev.ErrCode) {
 			case icmpmsg.FragmentationNeeded:
@@ -189,6 +197,13 @@ func (m *mtuProber) send(ctx context.Context, size, ttl, count int, every, timeo
 		return r, fmt.Errorf("check: MTU probes to %s: %w", m.t.Name, echoErr(err))
 	}
 	r.sent, r.received = res[0].Sent-res[0].SendErrors, res[0].Received
+	if r.rtt > 0 {
+		m.mu.Lock()
+		if m.best == 0 || r.rtt < m.best {
+			m.best = r.rtt
+		}
+		m.mu.Unlock()
+	}
 	if ttl == probe.KernelTTL && r.sent > 0 {
 		m.mu.Lock()
 		s := m.sizes[size]
