@@ -12,6 +12,7 @@ import (
 
 	"netdx/diagnose"
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // streamChildEnv carries the target to the child test process that runs a
@@ -134,9 +135,7 @@ func TestHelperStream(t *testing.T) {
 	if err != nil {
 		rep.Err = err.Error()
 	}
-	for deadline := time.Now().Add(2 * time.Second); runtime.NumGoroutine() > rep.Goroutines[0] && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.WaitGoroutines(t, rep.Goroutines[0]) // failing, the child's output says why
 	rep.Goroutines[1] = runtime.NumGoroutine()
 	rep.Rounds, rep.WindowRounds, rep.Echoes = last.Rounds, len(last.Evidence.Rounds), last.Echoes
 	if last.Evidence.Echo != nil {

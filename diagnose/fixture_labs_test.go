@@ -55,8 +55,8 @@ func recordings() []recording {
 		name: "cleartext", about: "ncat as telnet on 23 (v4 and v6) and as http on 127.0.0.1:80", interval: time.Second,
 		build: func(t *testing.T, l *netlab.Lab, extra map[string]int) (*netlab.Node, func()) {
 			a, _ := pair(l)
-			extra["telnet"] = startNcat(t, a, "23", "23")
-			extra["http"] = startNcat(t, a, "80", "127.0.0.1", "80")
+			extra["telnet"] = startNcat(t, a, 23, "23")
+			extra["http"] = startNcat(t, a, 80, "127.0.0.1", "80")
 			return a, nil
 		},
 	}, {
@@ -64,7 +64,7 @@ func recordings() []recording {
 		build: func(t *testing.T, l *netlab.Lab, extra map[string]int) (*netlab.Node, func()) {
 			a, _ := pair(l)
 			cmd, _ := a.StartDeleted("ncat", "implant", "-l", "-k", "4444")
-			waitListen(t, a, "4444")
+			a.WaitListening(4444)
 			extra["implant"] = cmd.Process.Pid
 			return a, nil
 		},

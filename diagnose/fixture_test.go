@@ -150,25 +150,12 @@ func linkNamed(t *testing.T, f hostFixture, name string) Interface {
 	return Interface{}
 }
 
-func startNcat(t *testing.T, n *netlab.Node, port string, args ...string) int {
+func startNcat(t *testing.T, n *netlab.Node, port int, args ...string) int {
 	t.Helper()
 	cmd := n.Command(context.Background(), "ncat", append([]string{"-l", "-k"}, args...)...)
 	if err := n.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
-	waitListen(t, n, port)
+	n.WaitListening(port)
 	return cmd.Process.Pid
-}
-
-func waitListen(t *testing.T, n *netlab.Node, port string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		out, _ := n.Run(context.Background(), "ss", "-Htln", "sport", "= :"+port)
-		if len(out) > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s", port)
-		}
-	}
 }

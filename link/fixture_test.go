@@ -13,6 +13,7 @@ import (
 
 	"netdx/internal/fixture"
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "capture kernel dumps from a lab namespace into testdata/ again")
@@ -53,11 +54,14 @@ func TestIntegrationFixtures(t *testing.T) {
 	waitPromisc(t, a, "eth0", 1)
 	_ = td
 
-	var msgs [][]byte
-	var ipJSON string
-	for try := 0; ; try++ {
+	// A dump between two readings of ip that agree: nothing moved.
+	type dump struct {
+		msgs   [][]byte
+		ipJSON string
+	}
+	d := testkit.Poll(t, "the counters to stand still around a dump", testkit.Guard, 200*time.Millisecond, func() (dump, bool) {
 		before := a.MustRun("ip", "-s", "-s", "-d", "-j", "link")
-		msgs = nil
+		var msgs [][]byte
 		err := a.Do(func() error {
 			_, err := dumpLinkMessages(func(m []byte) bool {
 				msgs = append(msgs, bytes.Clone(m))
@@ -69,15 +73,9 @@ func TestIntegrationFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 		after := a.MustRun("ip", "-s", "-s", "-d", "-j", "link")
-		if before == after {
-			ipJSON = after
-			break
-		}
-		if try == 10 {
-			t.Fatal("counters kept changing")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return dump{msgs, after}, before == after
+	})
+	msgs, ipJSON := d.msgs, d.ipJSON
 	dir := "testdata"
 	fixture.WriteHex(t, filepath.Join(dir, "rtnl_link_dump.hex"),
 		"RTM_NEWLINK payloads (ifinfomsg + IFLA attributes) of a link dump, Linux "+kernel(t)+",\n"+
@@ -90,8 +88,11 @@ func TestIntegrationFixtures(t *testing.T) {
 	if err := a.Start(sleep); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
-	for try := 0; ; try++ {
+	type counters struct {
+		files map[string][]byte
+		nstat string
+	}
+	c := testkit.Poll(t, "the counters to stand still around a reading", testkit.Guard, 200*time.Millisecond, func() (counters, bool) {
 		before := a.MustRun("nstat", "-a", "-z", "-s", "--json")
 		files := map[string][]byte{}
 		for _, f := range []string{"snmp", "netstat", "snmp6"} {
@@ -102,14 +103,12 @@ func TestIntegrationFixtures(t *testing.T) {
 			files[f] = data
 		}
 		after := a.MustRun("nstat", "-a", "-z", "-s", "--json")
-		if before == after || try == 10 {
-			for f, data := range files {
-				write(t, filepath.Join(dir, "procnet", f), string(data))
-			}
-			write(t, filepath.Join(dir, "nstat.json"), after)
-			break
-		}
+		return counters{files, after}, before == after
+	})
+	for f, data := range c.files {
+		write(t, filepath.Join(dir, "procnet", f), string(data))
 	}
+	write(t, filepath.Join(dir, "nstat.json"), c.nstat)
 }
 
 func write(t *testing.T, path, s string) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 func nsPath(n *netlab.Node) string { return "/run/netns/" + n.Namespace() }
@@ -28,37 +29,38 @@ func TestIntegrationCountersMatchIP(t *testing.T) {
 	a.MustRun("ping", "-c", "20", "-i", "0.01", "-s", "1200", "198.18.0.2")
 	// Unanswered: ARP fails, ping counts errors.
 	_, _ = a.Run(context.Background(), "ping", "-c", "3", "-i", "0.01", "198.18.0.9")
-	for try := 0; try < 20; try++ {
+	// A Collect between two readings of ip that agree: nothing moved.
+	type reading struct {
+		snap  Snapshot
+		after string
+	}
+	r := testkit.Poll(t, "ip's counters to stand still around a Collect", testkit.Guard, 100*time.Millisecond, func() (reading, bool) {
 		before := a.MustRun("ip", "-s", "-s", "-d", "-j", "link")
 		snap, err := Collect(context.Background(), Config{NetNS: nsPath(a)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		after := a.MustRun("ip", "-s", "-s", "-d", "-j", "link")
-		if before != after {
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		var want []ipLink
-		if err := json.Unmarshal([]byte(after), &want); err != nil {
-			t.Fatal(err)
-		}
-		if len(snap.Links) != len(want) {
-			t.Fatalf("%d links, ip shows %d", len(snap.Links), len(want))
-		}
-		for i, w := range want {
-			if snap.Links[i].Name != w.Name {
-				t.Fatalf("link %d is %s, ip says %s", i, snap.Links[i].Name, w.Name)
-			}
-			checkStats(t, snap.Links[i], w)
-		}
-		eth0 := snap.Links[1]
-		if eth0.Stats.TxPackets < 20 || eth0.Stats.RxBytes < 20*1200 {
-			t.Errorf("eth0 counters too small for 20 pings of 1200 bytes: %+v", eth0.Stats)
-		}
-		return
+		return reading{snap, after}, before == after
+	})
+	snap, after := r.snap, r.after
+	var want []ipLink
+	if err := json.Unmarshal([]byte(after), &want); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("ip's counters never stood still long enough to compare")
+	if len(snap.Links) != len(want) {
+		t.Fatalf("%d links, ip shows %d", len(snap.Links), len(want))
+	}
+	for i, w := range want {
+		if snap.Links[i].Name != w.Name {
+			t.Fatalf("link %d is %s, ip says %s", i, snap.Links[i].Name, w.Name)
+		}
+		checkStats(t, snap.Links[i], w)
+	}
+	eth0 := snap.Links[1]
+	if eth0.Stats.TxPackets < 20 || eth0.Stats.RxBytes < 20*1200 {
+		t.Errorf("eth0 counters too small for 20 pings of 1200 bytes: %+v", eth0.Stats)
+	}
 }
 
 func findLink(t *testing.T, s Snapshot, name string) Link {
@@ -148,32 +150,34 @@ func TestIntegrationRetransmits(t *testing.T) {
 		t.Fatal(err)
 	}
 	snmpPath := fmt.Sprintf("/proc/%d/net/snmp", sleep.Process.Pid)
-	for try := 0; try < 50; try++ {
+	// A Collect between two readings of the counters that agree (data
+	// still in flight moves them).
+	type reading struct {
+		snap  Snapshot
+		after snmpText
+	}
+	r := testkit.Poll(t, "the namespace's TCP counters to stand still around a Collect", testkit.Guard, 100*time.Millisecond, func() (reading, bool) {
 		before := readSNMP(t, snmpPath)
 		snap, err := Collect(context.Background(), Config{NetNS: nsPath(p.Src)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		after := readSNMP(t, snmpPath)
-		if before.raw != after.raw {
-			time.Sleep(100 * time.Millisecond) // data still in flight
-			continue
-		}
-		want := TCPFrom(after.c)
-		t.Logf("namespace /proc/net/snmp: OutSegs %d RetransSegs %d (%.2f%%); netdx: %d %d (%.2f%%)",
-			want.OutSegs, want.RetransSegs, 100*want.RetransRatio, snap.TCP.OutSegs, snap.TCP.RetransSegs, 100*snap.TCP.RetransRatio)
-		if snap.TCP.OutSegs != want.OutSegs || snap.TCP.RetransSegs != want.RetransSegs || snap.TCP.RetransRatio != want.RetransRatio {
-			t.Errorf("netdx TCP %+v, /proc/%d/net/snmp says %+v", snap.TCP, sleep.Process.Pid, want)
-		}
-		// Loss hits GSO super-packets as a whole (~120 of them), so the
-		// ratio varies from run to run around 10 %; below 1 % would take
-		// at most one loss (p < 1e-4).
-		if want.RetransSegs == 0 || want.RetransRatio < 0.01 {
-			t.Errorf("10%% loss gave a retransmit ratio of %.3f", want.RetransRatio)
-		}
-		return
+		return reading{snap, after}, before.raw == after.raw
+	})
+	snap, after := r.snap, r.after
+	want := TCPFrom(after.c)
+	t.Logf("namespace /proc/net/snmp: OutSegs %d RetransSegs %d (%.2f%%); netdx: %d %d (%.2f%%)",
+		want.OutSegs, want.RetransSegs, 100*want.RetransRatio, snap.TCP.OutSegs, snap.TCP.RetransSegs, 100*snap.TCP.RetransRatio)
+	if snap.TCP.OutSegs != want.OutSegs || snap.TCP.RetransSegs != want.RetransSegs || snap.TCP.RetransRatio != want.RetransRatio {
+		t.Errorf("netdx TCP %+v, /proc/%d/net/snmp says %+v", snap.TCP, sleep.Process.Pid, want)
 	}
-	t.Fatal("the namespace's TCP counters never stood still")
+	// Loss hits GSO super-packets as a whole (~120 of them), so the
+	// ratio varies from run to run around 10 %; below 1 % would take
+	// at most one loss (p < 1e-4).
+	if want.RetransSegs == 0 || want.RetransRatio < 0.01 {
+		t.Errorf("10%% loss gave a retransmit ratio of %.3f", want.RetransRatio)
+	}
 }
 
 type snmpText struct {
@@ -208,17 +212,33 @@ func TestIntegrationWatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var snaps []Snapshot
+	got := make(chan Snapshot, 1000)
 	done := make(chan error, 1)
 	go func() {
 		done <- Watch(ctx, Config{NetNS: nsPath(a), Interfaces: []string{"eth0"}, Interval: 100 * time.Millisecond},
 			func(s Snapshot) error {
-				snaps = append(snaps, s)
+				got <- s
 				return nil
 			})
 	}()
+	// Ping once Watch has its first sample, and stop once a sample has
+	// counted all its 20 requests.
+	next := func() Snapshot {
+		select {
+		case s := <-got:
+			return s
+		case err := <-done:
+			t.Fatalf("Watch ended: %v", err)
+		case <-time.After(testkit.Guard):
+			t.Fatal("no snapshot from Watch")
+		}
+		return Snapshot{}
+	}
+	snaps := []Snapshot{next()}
 	a.MustRun("ping", "-c", "20", "-i", "0.02", "198.18.0.2")
-	time.Sleep(250 * time.Millisecond)
+	for snaps[len(snaps)-1].Links[0].Stats.TxPackets < first.Links[0].Stats.TxPackets+20 {
+		snaps = append(snaps, next())
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Watch: %v", err)

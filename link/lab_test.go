@@ -2,11 +2,13 @@ package link
 
 import (
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"testing"
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // startTcpdump runs tcpdump on iface inside n (promiscuous unless
@@ -35,11 +37,8 @@ func promiscuity(t *testing.T, n *netlab.Node, iface string) int {
 // waitPromisc waits until iface's promiscuity counter is want.
 func waitPromisc(t *testing.T, n *netlab.Node, iface string, want int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for promiscuity(t, n, iface) != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s promiscuity never reached %d", iface, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.Poll(t, fmt.Sprintf("%s's promiscuity to be %d", iface, want), testkit.Guard, 50*time.Millisecond, func() (int, bool) {
+		p := promiscuity(t, n, iface)
+		return p, p == want
+	})
 }

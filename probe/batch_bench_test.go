@@ -8,6 +8,7 @@ import (
 
 	"netdx/icmpmsg"
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // BenchmarkIntegrationReadBatch measures reading echo replies that wait on
@@ -38,12 +39,14 @@ func BenchmarkIntegrationReadBatch(b *testing.B) {
 			buf := make([]byte, 65536)
 			var read time.Duration
 			for b.Loop() {
+				before := counted(b, p.Src, "IcmpInEchoReps")
 				for _, r := range reqs {
 					if _, err := c.WriteTo(r, dst, WriteOptions{}); err != nil {
 						b.Fatal(err)
 					}
 				}
-				time.Sleep(2 * time.Millisecond) // the burst's replies queue up
+				// The burst's replies queue up.
+				testkit.WaitFor(b, "the replies to reach the host", 100*time.Microsecond, func() bool { return counted(b, p.Src, "IcmpInEchoReps") >= before+burst })
 				_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
 				start := time.Now()
 				for got := 0; got < burst; {

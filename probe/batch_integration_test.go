@@ -2,12 +2,14 @@ package probe
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/netip"
 	"testing"
 	"time"
 
 	"netdx/icmpmsg"
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // TestIntegrationConnBatch sends 40 echo requests, one of them with TTL 1,
@@ -26,6 +28,11 @@ func TestIntegrationConnBatch(t *testing.T) {
 			t.Run(mode.String()+"/"+dst.String(), func(t *testing.T) {
 				c := listenIn(t, p.Src, ConnConfig{IPv6: dst.Is6(), Mode: mode})
 				e := icmpmsg.Expect{V6: c.IPv6(), ID: c.ID(), Datagram: !c.Raw(), Token: testToken, Size: DefaultPayload}
+				answers := []string{"IcmpInEchoReps", "IcmpInTimeExcds"}
+				if dst.Is6() {
+					answers = []string{"Icmp6InEchoReplies", "Icmp6InTimeExcds"}
+				}
+				before := counted(t, p.Src, answers...)
 				for seq := 1; seq <= n; seq++ {
 					o := WriteOptions{}
 					if seq == expiring {
@@ -36,7 +43,8 @@ func TestIntegrationConnBatch(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				time.Sleep(300 * time.Millisecond) // let the replies queue up
+				// Every answer queued up before the first read.
+				testkit.WaitFor(t, "the answers to reach the host", time.Millisecond, func() bool { return counted(t, p.Src, answers...) >= before+n })
 				buf := make([]byte, 1500)
 				var got [][]byte
 				replies, errs := map[int]bool{}, 0
@@ -75,4 +83,20 @@ func TestIntegrationConnBatch(t *testing.T) {
 			})
 		}
 	}
+}
+
+// counted is the sum of node n's kernel counters named (nstat's names).
+func counted(t testing.TB, n *netlab.Node, names ...string) int64 {
+	t.Helper()
+	var d struct {
+		Kernel map[string]int64 `json:"kernel"`
+	}
+	if err := json.Unmarshal([]byte(n.MustRun("nstat", "-saz", "--json")), &d); err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, name := range names {
+		sum += d.Kernel[name]
+	}
+	return sum
 }

@@ -1,17 +1,19 @@
 package probe
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
 	"netdx/icmpmsg"
+	"netdx/internal/packettest"
 )
 
 // BenchmarkMatch measures the reply check every received packet goes
 // through (icmpmsg.Match, as the engine calls it).
 func BenchmarkMatch(b *testing.B) {
 	e := icmpmsg.Expect{ID: 0x4242, Token: testToken, Size: DefaultPayload}
-	p := Packet{Data: replyTo(request(false, 7, 3, time.Now().UnixNano()), false, -1)}
+	p := Packet{Data: packettest.ICMP(packettest.ReplyTo(request(false, 7, 3, time.Now().UnixNano())), netip.Addr{}, netip.Addr{})}
 	b.ReportAllocs()
 	for b.Loop() {
 		if v := verdict(e, p); v.Kind != icmpmsg.Reply {

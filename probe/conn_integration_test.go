@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // listenIn opens a Conn inside n's namespace, closed when the test ends.
@@ -130,13 +131,7 @@ func TestIntegrationConnPending(t *testing.T) {
 			if _, err := c.WriteTo(b, tc.dst, WriteOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(3 * time.Second)
-			for !c.Pending() {
-				if time.Now().After(deadline) {
-					t.Fatal("the reply never showed as pending")
-				}
-				time.Sleep(time.Millisecond)
-			}
+			testkit.WaitFor(t, "the reply to show as pending", time.Millisecond, c.Pending)
 			if err := c.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
 				t.Fatal(err)
 			}

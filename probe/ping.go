@@ -25,6 +25,8 @@ type conn interface {
 	// ZoneIndex is the index of the interface an IPv6 zone names, in the
 	// socket's network namespace.
 	ZoneIndex(zone string) (int, error)
+	// Pending reports whether a packet or queued error waits, unread.
+	Pending() bool
 	Close() error
 }
 
@@ -158,6 +160,10 @@ type inbound struct {
 	err error
 }
 
+// pending reports whether the socket of family f holds something unread
+// (a family without a socket holds nothing).
+func (e *engine) pending(f int) bool { return e.conns[f] != nil && e.conns[f].Pending() }
+
 func (e *engine) closeConns() {
 	for i, c := range e.conns {
 		if c != nil {
@@ -210,6 +216,8 @@ func (e *engine) loop(ctx context.Context) []Result {
 			e.handle(m)
 		case <-timer.C:
 		case <-deadline:
+			// What arrived in time counts, however late the readers run.
+			Settle(in, e.handle, len(e.conns), e.pending, func(m inbound) (int, time.Time) { return m.fam, m.pkt.At }, time.Now())
 			return e.results()
 		case <-ctx.Done():
 			e.drain(in)

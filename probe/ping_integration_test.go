@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // pingIn runs Ping with sockets opened inside node n.
@@ -55,13 +56,7 @@ func TestIntegrationPingDualStack(t *testing.T) {
 		}
 	}
 	// No goroutine outlives Ping.
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines after Ping, %d before", n, before)
-	}
+	testkit.WaitGoroutines(t, before)
 }
 
 // TestIntegrationPingErrors checks ICMP errors are reported per probe in

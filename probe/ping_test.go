@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -10,11 +9,16 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+
 	"netdx/icmpmsg"
+	"netdx/internal/packettest"
 )
 
 // fakeHost answers echo requests like a host behind a path of rtt, with
@@ -31,6 +35,11 @@ type fakeHost struct {
 	closed   sync.Once
 	sent     int
 	writeErr error
+	// stalled: what arrives now waits in the "socket" (held, stamped on
+	// arrival) until Pending is asked, as when the process is descheduled
+	// on a busy machine: asking is what lets the reader run.
+	stalled atomic.Bool
+	held    []Packet
 }
 
 func newFakeHost(v6, raw bool, rtt time.Duration, behave map[netip.Addr]string) *fakeHost {
@@ -38,6 +47,19 @@ func newFakeHost(v6, raw bool, rtt time.Duration, behave map[netip.Addr]string) 
 }
 
 func (f *fakeHost) Raw() bool { return f.raw }
+
+// Pending: a packet has arrived that the reader has not taken; the held
+// ones go to the reader now.
+func (f *fakeHost) Pending() bool {
+	f.mu.Lock()
+	held := f.held
+	f.held = nil
+	f.mu.Unlock()
+	for _, p := range held {
+		f.in <- p
+	}
+	return len(held) > 0 || len(f.in) > 0
+}
 
 // ZoneIndex knows one interface, "eth0", index 2.
 func (f *fakeHost) ZoneIndex(zone string) (int, error) {
@@ -55,6 +77,12 @@ func (f *fakeHost) Close() error {
 func (f *fakeHost) deliver(after time.Duration, p Packet) {
 	time.AfterFunc(after, func() {
 		p.At, p.KernelTime = time.Now(), true
+		if f.stalled.Load() {
+			f.mu.Lock()
+			f.held = append(f.held, p)
+			f.mu.Unlock()
+			return
+		}
 		select {
 		case f.in <- p:
 		case <-f.done:
@@ -67,19 +95,24 @@ func (f *fakeHost) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time,
 	f.sent++
 	f.mu.Unlock()
 	now := time.Now()
-	reply := append([]byte(nil), b...)
-	reply[0] = 0
-	if f.v6 {
-		reply[0] = 129
+	// The reply, or one with a payload byte changed and the checksum
+	// made right.
+	replyTo := func(altered bool) []byte {
+		m := packettest.ReplyTo(b)
+		e := m.Body.(*icmp.Echo)
+		if !f.raw {
+			e.ID = 0x7777 // the kernel's id
+		}
+		if altered {
+			e.Data[0] ^= 1
+		}
+		return packettest.ICMP(m, netip.Addr{}, netip.Addr{})
 	}
-	if !f.raw {
-		binary.BigEndian.PutUint16(reply[4:], 0x7777) // the kernel's id
-	}
-	reply[2], reply[3] = 0, 0
-	if !f.v6 {
-		binary.BigEndian.PutUint16(reply[2:], icmpmsg.Checksum(reply))
-	}
+	reply := replyTo(false)
 	p := Packet{Src: dst, Data: reply, TTL: 63}
+	// The request as it left this host (198.18.1.1), for errors to quote
+	// (IPv4 only).
+	request := packettest.IP(netip.MustParseAddr("198.18.1.1"), dst, icmpmsg.ProtoICMP, 64, b)
 	switch f.behave[dst] {
 	case "drop":
 	case "dup":
@@ -92,15 +125,14 @@ func (f *fakeHost) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time,
 	case "late":
 		f.deliver(1100*time.Millisecond, p)
 	case "unreach":
-		q := append([]byte{3, 1, 0, 0, 0, 0, 0, 0, 0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0}, append(netip.MustParseAddr("198.18.1.1").AsSlice(), dst.AsSlice()...)...)
-		q = append(q, b...)
+		q := packettest.ICMP(packettest.Error(ipv4.ICMPTypeDestinationUnreachable, 1, request), netip.Addr{}, netip.Addr{})
 		f.deliver(f.rtt/2, Packet{Src: netip.MustParseAddr("198.18.1.2"), Data: q, TTL: 64})
 	case "forged":
 		// An on-path host answers first: errors quoting 8 bytes of the
 		// request from made-up senders, a reply with a bad checksum, one
 		// with an altered payload, one from its own address; then the
 		// real reply.
-		hdr := append([]byte{0x45, 0, 0, 84, 0, 0, 0, 0, 64, 1, 0, 0}, append(netip.MustParseAddr("198.18.1.1").AsSlice(), dst.AsSlice()...)...)
+		short := request[:len(request)-len(b)+8]
 		for i := range 5 {
 			from := netip.AddrFrom4([4]byte{198, 19, byte(f.sent), byte(i)})
 			if !f.raw {
@@ -108,31 +140,22 @@ func (f *fakeHost) WriteTo(b []byte, dst netip.Addr, o WriteOptions) (time.Time,
 				f.deliver(f.rtt/4, Packet{Src: from, Data: b[:8], Queued: &QueuedError{Type: 11}, To: dst})
 				continue
 			}
-			q := append(append([]byte{11, 0, 0, 0, 0, 0, 0, 0}, hdr...), b[:8]...)
+			q := packettest.ICMP(packettest.Error(ipv4.ICMPTypeTimeExceeded, 0, short), netip.Addr{}, netip.Addr{})
 			f.deliver(f.rtt/4, Packet{Src: from, Data: q, TTL: 64})
 		}
 		bad := append([]byte(nil), reply...)
 		bad[2] ^= 0x55
 		if !f.raw {
-			bad = altered(reply) // the kernel drops bad checksums
+			bad = replyTo(true) // the kernel drops bad checksums
 		}
 		f.deliver(f.rtt/4, Packet{Src: dst, Data: bad, TTL: 63})
-		f.deliver(f.rtt/4, Packet{Src: dst, Data: altered(reply), TTL: 63})
+		f.deliver(f.rtt/4, Packet{Src: dst, Data: replyTo(true), TTL: 63})
 		f.deliver(f.rtt/4, Packet{Src: netip.MustParseAddr("198.18.66.6"), Data: reply, TTL: 63})
 		f.deliver(f.rtt, p)
 	default:
 		f.deliver(f.rtt, p)
 	}
 	return now, f.writeErr
-}
-
-// altered is reply with a payload byte changed and the checksum fixed.
-func altered(reply []byte) []byte {
-	b := append([]byte(nil), reply...)
-	b[8] ^= 1
-	binary.BigEndian.PutUint16(b[2:], 0)
-	binary.BigEndian.PutUint16(b[2:], icmpmsg.Checksum(b))
-	return b
 }
 
 func (f *fakeHost) ReadPacket(buf []byte) (Packet, error) {

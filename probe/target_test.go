@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"encoding/binary"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -14,36 +13,8 @@ import (
 
 var testToken = icmpmsg.Token{1, 2, 3, 4, 5, 6}
 
-// replyTo turns an echo request into the reply a host would send, with
-// the id optionally rewritten (as the kernel does on datagram sockets).
-func replyTo(req []byte, v6 bool, id int) []byte {
-	b := append([]byte(nil), req...)
-	b[0] = 0
-	if v6 {
-		b[0] = 129
-	}
-	if id >= 0 {
-		binary.BigEndian.PutUint16(b[4:], uint16(id))
-	}
-	b[2], b[3] = 0, 0
-	if !v6 {
-		binary.BigEndian.PutUint16(b[2:], icmpmsg.Checksum(b))
-	}
-	return b
-}
-
 func request(v6 bool, seq, target int, sentNS int64) []byte {
 	return Echo{V6: v6, ID: 0x4242, Seq: seq, Token: testToken, Target: target, SentNS: sentNS, Size: DefaultPayload}.Marshal()
-}
-
-// ipv4Header is a 20-byte IPv4 header from src to dst carrying proto.
-func ipv4Header(src, dst netip.Addr, proto byte, payload int) []byte {
-	h := make([]byte, 20)
-	h[0], h[8], h[9] = 0x45, 1, proto
-	binary.BigEndian.PutUint16(h[2:], uint16(20+payload))
-	copy(h[12:], src.AsSlice())
-	copy(h[16:], dst.AsSlice())
-	return h
 }
 
 func TestTracker(t *testing.T) {

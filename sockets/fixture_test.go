@@ -35,7 +35,7 @@ func TestIntegrationFixtures(t *testing.T) {
 	start(t, b, "ncat", "-l", "-u", "69")
 	b.StartTcpdump("-i", "eth0", "-n", "-w", "/dev/null")
 	b.StartTcpdump("-i", "lo", "-p", "-n", "-w", "/dev/null")
-	waitFor(t, "ncat on 23", func() bool { return listening(t, b, "23") })
+	b.WaitListening(23)
 	for _, dst := range []string{"198.18.0.2:23", "[2001:db8::2]:23"} {
 		var c net.Conn
 		if err := a.Do(func() (err error) { c, err = net.DialTimeout("tcp", dst, 5*time.Second); return err }); err != nil {
@@ -44,8 +44,7 @@ func TestIntegrationFixtures(t *testing.T) {
 		defer c.Close()
 		fmt.Fprintln(c, "hello")
 	}
-	sleep := start(t, b, "sleep", "600")
-	time.Sleep(500 * time.Millisecond) // tcpdump opens its sockets
+	sleep := start(t, b, "sleep", "600") // StartTcpdump returned once tcpdump listened
 
 	type dumpSpec struct {
 		file     string

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // TestIntegrationTelnetListener: ncat listening on port 23 inside a
@@ -21,7 +22,8 @@ func TestIntegrationTelnetListener(t *testing.T) {
 	l.Connect(a, b, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24"), B: netlab.Prefixes("198.18.0.2/24")})
 	ncat := start(t, b, "ncat", "-l", "-k", "23")
 	start(t, b, "ncat", "-l", "-k", "2222") // not in the catalogue
-	waitFor(t, "ncat listening", func() bool { return listening(t, b, "23") && listening(t, b, "2222") })
+	b.WaitListening(23)
+	b.WaitListening(2222)
 
 	tab, err := List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.Owners = nsPath(b), true }))
 	if err != nil {
@@ -133,31 +135,33 @@ func TestIntegrationMatchesSS(t *testing.T) {
 			t.Cleanup(func() { c.Close() })
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
-	for try := 0; try < 20; try++ {
+	// A List between two readings of ss that agree: the closings are
+	// over and nothing moved.
+	type reading struct {
+		tab   Table
+		after []string
+	}
+	r := testkit.Poll(t, "the socket table to stand still around a List", testkit.Guard, 10*time.Millisecond, func() (reading, bool) {
 		before := ssTable(t, a)
 		tab, err := List(context.Background(), withConfig(func(c *Config) { c.NetNS, c.All = nsPath(a), true }))
 		if err != nil {
 			t.Fatal(err)
 		}
 		after := ssTable(t, a)
-		if strings.Join(before, "\n") != strings.Join(after, "\n") {
-			continue
-		}
-		var got []string
-		for _, s := range tab.Sockets {
-			got = append(got, strings.Join([]string{s.Proto, ssState(s.State), ssForm(s.Local), ssForm(s.Remote)}, " "))
-		}
-		slicesSort(got)
-		if strings.Join(got, "\n") != strings.Join(after, "\n") {
-			t.Errorf("netdx:\n%s\nss:\n%s", strings.Join(got, "\n"), strings.Join(after, "\n"))
-		}
-		if n := tab.States["tcp"]["ESTABLISHED"]; n < 3 {
-			t.Errorf("states %v", tab.States)
-		}
-		return
+		return reading{tab, after}, strings.Join(before, "\n") == strings.Join(after, "\n")
+	})
+	tab, after := r.tab, r.after
+	var got []string
+	for _, s := range tab.Sockets {
+		got = append(got, strings.Join([]string{s.Proto, ssState(s.State), ssForm(s.Local), ssForm(s.Remote)}, " "))
 	}
-	t.Fatal("the socket table never stood still")
+	slicesSort(got)
+	if strings.Join(got, "\n") != strings.Join(after, "\n") {
+		t.Errorf("netdx:\n%s\nss:\n%s", strings.Join(got, "\n"), strings.Join(after, "\n"))
+	}
+	if n := tab.States["tcp"]["ESTABLISHED"]; n < 3 {
+		t.Errorf("states %v", tab.States)
+	}
 }
 
 func ssTable(t *testing.T, n *netlab.Node) []string {

@@ -27,9 +27,3 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	testkit.WaitFor(t, what, 50*time.Millisecond, cond)
 }
-
-// listening reports whether something listens on TCP port in n.
-func listening(t *testing.T, n *netlab.Node, port string) bool {
-	out, err := n.Run(context.Background(), "ss", "-Htln", "sport", "= :"+port)
-	return err == nil && len(out) > 0
-}

@@ -19,7 +19,7 @@ func TestIntegrationUnprivilegedOwners(t *testing.T) {
 	l := netlab.New(t)
 	a := l.Node("a")
 	start(t, a, "ncat", "-l", "-k", "23")
-	waitFor(t, "ncat on 23", func() bool { return listening(t, a, "23") })
+	a.WaitListening(23)
 
 	bin := copyTestBinary(t)
 	cmd := a.Command(context.Background(), "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",

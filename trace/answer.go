@@ -24,6 +24,8 @@ type reply struct {
 	info      uint32
 	// tcp is a TCP segment (header first) read on a raw TCP socket.
 	tcp []byte
+	// reader is the index of the reader that read it (transport.read).
+	reader int
 }
 
 // answer is an answer to one attempt, matched and checked, ready to be

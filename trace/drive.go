@@ -97,7 +97,7 @@ func (d *driver) startDue(now time.Time) {
 func (d *driver) settleOverdue(now time.Time) time.Time {
 	for _, rd := range d.active {
 		if rd.s.overdue(now) {
-			settle(d.handle, d.sess.replies, d.sess.tr)
+			settle(d.handle, d.sess.replies, d.sess.tr, now)
 			return time.Now()
 		}
 	}
@@ -175,7 +175,7 @@ func (d *driver) complete(rd *round) {
 // cancel ends the rounds under way with what they measured: what has
 // arrived counts, and so do the hops beyond one still waited for.
 func (d *driver) cancel() {
-	settle(d.handle, d.sess.replies, d.sess.tr)
+	settle(d.handle, d.sess.replies, d.sess.tr, time.Now())
 	for _, rd := range d.active {
 		d.emit(rd, append(rd.s.complete(), rd.s.interrupted()...))
 		d.end(rd, true)

@@ -6,7 +6,12 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+
 	"netdx/icmpmsg"
+	"netdx/internal/packettest"
 )
 
 // fakePath is a user-space path of routers and a target for scheduler
@@ -115,7 +120,7 @@ func (p *fakePath) matcher() *matcher { return p.m }
 func (p *fakePath) readers() int      { return 1 }
 
 // pending releases the stalled answers: asking is what lets the reader run.
-func (p *fakePath) pending() bool {
+func (p *fakePath) pending(int) bool {
 	p.mu.Lock()
 	held := p.held
 	p.held = nil
@@ -176,12 +181,7 @@ func (p *fakePath) packet(a *attempt) []byte {
 	switch p.proto {
 	case UDP:
 		pay := udpPayload(a.size, p.src, p.target, f.sport, f.dport, a.token)
-		l4 = make([]byte, 8+len(pay))
-		binary.BigEndian.PutUint16(l4, uint16(f.sport))
-		binary.BigEndian.PutUint16(l4[2:], uint16(f.dport))
-		binary.BigEndian.PutUint16(l4[4:], uint16(len(l4)))
-		binary.BigEndian.PutUint16(l4[6:], udpChecksum(p.src, p.target, f.sport, f.dport, pay))
-		copy(l4[8:], pay)
+		l4 = packettest.UDP(p.src, p.target, f.sport, f.dport, pay)
 	case ICMP:
 		proto = protoICMP
 		if p.v6 {
@@ -190,8 +190,8 @@ func (p *fakePath) packet(a *attempt) []byte {
 		a.stamp = time.Now().UnixNano()
 		l4 = echoRequest(p.v6, a.size, p.src, p.target, p.m.icmpID, a.token, f.sum, icmpmsg.Payload{Token: p.m.token, SentNS: a.stamp})
 		if p.v6 { // the kernel fills the ICMPv6 checksum
-			s := pseudoSum(p.src, p.target, protoICMPv6, len(l4))
-			binary.BigEndian.PutUint16(l4[2:], ^icmpmsg.Fold(icmpmsg.Sum16(s, l4)))
+			m, _ := icmp.ParseMessage(protoICMPv6, l4)
+			l4 = packettest.ICMP(*m, p.src, p.target)
 		}
 	case TCP:
 		proto = protoTCP
@@ -202,39 +202,13 @@ func (p *fakePath) packet(a *attempt) []byte {
 	return ipPacket(p.v6, p.src, p.target, proto, a.ttl, l4)
 }
 
-// udpChecksum is the checksum the kernel puts in a UDP header.
-func udpChecksum(src, dst netip.Addr, sport, dport int, payload []byte) uint16 {
-	length := 8 + len(payload)
-	s := pseudoSum(src, dst, protoUDP, length)
-	s += uint32(sport) + uint32(dport) + uint32(length)
-	c := ^icmpmsg.Fold(icmpmsg.Sum16(s, payload))
-	if c == 0 {
-		c = 0xffff
-	}
-	return c
-}
-
-// ipPacket prefixes l4 with an IPv4 or IPv6 header.
+// ipPacket prefixes l4 with an IPv4 header (the kernel's: an id, DF) or
+// an IPv6 one.
 func ipPacket(v6 bool, src, dst netip.Addr, proto, ttl int, l4 []byte) []byte {
 	if v6 {
-		b := make([]byte, 40, 40+len(l4))
-		b[0] = 0x60
-		binary.BigEndian.PutUint16(b[4:], uint16(len(l4)))
-		b[6], b[7] = byte(proto), byte(ttl)
-		copy(b[8:], src.AsSlice())
-		copy(b[24:], dst.AsSlice())
-		return append(b, l4...)
+		return packettest.IP(src, dst, proto, ttl, l4)
 	}
-	b := make([]byte, 20, 20+len(l4))
-	b[0] = 0x45
-	binary.BigEndian.PutUint16(b[2:], uint16(20+len(l4)))
-	binary.BigEndian.PutUint16(b[4:], 0x1234)
-	b[6] = 0x40 // DF
-	b[8], b[9] = byte(ttl), byte(proto)
-	copy(b[12:], src.AsSlice())
-	copy(b[16:], dst.AsSlice())
-	binary.BigEndian.PutUint16(b[10:], icmpmsg.Checksum(b))
-	return append(b, l4...)
+	return packettest.IPv4(ipv4.Header{ID: 0x1234, Flags: ipv4.DontFragment, TTL: ttl, Protocol: proto, Src: src.AsSlice(), Dst: dst.AsSlice()}, l4)
 }
 
 func (p *fakePath) send(a *attempt) (time.Time, error) {
@@ -288,28 +262,11 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 		}
 		msg = p.icmpError(3, 1, code, q, left, nil)
 	case p.proto == ICMP:
-		l4 := pkt[20:]
-		if p.v6 {
-			l4 = pkt[40:]
-		}
-		msg = append([]byte(nil), l4...)
-		msg[0] = icmpmsg.TypeEchoReply
-		if p.v6 {
-			msg[0] = icmpmsg.Type6EchoReply
-		} else {
-			msg[2], msg[3] = 0, 0
-			binary.BigEndian.PutUint16(msg[2:], icmpmsg.Checksum(msg))
-		}
+		msg = packettest.ICMP(packettest.ReplyTo(pkt[ipHeaderLen(p.v6):]), netip.Addr{}, netip.Addr{})
 	case p.proto == TCP:
-		syn := pkt[20:]
-		if p.v6 {
-			syn = pkt[40:]
-		}
-		seg := make([]byte, 20)
-		copy(seg, syn[2:4])
-		copy(seg[2:], syn[0:2])
-		binary.BigEndian.PutUint32(seg[8:], binary.BigEndian.Uint32(syn[4:])+1)
-		seg[12], seg[13] = 5<<4, 0x12
+		syn := pkt[ipHeaderLen(p.v6):]
+		seg := packettest.TCP(h.addr, p.src, packettest.TCPHeader{SrcPort: int(binary.BigEndian.Uint16(syn[2:])),
+			DstPort: int(binary.BigEndian.Uint16(syn)), Ack: binary.BigEndian.Uint32(syn[4:]) + 1, Flags: packettest.SYN | packettest.ACK}, nil)
 		p.arrive(h, reply{src: h.addr, ttl: 64, v6: p.v6, tcp: seg})
 		return now, nil
 	}
@@ -332,58 +289,23 @@ func (p *fakePath) deliver(r reply) {
 
 // icmpError builds an ICMP error (type t4/t6 by family) quoting q with its
 // TTL set to left, as Linux does: up to 576 bytes in all for IPv4, 1280
-// for IPv6, with an RFC 4884 MPLS extension when labels are given.
+// for IPv6, with an RFC 4884 MPLS extension when labels are given (the
+// quote then padded or cut to 128 bytes).
 func (p *fakePath) icmpError(t4, t6, code int, q []byte, left int, labels []uint32) []byte {
-	typ := t4
+	typ := icmp.Type(ipv4.ICMPType(t4))
 	if p.v6 {
-		typ = t6
-		q[7] = byte(left)
-	} else {
-		q[8] = byte(left)
-		binary.BigEndian.PutUint16(q[10:], 0)
-		binary.BigEndian.PutUint16(q[10:], icmpmsg.Checksum(q[:20]))
+		typ = ipv6.ICMPType(t6)
 	}
-	b := []byte{byte(typ), byte(code), 0, 0, 0, 0, 0, 0}
+	q = packettest.WithTTL(q, left)
+	var exts []icmp.Extension
 	if len(labels) > 0 {
-		// RFC 4884: pad the original datagram to 128 bytes, say so in the
-		// length field, then the extension structure.
-		if len(q) < 128 {
-			q = append(q, make([]byte, 128-len(q))...)
+		ls := make([]int, len(labels))
+		for i, l := range labels {
+			ls[i] = int(l)
 		}
-		q = q[:128]
-		if p.v6 {
-			b[4] = byte(128 / 8)
-		} else {
-			b[5] = byte(128 / 4)
-		}
-		b = append(b, q...)
-		b = append(b, mplsExtension(labels)...)
-	} else {
-		b = append(b, q...)
+		exts, q = []icmp.Extension{packettest.MPLS(ls...)}, q[:min(len(q), 128)]
 	}
-	if !p.v6 {
-		binary.BigEndian.PutUint16(b[2:], icmpmsg.Checksum(b))
-	}
-	return b
-}
-
-// mplsExtension is an RFC 4884 extension structure with one RFC 4950
-// label stack object (label, TC 0, S on the last, TTL 1).
-func mplsExtension(labels []uint32) []byte {
-	e := []byte{0x20, 0, 0, 0}
-	obj := make([]byte, 4, 4+4*len(labels))
-	binary.BigEndian.PutUint16(obj, uint16(4+4*len(labels)))
-	obj[2], obj[3] = 1, 1 // class MPLS (RFC 4950), c-type 1
-	for i, l := range labels {
-		v := l<<12 | 1
-		if i == len(labels)-1 {
-			v |= 0x100
-		}
-		obj = binary.BigEndian.AppendUint32(obj, v)
-	}
-	e = append(e, obj...)
-	binary.BigEndian.PutUint16(e[2:], icmpmsg.Checksum(e))
-	return e
+	return packettest.ICMP(packettest.Error(typ, code, q, exts...), netip.Addr{}, netip.Addr{})
 }
 
 // allow is Linux's inet_peer_xrlim_allow.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 	"netdx/probe"
 )
 
@@ -34,7 +35,7 @@ func TestIntegrationTraceForged(t *testing.T) {
 				if v6 {
 					target, hop = p.Target6(), p.Hop6
 				}
-				before, _ := f.Stats()
+				before, _, _ := f.Stats()
 				res := traceIn(t, p.Src, target, withConfig(func(c *Config) { c.Protocol, c.Port, c.Mode, c.Wait = ICMP, ICMP.DefaultPort(), mode, 2*time.Second }))
 				var want []string
 				for k := 1; k <= 4; k++ {
@@ -52,9 +53,12 @@ func TestIntegrationTraceForged(t *testing.T) {
 						}
 					}
 				}
-				if seen, _ := f.Stats(); seen-before < int64(res.Sent)/2 {
-					t.Errorf("the forger saw %d of %d probes", seen-before, res.Sent)
-				}
+				// The forger counts what it has read: on a busy machine it
+				// may still be reading when the trace ends.
+				testkit.Poll(t, "the forger to see half the probes", testkit.Guard, time.Millisecond, func() (int64, bool) {
+					seen, _, _ := f.Stats()
+					return seen - before, seen-before >= int64(res.Sent)/2
+				})
 			})
 		}
 	}

@@ -1,13 +1,14 @@
 package trace
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
-	"netdx/icmpmsg"
+	"golang.org/x/net/icmp"
+
+	"netdx/internal/packettest"
 )
 
 func ipHeaderLen(v6 bool) int {
@@ -27,9 +28,9 @@ func ipHeaderLen(v6 bool) int {
 func (p *fakePath) forge(pkt []byte) {
 	hl := ipHeaderLen(p.v6)
 	l4 := pkt[hl:]
-	te, unreach, echoReply := 11, 3, icmpmsg.TypeEchoReply
+	te, unreach := 11, 3
 	if p.v6 {
-		te, unreach, echoReply = 3, 1, icmpmsg.Type6EchoReply
+		te, unreach = 3, 1
 	}
 	forger := netip.AddrFrom4([4]byte{198, 19, 0, 66})
 	if p.v6 {
@@ -39,23 +40,18 @@ func (p *fakePath) forge(pkt []byte) {
 	short := append([]byte(nil), pkt[:hl+8]...)
 	out = append(out, reply{src: forger, icmp: p.icmpError(te, te, 0, short, 1, nil)})
 	out = append(out, reply{src: forger.Next(), icmp: p.icmpError(unreach, unreach, 1, append([]byte(nil), short...), 3, nil)})
-	echo := func(alter func(b []byte)) []byte {
-		b := append([]byte(nil), l4...)
-		b[0] = byte(echoReply)
-		if !p.v6 {
-			b[2], b[3] = 0, 0
-		}
-		alter(b)
-		if !p.v6 && b[2] == 0 && b[3] == 0 {
-			binary.BigEndian.PutUint16(b[2:], icmpmsg.Checksum(b))
-		}
-		return b
+	echo := func(alter func(e *icmp.Echo)) []byte {
+		m := packettest.ReplyTo(l4)
+		alter(m.Body.(*icmp.Echo))
+		return packettest.ICMP(m, netip.Addr{}, netip.Addr{})
 	}
 	if !p.v6 {
-		out = append(out, reply{src: p.target, icmp: echo(func(b []byte) { b[2], b[3] = 0xde, 0xad })})
+		bad := echo(func(*icmp.Echo) {})
+		bad[2], bad[3] = 0xde, 0xad
+		out = append(out, reply{src: p.target, icmp: bad})
 	}
-	out = append(out, reply{src: p.target, icmp: echo(func(b []byte) { b[9] ^= 1 })})
-	out = append(out, reply{src: forger, icmp: echo(func([]byte) {})})
+	out = append(out, reply{src: p.target, icmp: echo(func(e *icmp.Echo) { e.Data[1] ^= 1 })})
+	out = append(out, reply{src: forger, icmp: echo(func(*icmp.Echo) {})})
 	out = append(out, reply{src: p.target, icmp: p.icmpError(te, te, 1, append([]byte(nil), pkt...), 1, nil)})
 	for _, r := range out {
 		r.v6, r.ttl = p.v6, 64

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 	"netdx/probe"
 )
 
@@ -309,13 +310,7 @@ func TestIntegrationFlowsAndLeaks(t *testing.T) {
 			}
 		}
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines after the traces, %d before", n, before)
-	}
+	testkit.WaitGoroutines(t, before)
 }
 
 // TestIntegrationReport runs report rounds against a target that keeps
@@ -357,14 +352,8 @@ func TestIntegrationTCPOpenPort(t *testing.T) {
 	if err := p.Dst.Start(srv); err != nil {
 		t.Fatal(err)
 	}
-	var res Result
-	for i := 0; i < 50; i++ { // until ncat listens
-		res = traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Protocol, c.Port, c.Queries = TCP, 8443, 1 }))
-		if len(res.Hops) == 2 && res.Hops[1].Probes[0].TCPFlags == "SA" {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	p.Dst.WaitListening(8443)
+	res := traceIn(t, p.Src, p.Target4(), withConfig(func(c *Config) { c.Protocol, c.Port, c.Queries = TCP, 8443, 1 }))
 	if pr := res.Hops[len(res.Hops)-1].Probes[0]; !res.Reached || pr.TCPFlags != "SA" || pr.Addr != p.Target4() {
 		t.Errorf("reached=%v, last probe %+v, want a SYN-ACK from %s", res.Reached, pr, p.Target4())
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"netdx/icmpmsg"
+	"netdx/internal/packettest"
 )
 
 // probeQuote builds the quote a router would send for probe token on
@@ -102,11 +103,15 @@ func TestMatchQuotes(t *testing.T) {
 func TestPayloadChecksums(t *testing.T) {
 	src, dst := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.4.2")
 	src6, dst6 := netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8:4::2")
+	// The checksum the kernel puts in the datagram.
+	udpSum := func(src, dst netip.Addr, payload []byte) uint16 {
+		return binary.BigEndian.Uint16(packettest.UDP(src, dst, 40000, 33434, payload)[6:])
+	}
 	for tok := uint16(1); tok < 0xffff; tok += 251 {
-		if c := udpChecksum(src, dst, 40000, 33434, udpPayload(32, src, dst, 40000, 33434, tok)); c != tok {
+		if c := udpSum(src, dst, udpPayload(32, src, dst, 40000, 33434, tok)); c != tok {
 			t.Fatalf("udp token %#x: checksum %#x", tok, c)
 		}
-		if c := udpChecksum(src6, dst6, 40000, 33434, udpPayload(100, src6, dst6, 40000, 33434, tok)); c != tok {
+		if c := udpSum(src6, dst6, udpPayload(100, src6, dst6, 40000, 33434, tok)); c != tok {
 			t.Fatalf("udp6 token %#x: checksum %#x", tok, c)
 		}
 		pl := icmpmsg.Payload{Token: icmpmsg.Token{9, 8, 7, 6, 5, 4}, SentNS: int64(tok) * 7919}

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"netdx/internal/testkit"
 )
 
 // TestNamesNeverBlock: a resolver that never answers costs Name its wait,
@@ -31,13 +33,7 @@ func TestNamesNeverBlock(t *testing.T) {
 	if len(dials) == 0 {
 		t.Error("no lookup was made")
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if g := runtime.NumGoroutine(); g > before {
-		t.Errorf("%d goroutines after Close, %d before", g, before)
-	}
+	testkit.WaitGoroutines(t, before)
 }
 
 // TestNamesBound: past MaxNames addresses, no more lookups start; the

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"netdx/probe"
 )
 
 // transport sends probes and reads answers: real sockets (see
@@ -18,8 +20,9 @@ type transport interface {
 	// goroutine per reader index, 0 <= i < readers().
 	read(i int) (reply, error)
 	readers() int
-	// pending reports whether an answer waits in a socket, not yet read.
-	pending() bool
+	// pending reports whether an answer waits in reader i's socket, not
+	// yet read.
+	pending(i int) bool
 	// matcher tells answers apart; it knows the flows' ports and ids.
 	matcher() *matcher
 	close() error
@@ -63,6 +66,7 @@ func newSession(tr transport) *session {
 			defer s.wg.Done()
 			for {
 				r, err := tr.read(i)
+				r.reader = i
 				if errors.Is(err, errClosed) {
 					return
 				}
@@ -87,37 +91,11 @@ func (s *session) close() {
 	s.wg.Wait()
 }
 
-// settleFor bounds how long settle waits for the readers.
-const settleFor = 20 * time.Millisecond
-
-// settle hands every answer the kernel already holds to handle before any
-// probe may time out. After a stall (the process descheduled for longer
-// than a wait, on a busy machine) the timer can fire before the reader
-// goroutines have run, and a probe answered in time would count as lost.
-func settle(handle func(reply), replies <-chan reply, tr transport) {
-	var deadline <-chan time.Time
-	for {
-		select {
-		case r := <-replies:
-			handle(r)
-			continue
-		default:
-		}
-		if !tr.pending() {
-			return
-		}
-		if deadline == nil {
-			t := time.NewTimer(settleFor)
-			defer t.Stop()
-			deadline = t.C
-		}
-		select {
-		case r := <-replies:
-			handle(r)
-		case <-deadline:
-			return
-		}
-	}
+// settle hands every answer the kernel held at now to handle before any
+// probe may time out, so that a probe answered in time does not count as
+// lost, nor an unverified claim stand, after a stall (probe.Settle).
+func settle(handle func(reply), replies <-chan reply, tr transport, now time.Time) {
+	probe.Settle(replies, handle, tr.readers(), tr.pending, func(r reply) (int, time.Time) { return r.reader, r.at }, now)
 }
 
 // errClosed is what a transport's read returns once it is closed.

@@ -89,26 +89,20 @@ func (s *sockets) read(i int) (reply, error) {
 	return s.readErrQueue(s.udp[i])
 }
 
-func (s *sockets) pending() bool {
-	if s.icmp != nil && s.icmp.Pending() {
-		return true
-	}
-	var fds []syscall.Conn
-	if s.tcp != nil {
-		fds = append(fds, s.tcp)
-	}
-	if s.errq { // else the UDP sockets only send
-		for _, c := range s.udp {
-			fds = append(fds, c)
+// pending: reader i's socket, numbered as read numbers them.
+func (s *sockets) pending(i int) bool {
+	if s.icmp != nil {
+		if i == 0 {
+			return s.icmp.Pending()
 		}
+		i--
 	}
-	for _, c := range fds {
-		ready := false
-		if control(c, func(fd int) { ready = probe.Readable(fd) }) == nil && ready {
-			return true
-		}
+	var c syscall.Conn = s.tcp
+	if s.tcp == nil {
+		c = s.udp[i]
 	}
-	return false
+	ready := false
+	return control(c, func(fd int) { ready = probe.Readable(fd) }) == nil && ready
 }
 
 func (s *sockets) closedErr(err error) error {

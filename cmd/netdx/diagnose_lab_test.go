@@ -45,10 +45,7 @@ func TestIntegrationDiagnose(t *testing.T) {
 	if err := src.Start(telnet); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ncat to listen", func() bool {
-		out, _ := src.Run(context.Background(), "ss", "-Htln", "sport", "= :23")
-		return strings.Contains(out, "LISTEN")
-	})
+	src.WaitListening(23)
 
 	target := p.Target4().String()
 	cmd := src.Command(context.Background(), bin, "diagnose", "--json", "--interval", "0", target, blocked.String())

@@ -187,22 +187,14 @@ func pair(l *netlab.Lab) (a, b *netlab.Node) {
 
 // startListener starts a program in n and waits until something listens
 // on the TCP port.
-func startListener(t *testing.T, n *netlab.Node, port string, prog string, args ...string) *exec.Cmd {
+func startListener(t *testing.T, n *netlab.Node, port int, prog string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := n.Command(context.Background(), prog, args...)
 	if err := n.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
-	waitListening(t, n, port)
+	n.WaitListening(port)
 	return cmd
-}
-
-func waitListening(t *testing.T, n *netlab.Node, port string) {
-	t.Helper()
-	waitFor(t, "a listener on port "+port, func() bool {
-		out, _ := n.Run(context.Background(), "ss", "-Htln", "sport", "= :"+port)
-		return strings.Contains(out, "LISTEN")
-	})
 }
 
 // hostScenarios are the scenarios about the host netdx runs on.
@@ -251,8 +243,8 @@ func hostScenarios() []scenario {
 		name: "telnet listening, http on loopback only",
 		build: func(t *testing.T, l *netlab.Lab) scenarioRun {
 			a, _ := pair(l)
-			telnet := startListener(t, a, "23", "ncat", "-l", "-k", "23")
-			http := startListener(t, a, "80", "ncat", "-l", "-k", "127.0.0.1", "80")
+			telnet := startListener(t, a, 23, "ncat", "-l", "-k", "23")
+			http := startListener(t, a, 80, "ncat", "-l", "-k", "127.0.0.1", "80")
 			return scenarioRun{node: a, pids: map[string]int{"telnet": telnet.Process.Pid, "http": http.Process.Pid}}
 		},
 		want: []wantFinding{
@@ -269,7 +261,7 @@ func hostScenarios() []scenario {
 		build: func(t *testing.T, l *netlab.Lab) scenarioRun {
 			a, _ := pair(l)
 			cmd, path := a.StartDeleted("ncat", "implant", "-l", "-k", "4444")
-			waitListening(t, a, "4444")
+			a.WaitListening(4444)
 			t.Logf("implant[%d] ran from %s, deleted", cmd.Process.Pid, path)
 			return scenarioRun{node: a, pids: map[string]int{"implant": cmd.Process.Pid}}
 		},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -258,6 +259,8 @@ func cliContext(t *testing.T, app *cli.App, cmd string) *cli.Context {
 
 // TestFailure: a field no flag maps to still gives one UNKNOWN line in the
 // engine's words; other errors are UNKNOWN with the command's prefix once.
+// The live view's echo stream refusing trace's source names -s, as trace
+// does (which of the two fails first depends on the scheduler).
 func TestFailure(t *testing.T) {
 	c := cliContext(t, newApp(nil, nil), "trace")
 	for _, tc := range []struct {
@@ -267,6 +270,8 @@ func TestFailure(t *testing.T) {
 		{&trace.ConfigError{Field: "Retries", Value: 4, Reason: "want at most 3 retries"}, "netdx trace: trace: Retries 4: want at most 3 retries\n"},
 		{errors.New("trace: no route to 198.18.0.9"), "netdx trace: no route to 198.18.0.9\n"},
 		{errors.New("namespace: enter x: denied"), "netdx trace: namespace: enter x: denied\n"},
+		{fmt.Errorf("check: echo stream to 198.18.4.2: %w", &probe.ConfigError{Field: "Source", Value: "198.18.99.1", Reason: "not an address of this host"}),
+			"netdx trace: -s 198.18.99.1: not an address of this host\n"},
 	} {
 		var b strings.Builder
 		if code := report(&b, failure(c, configFlags["trace"], tc.err)); code != exitUnknown || b.String() != tc.want {

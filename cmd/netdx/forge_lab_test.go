@@ -118,10 +118,10 @@ func TestIntegrationPingForgedFlood(t *testing.T) {
 	args := append([]string{"ping", "--json", "-c", strconv.Itoa(count), "-i", "0.02", "-W", "1"}, targets...)
 
 	code, out, peak := peakRSS(t, p.Src, args...)
-	seen, sent := f.Stats()
+	seen, sent, missed := f.Stats()
 	t.Logf("healthy path: forger saw %d requests, sent %d forgeries; netdx peak RSS %d kB, JSON %d bytes", seen, sent, peak, len(out))
-	if seen < count || sent < 20*seen {
-		t.Errorf("forger saw %d requests and sent %d packets: not the flood the test needs", seen, sent)
+	if seen < count || sent < 20*seen || missed != 0 {
+		t.Errorf("forger saw %d requests (missed %d packets) and sent %d packets: not the flood the test needs", seen, missed, sent)
 	}
 	d := pingJSON(t, out)
 	logTargets(t, d)
@@ -152,11 +152,15 @@ func TestIntegrationPingForgedFlood(t *testing.T) {
 	// request, token and all, as a router would: the first such error of
 	// each probe stands, each from another made-up sender.
 	f.Stop()
-	p.Routers[0].StartForger(netlab.ForgerConfig{Interface: p.Links[0].IfB, Copies: 8})
+	f = p.Routers[0].StartForger(netlab.ForgerConfig{Interface: p.Links[0].IfB, Copies: 8})
 	p.Dst.Fault(netlab.Input, "icmp type echo-request drop")
 	p.Dst.Fault(netlab.Input, "icmpv6 type echo-request drop")
 	code, out, peak = peakRSS(t, p.Src, args...)
-	t.Logf("silent target: netdx peak RSS %d kB, JSON %d bytes", peak, len(out))
+	seen, sent, missed = f.Stats()
+	t.Logf("silent target: forger saw %d requests, sent %d forgeries; netdx peak RSS %d kB, JSON %d bytes", seen, sent, peak, len(out))
+	if seen < count || missed != 0 {
+		t.Errorf("forger saw %d requests and missed %d packets: not every probe drew its errors", seen, missed)
+	}
 	d = pingJSON(t, out)
 	logTargets(t, d)
 	if code != exitCritical || len(d.Targets) != 2 {

@@ -106,6 +106,7 @@ func TestIntegrationPingInterrupt(t *testing.T) {
 		if json {
 			args = append(args, "--json")
 		}
+		replies := icmpIn(t, p.Src, "InEchoReps")
 		cmd := p.Src.Command(context.Background(), netdxBinary(t), args...)
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
@@ -115,11 +116,11 @@ func TestIntegrationPingInterrupt(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The text run shows its replies; the JSON one is silent until
-		// the end, so it gets a moment to send a few.
+		// the end: it runs until a few replies reached the host.
 		var out strings.Builder
 		sc := bufio.NewScanner(stdout)
 		if json {
-			time.Sleep(time.Second)
+			waitICMP(t, p.Src, "InEchoReps", replies+3)
 		} else {
 			for replies := 0; replies < 2 && sc.Scan(); {
 				out.WriteString(sc.Text() + "\n")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 	"netdx/link"
 )
 
@@ -86,28 +87,25 @@ func (r *netdxRun) read(stdout io.Reader) {
 func (r *netdxRun) waitHandler(t *testing.T) {
 	t.Helper()
 	pid := r.cmd.Process.Pid
-	for deadline := time.Now().Add(labGuard); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+	testkit.Poll(t, "netdx to take over SIGINT", labGuard, time.Millisecond, func() (string, bool) {
 		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 		if err != nil {
 			t.Fatalf("netdx ended before handling signals: %v; stderr %q", err, r.errb.String())
 		}
 		if strings.Contains(string(status), "\nState:\tZ") {
-			return // ended, not yet reaped: nothing left to signal
+			return "ended", true // not yet reaped: nothing left to signal
 		}
-		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-		if exe != r.bin {
-			continue
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe != r.bin {
+			return "running " + exe, false
 		}
 		for _, line := range strings.Split(string(status), "\n") {
 			if v, ok := strings.CutPrefix(line, "SigCgt:"); ok {
 				mask, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-				if mask&(1<<(syscall.SIGINT-1)) != 0 {
-					return
-				}
+				return "SigCgt " + strings.TrimSpace(v), mask&(1<<(syscall.SIGINT-1)) != 0
 			}
 		}
-	}
-	t.Fatal("netdx did not take over SIGINT")
+		return "no SigCgt", false
+	})
 }
 
 // waitLine waits for a line of stdout containing s.
@@ -173,12 +171,10 @@ func icmpIn(t *testing.T, n *netlab.Node, name string) int64 {
 // the counter name: answers to netdx's probes.
 func waitICMP(t *testing.T, n *netlab.Node, name string, min int64) {
 	t.Helper()
-	for deadline := time.Now().Add(labGuard); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if icmpIn(t, n, name) >= min {
-			return
-		}
-	}
-	t.Fatalf("%s: %s stayed below %d", n.Name(), name, min)
+	testkit.Poll(t, fmt.Sprintf("%s: %s to reach %d", n.Name(), name, min), labGuard, 5*time.Millisecond, func() (int64, bool) {
+		v := icmpIn(t, n, name)
+		return v, v >= min
+	})
 }
 
 // TestIntegrationSignalTrace interrupts traces mid-run (a silent target
@@ -299,11 +295,7 @@ func TestIntegrationSignalSockets(t *testing.T) {
 	if err := a.Start(ncat); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(labGuard); !strings.Contains(a.MustRun("ss", "-Htln"), ":23 "); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("ncat not listening")
-		}
-	}
+	a.WaitListening(23)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		r := startNetdx(t, a, "sockets", "-p")
 		code, out, errOut := r.stop(t, sig)

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
 	"netdx/internal/netlab"
 )
@@ -22,14 +21,7 @@ func TestIntegrationSocketsCommand(t *testing.T) {
 	if err := a.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out, _ := a.Run(context.Background(), "ss", "-Htln", "sport", "= :23")
-		if strings.Contains(out, ":23") || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	a.WaitListening(23)
 	code, out, errOut := runNetdx(t, "sockets", "--netns", a.Namespace(), "-p", "--json", "--port", "23")
 	if code != exitWarning {
 		t.Errorf("exit %d, want %d (cleartext listener); stderr %q", code, exitWarning, errOut)

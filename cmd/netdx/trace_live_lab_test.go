@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // tmuxPane is a shell in a tmux session inside a lab node: what a user
@@ -42,6 +43,9 @@ func startTmux(t *testing.T, n *netlab.Node, w, h int) *tmuxPane {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tmux: %v: %s", err, out)
 	}
+	// Keys typed before the shell's first prompt are echoed ahead of it,
+	// and the first command's output then follows the prompt on its line.
+	p.waitFor("the shell's prompt", func(v string) bool { return strings.HasPrefix(v, "$ ") })
 	return p
 }
 
@@ -91,14 +95,10 @@ func (p *tmuxPane) waitRE(re string) string {
 // guard only turns a hang into a failure.
 func (p *tmuxPane) waitFor(what string, ok func(string) bool) string {
 	p.t.Helper()
-	var s string
-	for deadline := time.Now().Add(labGuard); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if s = p.visible(); ok(s) {
-			return s
-		}
-	}
-	p.t.Fatalf("the screen never showed %s:\n%s", what, s)
-	return ""
+	return testkit.Poll(p.t, "the screen to show "+what, labGuard, 50*time.Millisecond, func() (string, bool) {
+		s := p.visible()
+		return s, ok(s)
+	})
 }
 
 func (p *tmuxPane) waitText(s string) string {
@@ -209,10 +209,12 @@ func TestIntegrationTraceLive(t *testing.T) {
 	pane.keys("Tab")
 	pane.waitText("to " + target + " (" + target + ")")
 
+	// Paused, the streams keep probing but record nothing: ten rounds'
+	// worth of echo requests reach the target, and none may show.
 	pane.keys("p")
 	s = pane.waitText("PAUSED")
 	paused := round(s)
-	time.Sleep(500 * time.Millisecond) // ten rounds' time: none may show
+	waitICMP(t, p.Dst, "InEchos", icmpIn(t, p.Dst, "InEchos")+20)
 	if r := round(pane.visible()); r != paused {
 		t.Errorf("paused at round %d, the screen went on to %d", paused, r)
 	}
@@ -284,18 +286,17 @@ func TestIntegrationTraceLive(t *testing.T) {
 // childOf is the pid of the child of process ppid that runs bin.
 func childOf(t *testing.T, ppid, bin string) int {
 	t.Helper()
-	for deadline := time.Now().Add(labGuard); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	return testkit.Poll(t, "a child of "+ppid+" running "+bin, labGuard, 10*time.Millisecond, func() (int, bool) {
 		tasks, _ := filepath.Glob("/proc/" + ppid + "/task/*/children")
 		for _, f := range tasks {
 			b, _ := os.ReadFile(f)
 			for _, c := range strings.Fields(string(b)) {
 				if exe, _ := os.Readlink("/proc/" + c + "/exe"); exe == bin {
 					n, _ := strconv.Atoi(c)
-					return n
+					return n, true
 				}
 			}
 		}
-	}
-	t.Fatalf("no child of %s runs %s", ppid, bin)
-	return 0
+		return 0, false
+	})
 }

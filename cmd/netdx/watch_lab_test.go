@@ -219,10 +219,7 @@ func TestIntegrationWatch(t *testing.T) {
 	if err := src.Start(telnet); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "ncat to listen", func() bool {
-		out, _ := src.Run(context.Background(), "ss", "-Htln", "sport", "= :23")
-		return strings.Contains(out, "LISTEN")
-	})
+	src.WaitListening(23)
 	waitFor(t, "the new listener in the journal", func() bool {
 		for _, r := range journalRecords(t, journal) {
 			if r.Kind == record.KindAudit && r.Audit.Event == record.EventListener && strings.HasSuffix(r.Audit.Local, ":23") && r.Audit.Cleartext == "telnet" {
@@ -375,11 +372,12 @@ func TestIntegrationWatchStopRound(t *testing.T) {
 	journal := filepath.Join(t.TempDir(), "watch.jsonl")
 	cmd := p.Src.Command(context.Background(), bin, "watch", "--no-host", "--interval", "100ms", "--journal-rounds", "1h",
 		"--path-interval", "0", "--journal", journal, p.Target4().String())
+	replies := icmpIn(t, p.Src, "InEchoReps")
 	if err := p.Src.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
-	// A second and a half of requests every 100 ms, answered at once.
-	time.Sleep(1500 * time.Millisecond)
+	// Requests every 100 ms, answered at once: stop after a few.
+	waitICMP(t, p.Src, "InEchoReps", replies+5)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,8 @@
 // netdx's integration tests: hosts and routers joined by veth pairs, IPv4
 // (198.18.0.0/15) and IPv6 (2001:db8::/32) addressing, forwarding and routes,
 // and faults on demand — one-way delay on a link through a user-space "slow
-// wire" (two TAP devices joined by goroutines that hold frames, each TAP
+// wire" (two TAP devices joined by threads that hold frames, at real-time
+// priority so that a busy machine does not stretch the delay; each TAP
 // bridged to a veth; these kernels have no netem), random loss and loss in
 // bursts on a schedule (Bursts), ICMP rejects of every kind, routers that
 // never answer TTL expiry or never say a packet is too big (SilentTooBig,
@@ -26,8 +27,8 @@
 // process, and is removed when the test ends — even when it fails. A test
 // process that died before cleaning up is swept by the next lab.
 //
-// Privileges: root (namespaces, TAP devices, nftables), and the ip and nft
-// commands. Without them New skips the test with a clear message; with
+// Privileges: root (namespaces, TAP devices, nftables, real-time
+// priority), and the ip and nft commands. Without them New skips the test with a clear message; with
 // NETDX_LAB_REQUIRED=1 (CI) it fails it instead.
 //
 // A Lab is for one test; it is not safe for concurrent use by several

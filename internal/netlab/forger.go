@@ -10,7 +10,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
+
+	"netdx/icmpmsg"
+	"netdx/internal/packettest"
 )
 
 // ForgeKind is a kind of forged answer to an echo request (a bit set).
@@ -59,6 +65,7 @@ type Forger struct {
 	sniff, raw4, raw6 int
 	next              uint32 // made-up sender counter
 	seen, sent        atomic.Int64
+	missed            atomic.Int64 // packets the kernel dropped from sniff's queue
 	stop              chan struct{}
 	wg                sync.WaitGroup
 	once              sync.Once
@@ -100,6 +107,16 @@ func (f *Forger) open() error {
 			return fmt.Errorf("bind to %s: %w", f.cfg.Interface, err)
 		}
 	}
+	// The forger must see every request even when the test's machine is
+	// busy: its own answers (dozens a request) stay out of the queue,
+	// and the queue holds seconds of requests, not the default's few
+	// hundred packets (a loaded machine dropped 1 request in 50 there).
+	if err := unix.SetsockoptInt(f.sniff, unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1); err != nil {
+		return fmt.Errorf("packet socket: PACKET_IGNORE_OUTGOING: %w", err)
+	}
+	if err := unix.SetsockoptInt(f.sniff, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20); err != nil {
+		return fmt.Errorf("packet socket: SO_RCVBUFFORCE: %w", err)
+	}
 	// Wake up now and then to see whether to stop.
 	tv := unix.NsecToTimeval((100 * time.Millisecond).Nanoseconds())
 	if err := unix.SetsockoptTimeval(f.sniff, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
@@ -117,9 +134,13 @@ func (f *Forger) open() error {
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-// Stats returns how many echo requests the forger saw and how many
-// packets it sent.
-func (f *Forger) Stats() (seen, sent int64) { return f.seen.Load(), f.sent.Load() }
+// Stats returns how many echo requests the forger saw, how many packets
+// it sent, and how many packets reaching its interface it missed (the
+// kernel dropped them from its full queue): a test that needs every
+// request answered checks that missed is 0.
+func (f *Forger) Stats() (seen, sent, missed int64) {
+	return f.seen.Load(), f.sent.Load(), f.missed.Load()
+}
 
 // Stop stops the forger and closes its sockets; calling it again is
 // harmless.
@@ -167,6 +188,10 @@ func (f *Forger) run() {
 			if f.send(req.v6, req.src, pkt) == nil {
 				f.sent.Add(1)
 			}
+		}
+		// Reading the statistics resets them.
+		if st, err := unix.GetsockoptTpacketStats(f.sniff, unix.SOL_PACKET, unix.PACKET_STATISTICS); err == nil {
+			f.missed.Add(int64(st.Drops))
 		}
 	}
 }
@@ -222,79 +247,44 @@ func (f *Forger) sender(v6 bool) netip.Addr {
 // forge builds the answers to req, each a whole IP packet to req.src.
 func (f *Forger) forge(req echoRequest) [][]byte {
 	var out [][]byte
-	te, unreach, unreachCode, reply := byte(11), byte(3), byte(1), byte(0)
+	te, unreach, unreachCode := icmp.Type(ipv4.ICMPTypeTimeExceeded), icmp.Type(ipv4.ICMPTypeDestinationUnreachable), 1
 	if req.v6 {
-		te, unreach, unreachCode, reply = 3, 1, 3, 129
+		te, unreach, unreachCode = ipv6.ICMPTypeTimeExceeded, ipv6.ICMPTypeDestinationUnreachable, 3
 	}
 	hl := len(req.ip) - len(req.icmp)
 	for range f.cfg.Copies {
 		if f.cfg.Kinds&ForgeShortError != 0 {
 			short := req.ip[:hl+8]
-			out = append(out, f.packet(req, f.sender(req.v6), icmpError(te, 0, short)))
-			out = append(out, f.packet(req, f.sender(req.v6), icmpError(unreach, unreachCode, short)))
+			out = append(out, packet(f.sender(req.v6), req.src, packettest.Error(te, 0, short)))
+			out = append(out, packet(f.sender(req.v6), req.src, packettest.Error(unreach, unreachCode, short)))
 		}
 		if f.cfg.Kinds&ForgeFullError != 0 {
-			out = append(out, f.packet(req, f.sender(req.v6), icmpError(te, 0, req.ip[:min(len(req.ip), 548)])))
+			out = append(out, packet(f.sender(req.v6), req.src, packettest.Error(te, 0, req.ip[:min(len(req.ip), 548)])))
 		}
 		if f.cfg.Kinds&ForgeOtherSource != 0 {
-			out = append(out, f.packet(req, f.sender(req.v6), echoReply(reply, req.icmp, nil)))
+			out = append(out, packet(f.sender(req.v6), req.src, packettest.ReplyTo(req.icmp)))
 		}
 	}
 	if f.cfg.Kinds&ForgeBadChecksum != 0 && !req.v6 {
-		out = append(out, f.packet(req, req.dst, echoReply(reply, req.icmp, func(b []byte) { b[2] ^= 0x5a })))
+		b := packettest.ICMP(packettest.ReplyTo(req.icmp), req.dst, req.src)
+		b[2] ^= 0x5a
+		out = append(out, packettest.IP(req.dst, req.src, icmpmsg.ProtoICMP, 64, b))
 	}
 	if f.cfg.Kinds&ForgeAltered != 0 && len(req.icmp) > 8 {
-		out = append(out, f.packet(req, req.dst, echoReply(reply, req.icmp, func(b []byte) { b[8] ^= 0xff })))
+		m := packettest.ReplyTo(req.icmp)
+		m.Body.(*icmp.Echo).Data[0] ^= 0xff
+		out = append(out, packet(req.dst, req.src, m))
 	}
 	return out
 }
 
-// icmpError is an ICMP error message of type and code quoting q; its
-// checksum is filled in by packet.
-func icmpError(typ, code byte, q []byte) []byte {
-	return append([]byte{typ, code, 0, 0, 0, 0, 0, 0}, q...)
-}
-
-// echoReply is the reply to the echo request req, altered by alter after
-// its checksum is computed (when alter is given, packet leaves it).
-func echoReply(typ byte, req []byte, alter func([]byte)) []byte {
-	b := append([]byte(nil), req...)
-	b[0], b[2], b[3] = typ, 0, 0
-	if alter != nil {
-		alter(b)
+// packet is the IP packet carrying m from src to dst.
+func packet(src, dst netip.Addr, m icmp.Message) []byte {
+	proto := icmpmsg.ProtoICMP
+	if dst.Is6() {
+		proto = icmpmsg.ProtoICMPv6
 	}
-	return b
-}
-
-// packet wraps an ICMP message from src to the request's source in an IP
-// header, with the ICMP checksum filled unless the message already carries
-// one (a forged bad one).
-func (f *Forger) packet(req echoRequest, src netip.Addr, msg []byte) []byte {
-	fill := msg[2] == 0 && msg[3] == 0
-	if req.v6 {
-		b := make([]byte, 40, 40+len(msg))
-		b[0] = 0x60
-		binary.BigEndian.PutUint16(b[4:], uint16(len(msg)))
-		b[6], b[7] = unix.IPPROTO_ICMPV6, 64
-		copy(b[8:], src.AsSlice())
-		copy(b[24:], req.src.AsSlice())
-		if fill {
-			pseudo := append(append(append([]byte(nil), b[8:40]...), 0, 0, byte(len(msg)>>8), byte(len(msg))), 0, 0, 0, 58)
-			binary.BigEndian.PutUint16(msg[2:], ^fold(sum16(sum16(0, pseudo), msg)))
-		}
-		return append(b, msg...)
-	}
-	if fill {
-		binary.BigEndian.PutUint16(msg[2:], ^fold(sum16(0, msg)))
-	}
-	b := make([]byte, 20, 20+len(msg))
-	b[0] = 0x45
-	binary.BigEndian.PutUint16(b[2:], uint16(20+len(msg)))
-	b[8], b[9] = 64, unix.IPPROTO_ICMP
-	copy(b[12:], src.AsSlice())
-	copy(b[16:], req.src.AsSlice())
-	binary.BigEndian.PutUint16(b[10:], ^fold(sum16(0, b)))
-	return append(b, msg...)
+	return packettest.IP(src, dst, proto, 64, packettest.ICMP(m, src, dst))
 }
 
 func (f *Forger) send(v6 bool, to netip.Addr, pkt []byte) error {
@@ -302,22 +292,4 @@ func (f *Forger) send(v6 bool, to netip.Addr, pkt []byte) error {
 		return unix.Sendto(f.raw6, pkt, 0, &unix.SockaddrInet6{Addr: to.As16()})
 	}
 	return unix.Sendto(f.raw4, pkt, 0, &unix.SockaddrInet4{Addr: to.As4()})
-}
-
-func sum16(s uint32, b []byte) uint32 {
-	for len(b) >= 2 {
-		s += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		s += uint32(b[0]) << 8
-	}
-	return s
-}
-
-func fold(s uint32) uint16 {
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	return uint16(s)
 }

@@ -2,10 +2,16 @@ package netlab
 
 import (
 	"context"
-	"encoding/binary"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+
+	"netdx/icmpmsg"
+	"netdx/internal/packettest"
 )
 
 // TestIntegrationForger checks the forger with a program that is not
@@ -32,26 +38,28 @@ func TestIntegrationForger(t *testing.T) {
 	}
 	// Each request draws 2 short errors, a full one, a reply from
 	// elsewhere and an altered one (and, IPv4, a bad checksum).
-	seen, sent := f.Stats()
-	if seen < 2 || sent < 5*seen {
-		t.Errorf("forger saw %d requests and sent %d packets, want at least 2 and 5 a request", seen, sent)
+	seen, sent, missed := f.Stats()
+	if seen < 2 || sent < 5*seen || missed != 0 {
+		t.Errorf("forger saw %d requests (missed %d packets) and sent %d packets, want at least 2 and 5 a request", seen, missed, sent)
 	}
 	f.Stop()
-	seen, _ = f.Stats()
+	seen, _, _ = f.Stats()
 	p.Src.MustRun("ping", "-n", "-c", "1", "-W", "1", p.Target4().String())
-	if after, _ := f.Stats(); after != seen {
+	if after, _, _ := f.Stats(); after != seen {
 		t.Errorf("a stopped forger saw %d more requests", after-seen)
 	}
 }
 
 // FuzzParseEchoRequest feeds the forger's reading of the packets it sees.
 func FuzzParseEchoRequest(f *testing.F) {
-	v4 := []byte{0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 1, 0, 0, 198, 18, 1, 1, 198, 18, 2, 2, 8, 0, 0, 0, 0x42, 0x42, 0, 1}
-	v6 := make([]byte, 48)
-	v6[0], v6[6], v6[7], v6[40] = 0x60, 58, 64, 128
-	binary.BigEndian.PutUint16(v6[4:], 8)
-	f.Add(v4)
-	f.Add(v6)
+	for _, src := range []netip.Addr{netip.MustParseAddr("198.18.1.1"), netip.MustParseAddr("2001:db8:1::1")} {
+		dst, proto := netip.MustParseAddr("198.18.2.2"), icmpmsg.ProtoICMP
+		m := icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: 0x4242, Seq: 1}}
+		if src.Is6() {
+			dst, proto, m.Type = netip.MustParseAddr("2001:db8:2::2"), icmpmsg.ProtoICMPv6, ipv6.ICMPTypeEchoRequest
+		}
+		f.Add(packettest.IP(src, dst, proto, 64, packettest.ICMP(m, src, dst)))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, ok := parseEchoRequest(b)
 		if !ok {

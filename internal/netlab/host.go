@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+
+	"netdx/internal/testkit"
 )
 
 // This file holds what a host does that its checks should notice: a link
@@ -136,14 +138,10 @@ func (n *Node) StartDeleted(prog, name string, args ...string) (*exec.Cmd, strin
 	// "ip netns exec" runs the copy once it has entered the namespace:
 	// wait for the exec before taking the file away.
 	exe := fmt.Sprintf("/proc/%d/exe", cmd.Process.Pid)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		if got, err := os.Readlink(exe); err == nil && got == path {
-			break
-		}
-		if time.Now().After(deadline) {
-			n.lab.tb.Fatalf("netlab: %s: %s did not start", n.name, path)
-		}
-	}
+	testkit.WaitFor(n.lab.tb, "netlab: "+n.name+": "+path+" to start", time.Millisecond, func() bool {
+		got, err := os.Readlink(exe)
+		return err == nil && got == path
+	})
 	if err := os.Remove(path); err != nil {
 		n.lab.tb.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"netdx/internal/testkit"
 )
 
 // TestIntegrationFlap checks that taking one end of a veth down and up
@@ -33,10 +35,7 @@ func TestIntegrationFlap(t *testing.T) {
 	}
 	before = changes()
 	f := b.Flap("eth0", 20*time.Millisecond)
-	deadline := time.Now().Add(10 * time.Second)
-	for changes()-before < 6 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.WaitFor(t, "3 flaps", 10*time.Millisecond, func() bool { return changes()-before >= 6 })
 	cycles, err := f.Stop()
 	if err != nil {
 		t.Fatal(err)
@@ -83,22 +82,12 @@ func TestIntegrationTraffic(t *testing.T) {
 	if err := a.OpenAndClose(dst, 20); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	var out string
-	for {
-		out = a.MustRun("ss", "-Htan", "state", "time-wait")
-		if strings.Count(out, "\n") == 20 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := strings.Count(out, "\n"); n != 20 {
-		t.Errorf("%d sockets in TIME_WAIT on a, want 20:\n%s", n, out)
-	}
+	testkit.Poll(t, "20 sockets in TIME_WAIT on a", testkit.Guard, 20*time.Millisecond, func() (string, bool) {
+		out := a.MustRun("ss", "-Htan", "state", "time-wait")
+		return out, strings.Count(out, "\n") == 20
+	})
 	s := a.StartStream(dst)
-	for deadline := time.Now().Add(10 * time.Second); s.Sent() == 0 && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
+	testkit.WaitFor(t, "the stream to send", time.Millisecond, func() bool { return s.Sent() > 0 })
 	sent, err := s.Stop()
 	if err != nil || sent == 0 {
 		t.Errorf("stream sent %d bytes: %v", sent, err)
@@ -146,11 +135,5 @@ func TestIntegrationHostCleanup(t *testing.T) {
 			t.Errorf("%s still exists after clean-up (%v)", d, err)
 		}
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines after clean-up, %d before", n, before)
-	}
+	testkit.WaitGoroutines(t, before)
 }

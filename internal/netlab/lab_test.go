@@ -19,6 +19,8 @@ import (
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+
+	"netdx/internal/testkit"
 )
 
 // pingStats runs iputils ping in n and returns its loss and min/avg RTT.
@@ -61,8 +63,12 @@ func TestIntegrationChainDelay(t *testing.T) {
 		if minRTT < want {
 			t.Errorf("%s: min RTT %.3f ms is shorter than the wire's %.1f ms: the delay is not applied", target, minRTT, want)
 		}
-		if avg > want+10 {
-			t.Errorf("%s: avg RTT %.3f ms, more than 10 ms over the requested %.1f ms", target, avg, want)
+		// The wire adds what was asked, not more: the best of 20 shows it.
+		// The average also holds the machine's scheduling (beside 4 CPU
+		// hogs on 2 cores a wire ran 88 ms late once, real-time threads
+		// and all, and the average came to 90 ms).
+		if minRTT > want+10 {
+			t.Errorf("%s: min RTT %.3f ms, more than 10 ms over the requested %.1f ms", target, minRTT, want)
 		}
 	}
 	if st := p.Links[1].Wire(); st.Frames == 0 {
@@ -275,13 +281,7 @@ func TestIntegrationCleanup(t *testing.T) {
 		t.Errorf("process %d started in the lab still exists (kill: %v)", pid, err)
 	}
 	// The wire's goroutines must be gone too.
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines after clean-up, %d before", n, before)
-	}
+	testkit.WaitGoroutines(t, before)
 }
 
 // TestIntegrationStartInNamespace: when Start returns, the process is in

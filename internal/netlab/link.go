@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"netdx/internal/testkit"
 )
 
 // LinkConfig describes a link between two nodes. The zero value is a plain
@@ -87,7 +89,6 @@ func (l *Lab) Connect(a, b *Node, cfg LinkConfig) *Link {
 // the retry (the first ping over a fresh lab took 1 s).
 func (l *Lab) waitUp(links ...*Link) {
 	l.tb.Helper()
-	deadline := time.Now().Add(5 * time.Second)
 	for _, lk := range links {
 		ends := []struct {
 			n   *Node
@@ -103,16 +104,10 @@ func (l *Lab) waitUp(links ...*Link) {
 			}{lk.wireNode, "vb"})
 		}
 		for _, e := range ends {
-			for {
+			testkit.Poll(l.tb, "netlab: "+e.n.name+" "+e.dev+" up", testkit.Guard, 5*time.Millisecond, func() (string, bool) {
 				out, _ := e.n.Run(context.Background(), "cat", "/sys/class/net/"+e.dev+"/operstate")
-				if strings.TrimSpace(out) == "up" {
-					break
-				}
-				if time.Now().After(deadline) {
-					l.tb.Fatalf("netlab: %s %s is %q, not up, after 5 s", e.n.name, e.dev, strings.TrimSpace(out))
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+				return strings.TrimSpace(out), strings.TrimSpace(out) == "up"
+			})
 		}
 	}
 }

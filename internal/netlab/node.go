@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/vishvananda/netns"
 
 	"netdx/internal/namespace"
+	"netdx/internal/testkit"
 )
 
 // Node is a host or router: one network namespace.
@@ -142,6 +144,16 @@ func (n *Node) Start(cmd *exec.Cmd) error {
 		}
 	}
 	return fmt.Errorf("netlab: %s: %s did not enter the namespace in 10 s", n.name, cmd.Path)
+}
+
+// WaitListening waits until something in the node listens on TCP port,
+// and fails the test if nothing does within testkit.Guard.
+func (n *Node) WaitListening(port int) {
+	n.lab.tb.Helper()
+	testkit.WaitFor(n.lab.tb, fmt.Sprintf("netlab: %s: a listener on TCP port %d", n.name, port), 10*time.Millisecond, func() bool {
+		out, _ := n.Run(context.Background(), "ss", "-Htln", "sport", "= :"+strconv.Itoa(port))
+		return strings.Contains(out, "LISTEN")
+	})
 }
 
 // StartTcpdump starts tcpdump with args in the namespace, as Start does,

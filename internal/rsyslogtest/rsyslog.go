@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 )
 
 // Rsyslog is a running (or stopped) rsyslogd.
@@ -72,7 +73,7 @@ func (r *Rsyslog) Start() {
 	if err := r.Node.Start(r.cmd); err != nil {
 		r.t.Fatal(err)
 	}
-	WaitFor(r.t, "rsyslogd listening", func() bool {
+	testkit.WaitFor(r.t, "rsyslogd listening", time.Millisecond, func() bool {
 		tcp, _ := r.Node.Run(context.Background(), "ss", "-Htln", "sport", "= :"+r.port)
 		udp, _ := r.Node.Run(context.Background(), "ss", "-Huln", "sport", "= :"+r.port)
 		_, err := os.Stat(filepath.Join(r.Dir, "log"))
@@ -116,16 +117,8 @@ func (r *Rsyslog) Lines() []Line {
 // Await waits until rsyslog wrote n lines of netdx messages.
 func (r *Rsyslog) Await(n int) []Line {
 	r.t.Helper()
-	WaitFor(r.t, fmt.Sprintf("%d messages in rsyslog's file", n), func() bool { return len(r.Lines()) >= n })
-	return r.Lines()
-}
-
-// WaitFor polls cond for up to 10 s.
-func WaitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	return testkit.Poll(r.t, fmt.Sprintf("%d messages in rsyslog's file", n), testkit.Guard, time.Millisecond, func() ([]Line, bool) {
+		l := r.Lines()
+		return l, len(l) >= n
+	})
 }

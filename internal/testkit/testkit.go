@@ -1,6 +1,7 @@
 // Package testkit holds the helpers netdx's tests share: a log buffer
-// that goroutines may write to while the test reads it, a wait for a
-// condition with a deadline, and golden files.
+// that goroutines may write to while the test reads it, waits (for a
+// condition, a value, or the end of goroutines) with a deadline, and
+// golden files.
 package testkit
 
 import (
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // LogBuffer collects log lines written from any goroutine.
@@ -37,17 +37,6 @@ func (l *LogBuffer) Logger() *slog.Logger { return slog.New(slog.NewTextHandler(
 
 // Count is how many times s occurs in the log.
 func (l *LogBuffer) Count(s string) int { return strings.Count(l.String(), s) }
-
-// WaitFor checks cond every interval until it holds, and fails the test
-// if it does not within 10 s.
-func WaitFor(t testing.TB, what string, every time.Duration, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(every) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
 
 // Golden compares got with the file at path, or first writes got there
 // when update is set (each package's -update flag: run go test -update

@@ -140,12 +140,14 @@ func (a *Auditor) Run(ctx context.Context, emit func(record.Record)) error {
 			}
 			now := time.Now()
 			for _, e := range ev.entries {
-				a.count(func(s *Stats) { s.Notifications++ })
 				if t.destroyed(now, e) {
 					l := t.listenerFor(e)
 					emit(connection(now, e, l.owner, true))
 					a.count(func(s *Stats) { s.Connections++; s.Closed++ })
 				}
+				// Counted once handled, so that a reader of Stats knows
+				// what it counts has been emitted.
+				a.count(func(s *Stats) { s.Notifications++ })
 			}
 			a.syncStats(t)
 		}

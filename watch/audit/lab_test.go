@@ -6,11 +6,11 @@ import (
 	"net"
 	"os/exec"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	"netdx/internal/netlab"
+	"netdx/internal/testkit"
 	"netdx/watch/record"
 )
 
@@ -26,7 +26,7 @@ func newAuditLab(t *testing.T) auditLab {
 	c, s := l.Node("client"), l.Node("server")
 	l.Connect(c, s, netlab.LinkConfig{A: netlab.Prefixes("198.18.0.1/24", "2001:db8::1/64"), B: netlab.Prefixes("198.18.0.2/24", "2001:db8::2/64")})
 	lab := auditLab{client: c, server: s, ncat: start(t, s, "ncat", "-l", "-k", "23")}
-	waitListening(t, s, "23")
+	s.WaitListening(23)
 	return lab
 }
 
@@ -37,19 +37,6 @@ func start(t *testing.T, n *netlab.Node, name string, args ...string) *exec.Cmd 
 		t.Fatal(err)
 	}
 	return cmd
-}
-
-func waitListening(t *testing.T, n *netlab.Node, port string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		out, err := n.Run(context.Background(), "ss", "-Htln", "sport", "= :"+port)
-		if err == nil && strings.Contains(out, ":"+port) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on %s", port)
-		}
-	}
 }
 
 // dial opens a TCP connection from n.
@@ -79,18 +66,9 @@ func (lab auditLab) run(t *testing.T, interval time.Duration) (*Auditor, <-chan 
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Errorf("Run: %v", err)
 		}
-		for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Errorf("goroutines: %d after Run, %d before", runtime.NumGoroutine(), before)
-				break
-			}
-		}
+		testkit.WaitGoroutines(t, before)
 	})
-	for deadline := time.Now().Add(10 * time.Second); a.Stats().Polls == 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no baseline poll")
-		}
-	}
+	testkit.WaitFor(t, "the baseline poll", time.Millisecond, func() bool { return a.Stats().Polls > 0 })
 	return a, out
 }
 
@@ -109,12 +87,14 @@ func next(t *testing.T, out <-chan record.Record) record.Audit {
 	return record.Audit{}
 }
 
+// none fails if a record is waiting: call it once the auditor's Stats say
+// it has handled what could have made one.
 func none(t *testing.T, out <-chan record.Record) {
 	t.Helper()
 	select {
 	case r := <-out:
 		t.Fatalf("unexpected record %+v", *r.Audit)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 }
 
@@ -148,6 +128,9 @@ func TestIntegrationAuditShortLived(t *testing.T) {
 	before.Close()
 	c := dial(t, lab.server, "198.18.0.1:8080") // outbound from the server
 	c.Close()
+	// Four destroyed sockets handled: the two short-lived ones, the one
+	// from before the audit and the outbound one.
+	testkit.WaitFor(t, "four destroy notifications", time.Millisecond, func() bool { return a.Stats().Notifications >= 4 })
 	none(t, out)
 	if s := a.Stats(); s.Polls != 1 || !s.Feed || s.Closed != 2 || s.Connections != 2 || s.Notifications < 4 {
 		t.Errorf("stats %+v: want 2 closed connections from notifications and no read of the table after the baseline", s)
@@ -159,9 +142,9 @@ func TestIntegrationAuditShortLived(t *testing.T) {
 // table, with their process.
 func TestIntegrationAuditPolls(t *testing.T) {
 	lab := newAuditLab(t)
-	_, out := lab.run(t, 100*time.Millisecond)
+	a, out := lab.run(t, 100*time.Millisecond)
 	tls := start(t, lab.server, "ncat", "-l", "-k", "992")
-	waitListening(t, lab.server, "992")
+	lab.server.WaitListening(992)
 	var listeners []record.Audit
 	for len(listeners) < 2 { // ncat listens on 0.0.0.0 and [::]
 		listeners = append(listeners, next(t, out))
@@ -178,5 +161,8 @@ func TestIntegrationAuditPolls(t *testing.T) {
 	if got != want {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
+	// A whole read of the table after the one that found the connection.
+	polls := a.Stats().Polls
+	testkit.WaitFor(t, "two more reads of the table", time.Millisecond, func() bool { return a.Stats().Polls >= polls+2 })
 	none(t, out)
 }

@@ -24,23 +24,17 @@ type fakeTCP struct {
 
 	mu    sync.Mutex
 	conns []net.Conn
+	ended []chan struct{} // closed when a connection's reader returns
 	wg    sync.WaitGroup
 }
 
 func listenTCP(t *testing.T, addr string) *fakeTCP {
 	t.Helper()
-	var ln net.Listener
-	var err error
 	// The port of a stopped server may stay busy for a moment.
-	for try := 0; try < 100; try++ {
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := testkit.Poll(t, addr+" to be free", testkit.Guard, 10*time.Millisecond, func() (net.Listener, bool) {
+		ln, err := net.Listen("tcp", addr)
+		return ln, err == nil
+	})
 	s := &fakeTCP{t: t, ln: ln, msgs: make(chan string, 1000)}
 	s.wg.Add(1)
 	go s.accept()
@@ -57,12 +51,15 @@ func (s *fakeTCP) accept() {
 		if err != nil {
 			return
 		}
+		ended := make(chan struct{})
 		s.mu.Lock()
 		s.conns = append(s.conns, c)
+		s.ended = append(s.ended, ended)
 		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
+			defer close(ended)
 			if err := readFrames(c, s.msgs); err != nil {
 				s.t.Errorf("fake receiver: %v", err)
 			}
@@ -125,13 +122,31 @@ func receive(t *testing.T, msgs <-chan string, n int) []message {
 	return out
 }
 
-// quiet fails if a message arrives within a short while.
+// waitEnded waits until every connection accepted so far has ended (its
+// writer closed it) and its messages are in msgs.
+func (s *fakeTCP) waitEnded(t *testing.T) {
+	t.Helper()
+	s.mu.Lock()
+	ended := append([]chan struct{}(nil), s.ended...)
+	s.mu.Unlock()
+	guard := time.After(testkit.Guard)
+	for _, e := range ended {
+		select {
+		case <-e:
+		case <-guard:
+			t.Fatal("a connection to the fake receiver never ended")
+		}
+	}
+}
+
+// quiet fails if a message is waiting: call it once the receiver's
+// connections have ended (waitEnded), when every message sent is in.
 func quiet(t *testing.T, msgs <-chan string) {
 	t.Helper()
 	select {
 	case s := <-msgs:
 		t.Fatalf("unexpected message %q", s)
-	case <-time.After(100 * time.Millisecond):
+	default:
 	}
 }
 

@@ -76,6 +76,8 @@ func TestTCPReconnect(t *testing.T) {
 	}
 	srv = listenTCP(t, addr)
 	got := receive(t, srv.msgs, 7)
+	w.Close() // whatever else it would send is sent now
+	srv.waitEnded(t)
 	quiet(t, srv.msgs)
 	if p := ports(got); !slices.Equal(p, seq(3, 9)) {
 		t.Errorf("after the reconnection: %v", p)
@@ -248,10 +250,12 @@ func TestKinds(t *testing.T) {
 	if m := receive(t, srv.msgs, 1); m[0].msgid != "audit" {
 		t.Errorf("got %+v", m)
 	}
-	quiet(t, srv.msgs)
 	if err := w.Write(record.Record{Kind: record.KindAudit}); err == nil {
 		t.Error("a record without payload was taken")
 	}
+	w.Close() // whatever else it would send is sent now
+	srv.waitEnded(t)
+	quiet(t, srv.msgs)
 	cfg := config("tcp://"+srv.addr(), &logBuf{})
 	cfg.Kinds = []record.Kind{record.KindRound}
 	w2 := newWriter(t, cfg)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"netdx/diagnose"
+	"netdx/internal/testkit"
 	"netdx/watch/record"
 )
 
@@ -32,15 +33,10 @@ func config(command string) Config {
 
 func waitFile(t *testing.T, path string) []byte {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(path); err == nil && len(b) > 0 && strings.HasSuffix(string(b), "END\n") {
-			return b
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("%s never completed", path)
-	return nil
+	return testkit.Poll(t, path+" to be complete", testkit.Guard, 10*time.Millisecond, func() ([]byte, bool) {
+		b, err := os.ReadFile(path)
+		return b, err == nil && strings.HasSuffix(string(b), "END\n")
+	})
 }
 
 // TestEnvAndStdin: the command gets the finding in its environment and
