@@ -17,23 +17,14 @@ const (
 
 var oddityNames = [numOddities]string{"unaligned_interface_name"}
 
-func (o Oddity) String() string {
-	if o < numOddities {
-		return oddityNames[o]
-	}
-	return "unknown"
-}
+func (o Oddity) String() string { return nameOf(oddityNames[:], int(o)) }
 
 // OddityCounts counts oddities by kind. It has a fixed size: the network
 // cannot grow it. The zero value counts nothing.
 type OddityCounts [numOddities]int
 
 // Add counts n of oddity o.
-func (k *OddityCounts) Add(o Oddity, n int) {
-	if o < numOddities {
-		k[o] += n
-	}
-}
+func (k *OddityCounts) Add(o Oddity, n int) { addTo(k[:], int(o), n) }
 
 // AddCounts adds every count of c.
 func (k *OddityCounts) AddCounts(c OddityCounts) {
@@ -61,4 +52,21 @@ func byName(counts []int, name func(int) string) map[string]int {
 		m[name(i)] = n
 	}
 	return m
+}
+
+// nameOf is names[i], or "unknown" past them: the String of Cause and
+// Oddity.
+func nameOf(names []string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return "unknown"
+}
+
+// addTo adds n to counts[i], if there is such a count: the Add of Counts
+// and OddityCounts.
+func addTo(counts []int, i, n int) {
+	if i >= 0 && i < len(counts) {
+		counts[i] += n
+	}
 }
