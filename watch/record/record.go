@@ -126,6 +126,27 @@ type Notice struct {
 	Event   string `json:"event"`
 	Message string `json:"message"`
 	Count   int64  `json:"count,omitempty"`
+	// File and Regions say where a journal's unreadable lines were set
+	// aside (event "set_aside"): the name of the file in the journal's
+	// directory that holds their bytes, and each run of them, in the order
+	// they were in.
+	File    string   `json:"file,omitempty"`
+	Regions []Region `json:"regions,omitempty"`
+}
+
+// Region is a run of whole lines of a journal that could not be read as
+// records, set aside: its place in the journal as it was, and the
+// readable records around it.
+type Region struct {
+	Offset int64  `json:"offset"` // its first byte
+	Length int64  `json:"length"` // its bytes, the last newline included
+	Line   int    `json:"line"`   // its first line, from 1
+	Lines  int    `json:"lines"`  // how many lines it spans
+	Reason string `json:"reason"` // why its first line is unreadable
+	// After and Before are the times of the readable records just before
+	// and just after it, when there are such records.
+	After  time.Time `json:"after,omitzero"`
+	Before time.Time `json:"before,omitzero"`
 }
 
 // Line is the record as one line of JSON, newline included: the journal's
