@@ -44,8 +44,8 @@ func New(cfg Config) (*Writer, error) {
 	}
 	t, _ := parseURL(cfg.URL)
 	fac, _ := facility(cfg.Facility)
-	w := &Writer{cfg: cfg, h: Header{Facility: fac, Hostname: cfg.Hostname, AppName: cfg.AppName, PID: os.Getpid()},
-		maxSize: cfg.MaxSize}
+	w := &Writer{cfg: cfg, h: Header{Facility: fac, Hostname: cfg.Hostname, AppName: cfg.AppName, PID: os.Getpid(),
+		BOM: cfg.BOM, Journal: cfg.Journal}, maxSize: cfg.MaxSize}
 	if t.network == "udp" {
 		w.maxSize = cfg.MaxUDPSize
 	}
