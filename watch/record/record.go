@@ -69,6 +69,15 @@ type TargetRound struct {
 	LossPct  float64 `json:"loss_pct"`
 	RTT      *RTT    `json:"rtt_ms"` // null without replies
 	Error    string  `json:"error,omitempty"`
+	// Invalid counts the messages for the target's echo stream that
+	// failed a check in the round (forged replies and errors), by cause
+	// in InvalidByCause; PathInvalid and PathInvalidByCause the answers to
+	// its path rounds' probes that did, in path rounds that ended in the
+	// round. Left out when none did.
+	Invalid            int            `json:"invalid,omitempty"`
+	InvalidByCause     map[string]int `json:"invalid_by_cause,omitempty"`
+	PathInvalid        int            `json:"path_invalid,omitempty"`
+	PathInvalidByCause map[string]int `json:"path_invalid_by_cause,omitempty"`
 }
 
 // RTT summarises round-trip times in milliseconds, as netdx ping does.
