@@ -1,6 +1,7 @@
 // Package check runs netdx's engines for diagnose and watch: the host
 // checks (interfaces and counters through link, sockets through sockets) and
-// the path checks (report rounds of traces with an echo stream alongside),
+// the path checks (report rounds of traces with an echo stream alongside,
+// and DF echo requests of several sizes for MTU black holes),
 // each target concurrently, and hands what they saw to diagnose's rules. It
 // decides nothing: every severity is diagnose's.
 //

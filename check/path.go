@@ -30,7 +30,11 @@ type PathConfig struct {
 	NoEcho bool
 	// EchoTimeout bounds the wait for an echo reply.
 	EchoTimeout time.Duration
-	// Mode is the ICMP socket kind of the echo stream.
+	// NoMTU sends no DF requests of several sizes beside the streams:
+	// MTU black holes are then not looked for.
+	NoMTU bool
+	// Mode is the ICMP socket kind of the echo stream (and of the MTU
+	// probes).
 	Mode probe.Mode
 	// OnRound, if set, is called with each trace round as it completes.
 	OnRound func(i int, r trace.Result)
@@ -42,7 +46,10 @@ type PathConfig struct {
 //     loss from a sample of 200 if the router answers them, what it takes
 //     to tell a clean hop from one behind 10 % loss beyond chance;
 //   - an echo request every 10 ms: 300, which tell 0 or 1 lost from 2 %
-//     loss, and 10 % from 2 %; each reply awaited 1 s.
+//     loss, and 10 % from 2 %; each reply awaited 1 s;
+//   - DF echo requests of 1500 and 1280 bytes, and when the large ones die
+//     without a word, a few more of the sizes between and to the hops
+//     before the target (see probeMTU): two requests on a sound path.
 //
 // The trace's wait is 2 s, not a traceroute's 5: the check takes its
 // duration plus at most that wait for a silent hop (diagnose answers
@@ -80,9 +87,10 @@ func (c PathConfig) Validate() error {
 			return bad("EchoInterval", c.EchoInterval, "want at least 1ms")
 		case c.EchoInterval > c.Duration:
 			return bad("EchoInterval", c.EchoInterval, "longer than the duration (%v)", c.Duration)
-		case c.EchoTimeout < time.Millisecond:
-			return bad("EchoTimeout", c.EchoTimeout, "want at least 1ms")
 		}
+	}
+	if (!c.NoEcho || !c.NoMTU) && c.EchoTimeout < time.Millisecond {
+		return bad("EchoTimeout", c.EchoTimeout, "want at least 1ms")
 	}
 	return c.Trace.Validate(netip.Addr{})
 }
@@ -97,15 +105,22 @@ func Path(ctx context.Context, t Target, cfg PathConfig) (diagnose.PathEvidence,
 	}
 	ev := diagnose.PathEvidence{Target: t.Name, Addr: t.Addr, Protocol: cfg.Trace.Protocol}
 	var (
-		wg              sync.WaitGroup
-		traceErr, echoE error
-		rounds          []trace.Result
+		wg                    sync.WaitGroup
+		traceErr, echoE, mtuE error
+		rounds                []trace.Result
 	)
 	if !cfg.NoEcho {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ev.Echo, echoE = echo(ctx, t, cfg)
+		}()
+	}
+	if !cfg.NoMTU {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev.MTU, mtuE = probeMTU(ctx, t, cfg)
 		}()
 	}
 	onRound := cfg.OnRound
@@ -121,13 +136,7 @@ func Path(ctx context.Context, t Target, cfg PathConfig) (diagnose.PathEvidence,
 	_, traceErr = trace.RunReport(ctx, t.Addr, cfg.Trace, rc)
 	wg.Wait()
 	ev.Rounds = rounds
-	if traceErr != nil && echoE != nil {
-		return ev, errors.Join(traceErr, echoE)
-	}
-	if traceErr != nil {
-		return ev, traceErr
-	}
-	return ev, echoE
+	return ev, errors.Join(traceErr, echoE, mtuE)
 }
 
 // echo runs the echo stream and keeps every reply's RTT. The stream sends

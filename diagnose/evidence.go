@@ -20,6 +20,8 @@ type PathEvidence struct {
 	Rounds []trace.Result `json:"rounds"`
 	// Echo is the echo stream; nil when none ran.
 	Echo *Echo `json:"echo,omitempty"`
+	// MTU is what DF requests of several sizes saw; nil when none ran.
+	MTU *MTUEvidence `json:"mtu,omitempty"`
 }
 
 // Echo is an echo stream to the target: ICMP echo requests at a steady

@@ -27,6 +27,9 @@ const (
 	KindUnexpectedGateway Kind = "unexpected_gateway"
 	KindDeletedExecutable Kind = "deleted_executable"
 	KindTimeWaitPileup    Kind = "time_wait_pileup"
+	KindRoutingLoop       Kind = "routing_loop"
+	KindMTUBlackHole      Kind = "mtu_blackhole"
+	KindAsymmetricReturn  Kind = "asymmetric_return"
 )
 
 // about says what a kind's findings are about, which decides their
@@ -69,6 +72,9 @@ var kinds = []kindInfo{
 	{KindUnexpectedGateway, aboutHost},
 	{KindDeletedExecutable, aboutHost},
 	{KindTimeWaitPileup, aboutHost},
+	{KindRoutingLoop, aboutPath},
+	{KindMTUBlackHole, aboutPath},
+	{KindAsymmetricReturn, aboutPath},
 }
 
 // Kinds returns every finding kind, in the design's order: what a reader

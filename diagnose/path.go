@@ -25,7 +25,14 @@ import (
 //     hops in between cannot tell;
 //   - latency is located with the best RTT of each hop; a step that later
 //     hops keep is latency_jump, one they do not is the hop's slow ICMP;
-//     --max-rtt judges the target's median RTT by its interval.
+//     --max-rtt judges the target's median RTT by its interval;
+//   - addresses repeating in turn on rising TTLs to a target that never
+//     answered are a routing_loop (loop.go);
+//   - answers that come back over another number of hops than they went
+//     show another return path (asymmetric_return), and a placed loss says
+//     it may be on the way back (returnpath.go);
+//   - large DF requests dying without a word while smaller ones pass are
+//     an mtu_blackhole (mtu.go).
 func Path(ev PathEvidence, cfg Config) []Finding {
 	r := newReading(ev)
 	var out []Finding
@@ -41,14 +48,17 @@ func Path(ev PathEvidence, cfg Config) []Finding {
 			Evidence: map[string]any{"annotation": h.Annotation, "received": h.Received, "sent": h.Sent}})
 	}
 	if !r.answered() {
-		if len(out) == 0 {
+		if l, ok := findLoop(r.rep.Hops); ok && len(out) == 0 {
+			out = append(out, r.loopFinding(l))
+		} else if len(out) == 0 {
 			out = append(out, r.unreachable())
 		}
 		return out
 	}
 	out = append(out, r.lossFindings(cfg)...)
 	out = append(out, r.latencyFindings(cfg)...)
-	return out
+	out = append(out, r.asymmetryFinding(r.back)...)
+	return append(out, r.mtuFindings(ev.MTU)...)
 }
 
 // reading is one target's evidence, prepared for the rules.
@@ -58,6 +68,8 @@ type reading struct {
 	protocol trace.Protocol
 	rep      trace.Report
 	echo     *Echo
+	// back is what the answers' TTLs say of the way back.
+	back returnPath
 	// hops are the answering hops in TTL order; the target's, if it
 	// answered the trace, is last.
 	hops []hopReading
@@ -81,7 +93,8 @@ func newReading(ev PathEvidence) *reading {
 	if rep.Protocol == 0 {
 		rep.Protocol = ev.Protocol
 	}
-	r := &reading{target: ev.Target, addr: rep.Addr, protocol: rep.Protocol, rep: rep, echo: ev.Echo}
+	r := &reading{target: ev.Target, addr: rep.Addr, protocol: rep.Protocol, rep: rep, echo: ev.Echo,
+		back: readReturn(ev.Rounds, rep.TargetTTL)}
 	for _, h := range rep.Hops {
 		if h.Received == 0 {
 			continue

@@ -60,6 +60,21 @@ func TestPathFixtures(t *testing.T) {
 		{name: "silent-router", status: "ok"},
 		{name: "blackhole", want: []string{"target_unreachable@0/critical"}, status: "critical"},
 		{name: "admin-prohibited", want: []string{"unreachable@3/critical"}, status: "critical"},
+		{name: "loop-v4", status: "critical", check: loopOf("198.18.1.2", "198.18.2.2")},
+		{name: "loop-v6", status: "critical", check: loopOf("2001:db8:2::2", "2001:db8:2::1")},
+		{name: "loop-ratelimited", status: "critical", check: loopOf("198.18.1.2", "198.18.2.2")},
+		{name: "mtu-blackhole-v4", want: []string{"mtu_blackhole@1/warning"}, status: "warning", check: blackHoleOf(1400, "198.18.1.2")},
+		{name: "mtu-blackhole-v6", want: []string{"mtu_blackhole@1/warning"}, status: "warning", check: blackHoleOf(1400, "2001:db8:1::2")},
+		{name: "mtu-clean-v4", status: "ok"},
+		{name: "mtu-clean-ratelimited", status: "ok"},
+		{name: "return-loss30", want: []string{"path_loss@3/warning", "asymmetric_return@3/info"}, status: "warning", check: func(t *testing.T, fs []Finding) {
+			f := only(t, fs, KindPathLoss)
+			rp, _ := f.Evidence["return_path"].(map[string]any)
+			if rp["asymmetric"] != true || rp["from_hop"] != 3 || rp["return_hops"] != 4 || !strings.Contains(f.Summary, "return path") {
+				t.Errorf("%s %v: want the loss said to be maybe on the return path, 4 hops back from hop 3", f.Summary, rp)
+			}
+		}},
+		{name: "asymmetric-clean", want: []string{"asymmetric_return@3/info"}, status: "ok"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,7 +86,8 @@ func TestPathFixtures(t *testing.T) {
 			}
 			if tc.check != nil {
 				tc.check(t, fs)
-			} else {
+			}
+			if tc.check == nil || tc.want != nil {
 				var got []string
 				for _, k := range kindsAt(fs) {
 					// Rate limits of the routers are information the
@@ -110,4 +126,33 @@ func only(t *testing.T, fs []Finding, kind Kind) Finding {
 		t.Fatalf("%d %s findings, want 1: %v", len(out), kind, kindsAt(fs))
 	}
 	return out[0]
+}
+
+// loopOf checks the one finding is a routing loop between the addresses
+// given, in the order they answer, that replaces target_unreachable.
+func loopOf(addrs ...string) func(t *testing.T, fs []Finding) {
+	return func(t *testing.T, fs []Finding) {
+		if len(fs) != 1 {
+			t.Fatalf("findings %v, want one routing_loop", kindsAt(fs))
+		}
+		f := only(t, fs, KindRoutingLoop)
+		var got []string
+		for _, r := range f.Evidence["routers"].([]map[string]any) {
+			got = append(got, r["addr"].(string))
+		}
+		if f.Severity != Critical || strings.Join(got, " ") != strings.Join(addrs, " ") || f.Addr != addrs[0] {
+			t.Errorf("%s: routers %v at %s, want %v", f.Summary, got, f.Addr, addrs)
+		}
+	}
+}
+
+// blackHoleOf checks the MTU black hole's largest working size and the
+// last hop that passed the big packets.
+func blackHoleOf(ok int, last string) func(t *testing.T, fs []Finding) {
+	return func(t *testing.T, fs []Finding) {
+		f := only(t, fs, KindMTUBlackHole)
+		if f.Evidence["largest_ok"] != ok || f.Addr != last || !strings.Contains(f.Summary, "MSS") {
+			t.Errorf("%s: want %d bytes passing, the last hop %s, and the fix", f.Summary, ok, last)
+		}
+	}
 }

@@ -25,6 +25,8 @@ type pathRecording struct {
 	v6          bool
 	proto       string
 	build       func(l *netlab.Lab) *netlab.Path
+	// diamond, when set, builds a forked path instead of build's chain.
+	diamond func(l *netlab.Lab) *netlab.Diamond
 }
 
 func fast(l *netlab.Lab, cfg netlab.PathConfig) *netlab.Path {
@@ -35,7 +37,7 @@ func fast(l *netlab.Lab, cfg netlab.PathConfig) *netlab.Path {
 // pathRecordings are the path scenarios of "netdx diagnose" and the traps
 // of reading a path: the chain src — r1 — r2 — r3 — dst, dst at hop 4.
 func pathRecordings() []pathRecording {
-	return []pathRecording{{
+	out := []pathRecording{{
 		name: "clean-ratelimited", about: "a clean path through routers with Linux's default ICMP rate limits",
 		build: func(l *netlab.Lab) *netlab.Path { return l.Chain(netlab.PathConfig{Routers: 3}) },
 	}, {
@@ -114,6 +116,50 @@ func pathRecordings() []pathRecording {
 			return p
 		},
 	}}
+	return append(out, shapeRecordings()...)
+}
+
+// shapeRecordings are the path's shape: routing loops, MTU black holes and
+// clean smaller MTUs, return paths that differ from the way there.
+func shapeRecordings() []pathRecording {
+	loop := func(l *netlab.Lab) *netlab.Path {
+		p := fast(l, netlab.PathConfig{})
+		p.Loop(2)
+		return p
+	}
+	blackHole := func(l *netlab.Lab) *netlab.Path {
+		p := fast(l, netlab.PathConfig{MTUs: []int{0, 1400}})
+		p.Routers[0].SilentTooBig()
+		return p
+	}
+	asymmetric := func(lossPct int) func(l *netlab.Lab) *netlab.Diamond {
+		return func(l *netlab.Lab) *netlab.Diamond {
+			d := l.Diamond(netlab.DiamondConfig{Branches: []int{1, 2}, Asymmetric: true, NoICMPRateLimit: true})
+			if lossPct > 0 {
+				d.Branches[1][0].Loss(netlab.Forward, netip.Prefix{}, lossPct)
+			}
+			return d
+		}
+	}
+	return []pathRecording{
+		{name: "loop-v4", about: "r2 sends the target's packets back to r1: a routing loop", build: loop},
+		{name: "loop-v6", v6: true, about: "r2 sends the target's packets back to r1: a routing loop (IPv6)", build: loop},
+		{name: "loop-ratelimited", about: "a routing loop between r1 and r2, routers with Linux's default ICMP rate limits",
+			build: func(l *netlab.Lab) *netlab.Path {
+				p := l.Chain(netlab.PathConfig{Routers: 3})
+				p.Loop(2)
+				return p
+			}},
+		{name: "mtu-blackhole-v4", about: "a 1400-byte link after r1, which never says fragmentation needed", build: blackHole},
+		{name: "mtu-blackhole-v6", v6: true, about: "a 1400-byte link after r1, which never says packet too big (IPv6)", build: blackHole},
+		{name: "mtu-clean-v4", about: "a 1400-byte link after r1, which says fragmentation needed",
+			build: func(l *netlab.Lab) *netlab.Path { return fast(l, netlab.PathConfig{MTUs: []int{0, 1400}}) }},
+		{name: "mtu-clean-ratelimited", about: "a 1400-byte link after r1, which says fragmentation needed within Linux's default ICMP rate limits",
+			build: func(l *netlab.Lab) *netlab.Path { return l.Chain(netlab.PathConfig{Routers: 3, MTUs: []int{0, 1400}}) }},
+		{name: "return-loss30", about: "the replies come back through a longer branch whose first router drops 30%; the way there is clean",
+			diamond: asymmetric(30)},
+		{name: "asymmetric-clean", about: "the replies come back through a longer branch; both ways clean", diamond: asymmetric(0)},
+	}
 }
 
 // TestIntegrationPathFixtures records, in lab namespaces, the evidence
@@ -130,15 +176,11 @@ func TestIntegrationPathFixtures(t *testing.T) {
 	for _, r := range pathRecordings() {
 		t.Run(r.name, func(t *testing.T) {
 			l := netlab.New(t)
-			p := r.build(l)
-			target := p.Target4()
-			if r.v6 {
-				target = p.Target6()
-			}
+			src, target := r.lab(l)
 			// The check runs in a child of this test binary inside the
 			// namespace: its sockets, opened by many goroutines, must
 			// all be the lab's.
-			cmd := p.Src.Command(context.Background(), self, "-test.run=^TestRecordPathHelper$")
+			cmd := src.Command(context.Background(), self, "-test.run=^TestRecordPathHelper$")
 			cmd.Env = append(os.Environ(), "NETDX_RECORD_PATH="+target.String(), "NETDX_RECORD_PROTO="+r.proto)
 			out, err := cmd.Output()
 			var ee *exec.ExitError
@@ -161,6 +203,23 @@ func TestIntegrationPathFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lab builds the recording's lab and returns where to run the check from
+// and its target.
+func (r pathRecording) lab(l *netlab.Lab) (*netlab.Node, netip.Addr) {
+	if r.diamond != nil {
+		d := r.diamond(l)
+		if r.v6 {
+			return d.Src, d.Target6()
+		}
+		return d.Src, d.Target4()
+	}
+	p := r.build(l)
+	if r.v6 {
+		return p.Src, p.Target6()
+	}
+	return p.Src, p.Target4()
 }
 
 type pathFixture struct {

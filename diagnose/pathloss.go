@@ -90,6 +90,10 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 		f.Hop, f.Addr = start.ttl, start.addr
 	}
 	f.Summary = head + ": " + where
+	if start.ttl > 0 {
+		f.Summary += r.back.lossCaveat(start.ttl)
+	}
+	f.Evidence["return_path"] = r.back.evidence()
 	f.Headline = line
 	f.Evidence["location"] = start.evidence()
 	return append(out, f)

@@ -35,6 +35,11 @@ type Config struct {
 	TOS           int  // IPv4 TOS / IPv6 traffic class
 	DontFragment  bool // -M do
 	AllowFragment bool // -M dont
+	// ProbeMTU sets DF and sends at any size up to the interface MTU,
+	// whatever path MTU the kernel has learnt (-M probe): a path MTU
+	// learnt from an earlier "fragmentation needed" does not refuse the
+	// request before it leaves.
+	ProbeMTU bool
 
 	Mode      Mode       // raw, datagram or the best permitted
 	Source    netip.Addr // bind address; zero = any
@@ -167,6 +172,8 @@ func (c Config) checkPacket() error {
 		return bad("TOS", c.TOS, "TOS must be 0..255")
 	case c.DontFragment && c.AllowFragment:
 		return bad("DontFragment", true, "DontFragment and AllowFragment exclude each other")
+	case c.ProbeMTU && (c.DontFragment || c.AllowFragment):
+		return bad("ProbeMTU", true, "ProbeMTU excludes DontFragment and AllowFragment")
 	}
 	return nil
 }

@@ -39,6 +39,8 @@ func TestConfigRefusals(t *testing.T) {
 		{"TTL", func(c *Config) { c.TTL = 256 }, 256},
 		{"TOS", func(c *Config) { c.TOS = 256 }, 256},
 		{"DontFragment", func(c *Config) { c.DontFragment, c.AllowFragment = true, true }, true},
+		{"ProbeMTU", func(c *Config) { c.ProbeMTU, c.DontFragment = true, true }, true},
+		{"ProbeMTU", func(c *Config) { c.ProbeMTU, c.AllowFragment = true, true }, true},
 		{"Mode", func(c *Config) { c.Mode = Mode(42) }, 42},
 		{"Interface", func(c *Config) { c.Interface = "a-name-longer-than-15" }, "a-name-longer-than-15"},
 		{"Interface", func(c *Config) { c.Interface = "eth0/1" }, "eth0/1"},

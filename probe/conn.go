@@ -74,6 +74,9 @@ type WriteOptions struct {
 	// AllowFragment clears DF and lets the kernel fragment
 	// (IP_PMTUDISC_DONT, ping -M dont). Neither: the kernel's default.
 	AllowFragment bool
+	// ProbeMTU sets DF and ignores the path MTU the kernel learnt
+	// (IP_PMTUDISC_PROBE, ping -M probe).
+	ProbeMTU bool
 }
 
 // Packet is one message read from a Conn.

@@ -331,7 +331,8 @@ func (e *engine) send(i int) {
 	seq := wireSeq(trk.total())
 	sentNS := time.Now().UnixNano()
 	b := Echo{V6: f == 1, ID: e.exp[f].ID, Seq: seq, Token: e.token, Target: i, SentNS: sentNS, Size: e.cfg.Size}.Marshal()
-	opts := WriteOptions{TTL: e.cfg.TTL, TOS: e.cfg.TOS, DontFragment: e.cfg.DontFragment, AllowFragment: e.cfg.AllowFragment}
+	opts := WriteOptions{TTL: e.cfg.TTL, TOS: e.cfg.TOS, DontFragment: e.cfg.DontFragment, AllowFragment: e.cfg.AllowFragment,
+		ProbeMTU: e.cfg.ProbeMTU}
 	at, err := e.conns[f].WriteTo(b, e.dst[i], opts)
 	if err != nil {
 		trk.sendFailed(at)

@@ -89,8 +89,8 @@ func sockaddr(a netip.Addr) unix.Sockaddr {
 	return sa
 }
 
-// setPMTUDiscovery sets DF the way o asks (ping -M do / dont / the
-// kernel's default).
+// setPMTUDiscovery sets DF the way o asks (ping -M do / dont / probe /
+// the kernel's default). The IPv6 option takes the same values.
 func (c *Conn) setPMTUDiscovery(o WriteOptions) error {
 	pmtu := unix.IP_PMTUDISC_WANT
 	switch {
@@ -98,6 +98,8 @@ func (c *Conn) setPMTUDiscovery(o WriteOptions) error {
 		pmtu = unix.IP_PMTUDISC_DO
 	case o.AllowFragment:
 		pmtu = unix.IP_PMTUDISC_DONT
+	case o.ProbeMTU:
+		pmtu = unix.IP_PMTUDISC_PROBE
 	}
 	level, name := unix.IPPROTO_IP, unix.IP_MTU_DISCOVER
 	if c.v6 {

@@ -45,7 +45,10 @@ type Config struct {
 	// Size is the payload of UDP and ICMP probes in bytes.
 	Size int
 	// MTU finds the path MTU, tracepath's way: probes start at the
-	// interface MTU with DF set and shrink on Fragmentation Needed.
+	// interface MTU with DF set (whatever path MTU the kernel learnt) and
+	// shrink on Fragmentation Needed. A trace whose probes die without a
+	// word past some hop while Size's probes go on reports an MTU black
+	// hole (Result.BlackHole) and the largest size that passes it.
 	MTU bool
 	// Source and Interface pin the probes' source address and device.
 	Source    netip.Addr

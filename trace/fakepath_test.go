@@ -64,6 +64,9 @@ type fakeHop struct {
 	stallAnswer int
 	stall       time.Duration
 	answers     int
+	// mtu, if set, is the MTU of the link after the hop: it drops larger
+	// packets it forwards without a word (an MTU black hole).
+	mtu int
 }
 
 func newFakePath(proto Protocol, v6 bool, rtts ...time.Duration) *fakePath {
@@ -228,6 +231,11 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	}
 	for j := 1; j <= k && p.lose != nil; j++ {
 		if p.lose(j) {
+			return now, nil
+		}
+	}
+	for j := 1; j < k; j++ {
+		if m := p.hops[j-1].mtu; m > 0 && len(pkt) > m {
 			return now, nil
 		}
 	}

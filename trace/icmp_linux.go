@@ -24,7 +24,7 @@ func (icmpProbes) send(s *sockets, a *attempt, f flowID) (time.Time, error) {
 	a.stamp = time.Now().UnixNano()
 	p := icmpmsg.Payload{Token: s.m.token, SentNS: a.stamp}
 	b := echoRequest(s.v6, a.size, s.src, s.cfg.target, s.m.icmpID, a.token, f.sum, p)
-	at, err := s.icmp.WriteTo(b, s.cfg.dst(), probe.WriteOptions{TTL: a.ttl, DontFragment: s.cfg.MTU})
+	at, err := s.icmp.WriteTo(b, s.cfg.dst(), probe.WriteOptions{TTL: a.ttl, ProbeMTU: s.cfg.MTU})
 	if err != nil {
 		return at, fmt.Errorf("trace: %w", err)
 	}

@@ -32,8 +32,12 @@ type Result struct {
 	Reached   bool       `json:"reached"`
 	EndReason string     `json:"end_reason"`
 	Hops      []Hop      `json:"hops"`
-	// PathMTU is the path MTU found with Config.MTU, 0 otherwise.
+	// PathMTU is the path MTU found with Config.MTU, 0 otherwise: past a
+	// black hole, the largest size that got through it.
 	PathMTU int `json:"path_mtu,omitempty"`
+	// BlackHole is the MTU black hole Config.MTU's probes died in, if
+	// they did.
+	BlackHole *BlackHole `json:"black_hole,omitempty"`
 	// Sent counts every probe sent, retries included.
 	Sent int `json:"sent"`
 	// Invalid counts the answers to this trace's probes that failed a
@@ -74,6 +78,20 @@ type Probe struct {
 
 // Answered reports whether the probe got an answer.
 func (p Probe) Answered() bool { return p.Addr.IsValid() }
+
+// BackHops is how many hops an answer crossed on its way back, from its
+// TTL as received: the sender's initial TTL (taken as the smallest of 64,
+// 128 and 255 at or above it: Linux and most routers, Windows, network
+// gear) minus the received TTL, plus one, so that a symmetric path gives
+// the hop's own TTL (tracepath's reading). 0 when the TTL is unknown.
+func BackHops(replyTTL int) int {
+	for _, initial := range []int{64, 128, 255} {
+		if replyTTL > 0 && replyTTL <= initial {
+			return initial - replyTTL + 1
+		}
+	}
+	return 0
+}
 
 type probeJSON struct {
 	Addr        string          `json:"addr,omitempty"`

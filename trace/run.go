@@ -36,6 +36,7 @@ func Run(ctx context.Context, target netip.Addr, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	small := cfg.Size // --mtu probes start at the route's MTU instead
 	tr, cfg, err := open(ctx, cfg)
 	if err != nil {
 		return Result{}, err
@@ -45,9 +46,7 @@ func Run(ctx context.Context, target netip.Addr, cfg Config) (Result, error) {
 	}
 	sess := newSession(tr)
 	defer sess.close()
-	var res Result
-	_, err = drive(ctx, cfg, sess, Rounds{Count: 1, OnRound: func(_ int, r Result) { res = r }})
-	return res, err
+	return traceOnce(ctx, cfg, sess, small)
 }
 
 // session reads a transport's answers from one goroutine per socket for

@@ -30,7 +30,7 @@ func runFake(t *testing.T, p *fakePath, cfg Config) (Result, time.Duration) {
 		p.setFlows(c)
 		start := time.Now()
 		sess := newSession(p)
-		_, err = drive(context.Background(), c, sess, Rounds{Count: 1, OnRound: func(_ int, r Result) { res = r }})
+		res, err = traceOnce(context.Background(), c, sess, DefaultConfig().Size)
 		sess.close()
 		if err != nil {
 			t.Fatal(err)

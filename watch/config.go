@@ -69,12 +69,13 @@ const Never time.Duration = 0
 // every second (check.DefaultEchoConfig's window of 300), a path judged
 // from 20 outcomes on; traces each path once a minute, 2 at once (each
 // trace's raw socket also reads every echo reply of the streams), with
-// 10 rounds 50 ms apart and the path check's trace wait; raises a finding
+// 10 rounds 50 ms apart and the path check's trace wait, without its MTU
+// probes (large requests to every target each minute); raises a finding
 // found 3 evaluations in a row and clears it after 5 clean ones; a round
 // record a minute; no snapshots (DefaultSnapshotConfig).
 func DefaultConfig() Config {
 	path := check.DefaultPathConfig()
-	path.NoEcho, path.RoundInterval = true, 50*time.Millisecond
+	path.NoEcho, path.NoMTU, path.RoundInterval = true, true, 50*time.Millisecond
 	path.Duration = 10 * path.RoundInterval
 	c := Config{
 		Echo:            check.DefaultEchoConfig(),

@@ -113,7 +113,7 @@ var statusOf = map[int]string{exitOK: "ok", exitWarning: "warning", exitCritical
 // per scenario, in parallel, and checks its findings and exit code.
 func TestIntegrationDiagnoseScenarios(t *testing.T) {
 	bin := netdxBinary(t)
-	for _, sc := range append(hostScenarios(), pathScenarios()...) {
+	for _, sc := range slices.Concat(hostScenarios(), pathScenarios(), shapeScenarios()) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			l := netlab.New(t)

@@ -64,18 +64,30 @@ func (p *Printer) Close() {
 	}
 }
 
-// Footer closes the Printer and prints the path MTU (with MTU) and how a
-// trace that did not reach its target ended: every hop tried, or an
-// interrupt.
+// Footer closes the Printer and prints the path MTU (with MTU: an MTU
+// black hole where the probes died, and the largest size that passes it)
+// and how a trace that did not reach its target ended: every hop tried, or
+// an interrupt.
 func (p *Printer) Footer(res trace.Result) {
 	p.Close()
+	bh := res.BlackHole
+	if p.MTU && bh != nil {
+		where := "before hop 1"
+		if bh.After > 0 {
+			where = fmt.Sprintf("after hop %d (%s)", bh.After, p.Host(bh.Addr))
+		}
+		fmt.Fprintf(p.W, "     mtu black hole %s: probes of %d bytes and more die without \"fragmentation needed\", %d bytes reach hop %d (%s)\n",
+			where, bh.Smallest, bh.Largest, bh.Reach, p.Host(bh.ReachAddr))
+	}
 	if p.MTU && res.PathMTU > 0 {
 		fmt.Fprintf(p.W, "     path mtu %d\n", res.PathMTU)
 	}
-	switch res.EndReason {
-	case trace.EndMaxTTL:
+	switch {
+	case res.EndReason == trace.EndMaxTTL && bh != nil && bh.ReachAddr == res.Addr:
+		// The target answered the smaller probes: the black hole says it.
+	case res.EndReason == trace.EndMaxTTL:
 		fmt.Fprintf(p.W, "     no answer from %s within %d hops\n", res.Addr, len(res.Hops))
-	case trace.EndCanceled:
+	case res.EndReason == trace.EndCanceled:
 		fmt.Fprintln(p.W, "     interrupted")
 	}
 }
@@ -134,16 +146,12 @@ func (p *Printer) line(h trace.Hop) string {
 	return b.String()
 }
 
-// backHops guesses the hops an answer took back from its TTL and the
-// usual initial TTLs (64, 128, 255), tracepath's asymmetry hint.
+// backHops is the hops the first answer of h with a TTL took back
+// (trace.BackHops), tracepath's asymmetry hint.
 func backHops(h trace.Hop) int {
 	for _, p := range h.Probes {
 		if p.Answered() && p.ReplyTTL > 0 {
-			for _, init := range []int{64, 128, 255} {
-				if p.ReplyTTL <= init {
-					return init - p.ReplyTTL + 1
-				}
-			}
+			return trace.BackHops(p.ReplyTTL)
 		}
 	}
 	return 0

@@ -73,3 +73,19 @@ func TestNamesMTUAndEnds(t *testing.T) {
 		t.Errorf("interrupted: %q", b.String())
 	}
 }
+
+// TestBlackHoleFooter: an MTU black hole is said as one, with the largest
+// size that passes as the path MTU; the target that answered the smaller
+// probes is not "no answer".
+func TestBlackHoleFooter(t *testing.T) {
+	a := netip.MustParseAddr
+	var b bytes.Buffer
+	p := &Printer{W: &b, MTU: true}
+	p.Footer(trace.Result{Addr: a("198.18.4.2"), PathMTU: 1400, EndReason: trace.EndMaxTTL, Hops: make([]trace.Hop, 30),
+		BlackHole: &trace.BlackHole{After: 1, Addr: a("198.18.1.2"), Reach: 4, ReachAddr: a("198.18.4.2"), Largest: 1400, Smallest: 1401}})
+	want := "     mtu black hole after hop 1 (198.18.1.2): probes of 1401 bytes and more die without \"fragmentation needed\", 1400 bytes reach hop 4 (198.18.4.2)\n" +
+		"     path mtu 1400\n"
+	if b.String() != want {
+		t.Errorf("got:\n%swant:\n%s", b.String(), want)
+	}
+}
