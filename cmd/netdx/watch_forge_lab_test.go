@@ -8,7 +8,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"netdx/internal/netlab"
 	"netdx/watch/record"
@@ -23,13 +22,7 @@ import (
 // received, nothing lost). A clean path before the forger shows none.
 func TestIntegrationWatchForged(t *testing.T) {
 	bin := netdxBinary(t)
-	l := netlab.New(t)
-	p := l.Chain(netlab.PathConfig{Routers: 1, Delays: []time.Duration{0, 5 * time.Millisecond}})
-	p.Dst.NoICMPRateLimit()
-	targets := []string{p.Target4().String(), p.Target6().String()}
-	for _, dst := range targets {
-		p.Src.MustRun("ping", "-n", "-c", "1", "-W", "2", dst) // neighbours
-	}
+	p, targets := forgerPath(t)
 	journal := filepath.Join(t.TempDir(), "watch.jsonl")
 	args := append([]string{"watch", "--no-host", "--interval", "100ms", "--echo-interval", "50ms", "--path-interval", "1s",
 		"-P", "icmp", "--journal", journal, "--journal-rounds", "500ms", "--listen", "127.0.0.1:9100"}, targets...)

@@ -2,6 +2,8 @@ package journal
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -149,6 +151,17 @@ func corruptMiddle(t testing.TB) (content, bad string) {
 		b.Write(line)
 	}
 	return b.String(), bad
+}
+
+// corruptFile writes corruptMiddle to a new journal file with mode.
+func corruptFile(t testing.TB, mode os.FileMode) (path, content, bad string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "j.jsonl")
+	content, bad = corruptMiddle(t)
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	return path, content, bad
 }
 
 // setAsideNotice is the one set_aside notice of rs.

@@ -72,11 +72,7 @@ func TestOpenRepairsTornTail(t *testing.T) {
 // the rest; now all six stay, in order, the corrupt line's bytes are in
 // the file the notice names, and the log and the notice say where it was.
 func TestOpenSetsAsideCorruptMiddle(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	content, bad := corruptMiddle(t)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path, content, bad := corruptFile(t, 0o600)
 	log, st := openClose(t, path, osFS{}, 0)
 	rs := readJournal(t, path)
 	if got := seqs(rs, "a"); !slices.Equal(got, []int{0, 1, 2, 3, 4, 5}) || len(seqs(rs, "b")) != 1 {
@@ -189,11 +185,7 @@ func (asideFailFS) CreateNew(string) (file, error) { return nil, syscall.ENOSPC 
 // TestOpenSetAsideFails: when the unreadable lines cannot be set aside,
 // Open fails and the journal is left as it was: nothing is deleted.
 func TestOpenSetAsideFails(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	content, _ := corruptMiddle(t)
-	if err := os.WriteFile(path, []byte(content), 0o640); err != nil {
-		t.Fatal(err)
-	}
+	path, content, _ := corruptFile(t, 0o640)
 	cfg := config(path)
 	cfg.Logger = (&logBuf{}).Logger()
 	if _, err := open(cfg, asideFailFS{}); !errors.Is(err, syscall.ENOSPC) {
@@ -210,11 +202,7 @@ func TestOpenSetAsideFails(t *testing.T) {
 // TestOpenRepairedStaysLocked: the repaired file that replaced the journal
 // is locked before it is in place: a second writer is refused.
 func TestOpenRepairedStaysLocked(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	content, _ := corruptMiddle(t)
-	if err := os.WriteFile(path, []byte(content), 0o640); err != nil {
-		t.Fatal(err)
-	}
+	path, _, _ := corruptFile(t, 0o640)
 	cfg := config(path)
 	cfg.Logger = (&logBuf{}).Logger()
 	j, err := Open(cfg)
