@@ -40,6 +40,8 @@ type datagram struct {
 	last   int       // index in sent of the last refused message, -1 if none
 	lastAt time.Time // its send time
 	at     time.Time // of the last send
+	buf    []byte    // for the error queue's reads
+	oob    []byte
 }
 
 type sentMsg struct {
@@ -74,7 +76,7 @@ func newDatagram(c net.Conn) *datagram {
 	if err := raw.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), level, opt, 1) }); err != nil || serr != nil {
 		return nil
 	}
-	return &datagram{raw: raw, last: -1}
+	return &datagram{raw: raw, last: -1, buf: make([]byte, 2048), oob: make([]byte, 512)}
 }
 
 // wrote remembers a message just written.
@@ -96,7 +98,7 @@ func (d *datagram) waiting(now time.Time) bool {
 // drain reads the error queue until it is empty and counts the refusals.
 func (d *datagram) drain() refusals {
 	var r refusals
-	buf, oob := make([]byte, 2048), make([]byte, 512)
+	buf, oob := d.buf, d.oob
 	for {
 		var n, oobn int
 		var rerr error
