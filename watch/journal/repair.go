@@ -19,7 +19,7 @@ const maxRegionsListed = 64
 // openFile opens Path and repairs it, returning the notice to write first
 // when it cut a torn tail. Repair deletes nothing readable: a torn tail is
 // cut; unreadable lines before it are set aside in a file of their own
-// (asideName) and the journal is written again without them, its notices
+// (createAside) and the journal is written again without them, its notices
 // at the end, and put in place with one rename.
 func (w *writer) openFile() (notice []byte, err error) {
 	j := w.j
