@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"netdx/diagnose"
+	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -110,6 +111,9 @@ type EchoTotals struct {
 	Buckets []uint64
 	// KernelStamps counts replies timed by the kernel's receive stamp.
 	KernelStamps uint64
+	// Invalid counts the messages for the target that failed a check (a
+	// forged reply or error), by cause, as ping's invalid_by_cause.
+	Invalid icmpmsg.Counts
 }
 
 // EchoRound is a target's outcomes decided since a mark.
@@ -180,7 +184,7 @@ func (e *Echoes) Run(ctx context.Context) error {
 	}
 	pc := probe.DefaultConfig()
 	pc.Count, pc.Interval, pc.Timeout = e.cfg.epoch(), e.cfg.Interval, e.cfg.Timeout
-	pc.Mode, pc.Source, pc.Interface, pc.OnEvent = e.cfg.Mode, e.cfg.Source, e.cfg.Interface, e.event
+	pc.Mode, pc.Source, pc.Interface = e.cfg.Mode, e.cfg.Source, e.cfg.Interface
 	// Every target gets its request each interval, however many.
 	pc.Rate = max(pc.Rate, 2*float64(len(pts))/e.cfg.Interval.Seconds())
 	var wg sync.WaitGroup
@@ -197,7 +201,7 @@ func (e *Echoes) Run(ctx context.Context) error {
 		timer.Reset(period)
 		ready := make(chan struct{})
 		cfg := pc
-		cfg.OnReady = func() { close(ready) }
+		cfg.OnReady, cfg.OnEvent = func() { close(ready) }, e.epoch(len(pts))
 		errc := make(chan error, 1)
 		wg.Add(1)
 		go func() {
@@ -219,21 +223,35 @@ func (e *Echoes) Run(ctx context.Context) error {
 	}
 }
 
-// event turns the ping engine's events into outcomes.
-func (e *Echoes) event(ev probe.Event) {
-	if ev.Target < 0 || ev.Target >= len(e.st) {
-		return
+// epoch returns the event handler of one epoch of n targets: each event
+// carries its target's rejections so far in the epoch (its own engine),
+// and what is new of them adds to the totals.
+func (e *Echoes) epoch(n int) func(probe.Event) {
+	seen := make([]icmpmsg.Counts, n)
+	return func(ev probe.Event) {
+		if ev.Target < 0 || ev.Target >= len(e.st) || ev.Target >= n {
+			return
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		t := e.st[ev.Target]
+		for c, k := range ev.Rejected {
+			t.total.Invalid.Add(icmpmsg.Cause(c), k-seen[ev.Target][c])
+		}
+		seen[ev.Target] = ev.Rejected
+		t.event(ev, e.cfg.Buckets)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	t := e.st[ev.Target]
+}
+
+// event turns one of the ping engine's events into an outcome.
+func (t *echoTarget) event(ev probe.Event, bounds []float64) {
 	switch ev.Kind {
 	case probe.EventReply:
-		t.add(outcome{rtt: microseconds(ev.RTT)}, ev.RTT, e.cfg.Buckets, ev.KernelTime)
+		t.add(outcome{rtt: microseconds(ev.RTT)}, ev.RTT, bounds, ev.KernelTime)
 	case probe.EventTimeout, probe.EventSendError:
-		t.add(outcome{rtt: lostRTT}, 0, e.cfg.Buckets, false)
+		t.add(outcome{rtt: lostRTT}, 0, bounds, false)
 	case probe.EventError:
-		t.add(outcome{rtt: lostRTT}, 0, e.cfg.Buckets, false)
+		t.add(outcome{rtt: lostRTT}, 0, bounds, false)
 		t.total.Errors++
 		t.countError(ev)
 	}

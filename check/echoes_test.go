@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"netdx/icmpmsg"
 	"netdx/probe"
 )
 
@@ -17,18 +18,19 @@ func TestEchoesWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	event := e.epoch(2)
 	reply := func(rtt time.Duration) {
-		e.event(probe.Event{Kind: probe.EventReply, Target: 0, RTT: rtt, KernelTime: true})
+		event(probe.Event{Kind: probe.EventReply, Target: 0, RTT: rtt, KernelTime: true})
 	}
 	reply(10 * time.Millisecond)
-	e.event(probe.Event{Kind: probe.EventTimeout, Target: 0})
+	event(probe.Event{Kind: probe.EventTimeout, Target: 0})
 	r1 := e.Since(0, 0)
 	if r1.Sent != 2 || r1.Received != 1 || r1.Mark != 2 {
 		t.Fatalf("first round %+v", r1)
 	}
 	reply(20 * time.Millisecond)
 	reply(30 * time.Millisecond)
-	e.event(probe.Event{Kind: probe.EventSendError, Target: 0})
+	event(probe.Event{Kind: probe.EventSendError, Target: 0})
 	reply(40*time.Millisecond + 499*time.Nanosecond)
 	w := e.Window(0)
 	if w.Sent != 4 || w.Received != 3 || len(w.RTTs) != 3 || w.RTTs[0] != 20*time.Millisecond || w.RTTs[2] != 40*time.Millisecond {
@@ -53,7 +55,7 @@ func TestEchoesWindow(t *testing.T) {
 		t.Fatalf("target b has no outcome: %+v", w)
 	}
 	for i := range 3 * MaxEchoErrorKinds {
-		e.event(probe.Event{Kind: probe.EventError, Target: 1, ErrType: 3, ErrCode: 1,
+		event(probe.Event{Kind: probe.EventError, Target: 1, ErrType: 3, ErrCode: 1,
 			From: netip.AddrFrom4([4]byte{198, 18, 9, byte(i)})})
 	}
 	w = e.Window(1)
@@ -63,7 +65,40 @@ func TestEchoesWindow(t *testing.T) {
 	if tot := e.Totals(1); tot.Errors != 3*MaxEchoErrorKinds || tot.Received != 0 {
 		t.Fatalf("errors %+v", tot)
 	}
-	e.event(probe.Event{Kind: probe.EventReply, Target: 7}) // not a target: ignored
+	event(probe.Event{Kind: probe.EventReply, Target: 7}) // not a target: ignored
+}
+
+// TestEchoesInvalid: each epoch's events carry its engine's rejections so
+// far; the totals add what is new of them, per target and cause, however
+// the epochs' events interleave.
+func TestEchoesInvalid(t *testing.T) {
+	e, err := NewEchoes([]Target{{"a", netip.MustParseAddr("198.18.3.2")}, {"b", netip.MustParseAddr("198.18.3.3")}}, DefaultEchoConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := func(kv ...int) (c icmpmsg.Counts) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			c.Add(icmpmsg.Cause(kv[i]), kv[i+1])
+		}
+		return c
+	}
+	tok, src, contra := int(icmpmsg.WrongToken), int(icmpmsg.WrongSource), int(icmpmsg.ContradictedError)
+	one, two := e.epoch(2), e.epoch(2)
+	one(probe.Event{Kind: probe.EventInvalid, Target: 0, Rejected: counts(tok, 1)})
+	one(probe.Event{Kind: probe.EventInvalid, Target: 0, Rejected: counts(tok, 2)})
+	two(probe.Event{Kind: probe.EventInvalid, Target: 0, Rejected: counts(src, 1)})
+	one(probe.Event{Kind: probe.EventReply, Target: 0, Rejected: counts(tok, 2, contra, 1)})
+	two(probe.Event{Kind: probe.EventTimeout, Target: 0, Rejected: counts(src, 1)})
+	one(probe.Event{Kind: probe.EventInvalid, Target: 1, Rejected: counts(tok, 5)})
+	if got, want := e.Totals(0).Invalid, counts(tok, 2, src, 1, contra, 1); got != want {
+		t.Errorf("a: %v, want %v", got.Map(), want.Map())
+	}
+	if got := e.Totals(1).Invalid; got != counts(tok, 5) {
+		t.Errorf("b: %v", got.Map())
+	}
+	if tot := e.Totals(0); tot.Sent != 2 || tot.Received != 1 {
+		t.Errorf("outcomes %+v: an invalid message is no outcome", tot)
+	}
 }
 
 // withEchoConfig is DefaultEchoConfig changed by set.

@@ -352,3 +352,44 @@ func TestPathRulesOverSeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestPathLossUntraced: echo loss before any trace ran (watch's first
+// minute, or --path-interval 0) is not yet placed; it is not the trace's
+// probes that failed to reach the target, which they did not try to.
+func TestPathLossUntraced(t *testing.T) {
+	p := newSynth(ms4...)
+	p.linkLoss[2] = 0.15
+	for _, c := range []struct {
+		rounds     int
+		want, not  string
+		headlineOK string
+	}{
+		{0, "not yet placed", "never reached", "not yet placed"},
+		{200, "", "not yet placed", ""},
+	} {
+		ev := p.evidence(c.rounds, 300, false)
+		if c.rounds > 0 {
+			// The trace's probes never reach the target.
+			p2 := *p
+			p2.silent = []bool{false, false, false, true}
+			ev.Rounds = p2.evidence(c.rounds, 0, false).Rounds
+			c.want = "never reached"
+		}
+		var loss *Finding
+		fs := Path(ev, DefaultConfig())
+		for i := range fs {
+			if fs[i].Kind == KindPathLoss {
+				loss = &fs[i]
+			}
+		}
+		if loss == nil || loss.Severity != Warning {
+			t.Fatalf("%d rounds: findings %v, want a path_loss warning", c.rounds, kindsAt(fs))
+		}
+		if !strings.Contains(loss.Summary, c.want) || strings.Contains(loss.Summary, c.not) {
+			t.Errorf("%d rounds: %q, want %q and not %q", c.rounds, loss.Summary, c.want, c.not)
+		}
+		if !strings.Contains(loss.Headline, c.headlineOK) {
+			t.Errorf("%d rounds: headline %q", c.rounds, loss.Headline)
+		}
+	}
+}

@@ -103,6 +103,8 @@ func (r *reading) lossFindings(cfg Config) []Finding {
 // headline.
 func (l location) headline(targetTTL int) string {
 	switch {
+	case l.untraced:
+		return "no trace yet: the loss is not yet placed"
 	case l.ttl == 0:
 		return "the trace cannot place the loss"
 	case l.exact && l.ttl == targetTTL:
@@ -124,12 +126,13 @@ func (r *reading) echoTime(n int) string {
 }
 
 // location is where the path's loss starts: at hop ttl exactly, or after
-// hop after and by hop ttl.
+// hop after and by hop ttl; untraced when no trace has run to tell.
 type location struct {
-	ttl   int
-	addr  string
-	after int
-	exact bool
+	ttl      int
+	addr     string
+	after    int
+	exact    bool
+	untraced bool
 }
 
 func (l location) evidence() map[string]any {
@@ -147,6 +150,8 @@ func (r *reading) locate(tl Sample, source string) (location, string) {
 		// trace's probes to the target saw the same loss.
 		t, ok := r.targetHop()
 		switch {
+		case !ok && r.rep.Rounds == 0:
+			return location{untraced: true}, "no trace of the path has run yet, so the loss is not yet placed"
 		case !ok:
 			return location{}, fmt.Sprintf("the trace's %s probes never reached the target, so where it starts cannot be told", r.protocol)
 		case t.loss.ClearlyBelow(tl):

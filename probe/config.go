@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"netdx/icmpmsg"
 	"netdx/internal/configerr"
 )
 
@@ -296,4 +297,9 @@ type Event struct {
 	// (fping prints them).
 	Sent, Received int
 	AvgRTT         time.Duration
+	// Rejected counts the target's invalid messages so far, by cause (the
+	// run's InvalidByCause), in every event of a target: a rejection
+	// comes with an event (EventInvalid, or the reply or error that
+	// showed an earlier error false or repeated).
+	Rejected icmpmsg.Counts
 }

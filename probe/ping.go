@@ -381,6 +381,9 @@ func (e *engine) expireDue(now time.Time) {
 
 func (e *engine) emit(ev Event) {
 	if e.cfg.OnEvent != nil {
+		if ev.Target >= 0 && ev.Target < len(e.trk) {
+			ev.Rejected = e.trk[ev.Target].rejected
+		}
 		e.cfg.OnEvent(ev)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"runtime"
@@ -240,6 +241,18 @@ func TestPingEngine(t *testing.T) {
 			}
 			if len(events) == 0 {
 				t.Error("no events")
+			}
+			// Every rejection comes with an event of its target: the last
+			// one carries the run's counts.
+			last := map[int]Event{}
+			for _, e := range events {
+				last[e.Target] = e
+			}
+			for i, tg := range targets {
+				ev := last[i]
+				if got, want := ev.Rejected.Map(), get(tg.Name).InvalidByCause; !maps.Equal(got, want) {
+					t.Errorf("raw=%v %s: the last event counts %v rejected, the result %v", raw, tg.Name, got, want)
+				}
 			}
 			synctest.Wait()
 		}

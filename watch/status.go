@@ -72,6 +72,10 @@ type TargetStatus struct {
 	Path      *trace.Report
 	PathTime  time.Time
 	PathError string
+	// PathInvalid counts the answers to every path rounds' probes that
+	// failed a check, by cause (trace's invalid_by_cause), since the
+	// start; read only.
+	PathInvalid map[string]int
 }
 
 // Status returns a copy of what the watch knows now.
@@ -145,7 +149,7 @@ func (t *TargetStatus) set(w windowStatus, p pathState) {
 		t.LossPct = 100 * float64(w.sent-w.received) / float64(w.sent)
 	}
 	t.Path = p.report
-	t.PathTime, t.PathError = p.at, p.err
+	t.PathTime, t.PathError, t.PathInvalid = p.at, p.err, p.invalid
 }
 
 // rttOf summarises RTTs as a round record does (nil without replies).

@@ -56,6 +56,9 @@ type pathState struct {
 	report *trace.Report // the rounds summarized
 	at     time.Time
 	err    string
+	// invalid counts the answers that failed a check in every path
+	// rounds of the target so far, by cause (a new map at each change).
+	invalid map[string]int
 }
 
 // New checks cfg and prepares a watch; nothing is sent before Run.
@@ -159,7 +162,7 @@ func (w *Watcher) loop(ctx context.Context, fail func(error)) {
 	tick := time.NewTicker(w.cfg.Interval)
 	defer tick.Stop()
 	lastRound, seq := time.Now(), uint64(0)
-	marks := make([]uint64, len(w.cfg.Targets))
+	marks := make([]roundMark, len(w.cfg.Targets))
 	for {
 		select {
 		case <-ctx.Done():
@@ -245,23 +248,6 @@ func (w *Watcher) evaluate(ctx context.Context, now time.Time, fail func(error))
 	}
 }
 
-// round is each target's echo statistics since the last round record
-// (marks, updated).
-func (w *Watcher) round(seq uint64, marks []uint64) *record.Round {
-	r := &record.Round{Seq: seq, Targets: make([]record.TargetRound, len(w.cfg.Targets))}
-	for i, t := range w.cfg.Targets {
-		e := w.echoes.Since(i, marks[i])
-		marks[i] = e.Mark
-		tr := record.TargetRound{Target: t.Name, Addr: t.Addr.String(), Sent: e.Sent, Received: e.Received}
-		if e.Sent > 0 {
-			tr.LossPct = roundTo(100*float64(e.Sent-e.Received)/float64(e.Sent), 3)
-		}
-		tr.RTT = rttOf(e.RTTs)
-		r.Targets[i] = tr
-	}
-	return r
-}
-
 // emit stamps r and hands it to every sink.
 func (w *Watcher) emit(ctx context.Context, r record.Record, fail func(error)) {
 	if r.Host == "" {
@@ -321,6 +307,10 @@ func (w *Watcher) tracePaths(ctx context.Context) {
 			}
 			w.mu.Lock()
 			defer w.mu.Unlock()
+			ps.invalid = w.paths[i].invalid
+			if ps.report != nil && len(ps.report.InvalidByCause) > 0 {
+				ps.invalid = addCounts(ps.invalid, ps.report.InvalidByCause)
+			}
 			if err != nil {
 				w.log.Warn("watch: path rounds failed", "target", w.cfg.Targets[i].Name, "err", err)
 				if len(ps.rounds) == 0 {

@@ -69,6 +69,20 @@ func peakRSS(t *testing.T, n *netlab.Node, args ...string) (int, string, int) {
 	return code, out.String(), peak
 }
 
+// forgerPath is a path for a forger on r1, 10 ms closer than the target
+// (its answers come first), to a target that never rate-limits its ICMP;
+// the neighbours are resolved. It returns the targets, IPv4 and IPv6.
+func forgerPath(t *testing.T) (*netlab.Path, []string) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1, Delays: []time.Duration{0, 5 * time.Millisecond}})
+	p.Dst.NoICMPRateLimit()
+	targets := []string{p.Target4().String(), p.Target6().String()}
+	for _, dst := range targets {
+		p.Src.MustRun("ping", "-n", "-c", "1", "-W", "2", dst) // neighbours
+	}
+	return p, targets
+}
+
 // logTargets logs the figures of each target of a ping document.
 func logTargets(t *testing.T, d netdx.PingJSON) {
 	for _, r := range d.Targets {
@@ -103,15 +117,7 @@ func vmHWM(status string) int {
 // the forged errors stand, one a probe, and icmp_errors stays bounded.
 // Either way netdx's memory stays under 50 MB and its JSON small.
 func TestIntegrationPingForgedFlood(t *testing.T) {
-	l := netlab.New(t)
-	// The forger sits at r1, 10 ms closer than the target: its answers
-	// come first.
-	p := l.Chain(netlab.PathConfig{Routers: 1, Delays: []time.Duration{0, 5 * time.Millisecond}})
-	p.Dst.NoICMPRateLimit()
-	targets := []string{p.Target4().String(), p.Target6().String()}
-	for _, dst := range targets {
-		p.Src.MustRun("ping", "-n", "-c", "1", "-W", "2", dst) // neighbours
-	}
+	p, targets := forgerPath(t)
 	// First the attack of issue 9: errors quoting 8 bytes, and replies
 	// that fail a check.
 	f := p.Routers[0].StartForger(netlab.ForgerConfig{Interface: p.Links[0].IfB, Copies: 8,

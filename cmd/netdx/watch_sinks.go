@@ -66,6 +66,7 @@ var watchSinks = []sinkOption{
 				&cli.StringFlag{Name: "syslog", Usage: "send findings, audit events and snapshots to `URL`: udp://HOST[:PORT], tcp://HOST[:PORT] or unix:///dev/log"},
 				&cli.StringFlag{Name: "syslog-facility", Value: d.Facility, Usage: "syslog facility"},
 				&cli.IntFlag{Name: "syslog-backlog", Value: d.Backlog, Usage: "messages kept while the syslog receiver is away"},
+				&cli.BoolFlag{Name: "syslog-bom", Value: d.BOM, Usage: "start messages that are not ASCII with RFC 5424's byte order mark (rsyslog keeps it in %msg%)"},
 			}
 		},
 		fields: fieldFlags{"rfc5424.URL": "--syslog", "rfc5424.Facility": "--syslog-facility", "rfc5424.Backlog": "--syslog-backlog"},
@@ -117,6 +118,8 @@ func syslogConfig(c *cli.Context, env sinkEnv) (rfc5424.Config, error) {
 	cfg.URL, cfg.Hostname, cfg.Logger = c.String("syslog"), env.host, env.log
 	set(c, "syslog-facility", c.String, &cfg.Facility)
 	set(c, "syslog-backlog", c.Int, &cfg.Backlog)
+	set(c, "syslog-bom", c.Bool, &cfg.BOM)
+	cfg.Journal = c.String("journal")
 	return cfg, nil
 }
 

@@ -190,7 +190,7 @@ func TestSinksConfig(t *testing.T) {
 			t.Errorf("journal %+v %v\nwant %+v", got, err, wantJ)
 		}
 		wantS := rfc5424.DefaultConfig()
-		wantS.URL, wantS.Hostname, wantS.Logger = "tcp://h:601", "h1", env.log
+		wantS.URL, wantS.Hostname, wantS.Logger, wantS.Journal, wantS.BOM = "tcp://h:601", "h1", env.log, "/j", true
 		gotS, err := syslogConfig(c, env)
 		if err != nil || gotS.Dial == nil {
 			t.Fatalf("syslog %+v %v", gotS, err)
@@ -204,7 +204,7 @@ func TestSinksConfig(t *testing.T) {
 		if got, err := triggerConfig(c, env); err != nil || !reflect.DeepEqual(got, wantT) {
 			t.Errorf("on-finding %+v %v\nwant %+v", got, err, wantT)
 		}
-	}, "--journal", "/j", "--journal-keep", "7", "--syslog", "tcp://h:601", "--on-finding", "true", "--on-finding-timeout", "5s")
+	}, "--journal", "/j", "--journal-keep", "7", "--syslog", "tcp://h:601", "--syslog-bom", "--on-finding", "true", "--on-finding-timeout", "5s")
 	inWatch(t, func(c *cli.Context) {
 		j, err := journalConfig(c, env)
 		if err != nil || !j.FlushEach || j.Flush != journal.DefaultConfig().Flush || j.MaxSize != journal.NeverRotate || j.OnFull != backlog.Stop {

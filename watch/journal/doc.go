@@ -4,13 +4,25 @@
 // Crash safety: each record is one write(2) of one whole line. A kill -9
 // or a full disk can still leave a torn last line (the kernel stops a
 // large write at a page when a fatal signal is pending; a full disk
-// accepts part of a write), so Open, like Prometheus's write-ahead log,
-// keeps every valid line up to the first torn or corrupt one, truncates
-// the rest, logs that it did, and writes a "repaired" notice record. A
-// short write at run time is cut back at once. After a crash only whole
-// lines remain; a reader never needs to skip garbage. The file is locked
-// (flock) while open: a second writer is refused with ErrLocked rather
-// than have the two cut each other's lines.
+// accepts part of a write): Open cuts it, logs that it did, and writes a
+// "repaired" notice record. A short write at run time is cut back at once.
+//
+// Repair deletes nothing readable. Unlike a write-ahead log that truncates
+// after the first bad record, Open keeps every readable line: unreadable
+// whole lines anywhere before the tail (a corrupt middle: not JSON, or
+// longer than the bound) are set aside, their bytes as they were, in a new
+// file next to the journal (Path.corrupt-YYYYMMDDTHHMMSSZ, -2, -3 … in the
+// same second), and the journal is written again without them, its
+// readable records in order and a "set_aside" notice (naming the file and
+// each region: offset, length, line, reason, the times of the records
+// around it) at the end, then renamed into place with the old file's mode
+// and owner. The set-aside file is made durable first, so every byte is
+// somewhere at every moment; if it cannot be written, Open fails and the
+// journal stays as it was. After a repair only whole lines remain; a
+// reader never needs to skip garbage. The file is locked (flock) while
+// open, the repaired one before it is renamed into place: a second writer
+// is refused with ErrLocked rather than have the two cut each other's
+// lines.
 //
 // Records go through a bounded in-memory backlog (package backlog) to one
 // writer goroutine, so a slow or full disk never blocks the watch. When the

@@ -17,6 +17,9 @@ type file interface {
 	Sync() error
 	Truncate(size int64) error
 	Size() (int64, error)
+	Stat() (os.FileInfo, error)
+	Chmod(mode os.FileMode) error
+	Chown(uid, gid int) error
 	Close() error
 }
 
@@ -24,6 +27,9 @@ type file interface {
 type fileSystem interface {
 	// OpenAppend opens (creating) path for appending and reading.
 	OpenAppend(path string) (file, error)
+	// CreateNew creates path for writing; an error wrapping fs.ErrExist
+	// if it exists.
+	CreateNew(path string) (file, error)
 	Rename(from, to string) error
 	Remove(path string) error
 	// SyncDir makes renames and creations in dir durable.
@@ -50,6 +56,14 @@ func (osFS) OpenAppend(path string) (file, error) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return osFile{f}, nil
+}
+
+func (osFS) CreateNew(path string) (file, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o640)
+	if err != nil {
+		return nil, err
 	}
 	return osFile{f}, nil
 }

@@ -26,11 +26,15 @@ type Stats struct {
 	Syncs       uint64 `json:"syncs"`        // fsyncs done
 	SyncErrors  uint64 `json:"sync_errors"`  // fsyncs failed
 	Rotations   uint64 `json:"rotations"`    // files rotated
-	Repairs     uint64 `json:"repairs"`      // torn or corrupt tails cut
+	Repairs     uint64 `json:"repairs"`      // torn tails cut
 	CutBytes    uint64 `json:"cut_bytes"`    // bytes those cuts removed
-	Stopped     bool   `json:"stopped"`      // the final action stop acted
-	Failing     bool   `json:"failing"`      // the last write failed
-	LastError   string `json:"last_error,omitempty"`
+	// SetAside counts the runs of unreadable lines set aside on open,
+	// SetAsideBytes their bytes (in files next to the journal).
+	SetAside      uint64 `json:"set_aside"`
+	SetAsideBytes uint64 `json:"set_aside_bytes"`
+	Stopped       bool   `json:"stopped"` // the final action stop acted
+	Failing       bool   `json:"failing"` // the last write failed
+	LastError     string `json:"last_error,omitempty"`
 }
 
 // Journal is an open journal. Its methods are safe for concurrent use.
@@ -44,8 +48,8 @@ type Journal struct {
 	stats Stats // the writer's counters; Stats adds the backlog's
 }
 
-// Open opens (creating) the journal at cfg.Path, repairs a torn or
-// corrupt tail, and starts its writer. A bad Config returns a
+// Open opens (creating) the journal at cfg.Path, repairs it (a torn tail
+// cut, unreadable lines set aside), and starts its writer. A bad Config returns a
 // *ConfigError; a file that cannot be opened or repaired, the error that
 // said so.
 func Open(cfg Config) (*Journal, error) { return open(cfg, osFS{}) }
@@ -97,7 +101,7 @@ func (j *Journal) Sync() error { return j.q.Do(j.w.sync) }
 
 // Reopen writes what the backlog holds, closes the file and opens Path
 // again (after logrotate renamed it; call it on SIGHUP), repairing the
-// new file's tail if it has one. Records keep waiting in the backlog if
+// new file as Open does. Records keep waiting in the backlog if
 // the new file cannot be opened.
 func (j *Journal) Reopen() error { return j.q.Do(j.w.reopen) }
 

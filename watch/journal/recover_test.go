@@ -6,180 +6,170 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"netdx/watch/record"
 )
 
-func TestValidPrefix(t *testing.T) {
-	a := `{"a":1}` + "\n"
+func layoutOf(t testing.TB, in string, maxLine int) *layout {
+	t.Helper()
+	l, err := readLayout(strings.NewReader(in), int64(len(in)), maxLine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestReadLayout(t *testing.T) {
+	a := `{"time":"2025-03-01T02:03:04Z","a":1}` + "\n"
+	b := `{"time":"2025-03-01T02:03:05Z","b":2}` + "\n"
+	n := len(a)
+	type reg struct {
+		off, length  int
+		line, lines  int
+		reason       string
+		after, befor bool
+	}
 	for _, c := range []struct {
-		name, in string
-		valid    int
-		line     int
-		reason   string // "" means no damage
+		name         string
+		in           string
+		records      int
+		regions      []reg
+		cut          int // -1: no torn tail
+		unterminated bool
 	}{
-		{"empty", "", 0, 0, ""},
-		{"whole", a + a, 2 * len(a), 0, ""},
-		{"torn", a + `{"b"`, len(a), 2, "torn"},
-		{"corrupt in the middle", a + "not json\n" + a, len(a), 2, "not a JSON object"},
-		{"zeros after a crash", a + "\x00\x00\x00", len(a), 2, "torn"},
-		{"zeros then newline", a + "\x00\x00\n", len(a), 2, "not a JSON object"},
-		{"an array", "[1]\n", 0, 1, "not a JSON object"},
-		{"an empty line", a + "\n" + a, len(a), 2, "not a JSON object"},
-		{"two objects on a line", `{} {}` + "\n", 0, 1, "not a JSON object"},
-		{"too long", a + `{"x":"` + strings.Repeat("y", 200) + `"}` + "\n", len(a), 2, "longer than"},
+		{"empty", "", 0, nil, -1, false},
+		{"whole", a + b, 2, nil, -1, false},
+		{"torn", a + `{"b"`, 1, nil, n, false},
+		{"zeros after a crash", a + "\x00\x00\x00", 1, nil, n, false},
+		{"a whole record without its newline", a + strings.TrimSuffix(b, "\n"), 2, nil, -1, true},
+		{"corrupt in the middle", a + "not json\n" + b, 2, []reg{{n, 9, 2, 1, "not a JSON object", true, true}}, -1, false},
+		{"two bad lines make one region", a + "x\ny\n" + b, 2, []reg{{n, 4, 2, 2, "not a JSON object", true, true}}, -1, false},
+		{"two regions", a + "x\n" + b + "y\n" + a, 3,
+			[]reg{{n, 2, 2, 1, "not a JSON object", true, true}, {2*n + 2, 2, 4, 1, "not a JSON object", true, true}}, -1, false},
+		{"bad first line", "x\n" + a, 1, []reg{{0, 2, 1, 1, "not a JSON object", false, true}}, -1, false},
+		{"bad last whole line", a + "x\n", 1, []reg{{n, 2, 2, 1, "not a JSON object", true, false}}, -1, false},
+		{"a region and a torn tail", a + "x\n" + b + `{"c`, 2, []reg{{n, 2, 2, 1, "not a JSON object", true, true}}, 2*n + 2, false},
+		{"zeros then newline", a + "\x00\x00\n", 1, []reg{{n, 3, 2, 1, "not a JSON object", true, false}}, -1, false},
+		{"an array", "[1]\n", 0, []reg{{0, 4, 1, 1, "not a JSON object", false, false}}, -1, false},
+		{"an empty line", a + "\n" + a, 2, []reg{{n, 1, 2, 1, "not a JSON object", true, true}}, -1, false},
+		{"two objects on a line", `{} {}` + "\n", 0, []reg{{0, 6, 1, 1, "not a JSON object", false, false}}, -1, false},
+		{"too long", a + `{"x":"` + strings.Repeat("y", 200) + `"}` + "\n" + b, 2,
+			[]reg{{n, 209, 2, 1, "longer than 100 bytes", true, true}}, -1, false},
 	} {
-		valid, lines, d, err := validPrefix(strings.NewReader(c.in), 100)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
+		l := layoutOf(t, c.in, 100)
+		cut := c.cut
+		if cut < 0 {
+			cut = len(c.in)
 		}
-		switch {
-		case valid != int64(c.valid):
-			t.Errorf("%s: valid %d, want %d", c.name, valid, c.valid)
-		case c.reason == "" && d != nil:
-			t.Errorf("%s: damage %+v", c.name, d)
-		case c.reason != "" && (d == nil || !strings.Contains(d.Reason, c.reason) || d.Line != c.line || d.Offset != int64(c.valid)):
-			t.Errorf("%s: damage %+v, want line %d: %s", c.name, d, c.line, c.reason)
-		case d == nil && lines != strings.Count(c.in, "\n"):
-			t.Errorf("%s: %d lines", c.name, lines)
+		if l.records != c.records || l.cut != int64(cut) || l.unterminated != c.unterminated || len(l.regions) != len(c.regions) {
+			t.Errorf("%s: %d records, cut at %d, unterminated %v, regions %+v", c.name, l.records, l.cut, l.unterminated, l.regions)
+			continue
+		}
+		for i, w := range c.regions {
+			g := l.regions[i]
+			if g.Offset != int64(w.off) || g.Length != int64(w.length) || g.Line != w.line || g.Lines != w.lines ||
+				!strings.Contains(g.Reason, w.reason) || g.After.IsZero() == w.after || g.Before.IsZero() == w.befor {
+				t.Errorf("%s: region %d %+v, want %+v", c.name, i, g, w)
+			}
 		}
 	}
 	// A line longer than the reader's buffer but within the bound.
 	long := `{"x":"` + strings.Repeat("y", 200<<10) + `"}` + "\n"
-	if valid, _, d, _ := validPrefix(strings.NewReader(long+a), 1<<20); d != nil || valid != int64(len(long)+len(a)) {
-		t.Errorf("long line: valid %d, damage %+v", valid, d)
+	if l := layoutOf(t, long+a, 1<<20); !l.clean() || l.records != 2 {
+		t.Errorf("long line: %+v", l)
+	}
+	// The times around a region are the records' own.
+	l := layoutOf(t, a+"x\n"+b, 100)
+	if g := l.regions[0]; g.After.Second() != 4 || g.Before.Second() != 5 {
+		t.Errorf("region between %v and %v, want :04 and :05", g.After, g.Before)
 	}
 }
 
-func FuzzValidPrefix(f *testing.F) {
+func FuzzReadLayout(f *testing.F) {
 	f.Add([]byte(`{"a":1}` + "\n" + `{"b"`))
-	f.Add([]byte("{}\n\x00\n"))
+	f.Add([]byte("{}\n\x00\n{}\n"))
 	f.Add([]byte(`{"time":"2025-03-01T02:03:04Z","host":"h","kind":"notice","notice":{"source":"x","event":"y","message":"z"}}` + "\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		valid, lines, d, err := validPrefix(bytes.NewReader(b), 64)
+		l, err := readLayout(bytes.NewReader(b), int64(len(b)), 64)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if valid > int64(len(b)) || (d == nil && valid != int64(len(b))) || (d != nil && d.Offset != valid) {
-			t.Fatalf("valid %d of %d, damage %+v", valid, len(b), d)
+		if l.cut > int64(len(b)) || (l.unterminated && l.cut != int64(len(b))) {
+			t.Fatalf("cut %d of %d, unterminated %v", l.cut, len(b), l.unterminated)
 		}
-		kept := b[:valid]
-		if len(kept) > 0 && kept[len(kept)-1] != '\n' {
-			t.Fatalf("kept prefix ends mid-line: %q", kept)
+		// Kept, set aside and cut add up to the input, in order.
+		var kept, aside []byte
+		from := int64(0)
+		for _, g := range l.regions {
+			if g.Offset < from || g.Length <= 0 || g.Offset+g.Length > l.cut {
+				t.Fatalf("region %+v after %d, cut %d", g, from, l.cut)
+			}
+			kept = append(kept, b[from:g.Offset]...)
+			aside = append(aside, b[g.Offset:g.Offset+g.Length]...)
+			from = g.Offset + g.Length
+		}
+		kept = append(kept, b[from:l.cut]...)
+		if len(kept)+len(aside)+len(b)-int(l.cut) != len(b) {
+			t.Fatalf("kept %d, aside %d, cut %d of %d", len(kept), len(aside), len(b)-int(l.cut), len(b))
+		}
+		if l.unterminated {
+			kept = append(kept, '\n')
 		}
 		n := 0
-		for l := range bytes.Lines(kept) {
-			if !isObject(l) || len(l) > 64 {
-				t.Fatalf("kept %q", l)
+		for line := range bytes.Lines(kept) {
+			if !isObject(line) || len(line) > 64 {
+				t.Fatalf("kept %q", line)
 			}
 			n++
 		}
-		if n != lines {
-			t.Fatalf("%d lines kept, said %d", n, lines)
+		if n != l.records {
+			t.Fatalf("%d lines kept, said %d", n, l.records)
+		}
+		for line := range bytes.Lines(aside) {
+			if isObject(line) && len(line) <= 64 {
+				t.Fatalf("set aside a readable line %q", line)
+			}
+		}
+		if tail := b[l.cut:]; bytes.IndexByte(tail, '\n') >= 0 || (len(tail) > 0 && isObject(append(tail, '\n'))) {
+			t.Fatalf("cut %q", tail)
 		}
 	})
 }
 
-// TestOpenRepairsTornTail: a torn last line (a kill -9 mid-write) is cut
-// on open, logged, and a notice says how much was cut; the whole lines
-// before it stay.
-func TestOpenRepairsTornTail(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	j, err := Open(config(path))
-	if err != nil {
-		t.Fatal(err)
-	}
+// corruptMiddle is the journal of issue 19: three good lines, one
+// corrupt, three good lines.
+func corruptMiddle(t testing.TB) (content, bad string) {
+	var b strings.Builder
 	for i := range 3 {
-		if err := j.Write(rec("a", i)); err != nil {
-			t.Fatal(err)
-		}
+		line, _ := rec("a", i).Line()
+		b.Write(line)
 	}
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
+	bad = `{"time":"2025-03-01T02:03:04Z","host":"h","kind":"rou#CORRUPT` + "\n"
+	b.WriteString(bad)
+	for i := 3; i < 6; i++ {
+		line, _ := rec("a", i).Line()
+		b.Write(line)
 	}
-	whole, _ := os.ReadFile(path)
-	torn := []byte(`{"time":"2025-03-01T02:03:04Z","host":"h","kind":"no`)
-	if err := os.WriteFile(path, append(whole, torn...), 0o640); err != nil {
-		t.Fatal(err)
-	}
-	var log logBuf
-	cfg := config(path)
-	cfg.Logger = log.Logger()
-	j, err = Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Write(rec("b", 0)); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if log.Count("torn or corrupt tail cut") != 1 || !strings.Contains(log.String(), "offset="+itoa(len(whole))) {
-		t.Errorf("log: %s", log.String())
-	}
-	rs := readJournal(t, path)
-	if got := seqs(rs, "a"); len(got) != 3 || len(seqs(rs, "b")) != 1 {
-		t.Errorf("records %v / %v after the repair", got, seqs(rs, "b"))
-	}
-	if n := notices(rs, "repaired"); len(n) != 1 || n[0].Count != int64(len(torn)) {
-		t.Errorf("repair notices %+v, want one counting %d bytes", n, len(torn))
-	}
-	if s := j.Stats(); s.Repairs != 1 || s.CutBytes != uint64(len(torn)) {
-		t.Errorf("stats %+v", s)
-	}
+	return b.String(), bad
 }
 
-// TestOpenCutsAtFirstCorruptLine: prefix-valid recovery keeps nothing
-// after the first bad line, even whole lines.
-func TestOpenCutsAtFirstCorruptLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	good, _ := rec("a", 0).Line()
-	later, _ := rec("a", 2).Line()
-	content := string(good) + "garbage\n" + string(later)
-	if err := os.WriteFile(path, []byte(content), 0o640); err != nil {
+// corruptFile writes corruptMiddle to a new journal file with mode.
+func corruptFile(t testing.TB, mode os.FileMode) (path, content, bad string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "j.jsonl")
+	content, bad = corruptMiddle(t)
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
 		t.Fatal(err)
 	}
-	var log logBuf
-	cfg := config(path)
-	cfg.Logger = log.Logger()
-	j, err := Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
-	}
-	rs := readJournal(t, path)
-	if got := seqs(rs, "a"); len(got) != 1 || got[0] != 0 || len(notices(rs, "repaired")) != 1 {
-		t.Errorf("kept %v, notices %+v", got, rs)
-	}
-	if !strings.Contains(log.String(), `reason="not a JSON object"`) || !strings.Contains(log.String(), "line=2") {
-		t.Errorf("log: %s", log.String())
-	}
+	return path, content, bad
 }
 
-// TestOpenCleanFileUntouched: a valid journal is appended to, not cut, and
-// no notice is written.
-func TestOpenCleanFileUntouched(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "j.jsonl")
-	for run := range 2 {
-		cfg := config(path)
-		cfg.Flush = time.Hour
-		j, err := Open(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range 5 {
-			if err := j.Write(rec(itoa(run), i)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := j.Close(); err != nil {
-			t.Fatal(err)
-		}
+// setAsideNotice is the one set_aside notice of rs.
+func setAsideNotice(t testing.TB, rs []record.Record) record.Notice {
+	t.Helper()
+	n := notices(rs, "set_aside")
+	if len(n) != 1 {
+		t.Fatalf("set_aside notices %+v, want one", n)
 	}
-	rs := readJournal(t, path)
-	if len(rs) != 10 || len(notices(rs, "repaired")) != 0 {
-		t.Errorf("%d records: %+v", len(rs), rs)
-	}
+	return n[0]
 }

@@ -3,7 +3,6 @@ package journal
 import (
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"netdx/watch/backlog"
@@ -155,54 +154,14 @@ func (w *writer) sync() error {
 	return nil
 }
 
-// open opens Path from the worker goroutine, its repair notice first in
-// the backlog.
+// open opens Path from the worker goroutine, the notice of a torn tail cut
+// first in the backlog.
 func (w *writer) open() error {
 	repaired, err := w.openFile()
 	if repaired != nil {
 		w.j.q.PushFront(repaired)
 	}
 	return err
-}
-
-// openFile opens Path and cuts a torn or corrupt tail (prefix-valid
-// recovery), returning the notice that says so.
-func (w *writer) openFile() (repaired []byte, err error) {
-	j := w.j
-	f, err := j.fs.OpenAppend(j.cfg.Path)
-	if errors.Is(err, ErrLocked) {
-		return nil, err
-	}
-	if err != nil {
-		return nil, fmt.Errorf("journal: open %s: %w", j.cfg.Path, err)
-	}
-	size, err := f.Size()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("journal: %s: %w", j.cfg.Path, err)
-	}
-	valid, lines, d, err := validPrefix(io.NewSectionReader(f, 0, size), max(j.cfg.MaxRecord, 16<<20))
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("journal: read %s: %w", j.cfg.Path, err)
-	}
-	if d != nil {
-		j.cfg.Logger.Warn("journal: torn or corrupt tail cut (prefix-valid recovery)", "file", j.cfg.Path,
-			"offset", d.Offset, "line", d.Line, "reason", d.Reason, "cut_bytes", size-valid, "kept_lines", lines)
-		if err := f.Truncate(valid); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("journal: cut the tail of %s: %w", j.cfg.Path, err)
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("journal: fsync %s: %w", j.cfg.Path, err)
-		}
-		msg := fmt.Sprintf("cut %d bytes from offset %d (line %d: %s); %d lines kept", size-valid, d.Offset, d.Line, d.Reason, lines)
-		j.count(func(s *Stats) { s.Repairs++; s.CutBytes += uint64(size - valid) })
-		repaired = w.notice("repaired", msg, size-valid)
-	}
-	w.f, w.size, w.tornAt = f, valid, -1
-	return repaired, nil
 }
 
 // reopen closes the file and opens Path again.

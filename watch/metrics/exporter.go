@@ -109,6 +109,7 @@ func (e *Exporter) Gather() ([]*dto.MetricFamily, error) {
 	var p page
 	e.gatherRest(s, &p)
 	gatherTargets(s.Targets, &p)
+	gatherInvalid(s.Targets, &p)
 	slices.SortFunc(p.fams, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
 	return p.fams, nil
 }

@@ -22,6 +22,7 @@ import (
 
 	"netdx/check"
 	"netdx/diagnose"
+	"netdx/icmpmsg"
 	"netdx/internal/testkit"
 	"netdx/link"
 	"netdx/sockets"
@@ -39,12 +40,15 @@ func status() watch.Status {
 	buckets := make([]uint64, len(check.DefaultEchoConfig().Buckets)+1)
 	buckets[9] = 3  // ≤ 25.6 ms
 	buckets[10] = 1 // ≤ 51.2 ms
+	var invalid icmpmsg.Counts
+	invalid.Add(icmpmsg.WrongToken, 3)
+	invalid.Add(icmpmsg.ContradictedError, 2)
 	return watch.Status{
 		Evaluations: 7, Time: t0, Overall: diagnose.StatusWarning, Host: true,
 		Targets: []watch.TargetStatus{{Target: "dst", Addr: "198.18.3.2", Window: 5, Received: 4, LossPct: 20,
-			Totals:  check.EchoTotals{Sent: 10, Received: 4, Errors: 1, RTTSum: 100 * time.Millisecond, Buckets: buckets},
+			Totals:  check.EchoTotals{Sent: 10, Received: 4, Errors: 1, RTTSum: 100 * time.Millisecond, Buckets: buckets, Invalid: invalid},
 			Buckets: check.DefaultEchoConfig().Buckets,
-			Path:    &trace.Report{Reached: true, TargetTTL: 3}, PathTime: t0}},
+			Path:    &trace.Report{Reached: true, TargetTTL: 3}, PathTime: t0, PathInvalid: map[string]int{"wrong_source": 4}}},
 		Links: []link.Link{{Name: "eth0", Up: true, Carrier: true, Promiscuity: 1,
 			Stats: link.Stats{RxErrors: 2, TxDropped: 5}, Rates: &link.Rates{RxErrorRatio: 0.01, TxDropRatio: 0.5}}},
 		TCP:          link.TCP{OutSegs: 1000, RetransSegs: 30, Interval: &link.TCPInterval{RetransRatio: 0.03}},
@@ -104,10 +108,17 @@ netdx_sink_records_dropped_total{sink="journal"} 4
 # TYPE netdx_audit_events_total counter
 netdx_audit_events_total{event="connection"} 3
 netdx_audit_events_total{event="listener"} 2
+# HELP netdx_echo_invalid_total Messages for the target's echo stream that failed a check (forged replies and errors), by cause.
+# TYPE netdx_echo_invalid_total counter
+netdx_echo_invalid_total{cause="contradicted_error",target="dst"} 2
+netdx_echo_invalid_total{cause="wrong_token",target="dst"} 3
+# HELP netdx_path_invalid_total Answers to the target's path rounds' probes that failed a check, by cause.
+# TYPE netdx_path_invalid_total counter
+netdx_path_invalid_total{cause="wrong_source",target="dst"} 4
 `
 	if err := testutil.GatherAndCompare(c, strings.NewReader(want), "netdx_echo_loss_ratio", "netdx_echo_requests_total",
 		"netdx_path_hops", "netdx_target_info", "netdx_interface_drop_ratio", "netdx_interface_promiscuity", "netdx_tcp_retransmit_ratio",
-		"netdx_sink_records_dropped_total", "netdx_audit_events_total"); err != nil {
+		"netdx_sink_records_dropped_total", "netdx_audit_events_total", "netdx_echo_invalid_total", "netdx_path_invalid_total"); err != nil {
 		t.Error(err)
 	}
 	checkFindingSeries(t, c, map[string]float64{"path_loss/warning": 1})

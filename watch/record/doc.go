@@ -6,8 +6,8 @@
 // Kinds: a round of measurements (Round), a finding raised or cleared
 // (Finding, with the time it was raised on clearing), a connection audit
 // event (Audit), a snapshot taken by a trigger (Snapshot), and the
-// watcher's own notices about its sinks (Notice: a repaired journal,
-// records dropped while the disk was full).
+// watcher's own notices about its sinks (Notice: a repaired journal, its
+// unreadable lines set aside, records dropped while the disk was full).
 //
 // Field names are stable, as the JSON contracts of the design: more may be
 // added, none renamed.

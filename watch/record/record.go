@@ -69,6 +69,15 @@ type TargetRound struct {
 	LossPct  float64 `json:"loss_pct"`
 	RTT      *RTT    `json:"rtt_ms"` // null without replies
 	Error    string  `json:"error,omitempty"`
+	// Invalid counts the messages for the target's echo stream that
+	// failed a check in the round (forged replies and errors), by cause
+	// in InvalidByCause; PathInvalid and PathInvalidByCause the answers to
+	// its path rounds' probes that did, in path rounds that ended in the
+	// round. Left out when none did.
+	Invalid            int            `json:"invalid,omitempty"`
+	InvalidByCause     map[string]int `json:"invalid_by_cause,omitempty"`
+	PathInvalid        int            `json:"path_invalid,omitempty"`
+	PathInvalidByCause map[string]int `json:"path_invalid_by_cause,omitempty"`
 }
 
 // RTT summarises round-trip times in milliseconds, as netdx ping does.
@@ -126,6 +135,27 @@ type Notice struct {
 	Event   string `json:"event"`
 	Message string `json:"message"`
 	Count   int64  `json:"count,omitempty"`
+	// File and Regions say where a journal's unreadable lines were set
+	// aside (event "set_aside"): the name of the file in the journal's
+	// directory that holds their bytes, and each run of them, in the order
+	// they were in.
+	File    string   `json:"file,omitempty"`
+	Regions []Region `json:"regions,omitempty"`
+}
+
+// Region is a run of whole lines of a journal that could not be read as
+// records, set aside: its place in the journal as it was, and the
+// readable records around it.
+type Region struct {
+	Offset int64  `json:"offset"` // its first byte
+	Length int64  `json:"length"` // its bytes, the last newline included
+	Line   int    `json:"line"`   // its first line, from 1
+	Lines  int    `json:"lines"`  // how many lines it spans
+	Reason string `json:"reason"` // why its first line is unreadable
+	// After and Before are the times of the readable records just before
+	// and just after it, when there are such records.
+	After  time.Time `json:"after,omitzero"`
+	Before time.Time `json:"before,omitzero"`
 }
 
 // Line is the record as one line of JSON, newline included: the journal's

@@ -31,6 +31,14 @@ type Config struct {
 	Facility string
 	// Kinds are the records sent: at least one kind.
 	Kinds []record.Kind
+	// BOM starts messages whose text is not ASCII with the byte order
+	// mark RFC 5424 allows (MSG-UTF8); off, the text is UTF-8 without it
+	// (rsyslog keeps a BOM in %msg%).
+	BOM bool
+	// Journal is the journal file the watch writes, named by the
+	// messages of snapshots (which it keeps whole); empty when there is
+	// none.
+	Journal string
 	// Backlog bounds the messages kept while the receiver is away, and
 	// those sent on TCP but not yet acknowledged.
 	Backlog int
@@ -59,7 +67,7 @@ const (
 
 // DefaultConfig is the writer's configuration but for its URL: the
 // findings, audit events, snapshots and notices (not rounds) from the
-// daemon facility, 1000 messages kept, messages of up to 8192 bytes
+// daemon facility, UTF-8 text without a BOM, 1000 messages kept, messages of up to 8192 bytes
 // (rsyslog's default) or 2048 on UDP (RFC 5426's safe size), reconnections
 // after 100 ms up to 30 s, 2 s to deliver the backlog on Close.
 func DefaultConfig() Config {

@@ -17,10 +17,23 @@
 // service is cleartext.
 //
 // Transports (Config.URL): udp://HOST[:PORT] (RFC 5426,
-// one datagram a message; a failed send is counted as dropped),
-// tcp://HOST[:PORT] (RFC 6587 octet counting) and unix:///PATH (a datagram
-// socket such as /dev/log; rsyslog's imuxsock needs useSpecialParser="off"
-// to read RFC 5424 there). The port defaults to 514.
+// one datagram a message), tcp://HOST[:PORT] (RFC 6587 octet counting) and
+// unix:///PATH (a datagram socket such as /dev/log; rsyslog's imuxsock
+// needs useSpecialParser="off" to read RFC 5424 there). The port defaults
+// to 514.
+//
+// UDP cannot promise delivery: nothing is acknowledged, nothing is sent
+// again. What can be known of the loss is counted (Stats: Refused,
+// Presumed, in Dropped) and logged: a failed send; each datagram the
+// receiver's host refuses with an ICMP error (port unreachable while
+// syslog is down), read from the connected socket's error queue
+// (IP_RECVERR), which names the message by its sequenceId; and the
+// messages sent between two refused ones less than 2 s apart, presumed
+// refused since the host rate-limits its ICMP errors (Linux: 6, then 1 a
+// second). A receiver that is up but drops (a full buffer) says nothing,
+// and up to a second of messages at the end of an outage goes uncounted
+// under that rate limit: the count is a lower bound. Use TCP when every
+// message matters.
 //
 // Delivery on TCP and unix sockets: messages wait in a bounded backlog
 // (package backlog; Config.Backlog, the oldest dropped and counted when it

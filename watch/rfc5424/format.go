@@ -30,12 +30,19 @@ const (
 	sevInfo    = 6
 )
 
-// Header is what every message of a writer carries besides the record.
+// Header is what every message of a writer carries besides the record,
+// and how its text is written.
 type Header struct {
 	Facility int    // 0–23
 	Hostname string // used when the record has no host
 	AppName  string
 	PID      int
+	// BOM starts a text that is not ASCII with the byte order mark of
+	// RFC 5424's MSG-UTF8 (rsyslog keeps it in %msg%).
+	BOM bool
+	// Journal is the journal file that keeps snapshots whole; empty when
+	// the watch keeps none.
+	Journal string
 }
 
 // param is one SD-PARAM.
@@ -46,7 +53,7 @@ type param struct{ name, value string }
 // goes first, then the free-form message is cut, when the whole would be
 // longer, and "..." marks the cut. truncated says whether anything was left out.
 func Format(r record.Record, h Header, seq uint32, maxSize int) (msg []byte, truncated bool) {
-	sev, main, evidence, text := describe(r)
+	sev, main, evidence, text := describe(r, h.Journal)
 	host := cmp.Or(r.Host, h.Hostname)
 	ts := "-"
 	if !r.Time.IsZero() {
@@ -67,8 +74,8 @@ func Format(r record.Record, h Header, seq uint32, maxSize int) (msg []byte, tru
 		if text == "" {
 			return head + sd
 		}
-		if !isASCII(text) {
-			text = "\uFEFF" + text // RFC 5424 MSG-UTF8 starts with a BOM
+		if h.BOM && !isASCII(text) {
+			text = "\uFEFF" + text // RFC 5424's MSG-UTF8
 		}
 		return head + sd + " " + text
 	}
@@ -79,7 +86,7 @@ func Format(r record.Record, h Header, seq uint32, maxSize int) (msg []byte, tru
 		return []byte(m), true
 	}
 	room := maxSize - len(build(sd, "x")) + 1 - len("...")
-	if !isASCII(text) {
+	if h.BOM && !isASCII(text) {
 		room -= 3 // the BOM
 	}
 	if room > 0 {
@@ -92,8 +99,9 @@ func Format(r record.Record, h Header, seq uint32, maxSize int) (msg []byte, tru
 	return []byte(build(meta+element(SDID, []param{{"truncated", "true"}}), "")), true
 }
 
-// describe picks the severity, the structured data and the text of r.
-func describe(r record.Record) (sev int, main, evidence []param, text string) {
+// describe picks the severity, the structured data and the text of r;
+// journal is the file that keeps snapshots whole, if any.
+func describe(r record.Record, journal string) (sev int, main, evidence []param, text string) {
 	switch {
 	case r.Finding != nil:
 		f := r.Finding
@@ -114,11 +122,18 @@ func describe(r record.Record) (sev int, main, evidence []param, text string) {
 		if n.Count != 0 {
 			main = append(main, param{"count", strconv.FormatInt(n.Count, 10)})
 		}
+		if n.File != "" {
+			main = append(main, param{"file", n.File})
+		}
 		return sevWarning, main, nil, n.Message
 	case r.Snapshot != nil:
 		s := r.Snapshot
+		where := "not kept: the watch keeps no journal"
+		if journal != "" {
+			where = "in the journal " + journal
+		}
 		return sevNotice, []param{{"target", s.Target}, {"reason", s.Reason}}, nil,
-			fmt.Sprintf("snapshot of the path to %s and the sockets: %s (in the journal)", s.Target, s.Reason)
+			fmt.Sprintf("snapshot of the path to %s and the sockets: %s (%s)", s.Target, s.Reason, where)
 	case r.Round != nil:
 		return roundMessage(r.Round)
 	}

@@ -145,16 +145,70 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
+// TestBOM: a text that is not ASCII starts with RFC 5424's BOM only when
+// asked (rsyslog keeps it in %msg%); a message cut to size has room for
+// it.
+func TestBOM(t *testing.T) {
+	bomText := []byte("] \xEF\xBB\xBF") // after the structured data
+	r := examples()[6]                  // a notice with an em dash
+	for _, bom := range []bool{false, true} {
+		h := hdr
+		h.BOM = bom
+		full, _ := Format(r, h, 1, 0)
+		if bytes.Contains(full, bomText) != bom {
+			t.Errorf("BOM %v: %q", bom, full)
+		}
+		if msg, _ := Format(examples()[0], h, 1, 0); bytes.Contains(msg, bomText) {
+			t.Errorf("BOM %v: an ASCII text got a BOM: %q", bom, msg)
+		}
+		cut, truncated := Format(r, h, 1, len(full)-5)
+		if !truncated || len(cut) > len(full)-5 || !utf8.Valid(cut) || bytes.Contains(cut, bomText) != bom {
+			t.Errorf("BOM %v, cut to %d: %q", bom, len(full)-5, cut)
+		}
+	}
+}
+
+// TestSnapshotMessage: a snapshot's message says where the snapshot is
+// kept: the journal it names, or nowhere.
+func TestSnapshotMessage(t *testing.T) {
+	r := examples()[5]
+	for journal, want := range map[string]string{
+		"/var/log/netdx.jsonl": "(in the journal /var/log/netdx.jsonl)",
+		"":                     "(not kept: the watch keeps no journal)",
+	} {
+		h := hdr
+		h.Journal = journal
+		msg, _ := Format(r, h, 1, 0)
+		if !strings.HasSuffix(string(msg), want) {
+			t.Errorf("journal %q: %s", journal, msg)
+		}
+	}
+}
+
+// TestNoticeFile: a notice that names a file (the journal's set-aside
+// file) carries it in the structured data.
+func TestNoticeFile(t *testing.T) {
+	r := record.Record{Time: t0, Host: "h1", Kind: record.KindNotice, Notice: &record.Notice{Source: "journal", Event: "set_aside",
+		Message: "set aside 72 bytes", Count: 72, File: "j.jsonl.corrupt-20250301T020304Z"}}
+	msg, _ := Format(r, hdr, 1, 0)
+	m, err := parse(msg)
+	if err != nil || m.sd[SDID]["file"] != r.Notice.File || m.sd[SDID]["count"] != "72" {
+		t.Errorf("%v: %s", err, msg)
+	}
+}
+
 // FuzzFormat: whatever a finding holds, the message parses back with its
 // values, fits the size, and is one line of valid UTF-8.
 func FuzzFormat(f *testing.F) {
 	f.Add("12% loss", "loss_pct", `a"b]c\d`, "h1", 600)
 	f.Add("caf\u00e9 \u2014 ok", "k=v x", "\n\x00\xff", "", 480)
 	f.Fuzz(func(t *testing.T, summary, key, value, host string, size int) {
+		h := hdr
+		h.BOM = size%2 == 0
 		size = 480 + abs(size)%4000
 		r := record.Record{Time: t0, Host: host, Kind: record.KindRaised, Finding: &diagnose.Finding{
 			Kind: "path_loss", Summary: summary, Subject: diagnose.Subject{Target: value}, Evidence: map[string]any{key: value}}}
-		msg, _ := Format(r, hdr, 7, size)
+		msg, _ := Format(r, h, 7, size)
 		if len(msg) > size || !utf8.Valid(msg) || bytes.ContainsAny(msg, "\r\n\x00") {
 			t.Fatalf("size %d: %q", size, msg)
 		}

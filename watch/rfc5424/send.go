@@ -22,6 +22,8 @@ const (
 	// unacknowledged this long (a receiver that vanished without a FIN).
 	userTimeout = 20 * time.Second
 	ackPoll     = 200 * time.Millisecond
+	// logEvery spaces the log lines of a series of refusals.
+	logEvery = 10 * time.Second
 )
 
 var (
@@ -37,6 +39,8 @@ type sender struct {
 	l        *link    // nil while not connected
 	failures int      // dials failed in a row
 	again    [][]byte // what a broken connection left unacknowledged, for Unsent
+	// refusedLog is when refusals were last logged.
+	refusedLog time.Time
 }
 
 var _ backlog.Sender = (*sender)(nil)
@@ -49,6 +53,7 @@ type link struct {
 	reader  chan struct{}   // closed when the stream's reader has returned
 	written int64           // bytes written on the connection
 	unacked []pending       // written on TCP, not yet acknowledged
+	dg      *datagram       // UDP: what was sent, for refusals; nil elsewhere
 }
 
 type pending struct {
@@ -84,20 +89,65 @@ func (s *sender) Connect() error {
 // Send writes msg on the connection. A datagram the socket refuses is
 // lost; a stream that fails is ended, to be dialled again.
 func (s *sender) Send(msg []byte) error {
+	if s.t.network == "udp" {
+		return s.sendDatagram(msg)
+	}
 	if err := s.room(); err != nil {
 		return s.lose(err)
 	}
 	if err := s.l.send(s.frame(msg)); err != nil {
-		if s.t.network == "udp" {
-			// A datagram is gone either way; ICMP errors come back on
-			// later sends. Count it and go on.
-			return fmt.Errorf("%w: %w", backlog.ErrLost, err)
-		}
 		return s.lose(err)
 	}
 	s.l.track(msg)
 	s.setUnacked()
 	return nil
+}
+
+// sendDatagram sends msg over UDP. The refusals queued by then are counted
+// first. A send that fails with ECONNREFUSED was not made: the error was
+// an earlier datagram's refusal (counted), and msg is sent once more. A
+// datagram that cannot be sent is lost: UDP keeps nothing to send again.
+func (s *sender) sendDatagram(msg []byte) error {
+	l := s.l
+	var err error
+	for try := 0; try < 2; try++ {
+		s.settleRefusals()
+		if err = l.send(msg); err == nil || !errors.Is(err, syscall.ECONNREFUSED) {
+			break
+		}
+		if l.dg == nil {
+			s.refused(refusals{refused: 1})
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", backlog.ErrLost, err)
+	}
+	if l.dg != nil {
+		l.dg.wrote(msg, time.Now())
+	}
+	return nil
+}
+
+// settleRefusals counts the refusals queued on a UDP link.
+func (s *sender) settleRefusals() {
+	if s.l != nil && s.l.dg != nil {
+		s.refused(s.l.dg.drain())
+	}
+}
+
+// refused counts and logs refusals: the first, then at most every
+// logEvery.
+func (s *sender) refused(r refusals) {
+	if r.refused == 0 {
+		return
+	}
+	var st Stats
+	s.w.count(func(c *Stats) { c.Refused += uint64(r.refused); c.Presumed += uint64(r.presumed); st = *c })
+	if now := time.Now(); now.Sub(s.refusedLog) >= logEvery {
+		s.refusedLog = now
+		s.w.cfg.Logger.Warn("rfc5424: the receiver's host refused messages sent over UDP: they are lost (UDP cannot send them again; tcp:// can)",
+			"url", s.w.cfg.URL, "from", r.from, "refused_so_far", st.Refused, "presumed_so_far", st.Presumed)
+	}
 }
 
 // room returns once the connection can take one more message: the peer
@@ -137,24 +187,27 @@ func (s *sender) frame(msg []byte) []byte {
 	return append(strconv.AppendInt(nil, int64(len(msg)), 10), append([]byte{' '}, msg...)...)
 }
 
-// Pending asks for Check when the peer closes the stream, and while
-// messages wait for an acknowledgment.
+// Pending asks for Check when the peer closes the stream, while messages
+// wait for an acknowledgment, and while refusals of datagrams may come.
 func (s *sender) Pending() (<-chan struct{}, time.Duration) {
 	switch {
 	case s.l == nil:
 		return nil, 0
 	case len(s.l.unacked) > 0:
 		return s.l.dead, ackPoll
+	case s.l.dg != nil && s.l.dg.waiting(time.Now()):
+		return nil, ackPoll
 	}
 	return s.l.dead, 0
 }
 
-// Check ends a stream the peer closed, and forgets what the receiver
-// acknowledged.
+// Check ends a stream the peer closed, forgets what the receiver
+// acknowledged, and counts the refusals of datagrams.
 func (s *sender) Check() error {
 	if s.l == nil {
 		return nil
 	}
+	s.settleRefusals()
 	select {
 	case <-s.l.dead:
 		return s.lose(errPeerClosed)
@@ -190,6 +243,7 @@ func (s *sender) lose(err error) error {
 
 // hangUp closes the connection and returns the unacknowledged messages.
 func (s *sender) hangUp() [][]byte {
+	s.settleRefusals()
 	l := s.l
 	s.l = nil
 	l.conn.Close()
@@ -242,6 +296,9 @@ func (s *sender) dial() (*link, error) {
 		}()
 	} else {
 		close(l.reader)
+	}
+	if s.t.network == "udp" {
+		l.dg = newDatagram(c)
 	}
 	return l, nil
 }

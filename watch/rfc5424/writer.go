@@ -12,9 +12,15 @@ import (
 
 // Stats counts what a writer did since New.
 type Stats struct {
-	Sent        uint64 `json:"sent"`        // messages written to the receiver
-	Resent      uint64 `json:"resent"`      // sent again after a broken connection
-	Dropped     uint64 `json:"dropped"`     // lost: backlog full, UDP send failed, unsent at Close
+	Sent    uint64 `json:"sent"`    // messages written to the receiver (on UDP, refused ones too)
+	Resent  uint64 `json:"resent"`  // sent again after a broken connection
+	Dropped uint64 `json:"dropped"` // lost: backlog full, UDP send failed or refused, unsent at Close
+	// Refused counts the UDP messages the receiver's host refused (an
+	// ICMP error, read from the socket's error queue), Presumed those
+	// sent between two refused ones less than 2 s apart, presumed refused
+	// too (the host rate-limits its ICMP errors). Dropped counts both.
+	Refused     uint64 `json:"refused"`
+	Presumed    uint64 `json:"presumed"`
 	Truncated   uint64 `json:"truncated"`   // cut to MaxSize
 	Connects    uint64 `json:"connects"`    // connections opened
 	DialErrors  uint64 `json:"dial_errors"` // failed attempts
@@ -44,8 +50,8 @@ func New(cfg Config) (*Writer, error) {
 	}
 	t, _ := parseURL(cfg.URL)
 	fac, _ := facility(cfg.Facility)
-	w := &Writer{cfg: cfg, h: Header{Facility: fac, Hostname: cfg.Hostname, AppName: cfg.AppName, PID: os.Getpid()},
-		maxSize: cfg.MaxSize}
+	w := &Writer{cfg: cfg, h: Header{Facility: fac, Hostname: cfg.Hostname, AppName: cfg.AppName, PID: os.Getpid(),
+		BOM: cfg.BOM, Journal: cfg.Journal}, maxSize: cfg.MaxSize}
 	if t.network == "udp" {
 		w.maxSize = cfg.MaxUDPSize
 	}
@@ -89,7 +95,7 @@ func (w *Writer) Stats() Stats {
 	s := w.stats
 	w.mu.Unlock()
 	s.Sent, s.Resent, s.Backlog = qs.Sent, qs.Resent, qs.Waiting
-	s.Dropped = qs.Purged + qs.Ignored + qs.Lost + qs.Abandoned
+	s.Dropped = qs.Purged + qs.Ignored + qs.Lost + qs.Abandoned + s.Refused + s.Presumed
 	return s
 }
 
@@ -104,6 +110,10 @@ func (w *Writer) Close() error {
 	lost, err := w.q.Close()
 	if err != nil {
 		return err
+	}
+	if st := w.Stats(); st.Refused > 0 {
+		w.cfg.Logger.Warn("rfc5424: closed; messages sent over UDP were refused by the receiver's host and lost", "url", w.cfg.URL,
+			"sent", st.Sent, "refused", st.Refused, "presumed", st.Presumed)
 	}
 	if lost > 0 {
 		w.cfg.Logger.Error("rfc5424: closed with messages undelivered", "url", w.cfg.URL, "lost", lost)

@@ -117,15 +117,18 @@ func TestBacklogDropsOldest(t *testing.T) {
 	}
 }
 
-// TestUDP: one datagram a message; sends refused by the receiver's host
-// (ICMP port unreachable) are counted as dropped, not retried.
+// TestUDP: one datagram a message; each message the receiver's host
+// refuses (ICMP port unreachable: loopback does not rate-limit them) is
+// counted as refused and dropped, not retried, and logged. A socket that
+// keeps only the last error counted one in five.
 func TestUDP(t *testing.T) {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := pc.LocalAddr().String()
-	w := newWriter(t, config("udp://"+addr, &logBuf{}))
+	log := &logBuf{}
+	w := newWriter(t, config("udp://"+addr, log))
 	defer w.Close()
 	for i := range 3 {
 		w.Write(audit(i))
@@ -150,10 +153,62 @@ func TestUDP(t *testing.T) {
 	pc.Close()
 	for i := 3; i < 8; i++ {
 		w.Write(audit(i))
-		waitFor(t, "the send", func() bool { s := w.Stats(); return s.Sent+s.Dropped == uint64(i+1) })
+		waitFor(t, "the send", func() bool { return w.Stats().Sent == uint64(i+1) })
 	}
-	if s := w.Stats(); s.Dropped == 0 || s.Backlog != 0 {
-		t.Errorf("stats %+v: sends to a closed port should fail and be dropped", s)
+	waitFor(t, "5 refusals", func() bool { return w.Stats().Refused == 5 })
+	if s := w.Stats(); s.Dropped != 5 || s.Presumed != 0 || s.Backlog != 0 {
+		t.Errorf("stats %+v: want the 5 messages sent to a closed port refused and dropped", s)
+	}
+	if log.Count("refused messages sent over UDP") != 1 || !strings.Contains(log.String(), "from=127.0.0.1") {
+		t.Errorf("log: %s", log.String())
+	}
+}
+
+// TestPresumed: messages sent between two refused ones less than
+// presumeGap apart are presumed refused (the receiver's host rate-limits
+// its errors); farther apart, nothing is presumed.
+func TestPresumed(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 2, 3, 4, 0, time.UTC)
+	d := &datagram{last: -1}
+	for i := range 10 {
+		msg, _ := Format(audit(i), hdr, uint32(i+1), 0)
+		d.wrote(msg, t0.Add(time.Duration(i)*300*time.Millisecond))
+	}
+	if n := d.refuse(2); n != 0 {
+		t.Errorf("the first refusal presumed %d", n)
+	}
+	if n := d.refuse(6); n != 3 {
+		t.Errorf("3, 4 and 5 lie between refused 2 and 6 (1.2 s apart): presumed %d", n)
+	}
+	if n := d.refuse(4); n != 0 {
+		t.Errorf("a refusal of a message already presumed presumed %d more", n)
+	}
+	if n := d.refuse(10); n != 3 {
+		t.Errorf("7, 8 and 9 lie between refused 6 and 10 (1.2 s apart): presumed %d", n)
+	}
+	e := &datagram{last: -1}
+	for i := range 10 {
+		msg, _ := Format(audit(i), hdr, uint32(i+1), 0)
+		e.wrote(msg, t0.Add(time.Duration(i)*time.Second))
+	}
+	e.refuse(1)
+	if n := e.refuse(4); n != 0 {
+		t.Errorf("refusals 3 s apart presumed %d between them", n)
+	}
+	if n := e.refuse(99); n != 0 {
+		t.Errorf("a refusal of a message not remembered presumed %d", n)
+	}
+}
+
+func TestSequenceID(t *testing.T) {
+	msg, _ := Format(audit(1), hdr, 123456, 0)
+	if n, ok := sequenceID(msg); !ok || n != 123456 {
+		t.Errorf("%d %v: %s", n, ok, msg)
+	}
+	for _, b := range []string{"", "<13>1 - - - - - -", `[meta sequenceId="12`, `[meta sequenceId="x"]`, `[meta sequenceId="99999999999"]`} {
+		if n, ok := sequenceID([]byte(b)); ok {
+			t.Errorf("%q: %d", b, n)
+		}
 	}
 }
 
