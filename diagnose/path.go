@@ -13,6 +13,8 @@ import (
 //
 //   - an unreachable (!H !N !X …) on the way is critical and names the hop
 //     that sent it; a target that answered nothing at all is critical;
+//     what rests on unverified answers alone is said so, and at most a
+//     warning (see unverified);
 //   - loss to the target is read from the echo stream, with its 95 %
 //     Wilson interval: above --max-loss only when the whole interval is,
 //     below only when the whole interval is; otherwise the finding says it
@@ -48,17 +50,20 @@ func Path(ev PathEvidence, cfg Config) []Finding {
 			Evidence: map[string]any{"annotation": h.Annotation, "received": h.Received, "sent": h.Sent}})
 	}
 	if !r.answered() {
-		if l, ok := findLoop(r.rep.Hops); ok && len(out) == 0 {
+		switch l, ok := findLoop(r.rep.Hops); {
+		case endVerified(out, r.rep):
+		case ok:
 			out = append(out, r.loopFinding(l))
-		} else if len(out) == 0 {
+		default:
 			out = append(out, r.unreachable())
 		}
-		return out
+		return unverified(out, r.rep)
 	}
 	out = append(out, r.lossFindings(cfg)...)
 	out = append(out, r.latencyFindings(cfg)...)
 	out = append(out, r.asymmetryFinding(r.back)...)
-	return append(out, r.mtuFindings(ev.MTU)...)
+	out = append(out, r.mtuFindings(ev.MTU)...)
+	return unverified(out, r.rep)
 }
 
 // reading is one target's evidence, prepared for the rules.

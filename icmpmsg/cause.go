@@ -35,23 +35,14 @@ const (
 var causeNames = [numCauses]string{"none", "bad_checksum", "wrong_size", "wrong_token", "wrong_data",
 	"wrong_source", "unknown_probe", "contradicted_error", "repeated_error", "not_hop_answer"}
 
-func (c Cause) String() string {
-	if c < numCauses {
-		return causeNames[c]
-	}
-	return "unknown"
-}
+func (c Cause) String() string { return nameOf(causeNames[:], int(c)) }
 
 // Counts counts rejected messages by cause. It has a fixed size: the
 // network cannot grow it. The zero value counts nothing.
 type Counts [numCauses]int
 
 // Add counts n messages rejected for c.
-func (k *Counts) Add(c Cause, n int) {
-	if c < numCauses {
-		k[c] += n
-	}
-}
+func (k *Counts) Add(c Cause, n int) { addTo(k[:], int(c), n) }
 
 // Total is the number of messages counted.
 func (k *Counts) Total() int {
@@ -64,15 +55,5 @@ func (k *Counts) Total() int {
 
 // Map returns the causes counted, by name; nil when none was.
 func (k *Counts) Map() map[string]int {
-	var m map[string]int
-	for c, v := range k {
-		if v == 0 {
-			continue
-		}
-		if m == nil {
-			m = map[string]int{}
-		}
-		m[Cause(c).String()] = v
-	}
-	return m
+	return byName(k[:], func(i int) string { return Cause(i).String() })
 }

@@ -24,7 +24,12 @@ type Extensions struct {
 
 	checksumOK bool // the structure's checksum is there, and right
 	unsummed   bool // its checksum field is zero: none computed
+	odd        OddityCounts
 }
+
+// Oddities counts what in the structure departs from the RFCs and was
+// read leniently.
+func (e *Extensions) Oddities() OddityCounts { return e.odd }
 
 // MPLSLabel is one entry of an MPLS label stack.
 type MPLSLabel struct {
@@ -79,9 +84,11 @@ type object struct {
 	// name is the RFC 5837 interface name without its NUL padding; it is
 	// read here because x/net also strips leading NULs and rejects name
 	// sub-objects over 64 bytes (RFC 5837's limit) that netdx has always
-	// shown. nameAt and nameLen locate the sub-object in raw.
+	// shown. nameAt and nameLen locate the sub-object in raw; nameOdd
+	// says its length octet is not a multiple of 4 (x/net refuses it).
 	name            string
 	nameAt, nameLen int
+	nameOdd         bool
 }
 
 // viaXNet reports whether x/net decodes o; other objects are listed by
@@ -146,12 +153,12 @@ func decodeObjects(objs []object) ([]icmp.Extension, error) {
 			continue
 		}
 		n++
-		if o.nameLen <= 64 {
+		if o.nameLen <= 64 && !o.nameOdd {
 			msg = append(msg, o.raw...)
 			continue
 		}
-		// Leave the oversized name out (frameInterfaceInfo read it), so that x/net
-		// decodes the rest.
+		// Leave the oversized or unaligned name out (frameInterfaceInfo
+		// read it), so that x/net decodes the rest.
 		at := len(msg)
 		msg = append(msg, o.raw[:o.nameAt]...)
 		msg = append(msg, o.raw[o.nameAt+o.nameLen:]...)
@@ -212,6 +219,9 @@ func frameExtensions(b []byte) (*Extensions, []object, error) {
 			if err := o.frameInterfaceInfo(body); err != nil {
 				return nil, nil, err
 			}
+			if o.nameOdd {
+				e.odd.Add(UnalignedName, 1)
+			}
 		}
 		objs = append(objs, o)
 	}
@@ -254,19 +264,46 @@ func (o *object) frameInterfaceInfo(b []byte) error {
 		if len(b) < 1 {
 			return short("name")
 		}
-		n := int(b[0])
-		if n < 1 || n > len(b) || n%4 != 0 {
-			return fmt.Errorf("%w: interface name length %d", ErrBadExtension, n)
+		n, odd, err := nameLength(b, o.ctype&0x01 != 0)
+		if err != nil {
+			return err
 		}
 		name := b[1:n]
 		for len(name) > 0 && name[len(name)-1] == 0 {
 			name = name[:len(name)-1]
 		}
-		o.name, o.nameAt, o.nameLen = string(name), len(o.raw)-len(b), n
+		o.name, o.nameAt, o.nameLen, o.nameOdd = string(name), len(o.raw)-len(b), n, odd
 		b = b[n:]
 	}
 	if o.ctype&0x01 != 0 && len(b) < 4 {
 		return short("mtu")
 	}
 	return nil
+}
+
+// nameLength is how many bytes the RFC 5837 name sub-object at the start
+// of b takes, its length octet included, and whether that octet is odd:
+// not the multiple of 4 RFC 5837 asks for. mtu says an MTU sub-object (4
+// bytes) follows. An odd length is read leniently, as Wireshark and scapy
+// read it: when the object has room for exactly that length rounded up to
+// 4, the sender counted without the padding or without the length octet
+// (Wireshark issue 6632's capture: 63 for a 64-byte sub-object holding a
+// 63-byte name) and the sub-object is the rounded length; otherwise it is
+// the length as given.
+func nameLength(b []byte, mtu bool) (n int, odd bool, err error) {
+	n = int(b[0])
+	if n < 1 || n > len(b) {
+		return 0, false, fmt.Errorf("%w: interface name length %d of %d bytes", ErrBadExtension, n, len(b))
+	}
+	if n%4 == 0 {
+		return n, false, nil
+	}
+	room := len(b)
+	if mtu {
+		room -= 4
+	}
+	if up := (n + 3) &^ 3; up == room {
+		n = up
+	}
+	return n, true, nil
 }

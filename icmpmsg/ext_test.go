@@ -104,6 +104,45 @@ func TestExtensionErrors(t *testing.T) {
 	}
 }
 
+// TestUnalignedNames: an RFC 5837 name whose length octet is not a
+// multiple of 4 is read as Wireshark and scapy read it, x/net (which
+// refuses it) decoding the rest of the object, and counted as an oddity.
+func TestUnalignedNames(t *testing.T) {
+	name := func(n byte, s string, pad int) []byte { return append(append([]byte{n}, s...), make([]byte, pad)...) }
+	mtu := []byte{0, 0, 0x05, 0xdc}
+	for _, tc := range []struct {
+		what  string
+		ctype byte
+		sub   []byte
+		name  string
+		mtu   int
+		odd   int
+	}{
+		// The length counts the name alone; the padding is there.
+		{"63 for 64 bytes", 0x02, name(63, "This-is-the-name-of-the-Interface-that-we-are-looking-for-[:-)]", 0), "This-is-the-name-of-the-Interface-that-we-are-looking-for-[:-)]", 0, 1},
+		{"7 for 8 bytes, then the mtu", 0x03, append(name(7, "eth0", 3), mtu...), "eth0", 1500, 1},
+		// The length counts the octet and the name; no padding.
+		{"5 for 5 bytes, then the mtu", 0x03, append(name(5, "eth0", 0), mtu...), "eth0", 1500, 1},
+		{"6 for 6 bytes", 0x02, name(6, "ge-0/", 0), "ge-0/", 0, 1},
+		{"aligned", 0x03, append(name(8, "eth0", 3), mtu...), "eth0", 1500, 0},
+	} {
+		b := extensionStructure(true, interfaceObject(tc.ctype, tc.sub...))
+		e, err := ParseExtensions(b)
+		if err != nil || len(e.Interfaces) != 1 {
+			t.Errorf("%s: %+v %v", tc.what, e, err)
+			continue
+		}
+		odd := e.Oddities()
+		if ii := e.Interfaces[0]; ii.Name != tc.name || ii.MTU != tc.mtu || odd[UnalignedName] != tc.odd {
+			t.Errorf("%s: %+v, oddities %v; want %q, mtu %d, %d unaligned", tc.what, ii, odd.Map(), tc.name, tc.mtu, tc.odd)
+		}
+	}
+	// A length past the object is still refused.
+	if _, err := ParseExtensions(extensionStructure(true, interfaceObject(0x02, name(9, "eth", 0)...))); !errors.Is(err, ErrBadExtension) {
+		t.Errorf("a name length past the object: %v", err)
+	}
+}
+
 // FuzzParseMessage feeds ICMP messages (seeded with the captured ones) to
 // every parser of bytes from the network and to Match, for a raw and a
 // datagram socket: nothing may panic, and what Match accepts as a reply

@@ -135,9 +135,12 @@ func oldParseExtensions(b []byte) (*Extensions, error) {
 				})
 			}
 		case class == classInterface:
-			ii, err := oldParseInterfaceInfo(ctype, body)
+			ii, odd, err := oldParseInterfaceInfo(ctype, body)
 			if err != nil {
 				return nil, err
+			}
+			if odd {
+				e.odd.Add(UnalignedName, 1)
 			}
 			e.Interfaces = append(e.Interfaces, ii)
 		default:
@@ -149,44 +152,45 @@ func oldParseExtensions(b []byte) (*Extensions, error) {
 
 // oldParseInterfaceInfo decodes an RFC 5837 object: the c-type holds the
 // interface role (2 bits) and flags for the sub-objects present, in the
-// order ifIndex, IP address, name, MTU.
-func oldParseInterfaceInfo(ctype int, b []byte) (InterfaceInfo, error) {
-	ii := InterfaceInfo{Role: interfaceRoles[ctype>>6]}
+// order ifIndex, IP address, name, MTU. odd reports an unaligned name,
+// read as nameLength says (the leniency came after the move to x/net).
+func oldParseInterfaceInfo(ctype int, b []byte) (ii InterfaceInfo, odd bool, err error) {
+	ii = InterfaceInfo{Role: interfaceRoles[ctype>>6]}
 	short := func(what string) error {
 		return fmt.Errorf("%w: interface information: %s needs more than %d bytes", ErrTruncated, what, len(b))
 	}
 	if ctype&0x08 != 0 {
 		if len(b) < 4 {
-			return ii, short("ifindex")
+			return ii, false, short("ifindex")
 		}
 		ii.Index, b = int(binary.BigEndian.Uint32(b)), b[4:]
 	}
 	if ctype&0x04 != 0 {
 		if len(b) < 4 {
-			return ii, short("address")
+			return ii, false, short("address")
 		}
 		switch afi := binary.BigEndian.Uint16(b); afi {
 		case 1:
 			if len(b) < 8 {
-				return ii, short("ipv4 address")
+				return ii, false, short("ipv4 address")
 			}
 			ii.Addr, b = netip.AddrFrom4([4]byte(b[4:8])), b[8:]
 		case 2:
 			if len(b) < 20 {
-				return ii, short("ipv6 address")
+				return ii, false, short("ipv6 address")
 			}
 			ii.Addr, b = netip.AddrFrom16([16]byte(b[4:20])), b[20:]
 		default:
-			return ii, fmt.Errorf("%w: interface address family %d", ErrBadExtension, afi)
+			return ii, false, fmt.Errorf("%w: interface address family %d", ErrBadExtension, afi)
 		}
 	}
 	if ctype&0x02 != 0 {
 		if len(b) < 1 {
-			return ii, short("name")
+			return ii, false, short("name")
 		}
-		n := int(b[0])
-		if n < 1 || n > len(b) || n%4 != 0 {
-			return ii, fmt.Errorf("%w: interface name length %d", ErrBadExtension, n)
+		var n int
+		if n, odd, err = nameLength(b, ctype&0x01 != 0); err != nil {
+			return ii, false, err
 		}
 		name := b[1:n]
 		for len(name) > 0 && name[len(name)-1] == 0 {
@@ -196,11 +200,11 @@ func oldParseInterfaceInfo(ctype int, b []byte) (InterfaceInfo, error) {
 	}
 	if ctype&0x01 != 0 {
 		if len(b) < 4 {
-			return ii, short("mtu")
+			return ii, false, short("mtu")
 		}
 		ii.MTU = int(binary.BigEndian.Uint32(b))
 	}
-	return ii, nil
+	return ii, odd, nil
 }
 
 // oldParseQuote decodes the original datagram of an ICMP error. Quotes with

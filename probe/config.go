@@ -28,8 +28,13 @@ type Config struct {
 	Interval time.Duration // between two requests to one target
 	Timeout  time.Duration // wait for each reply
 	Deadline time.Duration // stop the whole run after this; 0: none (iputils' -w 0)
-	Size     int           // payload bytes, at least MinPayload
-	Rate     float64       // requests a second for the whole run
+	// CountAnswers makes Count the answers (replies and ICMP errors) to
+	// wait for rather than the requests to send: requests go on until
+	// Count answers came or the Deadline ends (iputils' -c with -w). It
+	// needs a Deadline.
+	CountAnswers bool
+	Size         int     // payload bytes, at least MinPayload
+	Rate         float64 // requests a second for the whole run
 
 	TTL           int  // 1..255, or KernelTTL
 	TOS           int  // IPv4 TOS / IPv6 traffic class
@@ -119,8 +124,11 @@ func bad(field string, v any, format string, a ...any) error {
 // checkCount, checkTimings, checkPacket, checkRate and checkSocket are
 // Validate's checks, one group of fields each.
 func (c Config) checkCount() error {
-	if c.Count < 1 {
+	switch {
+	case c.Count < 1:
 		return bad("Count", c.Count, "want at least 1 echo request")
+	case c.CountAnswers && c.Deadline == 0:
+		return bad("CountAnswers", true, "counting answers needs a Deadline (a silent target would be pinged forever)")
 	}
 	return nil
 }

@@ -77,7 +77,7 @@ func run(ctx context.Context, cfg Config, targets []Target, listen listenFunc) (
 			e.byAddr[a.WithZone("")] = i
 		}
 		trk := newTracker(a.Is6(), cfg.Timeout)
-		if cfg.Count == UntilStopped {
+		if cfg.Count == UntilStopped || cfg.CountAnswers {
 			// A run without an end keeps only the last probes.
 			trk.keep = keepFor(cfg.Interval, cfg.Timeout)
 		}
@@ -151,6 +151,7 @@ type engine struct {
 	sendQ   sendHeap
 	toQ     timeoutHeap
 	lim     limiter
+	end     time.Time // the Deadline's moment; zero without one
 }
 
 // inbound is a packet (or the read error that ended a reader) for the loop.
@@ -196,6 +197,7 @@ func (e *engine) loop(ctx context.Context) []Result {
 	}
 	var deadline <-chan time.Time
 	if e.cfg.Deadline > 0 {
+		e.end = start.Add(e.cfg.Deadline)
 		dt := time.NewTimer(e.cfg.Deadline)
 		defer dt.Stop()
 		deadline = dt.C
@@ -297,8 +299,10 @@ func (e *engine) wake(now time.Time) time.Duration {
 }
 
 func (e *engine) finished() bool {
-	if len(e.sendQ) > 0 {
-		return false
+	for _, it := range e.sendQ {
+		if !e.counted(it.target) {
+			return false
+		}
 	}
 	for _, t := range e.trk {
 		if t.pending > 0 {
@@ -316,13 +320,29 @@ func (e *engine) sendDue(now time.Time) {
 			return
 		}
 		heap.Pop(&e.sendQ)
+		if e.counted(it.target) {
+			continue // its answers came while the request waited
+		}
 		e.send(it.target)
 		e.lim.take(now)
-		if e.trk[it.target].total() < e.cfg.Count {
-			heap.Push(&e.sendQ, sendItem{due: it.due.Add(e.cfg.Interval), target: it.target})
+		next := it.due.Add(e.cfg.Interval)
+		if !e.counted(it.target) && (e.end.IsZero() || next.Before(e.end)) {
+			// iputils sends nothing due at the deadline or after it: its
+			// answer could not count.
+			heap.Push(&e.sendQ, sendItem{due: next, target: it.target})
 		}
 		now = time.Now()
 	}
+}
+
+// counted reports whether target i has had its Count: of requests sent,
+// or with CountAnswers, of answers.
+func (e *engine) counted(i int) bool {
+	t := e.trk[i]
+	if e.cfg.CountAnswers {
+		return t.answers() >= e.cfg.Count
+	}
+	return t.total() >= e.cfg.Count
 }
 
 func (e *engine) send(i int) {

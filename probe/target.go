@@ -269,6 +269,16 @@ func (t *tracker) runningRTT(d time.Duration) {
 	t.recent = append(t.recent, d)
 }
 
+// answers is how many probes were answered: by a reply in time, or by an
+// ICMP error that stands.
+func (t *tracker) answers() int {
+	n := t.received + t.errsOther
+	for _, c := range t.errs {
+		n += c
+	}
+	return n
+}
+
 // avg is the mean RTT of the replies received so far.
 func (t *tracker) avg() time.Duration {
 	if t.received == 0 {

@@ -97,7 +97,7 @@ func (s *sched) handle(r reply, m *matcher) bool {
 	if sl.state != pending && sl.state != lost && sl.state != limited || h.emitted {
 		return true // a duplicate, or too late to count
 	}
-	x.p.RTT = r.at.Sub(x.a.sent)
+	x.p.RTT, x.p.Unverified = r.at.Sub(x.a.sent), c.unverified
 	if c.unverified && sl.state == pending {
 		if sl.claim != nil {
 			s.rejected.Add(icmpmsg.RepeatedError, 1)
@@ -207,6 +207,9 @@ func (s *sched) apply(x answer) {
 
 func (s *sched) record(sl *slot, h *hop, p Probe) {
 	sl.state, sl.probe, sl.queued, sl.claim = answered, p, false, nil
+	if p.Extensions != nil {
+		s.odd.AddCounts(p.Extensions.Oddities())
+	}
 	h.answers++
 	h.maxRTT = max(h.maxRTT, p.RTT)
 	s.budget.learn(h.ttl, p.RTT)

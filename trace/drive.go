@@ -198,7 +198,7 @@ func (rd *round) finish(canceled bool) {
 	s, res := rd.s, &rd.res
 	res.Reached = s.reached
 	res.Sent = s.sent
-	res.Invalid, res.InvalidByCause = s.rejected.Total(), s.rejected.Map()
+	res.Invalid, res.InvalidByCause, res.Oddities = s.rejected.Total(), s.rejected.Map(), s.odd.Map()
 	if canceled {
 		res.EndReason = EndCanceled
 		return

@@ -246,14 +246,14 @@ func (p *fakePath) send(a *attempt) (time.Time, error) {
 	q := append([]byte(nil), pkt...)
 	left := a.ttl - (k - 1)
 	var msg []byte
+	if h.short && (k < n || h.reject >= 0) {
+		q = q[:len(q)-len(pkt)+ipHeaderLen(p.v6)+8]
+	}
 	switch {
 	case h.reject >= 0 && a.ttl > k:
 		left--
 		msg = p.icmpError(3, 1, h.reject, q, left, nil)
 	case k < n:
-		if h.short {
-			q = q[:len(q)-len(pkt)+ipHeaderLen(p.v6)+8]
-		}
 		msg = p.icmpError(11, 3, 0, q, 1, h.mpls)
 	case p.proto == UDP:
 		code := 3

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"encoding/json"
 	"net/netip"
 	"strings"
 	"testing"
@@ -108,7 +109,9 @@ func TestSchedForged(t *testing.T) {
 }
 
 // TestSchedShortQuote: a router that quotes only 8 bytes (RFC 792) still
-// shows, once its probes' waits end without a verified answer.
+// shows, once its probes' waits end without a verified answer, and its
+// answers and hop are marked unverified in the JSON (any host on the way
+// could have sent them); a router's unreachable quoting 8 bytes too.
 func TestSchedShortQuote(t *testing.T) {
 	p := newFakePath(ICMP, false, fourHops...)
 	p.hops[1].short = true
@@ -118,5 +121,28 @@ func TestSchedShortQuote(t *testing.T) {
 	}
 	if res.Invalid != 0 {
 		t.Errorf("rejected %v, want nothing", res.InvalidByCause)
+	}
+	for _, h := range res.Hops {
+		for _, pr := range h.Probes {
+			if pr.Unverified != (h.TTL == 2) || h.Unverified != (h.TTL == 2) {
+				t.Errorf("hop %d (unverified %v): probe %+v", h.TTL, h.Unverified, pr)
+			}
+		}
+	}
+	b, err := json.Marshal(res.Hops[1])
+	if err != nil || !strings.Contains(string(b), `"unverified":true}`) || strings.Count(string(b), `"unverified":true`) != 4 {
+		t.Errorf("hop 2's JSON: %s %v", b, err)
+	}
+	var back Hop
+	if err := json.Unmarshal(b, &back); err != nil || !back.Unverified || !back.Probes[0].Unverified {
+		t.Errorf("hop 2 read back: %+v %v", back, err)
+	}
+
+	p = newFakePath(ICMP, false, fourHops...)
+	p.hops[1].short, p.hops[1].reject = true, 1
+	res, _ = runFake(t, p, withConfig(func(c *Config) { c.Protocol, c.Port = ICMP, ICMP.DefaultPort() }))
+	last := res.Hops[len(res.Hops)-1]
+	if res.EndReason != EndUnreachable || last.TTL != 3 || !last.Unverified || last.Probes[0].Annotation != "!H" {
+		t.Errorf("an 8-byte !H: %s, end %s, last hop %+v", summary(res), res.EndReason, last)
 	}
 }

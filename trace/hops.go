@@ -79,6 +79,7 @@ func (s *sched) hopResult(h *hop) Hop {
 		}
 		r.Probes = append(r.Probes, p)
 	}
+	r.Unverified = onlyUnverified(r.Probes)
 	return r
 }
 

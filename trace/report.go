@@ -23,6 +23,8 @@ type Report struct {
 	// Invalid and InvalidByCause add up the rounds' (see Result).
 	Invalid        int            `json:"invalid,omitempty"`
 	InvalidByCause map[string]int `json:"invalid_by_cause,omitempty"`
+	// Oddities adds up the rounds' (see Result).
+	Oddities map[string]int `json:"oddities,omitempty"`
 }
 
 // ReportHop is one TTL over all rounds.
@@ -40,6 +42,9 @@ type ReportHop struct {
 	// this hop on. A lost probe with a later answer in its round is only
 	// this hop not answering (rate limiting, ICMP deprioritised).
 	ForwardLost int
+	// Unverified counts the answers that were unverified (Probe.Unverified):
+	// when it is Received, the hop, and its Annotation, rest on them alone.
+	Unverified int
 	// Annotation is the last unreachable mark seen ("!H"), if any.
 	Annotation                    string
 	Last, Avg, Best, Worst, StDev time.Duration
@@ -84,10 +89,11 @@ func (h ReportHop) MarshalJSON() ([]byte, error) {
 		ForwardLost int          `json:"forward_lost"`
 		LossPct     float64      `json:"loss_pct"`
 		FwdLossPct  float64      `json:"fwd_loss_pct"`
+		Unverified  int          `json:"unverified,omitempty"`
 		Annotation  string       `json:"annotation,omitempty"`
 		RTT         *rtt         `json:"rtt_ms,omitempty"`
 	}{TTL: h.TTL, Sent: h.Sent, Received: h.Received, RateLimited: h.RateLimited, Lost: h.Lost(),
-		ForwardLost: h.ForwardLost, LossPct: h.LossPct(), FwdLossPct: h.FwdLossPct(), Annotation: h.Annotation}
+		ForwardLost: h.ForwardLost, LossPct: h.LossPct(), FwdLossPct: h.FwdLossPct(), Unverified: h.Unverified, Annotation: h.Annotation}
 	if len(h.Addrs) > 0 {
 		v.Addr = h.Addrs[0].String()
 		if len(h.Addrs) > 1 {

@@ -45,6 +45,9 @@ type Result struct {
 	// InvalidByCause by what failed (icmpmsg.Cause names), as ping does.
 	Invalid        int            `json:"invalid,omitempty"`
 	InvalidByCause map[string]int `json:"invalid_by_cause,omitempty"`
+	// Oddities counts the answers read leniently, by what departs from
+	// the RFCs in them (icmpmsg.Oddity names): they count as answers.
+	Oddities map[string]int `json:"oddities,omitempty"`
 }
 
 // Hop is one TTL of a trace.
@@ -53,6 +56,9 @@ type Hop struct {
 	Probes []Probe `json:"probes"`
 	// PMTU is the path MTU up to this hop (Config.MTU only).
 	PMTU int `json:"pmtu,omitempty"`
+	// Unverified: the hop answered, and only with unverified answers
+	// (Probe.Unverified).
+	Unverified bool `json:"unverified,omitempty"`
 }
 
 // Probe is what became of one probe (one slot of a hop; a retried slot
@@ -74,10 +80,30 @@ type Probe struct {
 	SentTTL            int    // the probe's TTL when it differs from the hop's
 	Attempts           int    // how many times the slot was sent
 	Extensions         *Extensions
+	// Unverified: the answer is an ICMP error whose quote is too short to
+	// hold the probe's token (RFC 792's 8 bytes), which any host on the
+	// way can forge; it stood because nothing verified answered the probe
+	// in its wait. Only ICMP probes carry a token.
+	Unverified bool
 }
 
 // Answered reports whether the probe got an answer.
 func (p Probe) Answered() bool { return p.Addr.IsValid() }
+
+// onlyUnverified reports whether some of probes were answered, and every
+// answer is unverified.
+func onlyUnverified(probes []Probe) bool {
+	n := 0
+	for _, p := range probes {
+		if p.Answered() {
+			if !p.Unverified {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
 
 // BackHops is how many hops an answer crossed on its way back, from its
 // TTL as received: the sender's initial TTL (taken as the smallest of 64,
@@ -106,6 +132,7 @@ type probeJSON struct {
 	Flow        int             `json:"flow,omitempty"`
 	SentTTL     int             `json:"sent_ttl,omitempty"`
 	Attempts    int             `json:"attempts,omitempty"`
+	Unverified  bool            `json:"unverified,omitempty"`
 	MPLS        []MPLSLabel     `json:"mpls,omitempty"`
 	Interfaces  []InterfaceInfo `json:"interfaces,omitempty"`
 }
@@ -124,7 +151,7 @@ func (p Probe) MarshalJSON() ([]byte, error) {
 		j.Addr = p.Addr.String()
 		ms := Millis(p.RTT)
 		j.RTT = &ms
-		j.Timeout, j.RateLimited = false, false
+		j.Timeout, j.RateLimited, j.Unverified = false, false, p.Unverified
 	}
 	if p.ICMPType >= 0 && p.Answered() && p.TCPFlags == "" {
 		t, c := p.ICMPType, p.ICMPCode

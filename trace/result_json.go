@@ -17,7 +17,7 @@ func (p *Probe) UnmarshalJSON(b []byte) error {
 	}
 	*p = Probe{Timeout: j.Timeout && !j.RateLimited, RateLimited: j.RateLimited, Annotation: j.Annotation,
 		ICMPType: -1, ICMPCode: -1, TCPFlags: j.TCPFlags, ReplyTTL: j.ReplyTTL, Flow: j.Flow, SentTTL: j.SentTTL,
-		Attempts: max(j.Attempts, 1)}
+		Attempts: max(j.Attempts, 1), Unverified: j.Unverified && j.Addr != ""}
 	if j.Addr != "" {
 		a, err := netip.ParseAddr(j.Addr)
 		if err != nil {

@@ -90,8 +90,10 @@ type sched struct {
 
 	emitNext int
 	sent     int
-	// rejected counts the answers to our probes that failed a check.
+	// rejected counts the answers to our probes that failed a check; odd
+	// the answers recorded that were read leniently.
 	rejected icmpmsg.Counts
+	odd      icmpmsg.OddityCounts
 }
 
 func newSched(cfg Config, start time.Time, b *budget) *sched {

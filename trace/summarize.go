@@ -25,12 +25,8 @@ func Summarize(rounds []Result) Report {
 		r.Reached = r.Reached || res.Reached
 		r.EndReason = res.EndReason
 		r.Invalid += res.Invalid
-		for cause, n := range res.InvalidByCause {
-			if r.InvalidByCause == nil {
-				r.InvalidByCause = map[string]int{}
-			}
-			r.InvalidByCause[cause] += n
-		}
+		r.InvalidByCause = addCounts(r.InvalidByCause, res.InvalidByCause)
+		r.Oddities = addCounts(r.Oddities, res.Oddities)
 	}
 	if r.Reached {
 		r.EndReason = EndReached
@@ -60,6 +56,9 @@ func Summarize(rounds []Result) Report {
 					a.count[p.Addr]++
 					a.h.RTTs = append(a.h.RTTs, p.RTT)
 					a.h.Last = p.RTT
+					if p.Unverified {
+						a.h.Unverified++
+					}
 					if p.Annotation != "" {
 						a.h.Annotation = p.Annotation
 					}
@@ -142,4 +141,15 @@ func answeredAfter(hops []Hop, i int) bool {
 		}
 	}
 	return false
+}
+
+// addCounts adds the counts of b, by name, to a (made when needed).
+func addCounts(a, b map[string]int) map[string]int {
+	for k, n := range b {
+		if a == nil {
+			a = map[string]int{}
+		}
+		a[k] += n
+	}
+	return a
 }

@@ -91,13 +91,15 @@ func checkICMPConfig(c *cli.Context) (cfg probe.Config, minAlive, timeout int, e
 			return cfg, 0, 0, pluginError(c, fmt.Sprintf("check_icmp: minimum alive hosts is negative (%d)", minAlive), "-m %d: want 0 or more hosts", minAlive)
 		}
 	}
-	if c.IsSet("t") && c.Int("t") != 0 { // check_icmp takes 0 for its default
-		if timeout = c.Int("t"); timeout < 0 {
-			return cfg, 0, 0, pluginError(c, fmt.Sprintf("check_icmp: timeout is negative (%d)", timeout), "-t %d: want a number of seconds", timeout)
+	// check_icmp 2.3.3 runs -t 0 for 10 s and a negative -t without end,
+	// undocumented: refused.
+	if c.IsSet("t") {
+		if timeout = c.Int("t"); timeout < 1 {
+			return cfg, 0, 0, pluginError(c, fmt.Sprintf("check_icmp: timeout must be at least 1 second (%d)", timeout), "-t %d: want at least 1 second", timeout)
 		}
 	}
 	if c.IsSet("i") {
-		if cfg.Interval, err = nagios.ParseTime(c.String("i")); err != nil {
+		if cfg.Interval, err = nagios.PacketInterval(c.String("i")); err != nil {
 			return cfg, 0, 0, pluginError(c, "check_icmp: -i "+c.String("i")+": "+err.Error(), "-i %s: %v", c.String("i"), err)
 		}
 	}
@@ -105,10 +107,12 @@ func checkICMPConfig(c *cli.Context) (cfg probe.Config, minAlive, timeout int, e
 	set(c, "b", c.Int, &cfg.Size)
 	if c.IsSet("I") {
 		d, err := nagios.ParseTime(c.String("I"))
-		if err != nil || d <= 0 {
+		if err != nil {
 			return cfg, 0, 0, pluginError(c, "check_icmp: -I "+c.String("I")+": not a time", "-I %s: want a time (us, ms or s)", c.String("I"))
 		}
-		cfg.Rate = float64(time.Second) / float64(d)
+		if d > 0 { // 0 is check_icmp's default: no interval between hosts
+			cfg.Rate = float64(time.Second) / float64(d)
+		}
 	}
 	sourceFlag(c.String("s"), &cfg)
 	return cfg, minAlive, timeout, nil

@@ -82,7 +82,7 @@ func TestIntegrationCompatPlugins(t *testing.T) {
 		{"check_icmp", []string{"-H", hostUnreach, "-H", netUnreach}, false},
 		{"check_icmp", []string{"-H", dst, "-H", dead, "-n", "2", "-c", "100,80%"}, false},
 		{"check_icmp", []string{"-H", dst, "-H", dead, "-n", "2", "-c", "30000,80%", "-m", "1"}, false},
-		{"check_icmp", []string{dst, p.Hop4(1).String(), "-w", "30000,20%", "-c", "20000,60%"}, false},
+		{"check_icmp", []string{dst, p.Hop4(1).String(), "-w", "20000,20%", "-c", "30000,60%"}, false},
 		{"check_icmp", []string{"-H", dst, "-n", "21"}, false},
 		{"check_icmp", []string{"-H", "nosuch.invalid"}, false},
 	} {
@@ -174,6 +174,63 @@ func TestIntegrationCompatMtr(t *testing.T) {
 		mh, nh := m.Report.Hubs[i], n.Report.Hubs[i]
 		if !reflect.DeepEqual(keys(mh), keys(nh)) || mh["host"] != nh["host"] || mh["count"] != nh["count"] || mh["Snt"] != nh["Snt"] || mh["Loss%"] != nh["Loss%"] {
 			t.Errorf("hub %d: mtr %v, netdx %v", i, mh, nh)
+		}
+	}
+}
+
+// TestIntegrationCompatPluginInput runs check_icmp and netdx as
+// check_icmp with the values check_icmp 2.3.3 takes in ways its help does
+// not say. The intervals it takes, netdx takes: -i 0 (check_icmp sends
+// the next packet at once; netdx reported 25% loss on a clean local
+// address), -i 1e-12 and -i 1e-3 (netdx took one and refused the other),
+// -I 0 (check_icmp's default): both OK, nothing lost, run after run.
+// What it silently replaces (-w 200,150% becomes 80%, -t 0 becomes 10
+// s) or reads as 0 (-i abc), netdx refuses: the plugin's kind of line on
+// stdout, one line naming the flag on stderr, exit 3.
+func TestIntegrationCompatPluginInput(t *testing.T) {
+	plugin := "/usr/lib/nagios/plugins/check_icmp"
+	needTools(t, plugin)
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 1, Delays: []time.Duration{0, 5 * time.Millisecond}})
+	p.Routers[0].NoICMPRateLimit()
+	p.Dst.NoICMPRateLimit()
+	local, dst := p.Src.Addrs()[0].Addr().String(), p.Target4().String()
+	netdx := netdxAs(t, "check_icmp")
+	clean := regexp.MustCompile(`^OK - \S+: rta [\d.]+ms, lost 0%\|`)
+	for _, args := range [][]string{
+		{"-i", "0"}, {"-i", "0", "-n", "4"}, {"-i", "1e-12"}, {"-i", "1e-3"}, {"-i", "1us"}, {"-i", "0.5"}, {"-i", "1ms"},
+		{"-I", "0"}, {"-i", "0", "-I", "0", "-n", "20"},
+	} {
+		for _, target := range []string{local, dst} {
+			a := append([]string{"-H", target}, args...)
+			for run := range 3 {
+				pcode, pout, _ := runIn(t, p.Src, plugin, a...)
+				ncode, nout, nerr := runIn(t, p.Src, netdx, a...)
+				if pcode != exitOK || !clean.MatchString(pout) || ncode != exitOK || !clean.MatchString(nout) || nerr != "" {
+					t.Errorf("check_icmp %q, run %d:\nplugin exit %d: %q\nnetdx  exit %d: %q (stderr %q)", a, run, pcode, pout, ncode, nout, nerr)
+				}
+			}
+		}
+	}
+	for _, tc := range []struct {
+		args      []string
+		plugin    string // what the plugin's line shows of the value it replaced
+		line, flg string // netdx's line on stdout, the flag named on stderr
+	}{
+		{[]string{"-w", "200,150%"}, "pl=0%;80;80;;", `check_icmp: packet loss "150%" is above 100%`, "-w 200,150%"},
+		{[]string{"-w", "200,90%"}, "pl=0%;80;80;;", "check_icmp: warning threshold (200ms,90%) is above the critical one (500ms,80%)", "-w 200,90%"},
+		{[]string{"-c", "300s,80%"}, ";200.000;255000.000;0;", `check_icmp: round trip average "300s" is above 255s`, "-c 300s,80%"},
+		{[]string{"-t", "0"}, "lost 0%", "check_icmp: timeout must be at least 1 second (0)", "-t 0"},
+		{[]string{"-i", "abc"}, "lost 0%", `check_icmp: -i abc: "abc" is not a time (us, ms or s)`, "-i abc"},
+	} {
+		a := append([]string{"-H", dst}, tc.args...)
+		pcode, pout, _ := runIn(t, p.Src, plugin, a...)
+		ncode, nout, nerr := runIn(t, p.Src, netdx, a...)
+		if pcode != exitOK || !strings.Contains(pout, tc.plugin) {
+			t.Errorf("check_icmp %q: the plugin exits %d: %q; want it to take the value (%q)", a, pcode, pout, tc.plugin)
+		}
+		if ncode != exitUnknown || nout != tc.line+"\n" || strings.Count(nerr, "\n") != 1 || !strings.Contains(nerr, tc.flg) {
+			t.Errorf("check_icmp %q: netdx exit %d, stdout %q, stderr %q; want 3, %q and one line naming %s", a, ncode, nout, nerr, tc.line, tc.flg)
 		}
 	}
 }

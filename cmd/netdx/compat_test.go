@@ -67,6 +67,14 @@ func TestCheckBadInput(t *testing.T) {
 		{[]string{"check_icmp", "-H", "198.18.0.9", "-n", "21"}, "check_icmp: packets is > 20 (21)\n", "-n 21"},
 		{[]string{"check_icmp"}, "check_icmp: No hosts to check\n", "-H"},
 		{[]string{"check_icmp", "-H", "198.18.0.9", "-w", "fast"}, "check_icmp: round trip average \"fast\" is not a time\n", "-w fast"},
+		// check_icmp 2.3.3 silently replaces these (150% became 80%, -t 0
+		// 10 s); netdx refuses them.
+		{[]string{"check_icmp", "-H", "198.18.0.9", "-w", "200,150%"}, "check_icmp: packet loss \"150%\" is above 100%\n", "-w 200,150%"},
+		{[]string{"check_icmp", "-H", "198.18.0.9", "-w", "200,90%"}, "check_icmp: warning threshold (200ms,90%) is above the critical one (500ms,80%)\n", "-w 200,90%"},
+		{[]string{"check_icmp", "-H", "198.18.0.9", "-t", "0"}, "check_icmp: timeout must be at least 1 second (0)\n", "-t 0"},
+		{[]string{"check_icmp", "-H", "198.18.0.9", "-t", "-1"}, "check_icmp: timeout must be at least 1 second (-1)\n", "-t -1"},
+		{[]string{"check_icmp", "-H", "198.18.0.9", "-i", "abc"}, "check_icmp: -i abc: \"abc\" is not a time (us, ms or s)\n", "-i abc"},
+		{[]string{"check_icmp", "-H", "198.18.0.9", "-I", "-1"}, "check_icmp: -I -1: not a time\n", "-I -1"},
 	} {
 		code, out, errOut := runNetdx(t, tc.args...)
 		if code != exitUnknown || out != tc.out || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tc.inErr) {

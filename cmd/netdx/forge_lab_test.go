@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,5 +190,71 @@ func TestIntegrationPingForgedFlood(t *testing.T) {
 	}
 	if peak > 50<<10 || len(out) > 32<<10 {
 		t.Errorf("peak RSS %d kB, JSON %d bytes: want under 50 MB and 32 KB", peak, len(out))
+	}
+}
+
+// TestIntegrationTraceUnverified: r2 never answers TTL expiry, and an
+// on-path forger there answers every echo request with a Host Unreachable
+// quoting 8 bytes (no token) from a made-up sender. trace shows hop 2 from
+// those answers alone and marks it unverified (JSON, -v); diagnose says
+// the !H is unverified and makes it a warning, not the critical
+// unreachable it made before, while the target answers every echo request.
+func TestIntegrationTraceUnverified(t *testing.T) {
+	l := netlab.New(t)
+	p := l.Chain(netlab.PathConfig{Routers: 2, Delays: []time.Duration{0, 5 * time.Millisecond}})
+	p.Routers[0].NoICMPRateLimit()
+	p.Dst.NoICMPRateLimit()
+	p.Routers[1].SilentTTL()
+	target := p.Target4().String()
+	p.Src.MustRun("ping", "-n", "-c", "1", "-W", "2", target) // neighbours
+	p.Routers[1].StartForger(netlab.ForgerConfig{Interface: p.Links[1].IfB, Kinds: netlab.ForgeShortUnreachable})
+
+	_, out, errOut := netdxIn(t, p.Src, nil, "trace", "--json", "-n", "-P", "icmp", "-q", "1", "-w", "1", target)
+	var res struct {
+		Hops []struct {
+			TTL        int  `json:"ttl"`
+			Unverified bool `json:"unverified"`
+			Probes     []struct {
+				Addr       string `json:"addr"`
+				Annotation string `json:"annotation"`
+				Unverified bool   `json:"unverified"`
+			} `json:"probes"`
+		} `json:"hops"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Hops) < 2 {
+		t.Fatalf("trace --json: %v\n%s%s", err, out, errOut)
+	}
+	for _, h := range res.Hops {
+		pr := h.Probes[0]
+		forged := h.TTL == 2
+		if h.Unverified != forged || pr.Unverified != forged || forged && (pr.Annotation != "!H" || !strings.HasPrefix(pr.Addr, "198.19.")) {
+			t.Errorf("hop %d (unverified %v): %+v; want only hop 2 unverified, a forged !H", h.TTL, h.Unverified, pr)
+		}
+	}
+	_, out, _ = netdxIn(t, p.Src, nil, "trace", "-v", "-n", "-P", "icmp", "-w", "1", target)
+	if !regexp.MustCompile(`(?m)^ 2  198\.19\.\S+ .*!H.*\(\d unverified: quoted without the probe's token\)$`).MatchString(out) {
+		t.Errorf("trace -v: no unverified note on hop 2:\n%s", out)
+	}
+
+	code, out, errOut := netdxIn(t, p.Src, nil, "diagnose", "--json", "--interval", "0", target)
+	var d diagnosis
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("diagnose: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	seen := false
+	for _, f := range d.Findings {
+		t.Logf("%s %s: %s %v", f.Severity, f.Kind, f.Summary, f.Evidence)
+		if f.Severity == "critical" {
+			t.Errorf("critical finding on unverified answers: %s", f.Summary)
+		}
+		if f.Kind == "unreachable" {
+			seen = true
+			if f.Hop != 2 || f.Severity != "warning" || f.Evidence["unverified"] != true || !strings.Contains(f.Summary, "unverified") {
+				t.Errorf("unreachable %+v: want hop 2's !H said unverified, a warning", f)
+			}
+		}
+	}
+	if !seen || code != exitWarning || d.Status != "warning" {
+		t.Errorf("exit %d, status %s, unreachable found %v: want the unverified !H as a warning", code, d.Status, seen)
 	}
 }

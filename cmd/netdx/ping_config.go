@@ -39,6 +39,8 @@ func pingConfig(c *cli.Context, thresholdMode bool) (probe.Config, error) {
 				return cfg, err
 			}
 		}
+		// iputils: with a deadline, -c is the answers to wait for.
+		cfg.CountAnswers = c.IsSet("c") && cfg.Deadline > 0
 	}
 	if c.IsSet("i") {
 		if cfg.Interval, err = parseSeconds(c, "i", c.String("i")); err != nil {

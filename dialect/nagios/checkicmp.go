@@ -26,48 +26,75 @@ var (
 )
 
 // ParseCheckICMP reads check_icmp's -w and -c ("" for a flag not given)
-// over its defaults (200ms,40% and 500ms,80%), and lowers a warning
-// above the critical threshold to it, as check_icmp does. Its errors are
-// *InputError.
+// over its defaults (200ms,40% and 500ms,80%). A part of the warning not
+// given is lowered to the critical one where it is above it, as
+// check_icmp does; a part given is never replaced: a warning above the
+// critical threshold, a loss above 100% and an RTA above 255 s (which
+// check_icmp 2.3.3 silently lowers, undocumented) are refused. Its errors
+// are *InputError.
 func ParseCheckICMP(warn, crit string) (w, c ICMPThreshold, err error) {
-	w, c = defaultICMPWarn, defaultICMPCrit
+	var gw, gc ICMPThreshold // as given: -1 for a part not given
 	for _, f := range []struct {
 		flag, s string
 		th      *ICMPThreshold
-	}{{"-w", warn, &w}, {"-c", crit, &c}} {
-		if f.s == "" {
-			continue
-		}
-		if err := parseICMPThreshold(f.s, f.th); err != nil {
+	}{{"-w", warn, &gw}, {"-c", crit, &gc}} {
+		if *f.th, err = parseICMPThreshold(f.s); err != nil {
 			return w, c, &InputError{"check_icmp: " + err.Error(), fmt.Errorf("%s %s: %w", f.flag, f.s, err)}
 		}
 	}
-	w.RTA, w.Loss = min(w.RTA, c.RTA), min(w.Loss, c.Loss)
+	c = ICMPThreshold{given(gc.RTA, defaultICMPCrit.RTA), given(gc.Loss, defaultICMPCrit.Loss)}
+	w = ICMPThreshold{given(gw.RTA, min(defaultICMPWarn.RTA, c.RTA)), given(gw.Loss, min(defaultICMPWarn.Loss, c.Loss))}
+	if w.RTA > c.RTA || w.Loss > c.Loss {
+		return w, c, &InputError{fmt.Sprintf("check_icmp: warning threshold (%v) is above the critical one (%v)", w, c),
+			fmt.Errorf("-w %s: above the critical threshold %v (-c): a warning must come before the critical state", warn, c)}
+	}
 	return w, c, nil
 }
 
-// parseICMPThreshold reads check_icmp's RTA[unit][,PL%] (or PL% alone)
-// into th, keeping what is not given.
-func parseICMPThreshold(s string, th *ICMPThreshold) error {
+// given is v, or def when v is -1 (not given).
+func given(v, def float64) float64 {
+	if v < 0 {
+		return def
+	}
+	return v
+}
+
+// maxICMPRTA is check_icmp's ceiling on a threshold's RTA, in ms: 255 s.
+const maxICMPRTA = 255000
+
+// parseICMPThreshold reads check_icmp's RTA[unit][,PL%] (or PL% alone;
+// "" for nothing), -1 for a part not given.
+func parseICMPThreshold(s string) (ICMPThreshold, error) {
+	th := ICMPThreshold{-1, -1}
+	if s == "" {
+		return th, nil
+	}
 	rta, pl, hasPL := strings.Cut(s, ",")
 	if !hasPL && strings.HasSuffix(s, "%") {
 		rta, pl, hasPL = "", s, true
 	}
 	if hasPL {
 		p, err := strconv.ParseFloat(strings.TrimSuffix(pl, "%"), 64)
-		if err != nil || p < 0 || p != math.Trunc(p) {
-			return fmt.Errorf("packet loss %q is not a percentage", pl)
+		switch {
+		case err != nil || p < 0 || p != math.Trunc(p):
+			return th, fmt.Errorf("packet loss %q is not a percentage", pl)
+		case p > 100:
+			return th, fmt.Errorf("packet loss %q is above 100%%", pl)
 		}
-		th.Loss = min(p, 100)
+		th.Loss = p
 	}
 	if rta != "" {
 		d, err := ParseTime(rta)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("round trip average %q is not a time", rta)
+		ms := float64(d) / float64(time.Millisecond)
+		switch {
+		case err != nil || d <= 0:
+			return th, fmt.Errorf("round trip average %q is not a time", rta)
+		case ms > maxICMPRTA:
+			return th, fmt.Errorf("round trip average %q is above %ds", rta, maxICMPRTA/1000)
 		}
-		th.RTA = min(float64(d)/float64(time.Millisecond), 255000) // check_icmp's ceiling: 255 s
+		th.RTA = ms
 	}
-	return nil
+	return th, nil
 }
 
 // ParseTime reads check_icmp's times: a number with us, ms (the default)
@@ -83,10 +110,23 @@ func ParseTime(s string) (time.Duration, error) {
 		unit, s = time.Second, strings.TrimSuffix(s, "s")
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) || v*float64(unit) > float64(math.MaxInt64) {
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) || v*float64(unit) > float64(math.MaxInt64) {
 		return 0, fmt.Errorf("%q is not a time (us, ms or s)", s)
 	}
 	return time.Duration(v * float64(unit)), nil
+}
+
+// PacketInterval reads check_icmp's -i, its "max packet interval" to a
+// host, as netdx schedules it: the time as written (ParseTime), and below
+// probe.MinTiming, 0 included (check_icmp sends the next packet at once),
+// probe.MinTiming: a maximum netdx cannot keep is kept as closely as it
+// schedules.
+func PacketInterval(s string) (time.Duration, error) {
+	d, err := ParseTime(s)
+	if err != nil {
+		return 0, err
+	}
+	return max(d, probe.MinTiming), nil
 }
 
 // checkICMPLine is check_icmp's status line with its performance data,

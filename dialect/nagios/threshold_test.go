@@ -3,6 +3,9 @@ package nagios
 import (
 	"errors"
 	"testing"
+	"time"
+
+	"netdx/probe"
 )
 
 func TestParseThreshold(t *testing.T) {
@@ -60,16 +63,17 @@ func TestParseCheckICMP(t *testing.T) {
 		want ICMPThreshold
 	}{
 		{"100,20%", ICMPThreshold{100, 20}}, {"1s,20%", ICMPThreshold{1000, 20}}, {"250us,5%", ICMPThreshold{0.25, 5}},
-		{"300", ICMPThreshold{300, 40}}, {"50%", ICMPThreshold{200, 50}}, {"100.5ms,200%", ICMPThreshold{100.5, 100}},
+		{"300", ICMPThreshold{300, -1}}, {"50%", ICMPThreshold{-1, 50}}, {"100.5ms,100%", ICMPThreshold{100.5, 100}},
+		{"255s,0%", ICMPThreshold{255000, 0}}, {"", ICMPThreshold{-1, -1}},
 	} {
-		th := ICMPThreshold{200, 40}
-		if err := parseICMPThreshold(tc.in, &th); err != nil || th != tc.want {
+		if th, err := parseICMPThreshold(tc.in); err != nil || th != tc.want {
 			t.Errorf("%q: %+v %v, want %+v", tc.in, th, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"x", "100,x%", "-5,20%", "0,20%", "100,2.5%", "1e400"} {
-		th := ICMPThreshold{}
-		if err := parseICMPThreshold(bad, &th); err == nil {
+	// check_icmp 2.3.3 lowers a loss above 100% to 100 and an RTA above
+	// 255 s to 255 s, undocumented: refused, never replaced.
+	for _, bad := range []string{"x", "100,x%", "-5,20%", "0,20%", "100,2.5%", "1e400", "100,150%", "200,101%", "256s,20%", "NaN,20%"} {
+		if th, err := parseICMPThreshold(bad); err == nil {
 			t.Errorf("%q accepted: %+v", bad, th)
 		}
 	}
@@ -77,15 +81,55 @@ func TestParseCheckICMP(t *testing.T) {
 	if err != nil || w != (ICMPThreshold{200, 40}) || c != (ICMPThreshold{500, 80}) {
 		t.Errorf("defaults %+v %+v %v", w, c, err)
 	}
-	// A warning above the critical threshold is lowered to it.
-	if w, c, err := ParseCheckICMP("900,90%", "300,50%"); err != nil || w != c || c != (ICMPThreshold{300, 50}) {
-		t.Errorf("warning above critical: %+v %+v %v", w, c, err)
+	// The default warning is lowered to a critical threshold below it, a
+	// part at a time; a warning given is kept.
+	for _, tc := range []struct {
+		w, c       string
+		warn, crit ICMPThreshold
+	}{
+		{"", "100,20%", ICMPThreshold{100, 20}, ICMPThreshold{100, 20}},
+		{"", "300", ICMPThreshold{200, 40}, ICMPThreshold{300, 80}},
+		{"50", "30%", ICMPThreshold{50, 30}, ICMPThreshold{500, 30}},
+		{"500,80%", "", ICMPThreshold{500, 80}, ICMPThreshold{500, 80}},
+	} {
+		if w, c, err := ParseCheckICMP(tc.w, tc.c); err != nil || w != tc.warn || c != tc.crit {
+			t.Errorf("-w %q -c %q: %+v %+v %v, want %+v %+v", tc.w, tc.c, w, c, err, tc.warn, tc.crit)
+		}
 	}
-	_, _, err = ParseCheckICMP("fast", "")
-	var ie *InputError
-	if !errors.As(err, &ie) || ie.Line != `check_icmp: round trip average "fast" is not a time` ||
-		ie.Error() != `-w fast: round trip average "fast" is not a time` {
-		t.Errorf("-w fast: %#v", err)
+	// A warning given above the critical threshold was lowered to it
+	// (-w 200,150% became 80%): refused, naming the flag.
+	for _, tc := range []struct{ w, c, line, err string }{
+		{"200,150%", "", `check_icmp: packet loss "150%" is above 100%`, `-w 200,150%: packet loss "150%" is above 100%`},
+		{"200,100%", "", "check_icmp: warning threshold (200ms,100%) is above the critical one (500ms,80%)",
+			"-w 200,100%: above the critical threshold 500ms,80% (-c): a warning must come before the critical state"},
+		{"900,50%", "300,60%", "check_icmp: warning threshold (900ms,50%) is above the critical one (300ms,60%)",
+			"-w 900,50%: above the critical threshold 300ms,60% (-c): a warning must come before the critical state"},
+		{"fast", "", `check_icmp: round trip average "fast" is not a time`, `-w fast: round trip average "fast" is not a time`},
+		{"", "300s", `check_icmp: round trip average "300s" is above 255s`, `-c 300s: round trip average "300s" is above 255s`},
+	} {
+		_, _, err = ParseCheckICMP(tc.w, tc.c)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Line != tc.line || ie.Error() != tc.err {
+			t.Errorf("-w %q -c %q: %v, want %q and %q", tc.w, tc.c, err, tc.line, tc.err)
+		}
+	}
+}
+
+// TestPacketInterval: check_icmp's -i is a maximum; one below the
+// shortest interval netdx schedules (0 included: at once) is that.
+func TestPacketInterval(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"80": 80 * time.Millisecond, "2s": 2 * time.Second, "1ms": time.Millisecond,
+		"0": probe.MinTiming, "1e-12": probe.MinTiming, "1e-3": probe.MinTiming, "500us": probe.MinTiming,
+	} {
+		if d, err := PacketInterval(in); err != nil || d != want {
+			t.Errorf("-i %q: %v %v, want %v", in, d, err, want)
+		}
+	}
+	for _, bad := range []string{"abc", "-1", "0x10", "NaN"} {
+		if d, err := PacketInterval(bad); err == nil {
+			t.Errorf("-i %q accepted: %v", bad, d)
+		}
 	}
 }
 

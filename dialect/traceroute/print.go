@@ -27,7 +27,8 @@ type Printer struct {
 	Names Namer
 	// MTU adds the path MTU where it changes and the hops an answer took
 	// back when they differ (--mtu, tracepath's notes); Verbose the probes
-	// a hop left unanswered while it answered others.
+	// a hop left unanswered while it answered others, and the answers
+	// that are unverified (trace.Probe.Unverified).
 	MTU, Verbose bool
 
 	hops     chan trace.Hop
@@ -108,10 +109,13 @@ func (p *Printer) line(h trace.Hop) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%2d ", h.TTL)
 	var last netip.Addr
-	limited := 0
+	limited, unverified := 0, 0
 	for _, pr := range h.Probes {
 		switch {
 		case pr.Answered():
+			if pr.Unverified {
+				unverified++
+			}
 			if pr.Addr != last {
 				b.WriteString(" " + p.Host(pr.Addr))
 				if e := pr.Extensions; e != nil {
@@ -141,6 +145,9 @@ func (p *Printer) line(h trace.Hop) string {
 	}
 	if limited > 0 && p.Verbose {
 		fmt.Fprintf(&b, "  (%d rate-limited)", limited)
+	}
+	if unverified > 0 && p.Verbose {
+		fmt.Fprintf(&b, "  (%d unverified: quoted without the probe's token)", unverified)
 	}
 	b.WriteString("\n")
 	return b.String()

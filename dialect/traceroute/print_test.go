@@ -74,6 +74,29 @@ func TestNamesMTUAndEnds(t *testing.T) {
 	}
 }
 
+// TestUnverifiedNote: -v says which answers were unverified (ICMP errors
+// quoting too little to hold the probe's token); without -v the line is
+// traceroute's.
+func TestUnverifiedNote(t *testing.T) {
+	a := netip.MustParseAddr("198.18.2.2")
+	h := trace.Hop{TTL: 2, Unverified: true, Probes: []trace.Probe{
+		{Addr: a, RTT: time.Millisecond, Unverified: true}, {Timeout: true}, {Addr: a, RTT: 2 * time.Millisecond, Unverified: true}}}
+	for _, verbose := range []bool{false, true} {
+		var b bytes.Buffer
+		p := &Printer{W: &b, Verbose: verbose}
+		p.Start()
+		p.Hop(h)
+		p.Close()
+		want := " 2  198.18.2.2  1.000 ms *  2.000 ms\n"
+		if verbose {
+			want = " 2  198.18.2.2  1.000 ms *  2.000 ms  (2 unverified: quoted without the probe's token)\n"
+		}
+		if b.String() != want {
+			t.Errorf("verbose %v: %q, want %q", verbose, b.String(), want)
+		}
+	}
+}
+
 // TestBlackHoleFooter: an MTU black hole is said as one, with the largest
 // size that passes as the path MTU; the target that answered the smaller
 // probes is not "no answer".

@@ -39,6 +39,10 @@ const (
 	ForgeAltered
 	// ForgeOtherSource: the echo reply, intact, from another address.
 	ForgeOtherSource
+	// ForgeShortUnreachable: only ForgeShortError's Destination
+	// Unreachable (a forged !H with nothing before it); ForgeAll sends it
+	// as part of ForgeShortError.
+	ForgeShortUnreachable
 
 	ForgeAll = ForgeShortError | ForgeFullError | ForgeBadChecksum | ForgeAltered | ForgeOtherSource
 )
@@ -253,9 +257,11 @@ func (f *Forger) forge(req echoRequest) [][]byte {
 	}
 	hl := len(req.ip) - len(req.icmp)
 	for range f.cfg.Copies {
+		short := req.ip[:hl+8]
 		if f.cfg.Kinds&ForgeShortError != 0 {
-			short := req.ip[:hl+8]
 			out = append(out, packet(f.sender(req.v6), req.src, packettest.Error(te, 0, short)))
+		}
+		if f.cfg.Kinds&(ForgeShortError|ForgeShortUnreachable) != 0 {
 			out = append(out, packet(f.sender(req.v6), req.src, packettest.Error(unreach, unreachCode, short)))
 		}
 		if f.cfg.Kinds&ForgeFullError != 0 {
